@@ -1,0 +1,26 @@
+"""Fashion-MNIST class names, the one place they are spelled."""
+
+CLASS_NAMES: tuple[str, ...] = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+N_CLASSES = len(CLASS_NAMES)
+
+
+def class_name(index: int) -> str:
+    """Name of a class index, e.g. 5 -> 'Sandal'."""
+    return CLASS_NAMES[index]
+
+
+def class_label(index: int) -> str:
+    """Index and name together, as shown to users: 'Sandal (5)'."""
+    return f"{CLASS_NAMES[index]} ({index})"

@@ -1,0 +1,279 @@
+"""The experiment's configuration: typed sections, validation with messages that name the key, TOML in and out.
+
+Every value a user can set lives here, so the CLI, the TOML file and the app's form all
+validate the same way.
+"""
+
+import dataclasses
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS
+from engine.classes import N_CLASSES
+from engine.errors import ConfigError
+from engine.optimizers import OPTIMIZERS
+
+IntList = tuple[int, ...]
+MAX_SEED = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the data comes from; empty `dir` means $TRANSFER_TUI_DATA or the Keras download."""
+
+    dir: str = ""
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """Which two classes form task B (the second is the positive class) and how many B images to train on."""
+
+    b_classes: IntList = (5, 6)
+    n_train_b: int = 200
+    b_sample: str = "first"
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The dense network shared by model A, B on A and B from scratch."""
+
+    hidden: IntList = (300, 100, 50, 50, 50)
+    activation: str = "selu"
+    initializer: str = "lecun_normal"
+    batch_norm: bool = False
+
+
+@dataclass(frozen=True)
+class TrainAConfig:
+    """Training model A on the 8-class task."""
+
+    epochs: int = 20
+    learning_rate: float = 1e-3
+    optimizer: str = "sgd"
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """Training B on A (frozen, then fine-tuned) and the scratch baseline."""
+
+    frozen_epochs: int = 4
+    unfrozen_epochs: int = 16
+    frozen_learning_rate: float = 1e-3
+    unfrozen_learning_rate: float = 1e-4
+    scratch_learning_rate: float = 1e-3
+    optimizer: str = "sgd"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Which seeds to run and the batch size of every phase."""
+
+    seeds: IntList = (42,)
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A whole experiment, one field per TOML section."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    train_a: TrainAConfig = field(default_factory=TrainAConfig)
+    transfer: TransferConfig = field(default_factory=TransferConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+SECTIONS: dict[str, type] = {f.name: f.type for f in dataclasses.fields(ExperimentConfig)}
+
+
+def config_to_dict(config: ExperimentConfig) -> dict[str, dict[str, Any]]:
+    """Plain nested dict (lists, not tuples), as written to TOML and JSON."""
+    return {
+        name: {key: list(value) if isinstance(value, tuple) else value for key, value in section.items()}
+        for name, section in dataclasses.asdict(config).items()
+    }
+
+
+def config_from_dict(values: dict[str, Any], base: ExperimentConfig | None = None) -> ExperimentConfig:
+    """Overlay `values` (sections of keys) on `base`; unknown keys and wrong types raise ConfigError."""
+    base = base or ExperimentConfig()
+    sections = {}
+    for name, section_type in SECTIONS.items():
+        current = getattr(base, name)
+        given = values.get(name, {})
+        if not isinstance(given, dict):
+            raise ConfigError(f"[{name}] must be a table of keys, got {type(given).__name__}")
+        sections[name] = dataclasses.replace(current, **_typed_section(name, section_type, given))
+    for name in values:
+        if name not in SECTIONS:
+            raise ConfigError(f"unknown section [{name}]; known sections: {', '.join(SECTIONS)}")
+    return ExperimentConfig(**sections)
+
+
+def _typed_section(name: str, section_type: type, given: dict[str, Any]) -> dict[str, Any]:
+    types = {f.name: f.type for f in dataclasses.fields(section_type)}
+    typed = {}
+    for key, value in given.items():
+        if key not in types:
+            raise ConfigError(f"unknown key {name}.{key}; known keys in [{name}]: {', '.join(types)}")
+        typed[key] = _coerce(f"{name}.{key}", types[key], value)
+    return typed
+
+
+def _coerce(key: str, expected: Any, value: Any) -> Any:
+    if expected is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
+    if expected is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key} must be a whole number, got {value!r}")
+    if expected is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{key} must be a number, got {value!r}")
+    if expected is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{key} must be a string, got {value!r}")
+    if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{key} must be a list of whole numbers, got {value!r}")
+
+
+def validate(config: ExperimentConfig) -> None:
+    """Range and consistency checks; the message names the key and the accepted values."""
+    split, net, train_a, transfer, run = config.split, config.network, config.train_a, config.transfer, config.run
+    if len(split.b_classes) != 2:
+        raise ConfigError(f"split.b_classes must hold exactly two classes, got {list(split.b_classes)}")
+    if any(not 0 <= c < N_CLASSES for c in split.b_classes):
+        raise ConfigError(f"split.b_classes must be classes 0..9, got {list(split.b_classes)}")
+    if split.b_classes[0] == split.b_classes[1]:
+        raise ConfigError(f"split.b_classes must be two different classes, got {list(split.b_classes)}")
+    if split.n_train_b < 1:
+        raise ConfigError(f"split.n_train_b must be at least 1, got {split.n_train_b}")
+    _one_of("split.b_sample", split.b_sample, B_SAMPLES)
+    if not 1 <= len(net.hidden) <= 20 or any(not 1 <= n <= 100_000 for n in net.hidden):
+        raise ConfigError(f"network.hidden must be 1 to 20 layer sizes between 1 and 100000, got {list(net.hidden)}")
+    _one_of("network.activation", net.activation, ACTIVATIONS)
+    _one_of("network.initializer", net.initializer, INITIALIZERS)
+    _one_of("train_a.optimizer", train_a.optimizer, OPTIMIZERS)
+    _one_of("transfer.optimizer", transfer.optimizer, OPTIMIZERS)
+    _epochs("train_a.epochs", train_a.epochs, minimum=1)
+    _epochs("transfer.frozen_epochs", transfer.frozen_epochs, minimum=0)
+    _epochs("transfer.unfrozen_epochs", transfer.unfrozen_epochs, minimum=0)
+    if transfer.frozen_epochs + transfer.unfrozen_epochs < 1:
+        raise ConfigError("transfer.frozen_epochs + transfer.unfrozen_epochs must be at least 1")
+    for key in (
+        "train_a.learning_rate",
+        "transfer.frozen_learning_rate",
+        "transfer.unfrozen_learning_rate",
+        "transfer.scratch_learning_rate",
+    ):
+        section, name = key.split(".")
+        rate = getattr(getattr(config, section), name)
+        if not (math.isfinite(rate) and 0 < rate <= 10):
+            raise ConfigError(f"{key} must be a number in (0, 10], got {rate}")
+    if not run.seeds:
+        raise ConfigError("run.seeds must list at least one seed")
+    if any(not 0 <= s <= MAX_SEED for s in run.seeds):
+        raise ConfigError(f"run.seeds must be between 0 and {MAX_SEED}, got {list(run.seeds)}")
+    if len(set(run.seeds)) != len(run.seeds):
+        raise ConfigError(f"run.seeds must not repeat a seed, got {list(run.seeds)}")
+    if not 1 <= run.batch_size <= 65_536:
+        raise ConfigError(f"run.batch_size must be between 1 and 65536, got {run.batch_size}")
+
+
+def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{key} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _epochs(key: str, value: int, minimum: int) -> None:
+    if not minimum <= value <= 10_000:
+        raise ConfigError(f"{key} must be between {minimum} and 10000, got {value}")
+
+
+def load_config_file(path: Path, base: ExperimentConfig | None = None) -> ExperimentConfig:
+    """Read a TOML experiment file over `base` (default: the built-in defaults)."""
+    try:
+        with open(path, "rb") as stream:
+            values = tomllib.load(stream)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    try:
+        return config_from_dict(values, base)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def apply_overrides(config: ExperimentConfig, assignments: list[str]) -> ExperimentConfig:
+    """Apply `section.key=value` strings; a value is read as TOML, falling back to a plain string."""
+    values: dict[str, dict[str, Any]] = {}
+    for assignment in assignments:
+        key, sep, raw = assignment.partition("=")
+        section, dot, name = key.strip().partition(".")
+        if not sep or not dot or not name:
+            raise ConfigError(f"--set expects section.key=value, got {assignment!r}")
+        values.setdefault(section, {})[name] = parse_value(raw.strip())
+    return config_from_dict(values, config)
+
+
+def parse_value(raw: str) -> Any:
+    """'[300, 100]' -> [300, 100], '1e-3' -> 0.001, 'relu' -> 'relu'."""
+    try:
+        return tomllib.loads(f"value = {raw}")["value"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def config_to_toml(config: ExperimentConfig) -> str:
+    """The config as a TOML document that `load_config_file` reads back unchanged."""
+    lines: list[str] = []
+    for name, section in config_to_dict(config).items():
+        if lines:
+            lines.append("")
+        lines.append(f"[{name}]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in section.items())
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """'42,1,2' or '1-10' or '1-3,42' -> a tuple of seeds, in the order given."""
+    seeds: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        start, dash, end = part.partition("-")
+        try:
+            if dash:
+                first, last = int(start), int(end)
+                if last < first:
+                    raise ValueError
+                seeds.extend(range(first, last + 1))
+            else:
+                seeds.append(int(part))
+        except ValueError:
+            raise ConfigError(f"seeds must look like 42,1,2 or 1-10; cannot read {part!r}") from None
+    return tuple(seeds)

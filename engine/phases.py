@@ -1,0 +1,18 @@
+"""The phases of one transfer experiment, in the order they run for each seed."""
+
+MODEL_A = "model_a"
+B_FROZEN = "b_frozen"
+B_FINETUNE = "b_finetune"
+B_SCRATCH = "b_scratch"
+
+PHASES: tuple[str, ...] = (MODEL_A, B_FROZEN, B_FINETUNE, B_SCRATCH)
+
+PHASE_TITLES = {
+    MODEL_A: "Model A",
+    B_FROZEN: "B on A, frozen",
+    B_FINETUNE: "B on A, fine-tune",
+    B_SCRATCH: "B from scratch",
+}
+
+# Stable small integers that, with the seed and the epoch, name each phase's data order.
+PHASE_CODES = {MODEL_A: 1, B_FROZEN: 2, B_FINETUNE: 3, B_SCRATCH: 4}

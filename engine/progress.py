@@ -1,0 +1,111 @@
+"""Progress messages from the engine to whoever shows them (the CLI's Rich output, the app's widgets).
+
+The engine calls a `Listener` with these frozen dataclasses from its training thread; the
+app turns them into Textual Messages, the CLI prints them. A `StopToken` goes the other way:
+set it from any thread and training stops at the end of the current batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PlannedPhase:
+    """One unit of training: a phase for one or more seeds trained together."""
+
+    phase: str
+    seeds: tuple[int, ...]
+    epochs: int
+    steps_per_epoch: int
+
+    @property
+    def steps(self) -> int:
+        return self.epochs * self.steps_per_epoch
+
+
+@dataclass(frozen=True)
+class RunPlanned:
+    """Sent once before training: everything that will run, in order."""
+
+    plan: tuple[PlannedPhase, ...]
+
+    @property
+    def total_steps(self) -> int:
+        return sum(p.steps for p in self.plan)
+
+
+@dataclass(frozen=True)
+class PhaseStarted:
+    index: int
+    planned: PlannedPhase
+
+
+@dataclass(frozen=True)
+class StepsDone:
+    """Batches finished so far in the current epoch of plan entry `index` (sent a few times a second)."""
+
+    index: int
+    epoch: int
+    step: int
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    loss: float
+    accuracy: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class EpochDone:
+    """One seed finished epoch `epoch` (1-based) of a phase."""
+
+    index: int
+    phase: str
+    seed: int
+    epoch: int
+    epochs: int
+    metrics: EpochMetrics
+
+
+@dataclass(frozen=True)
+class PhaseDone:
+    index: int
+
+
+@dataclass(frozen=True)
+class SeedDone:
+    """All phases of one seed are done; `result` is its engine.results.SeedResult."""
+
+    result: object
+
+
+ProgressEvent = RunPlanned | PhaseStarted | StepsDone | EpochDone | PhaseDone | SeedDone
+Listener = Callable[[ProgressEvent], None]
+
+
+def ignore(_event: ProgressEvent) -> None:
+    """A listener for callers that want no progress."""
+
+
+class StopToken:
+    """A thread-safe request to stop training cooperatively."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def request(self) -> None:
+        self._event.set()
+
+    @property
+    def requested(self) -> bool:
+        return self._event.is_set()
+
+
+class Cancelled(Exception):
+    """Raised inside the engine when a StopToken was honoured; callers get a 'cancelled' result instead."""

@@ -1,0 +1,151 @@
+"""What an experiment produces: per-seed results and an honest summary over seeds."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import stats
+
+History = dict[str, dict[str, list[float]]]
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """Test accuracies and per-epoch history of every phase for one seed."""
+
+    seed: int
+    b_classes: tuple[int, int]
+    test_acc_a: float
+    test_acc_b_scratch: float
+    test_acc_b_transfer: float
+    history: History
+    diverged: str | None = None
+    model_files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def difference(self) -> float:
+        """Transfer minus scratch accuracy: positive when transfer did better."""
+        return self.test_acc_b_transfer - self.test_acc_b_scratch
+
+    @property
+    def error_ratio(self) -> float | None:
+        """(1 - acc_scratch) / (1 - acc_transfer): above 1, transfer made fewer errors. None if transfer made none."""
+        transfer_errors = 1.0 - self.test_acc_b_transfer
+        if transfer_errors <= 0:
+            return None
+        return (1.0 - self.test_acc_b_scratch) / transfer_errors
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["b_classes"] = list(self.b_classes)
+        values["error_ratio"] = self.error_ratio
+        values["difference"] = self.difference
+        return values
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Aggregates over the seeds that did not diverge; `verdict` says in words only what the numbers show."""
+
+    n_seeds: int
+    n_diverged: int
+    acc_a_mean: float | None
+    acc_a_std: float | None
+    acc_scratch_mean: float | None
+    acc_scratch_std: float | None
+    acc_transfer_mean: float | None
+    acc_transfer_std: float | None
+    difference_mean: float | None
+    difference_std: float | None
+    difference_ci95: tuple[float, float] | None
+    wins: int
+    losses: int
+    ties: int
+    error_ratio_median: float | None
+    verdict: str
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["difference_ci95"] = list(self.difference_ci95) if self.difference_ci95 else None
+        return values
+
+
+def summarise(results: list[SeedResult]) -> Summary:
+    """Mean ± std, paired difference with its 95% interval, wins/losses/ties and a plain-words verdict."""
+    kept = [r for r in results if r.diverged is None]
+    differences = [r.difference for r in kept]
+    ratios = [r.error_ratio for r in kept if r.error_ratio is not None]
+    wins = sum(d > 0 for d in differences)
+    losses = sum(d < 0 for d in differences)
+    ties = len(differences) - wins - losses
+    ci = stats.interval_95(differences)
+    return Summary(
+        n_seeds=len(kept),
+        n_diverged=len(results) - len(kept),
+        acc_a_mean=stats.mean([r.test_acc_a for r in kept]),
+        acc_a_std=stats.std([r.test_acc_a for r in kept]),
+        acc_scratch_mean=stats.mean([r.test_acc_b_scratch for r in kept]),
+        acc_scratch_std=stats.std([r.test_acc_b_scratch for r in kept]),
+        acc_transfer_mean=stats.mean([r.test_acc_b_transfer for r in kept]),
+        acc_transfer_std=stats.std([r.test_acc_b_transfer for r in kept]),
+        difference_mean=stats.mean(differences),
+        difference_std=stats.std(differences),
+        difference_ci95=ci,
+        wins=wins,
+        losses=losses,
+        ties=ties,
+        error_ratio_median=stats.median(ratios),
+        verdict=verdict(differences, ci, wins, len(results) - len(kept)),
+    )
+
+
+def verdict(differences: list[float], ci: tuple[float, float] | None, wins: int, n_diverged: int) -> str:
+    """One or two sentences; claims a gain only when the 95% interval of the difference excludes zero."""
+    diverged_note = f" {n_diverged} seed(s) diverged and are left out of these numbers." if n_diverged else ""
+    n = len(differences)
+    if n == 0:
+        return "No seed finished without diverging, so there is nothing to compare." + diverged_note
+    mean_pp = 100 * stats.mean(differences)
+    if n == 1:
+        if math.isclose(mean_pp, 0.0, abs_tol=1e-9):
+            outcome = "tied with scratch"
+        else:
+            outcome = f"{'beat' if mean_pp > 0 else 'trailed'} scratch by {abs(mean_pp):.2f} points"
+        return (
+            f"One seed only: transfer {outcome}. A single seed cannot tell a real effect from luck; "
+            "run more seeds." + diverged_note
+        )
+    low, high = (100 * bound for bound in ci)
+    spread = f"{mean_pp:+.2f} points on average (95% CI {low:+.2f} to {high:+.2f})"
+    record = f"transfer won {wins} of {n} seeds"
+    if low > 0:
+        return f"Transfer helped: {spread}; {record}." + diverged_note
+    if high < 0:
+        return f"Transfer hurt: {spread}; {record}." + diverged_note
+    return f"No clear difference: {spread}, an interval that includes zero; {record}." + diverged_note
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """Everything a run produced; `status` is 'finished' or 'cancelled' (then `seeds` holds the finished ones)."""
+
+    config: dict[str, Any]
+    seeds: list[SeedResult]
+    status: str
+    device: str
+
+    @property
+    def summary(self) -> Summary:
+        return summarise(self.seeds)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "config": self.config,
+            "status": self.status,
+            "device": self.device,
+            "seeds": [r.to_dict() for r in self.seeds],
+            "summary": self.summary.to_dict(),
+        }

@@ -1,0 +1,63 @@
+"""The one place TensorFlow and Keras are imported, with their logging quietened first.
+
+Importing this module costs seconds; nothing on the way to `--help` or the app's first
+screen imports it. TensorFlow's C++ side prints a few lines straight to file descriptor 2
+while it loads; those go to a log file instead of the user's terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+@contextmanager
+def stderr_to_file(log_path: Path | None) -> Iterator[None]:
+    """Send whatever is written to file descriptor 2 (C++ logs included) to `log_path`."""
+    if log_path is None:
+        yield
+        return
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved_fd = os.dup(2)
+    with open(log_path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+
+
+def _import_quietly():
+    from engine.paths import log_dir
+
+    try:
+        target = log_dir() / "tensorflow.log"
+    except OSError:
+        target = None
+    with stderr_to_file(target):
+        import keras as keras_module
+        import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")
+    return tf, keras_module
+
+
+tf, keras = _import_quietly()
+
+
+def device_name() -> str:
+    """'CPU' or the first GPU's name, for headers and run records."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "CPU"
+    details = tf.config.experimental.get_device_details(gpus[0])
+    return f"GPU: {details.get('device_name', gpus[0].name)}"

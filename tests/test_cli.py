@@ -1,0 +1,139 @@
+"""The command line: fast help without TensorFlow, clear one-line errors, and a real run end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from engine.config import config_from_dict
+from engine.presets import preset
+from tui.cli import main
+
+CLI = [sys.executable, "-m", "tui.cli"]
+ONE_EPOCH = ["--set", "transfer.frozen_epochs=1", "--set", "transfer.unfrozen_epochs=1"]
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, env=env or os.environ.copy())
+
+
+def test_help_does_not_import_tensorflow() -> None:
+    probe = (
+        "import sys\nfrom tui.cli import main\n"
+        "for argv in (['--help'], ['run', '--help'], ['config', '--help']):\n"
+        "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert "--model-a FILE" in completed.stdout and "--json FILE" in completed.stdout
+
+
+def test_config_command_prints_a_preset(capsys) -> None:
+    assert main(["config", "--preset", "handson-ml3", "--seeds", "1-3"]) == 0
+    printed = tomllib.loads(capsys.readouterr().out)
+    config = config_from_dict(printed)
+    assert config.split.b_classes == (0, 2) and config.run.seeds == (1, 2, 3)
+    assert config.network == preset("handson-ml3").network
+
+
+def test_config_command_writes_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "exp.toml"
+    assert main(["config", "--set", "split.n_train_b=77", "--output", str(target)]) == 0
+    assert tomllib.loads(target.read_text())["split"]["n_train_b"] == 77
+
+
+def test_bad_value_is_one_clear_line() -> None:
+    completed = run_cli("run", "--set", "split.b_classes=[5, 5]")
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (
+        "transfer-tui: error: split.b_classes must be two different classes, got [5, 5]"
+    )
+
+
+def test_bad_seeds_and_unknown_preset(capsys) -> None:
+    assert main(["run", "--seeds", "ten"]) == 2
+    assert "seeds must look like 42,1,2 or 1-10" in capsys.readouterr().err
+    assert main(["config", "--preset", "handson-ml9"]) == 2
+    assert "unknown preset 'handson-ml9'" in capsys.readouterr().err
+
+
+def test_missing_data_folder_exits_2_without_traceback(tmp_path: Path) -> None:
+    completed = run_cli("run", "--data-dir", str(tmp_path / "nowhere"))
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert completed.stderr.count("\n") == 1 and "nowhere does not exist" in completed.stderr
+
+
+def test_corrupt_model_a_exits_2(tmp_path: Path, real_data_dir: Path) -> None:
+    bad = tmp_path / "model_a.keras"
+    bad.write_bytes(b"\x00" * 64)
+    completed = run_cli("run", "--data-dir", str(real_data_dir), "--model-a", str(bad))
+    assert completed.returncode == 2 and "Traceback" not in completed.stderr
+    assert "model_a.keras: cannot be read as a Keras model" in completed.stderr
+
+
+def test_run_end_to_end_on_real_data(tmp_path: Path, real_data_dir: Path, isolated_home: Path) -> None:
+    out = tmp_path / "result.json"
+    args = ["run", "--data-dir", str(real_data_dir), "--seeds", "42", "--set", "train_a.epochs=2", *ONE_EPOCH]
+    process = subprocess.Popen(
+        [*CLI, *args, "--json", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    first_line = process.stdout.readline()
+    still_running = process.poll() is None
+    rest, errors = process.communicate(timeout=300)
+    assert process.returncode == 0, errors
+    # rows appear as epochs finish, not at the end
+    assert first_line.startswith("seed    42  Model A") and "epoch     1/2" in first_line
+    assert still_running
+    lines = [first_line, *rest.splitlines()]
+    phases = [re.match(r"seed +42  (.+?) +epoch", line).group(1) for line in lines if line.startswith("seed ")]
+    assert phases == ["Model A", "Model A", "B on A, frozen", "B on A, fine-tune", "B from scratch", "B from scratch"]
+    assert "Task B: Sandal (5) vs Shirt (6), 200 training images" in rest
+    assert "One seed only" in rest
+
+    data = json.loads(out.read_text())
+    assert data["config"]["run"]["seeds"] == [42] and data["status"] == "finished"
+    seed = data["seeds"][0]
+    assert seed["seed"] == 42
+    assert 0.75 < seed["test_acc_a"] <= 1.0  # two epochs of SGD on the 8 classes
+    assert 0.5 < seed["test_acc_b_scratch"] <= 1.0 and 0.5 < seed["test_acc_b_transfer"] <= 1.0
+    expected_ratio = (1 - seed["test_acc_b_scratch"]) / (1 - seed["test_acc_b_transfer"])
+    assert abs(seed["error_ratio"] - expected_ratio) < 1e-9
+    assert {k: len(v["loss"]) for k, v in seed["history"].items()} == {
+        "model_a": 2,
+        "b_frozen": 1,
+        "b_finetune": 1,
+        "b_scratch": 2,
+    }
+    assert data["summary"]["n_seeds"] == 1
+
+    model_a = Path(seed["model_files"]["model_a"])
+    assert model_a.is_file() and model_a.is_relative_to(isolated_home)
+
+    # reuse that model A: no Model A phase, the same A accuracy, the same B numbers (same seed)
+    again = tmp_path / "again.json"
+    reused = run_cli(
+        "run",
+        "--data-dir",
+        str(real_data_dir),
+        "--seeds",
+        "42",
+        *ONE_EPOCH,
+        "--model-a",
+        str(model_a),
+        "--json",
+        str(again),
+        "--no-save",
+    )
+    assert reused.returncode == 0, reused.stderr
+    assert "Model A " not in reused.stdout
+    second = json.loads(again.read_text())["seeds"][0]
+    assert second["test_acc_a"] == seed["test_acc_a"]
+    assert second["test_acc_b_transfer"] == seed["test_acc_b_transfer"]
+    assert second["test_acc_b_scratch"] == seed["test_acc_b_scratch"]

@@ -1,0 +1,137 @@
+"""Config: defaults are the notebook's, every bad value is refused with a message naming its key, TOML round-trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.config import (
+    ExperimentConfig,
+    apply_overrides,
+    config_from_dict,
+    config_to_toml,
+    load_config_file,
+    parse_seeds,
+)
+from engine.errors import ConfigError
+from engine.presets import PRESETS, preset
+
+
+def test_defaults_are_the_notebook() -> None:
+    config = ExperimentConfig()
+    assert config.split.b_classes == (5, 6) and config.split.n_train_b == 200
+    assert config.network.hidden == (300, 100, 50, 50, 50)
+    assert (config.network.activation, config.network.initializer) == ("selu", "lecun_normal")
+    assert (config.train_a.epochs, config.train_a.learning_rate) == (20, 1e-3)
+    assert (config.transfer.frozen_epochs, config.transfer.unfrozen_epochs) == (4, 16)
+    assert (config.transfer.frozen_learning_rate, config.transfer.unfrozen_learning_rate) == (1e-3, 1e-4)
+    assert config.run.batch_size == 32 and config.run.seeds == (42,)
+    assert preset("seed") == config
+
+
+def test_handson_presets() -> None:
+    ml2, ml3 = preset("handson-ml2"), preset("handson-ml3")
+    assert ml2.network.initializer == "glorot_uniform" and ml2.transfer.unfrozen_learning_rate == 1e-3
+    assert ml3.split.b_classes == (0, 2)
+    assert (ml3.network.hidden, ml3.network.activation, ml3.network.initializer) == (
+        (100, 100, 100),
+        "relu",
+        "he_normal",
+    )
+    assert ml3.transfer.frozen_learning_rate == ml3.transfer.unfrozen_learning_rate == 1e-3
+
+
+def test_unknown_preset() -> None:
+    with pytest.raises(ConfigError, match="unknown preset 'nope'; choose one of seed, handson-ml2, handson-ml3"):
+        preset("nope")
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_toml_round_trip(name: str, tmp_path: Path) -> None:
+    config = apply_overrides(preset(name), ["run.seeds=[1, 2, 3]", "network.batch_norm=true", "data.dir='/d \"x\"'"])
+    path = tmp_path / "experiment.toml"
+    path.write_text(config_to_toml(config))
+    assert load_config_file(path) == config
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("split.b_classes=[5, 5]", "split.b_classes must be two different classes"),
+        ("split.b_classes=[5, 10]", "split.b_classes must be classes 0..9"),
+        ("split.b_classes=[1, 2, 3]", "split.b_classes must hold exactly two classes"),
+        ("split.n_train_b=0", "split.n_train_b must be at least 1"),
+        ("split.n_train_b=1.5", "split.n_train_b must be a whole number"),
+        ("split.b_sample=sometimes", "split.b_sample must be one of first, random"),
+        ("network.hidden=[]", "network.hidden must be 1 to 20 layer sizes"),
+        ("network.hidden=[300, 0]", "network.hidden must be 1 to 20 layer sizes"),
+        ("network.hidden=300", "network.hidden must be a list of whole numbers"),
+        ("network.activation=sigmoidal", "network.activation must be one of selu"),
+        ("network.initializer=zeros", "network.initializer must be one of lecun_normal"),
+        ("network.batch_norm=1", "network.batch_norm must be true or false"),
+        ("train_a.epochs=0", "train_a.epochs must be between 1 and 10000"),
+        ("train_a.learning_rate=-1", r"train_a.learning_rate must be a number in \(0, 10\]"),
+        ("train_a.learning_rate=nan", r"train_a.learning_rate must be a number in \(0, 10\]"),
+        ("train_a.learning_rate=fast", "train_a.learning_rate must be a number"),
+        ("train_a.optimizer=lion", "train_a.optimizer must be one of sgd, momentum"),
+        ("transfer.frozen_epochs=-1", "transfer.frozen_epochs must be between 0 and 10000"),
+        ("run.seeds=[]", "run.seeds must list at least one seed"),
+        ("run.seeds=[1, 1]", "run.seeds must not repeat a seed"),
+        ("run.seeds=[-3]", "run.seeds must be between 0 and"),
+        ("run.batch_size=0", "run.batch_size must be between 1 and 65536"),
+        ("run.epochs=3", r"unknown key run.epochs; known keys in \[run\]: seeds, batch_size"),
+        ("runs.seeds=[1]", r"unknown section \[runs\]"),
+        ("seeds", "--set expects section.key=value"),
+    ],
+)
+def test_bad_values_name_their_key(assignment: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        apply_overrides(ExperimentConfig(), [assignment])
+
+
+def test_no_epochs_for_b_at_all() -> None:
+    with pytest.raises(ConfigError, match=r"frozen_epochs \+ transfer\.unfrozen_epochs must be at least 1"):
+        apply_overrides(ExperimentConfig(), ["transfer.frozen_epochs=0", "transfer.unfrozen_epochs=0"])
+
+
+def test_section_must_be_a_table() -> None:
+    with pytest.raises(ConfigError, match=r"\[split\] must be a table"):
+        config_from_dict({"split": 3})
+
+
+def test_file_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config_file(tmp_path / "missing.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[split\nb_classes = 3")
+    with pytest.raises(ConfigError, match=r"broken\.toml is not valid TOML"):
+        load_config_file(broken)
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text("[network]\nhidden = 'big'\n")
+    with pytest.raises(ConfigError, match=r"wrong\.toml: network\.hidden must be a list of whole numbers"):
+        load_config_file(wrong)
+
+
+def test_file_is_applied_over_a_preset(tmp_path: Path) -> None:
+    path = tmp_path / "partial.toml"
+    path.write_text("[split]\nn_train_b = 50\n")
+    config = load_config_file(path, preset("handson-ml3"))
+    assert config.split.n_train_b == 50 and config.split.b_classes == (0, 2)
+
+
+def test_set_reads_toml_values() -> None:
+    config = apply_overrides(
+        ExperimentConfig(),
+        ["network.hidden=[100, 100]", "network.activation=relu", "train_a.learning_rate=1e-2", "split.b_classes=[0,2]"],
+    )
+    assert config.network.hidden == (100, 100) and config.network.activation == "relu"
+    assert config.train_a.learning_rate == 0.01 and config.split.b_classes == (0, 2)
+
+
+def test_parse_seeds() -> None:
+    assert parse_seeds("42,1,2") == (42, 1, 2)
+    assert parse_seeds("1-4, 42") == (1, 2, 3, 4, 42)
+    for bad in ("a", "5-1", "1,,2", "1-"):
+        with pytest.raises(ConfigError, match="seeds must look like"):
+            parse_seeds(bad)

@@ -1,0 +1,134 @@
+"""The experiment as a whole on small synthetic data: progress, determinism, cancelling, divergence, saved models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from engine.data import Dataset
+from engine.experiment import plan_phases, run_experiment
+from engine.models import load_model_a
+from engine.progress import EpochDone, PhaseDone, PhaseStarted, RunPlanned, SeedDone, StepsDone, StopToken
+from tests.conftest import tiny_config
+
+
+def test_events_follow_the_plan(small_dataset: Dataset) -> None:
+    config = tiny_config(run={"seeds": "[3, 4]"}, transfer={"unfrozen_epochs": 2})
+    events = []
+    result = run_experiment(config, small_dataset, listener=events.append)
+    assert result.status == "finished" and [r.seed for r in result.seeds] == [3, 4]
+
+    plan = events[0].plan
+    assert isinstance(events[0], RunPlanned)
+    assert [(p.phase, p.seeds, p.epochs) for p in plan] == [
+        (phase, (seed,), epochs)
+        for seed in (3, 4)
+        for phase, epochs in (("model_a", 1), ("b_frozen", 1), ("b_finetune", 2), ("b_scratch", 3))
+    ]
+    started = [e.index for e in events if isinstance(e, PhaseStarted)]
+    finished = [e.index for e in events if isinstance(e, PhaseDone)]
+    assert started == finished == list(range(len(plan)))
+    epochs = [e for e in events if isinstance(e, EpochDone)]
+    assert len(epochs) == sum(p.epochs for p in plan)
+    assert all(0 <= e.step <= plan[e.index].steps_per_epoch for e in events if isinstance(e, StepsDone))
+    assert [e.result.seed for e in events if isinstance(e, SeedDone)] == [3, 4]
+
+    first = result.seeds[0]
+    assert {k: len(v["loss"]) for k, v in first.history.items()} == {
+        "model_a": 1,
+        "b_frozen": 1,
+        "b_finetune": 2,
+        "b_scratch": 3,
+    }
+    assert first.test_acc_a > 0.5  # one epoch learns the synthetic classes far above chance (0.125)
+
+
+def test_same_seed_same_numbers(small_dataset: Dataset) -> None:
+    config = tiny_config(run={"seeds": "[7]"})
+    first = run_experiment(config, small_dataset).seeds[0]
+    second = run_experiment(config, small_dataset).seeds[0]
+    assert without_seconds(first.history) == without_seconds(second.history)
+    assert (first.test_acc_a, first.test_acc_b_scratch, first.test_acc_b_transfer) == (
+        second.test_acc_a,
+        second.test_acc_b_scratch,
+        second.test_acc_b_transfer,
+    )
+    other = run_experiment(tiny_config(run={"seeds": "[8]"}), small_dataset).seeds[0]
+    assert other.history["model_a"]["loss"] != first.history["model_a"]["loss"]
+
+
+def without_seconds(history: dict) -> dict:
+    return {phase: {k: v for k, v in metrics.items() if k != "seconds"} for phase, metrics in history.items()}
+
+
+def test_cancel_keeps_finished_seeds(small_dataset: Dataset) -> None:
+    stop = StopToken()
+    config = tiny_config(run={"seeds": "[1, 2, 3]"})
+
+    def listener(event) -> None:
+        if isinstance(event, EpochDone) and event.seed == 2:
+            stop.request()
+
+    result = run_experiment(config, small_dataset, listener=listener, stop=stop)
+    assert result.status == "cancelled"
+    assert [r.seed for r in result.seeds] == [1]
+
+
+def test_cancel_stops_within_a_batch(small_dataset: Dataset) -> None:
+    stop = StopToken()
+    steps_after_stop = []
+
+    def listener(event) -> None:
+        if isinstance(event, StepsDone):
+            if stop.requested:
+                steps_after_stop.append(event.step)
+            stop.request()
+
+    config = tiny_config(train_a={"epochs": 50})
+    result = run_experiment(config, small_dataset, listener=listener, stop=stop)
+    assert result.status == "cancelled" and result.seeds == []
+    assert steps_after_stop == []
+
+
+def test_diverging_run_is_reported_not_raised(small_dataset: Dataset) -> None:
+    config = tiny_config(
+        run={"seeds": "[1, 2]"}, train_a={"learning_rate": 10.0}, network={"hidden": "[256, 256, 256]"}
+    )
+    result = run_experiment(config, small_dataset)
+    assert result.status == "finished"
+    assert [r.diverged for r in result.seeds] == ["model_a", "model_a"]
+    assert result.seeds[0].history["model_a"]["loss"][0] != result.seeds[0].history["model_a"]["loss"][0]  # NaN
+    summary = result.summary
+    assert summary.n_seeds == 0 and summary.n_diverged == 2
+    assert "No seed finished without diverging" in summary.verdict
+
+
+def test_models_are_saved_and_reusable(small_dataset: Dataset, tmp_path: Path) -> None:
+    config = tiny_config(run={"seeds": "[5]"})
+    first = run_experiment(config, small_dataset, save_dir=tmp_path / "run").seeds[0]
+    assert set(first.model_files) == {"model_a", "b_finetune", "b_scratch"}
+    assert all(Path(path).is_file() and path.endswith(".keras") for path in first.model_files.values())
+
+    events = []
+    again = run_experiment(
+        config, small_dataset, listener=events.append, model_a_file=Path(first.model_files["model_a"])
+    ).seeds[0]
+    assert "model_a" not in again.history
+    assert all(p.phase != "model_a" for p in events[0].plan)
+    assert again.test_acc_a == first.test_acc_a
+    assert again.test_acc_b_transfer == first.test_acc_b_transfer
+    assert again.test_acc_b_scratch == first.test_acc_b_scratch
+    reloaded = load_model_a(Path(first.model_files["model_a"]))
+    assert reloaded.output_shape == (None, 8)
+
+
+def test_plan_skips_empty_phases() -> None:
+    config = tiny_config(transfer={"frozen_epochs": 0, "unfrozen_epochs": 3})
+    plan = plan_phases(config, n_train_a=100, n_train_b=50, train_a=True)
+    assert [(p.phase, p.epochs, p.steps_per_epoch) for p in plan] == [
+        ("model_a", 1, 4),
+        ("b_finetune", 3, 2),
+        ("b_scratch", 3, 2),
+    ]
+    assert np.sum([p.steps for p in plan]) == 4 + 6 + 6

@@ -1,0 +1,76 @@
+"""The summary over seeds: honest numbers and a verdict that never claims more than the interval shows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.results import ExperimentResult, SeedResult, summarise
+from engine.stats import interval_95, t_critical_95
+
+
+def seed_result(seed: int, scratch: float, transfer: float, diverged: str | None = None) -> SeedResult:
+    return SeedResult(seed, (5, 6), 0.9, scratch, transfer, history={}, diverged=diverged)
+
+
+def test_error_ratio_and_difference() -> None:
+    result = seed_result(1, scratch=0.90, transfer=0.95)
+    assert result.difference == pytest.approx(0.05)
+    assert result.error_ratio == pytest.approx(0.10 / 0.05)
+    assert seed_result(1, 0.9, 1.0).error_ratio is None  # transfer made no error: the ratio is undefined
+
+
+def test_t_critical_values() -> None:
+    assert t_critical_95(1) == 12.706 and t_critical_95(9) == 2.262
+    assert t_critical_95(60) == pytest.approx(2.000, abs=1e-3)
+    assert t_critical_95(120) == pytest.approx(1.980, abs=1e-3)
+    low, high = interval_95([1.0, 2.0, 3.0])
+    assert (low, high) == pytest.approx((2 - 4.303 / 3**0.5, 2 + 4.303 / 3**0.5))
+
+
+def test_clear_gain() -> None:
+    summary = summarise([seed_result(s, 0.90, 0.95 + 0.001 * s) for s in range(5)])
+    assert (summary.wins, summary.losses, summary.ties) == (5, 0, 0)
+    assert summary.difference_ci95[0] > 0
+    assert summary.verdict.startswith("Transfer helped: +5.20 points on average")
+    assert "won 5 of 5 seeds" in summary.verdict
+
+
+def test_mixed_results_claim_nothing() -> None:
+    summary = summarise([seed_result(1, 0.90, 0.95), seed_result(2, 0.93, 0.91), seed_result(3, 0.92, 0.92)])
+    assert (summary.wins, summary.losses, summary.ties) == (1, 1, 1)
+    assert summary.verdict.startswith("No clear difference")
+    assert "includes zero; transfer won 1 of 3 seeds" in summary.verdict
+    assert summary.acc_scratch_mean == pytest.approx(0.9166666)
+    assert summary.acc_scratch_std == pytest.approx(0.0152752, abs=1e-6)
+
+
+def test_consistent_loss_is_called_a_loss() -> None:
+    summary = summarise([seed_result(s, 0.95, 0.90 - 0.002 * s) for s in range(4)])
+    assert summary.verdict.startswith("Transfer hurt")
+    assert summary.wins == 0
+
+
+def test_one_seed_is_not_evidence() -> None:
+    summary = summarise([seed_result(42, 0.90, 0.97)])
+    assert summary.difference_ci95 is None and summary.acc_transfer_std is None
+    assert summary.verdict.startswith("One seed only: transfer beat scratch by 7.00 points")
+    assert "cannot tell a real effect from luck" in summary.verdict
+
+
+def test_diverged_seeds_are_left_out_and_said_so() -> None:
+    results = [seed_result(1, 0.9, 0.95), seed_result(2, 0.5, 0.99, diverged="b_scratch"), seed_result(3, 0.91, 0.9)]
+    summary = summarise(results)
+    assert summary.n_seeds == 2 and summary.n_diverged == 1 and summary.wins == 1
+    assert "1 seed(s) diverged and are left out" in summary.verdict
+
+
+def test_json_is_strict() -> None:
+    result = ExperimentResult({"split": {}}, [seed_result(1, 0.9, 1.0)], "finished", "CPU")
+    data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert data["seeds"][0]["error_ratio"] is None
+    assert set(data) == {"config", "status", "device", "seeds", "summary"}
+    assert {"seed", "test_acc_a", "test_acc_b_scratch", "test_acc_b_transfer", "error_ratio", "history"} <= set(
+        data["seeds"][0]
+    )

@@ -1,0 +1,129 @@
+"""The `transfer-tui` command: the app by default, headless subcommands for scripts and CI.
+
+Nothing here imports TensorFlow at module level, so `--help` and argument errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from engine.config import DataConfig, ExperimentConfig, apply_overrides, config_to_toml, load_config_file, parse_seeds
+from engine.errors import UserError
+from engine.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def _experiment_options() -> argparse.ArgumentParser:
+    """Options that describe an experiment, shared by the app and the subcommands."""
+    options = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    group = options.add_argument_group("experiment")
+    names = ", ".join(f"{name} ({text})" for name, text in PRESET_DESCRIPTIONS.items())
+    group.add_argument("--preset", metavar="NAME", help=f"start from a preset: {names}; default {DEFAULT_PRESET}")
+    group.add_argument("--config", metavar="FILE", type=Path, help="a TOML experiment file, applied over the preset")
+    group.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        dest="overrides",
+        help="override one key, e.g. --set split.n_train_b=100 --set network.hidden=[100,100] (repeatable)",
+    )
+    group.add_argument("--seeds", metavar="LIST", help="seeds to run, e.g. 42,1,2 or 1-10 (sets run.seeds)")
+    group.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="folder with the four Fashion-MNIST IDX .gz files (else $TRANSFER_TUI_DATA, else the Keras download)",
+    )
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    experiment = _experiment_options()
+    parser = argparse.ArgumentParser(
+        prog="transfer-tui",
+        description="Honest transfer-learning experiments on Fashion-MNIST. With no command, opens the app.",
+        parents=[experiment],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        parents=[experiment],
+        help="run the transfer experiment headless and print the comparison",
+        description="Train model A, B on A (frozen, then fine-tuned) and B from scratch for every seed; "
+        "print a row per epoch as it happens and a comparison table at the end.",
+    )
+    run.add_argument("--model-a", metavar="FILE", type=Path, help="reuse a saved model A (.keras or .h5)")
+    run.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    run.add_argument("--no-save", action="store_true", help="do not save the trained models")
+    run.set_defaults(handler=_run_command)
+
+    config = commands.add_parser(
+        "config",
+        parents=[experiment],
+        help="print an experiment config (a preset plus your changes) as TOML",
+        description="Print the experiment config as TOML, ready to edit and pass back with --config.",
+    )
+    config.add_argument("--output", metavar="FILE", type=Path, help="write to FILE instead of printing")
+    config.set_defaults(handler=_config_command)
+    return parser
+
+
+def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
+    """Preset, then --config file, then --set overrides, then --seeds and --data-dir."""
+    config = preset(getattr(args, "preset", DEFAULT_PRESET))
+    if getattr(args, "config", None):
+        config = load_config_file(args.config, config)
+    config = apply_overrides(config, getattr(args, "overrides", None) or [])
+    if getattr(args, "seeds", None):
+        config = replace(config, run=replace(config.run, seeds=parse_seeds(args.seeds)))
+    if getattr(args, "data_dir", None):
+        config = replace(config, data=DataConfig(dir=args.data_dir))
+    return config
+
+
+def _config_command(args: argparse.Namespace) -> int:
+    from engine.fileio import atomic_write_text
+
+    text = config_to_toml(experiment_config(args))
+    if args.output:
+        atomic_write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    from tui.run_command import run_headless
+
+    return run_headless(
+        experiment_config(args), model_a=args.model_a, json_path=args.json, save_models=not args.no_save
+    )
+
+
+def _app_command(args: argparse.Namespace) -> int:
+    from tui.app import run_app
+
+    return run_app(experiment_config(args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _app_command)
+    try:
+        return handler(args)
+    except UserError as exc:
+        print(f"transfer-tui: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("transfer-tui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Rich renderables shared by the headless CLI and the app: epoch rows, the results table, the verdict."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from engine.classes import class_label
+from engine.phases import PHASE_TITLES
+from engine.progress import EpochDone
+from engine.results import ExperimentResult, SeedResult, Summary
+
+DASH = "—"
+
+
+def pct(value: float | None) -> str:
+    """0.949 -> '94.90%'."""
+    return DASH if value is None else f"{100 * value:.2f}%"
+
+
+def points(value: float | None) -> str:
+    """An accuracy difference in percentage points, signed: 0.005 -> '+0.50'."""
+    return DASH if value is None else f"{100 * value:+.2f}"
+
+
+def spread(std: float | None) -> str:
+    """A standard deviation of accuracies, in points: 0.0031 -> '± 0.31'."""
+    return DASH if std is None else f"± {100 * std:.2f}"
+
+
+def ratio(value: float | None) -> str:
+    return DASH if value is None else f"{value:.2f}"
+
+
+def task_title(b_classes: tuple[int, int] | list[int], n_train_b: int) -> str:
+    """'Task B: Sandal (5) vs Shirt (6), positive Shirt, 200 training images'."""
+    negative, positive = b_classes
+    return f"Task B: {class_label(negative)} vs {class_label(positive)}, {n_train_b} training images"
+
+
+EPOCH_COLUMNS = ("seed", "phase", "epoch", "loss", "acc", "val loss", "val acc", "time")
+
+
+def epoch_cells(event: EpochDone) -> tuple[str, ...]:
+    """The cells of one per-epoch row, in EPOCH_COLUMNS order."""
+    m = event.metrics
+    return (
+        str(event.seed),
+        PHASE_TITLES[event.phase],
+        f"{event.epoch}/{event.epochs}",
+        f"{m.loss:.4f}",
+        f"{m.accuracy:.4f}",
+        f"{m.val_loss:.4f}",
+        f"{m.val_accuracy:.4f}",
+        f"{m.seconds:.1f}s",
+    )
+
+
+def epoch_line(event: EpochDone) -> str:
+    """One per-epoch row as a fixed-width plain line, for logs and pipes."""
+    seed, phase, epoch, loss, acc, val_loss, val_acc, seconds = epoch_cells(event)
+    return (
+        f"seed {seed:>5}  {phase:<18} epoch {epoch:>7}  loss {loss}  acc {acc}  "
+        f"val_loss {val_loss}  val_acc {val_acc}  {seconds:>7}"
+    )
+
+
+def winner(result: SeedResult) -> Text:
+    if result.diverged:
+        return Text(f"diverged ({PHASE_TITLES[result.diverged]})", style="bold red")
+    if result.difference > 0:
+        return Text("transfer", style="green")
+    if result.difference < 0:
+        return Text("scratch", style="yellow")
+    return Text("tie")
+
+
+def results_table(result: ExperimentResult) -> Table:
+    """Per seed and aggregated: test accuracy of A, B scratch, B on A, the difference and the error-rate ratio."""
+    split = result.config["split"]
+    table = Table(title=task_title(split["b_classes"], split["n_train_b"]), title_justify="left", expand=False)
+    table.add_column("Seed", justify="right")
+    table.add_column("A test", justify="right")
+    table.add_column("B scratch", justify="right")
+    table.add_column("B on A", justify="right")
+    table.add_column("Δ points", justify="right")
+    table.add_column("Err. ratio", justify="right")
+    table.add_column("Better", no_wrap=True)
+    for seed_result in result.seeds:
+        table.add_row(
+            str(seed_result.seed),
+            pct(seed_result.test_acc_a),
+            pct(seed_result.test_acc_b_scratch),
+            pct(seed_result.test_acc_b_transfer),
+            points(seed_result.difference),
+            ratio(seed_result.error_ratio),
+            winner(seed_result),
+        )
+    summary = result.summary
+    if summary.n_seeds > 1:
+        table.add_section()
+        table.add_row(
+            Text("mean", style="bold"),
+            pct(summary.acc_a_mean),
+            pct(summary.acc_scratch_mean),
+            pct(summary.acc_transfer_mean),
+            points(summary.difference_mean),
+            ratio(summary.error_ratio_median),
+            f"transfer {summary.wins}/{summary.n_seeds}",
+        )
+        table.add_row(
+            Text("± std", style="bold"),
+            spread(summary.acc_a_std),
+            spread(summary.acc_scratch_std),
+            spread(summary.acc_transfer_std),
+            spread(summary.difference_std),
+            "(median)",
+            "",
+        )
+    return table
+
+
+def verdict_text(summary: Summary) -> Text:
+    """The plain-words verdict, coloured only when the interval says something."""
+    style = "bold"
+    if summary.verdict.startswith("Transfer helped"):
+        style = "bold green"
+    elif summary.verdict.startswith("Transfer hurt"):
+        style = "bold yellow"
+    return Text(summary.verdict, style=style)
