@@ -84,15 +84,17 @@ def test_run_end_to_end_on_real_data(tmp_path: Path, real_data_dir: Path, isolat
     process = subprocess.Popen(
         [*CLI, *args, "--json", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    header = process.stdout.readline()
     first_line = process.stdout.readline()
     still_running = process.poll() is None
     rest, errors = process.communicate(timeout=300)
     assert process.returncode == 0, errors
     # rows appear as epochs finish, not at the end
-    assert first_line.startswith("seed    42  Model A") and "epoch     1/2" in first_line
+    assert header.split() == ["seed", "phase", "epoch", "loss", "acc", "val", "loss", "val", "acc", "time"]
+    assert re.match(r" +42  Model A +1/2 ", first_line)
     assert still_running
     lines = [first_line, *rest.splitlines()]
-    phases = [re.match(r"seed +42  (.+?) +epoch", line).group(1) for line in lines if line.startswith("seed ")]
+    phases = [match.group(1) for line in lines if (match := re.match(r" +42  (.+?) +\d+/\d+ ", line))]
     assert phases == ["Model A", "Model A", "B on A, frozen", "B on A, fine-tune", "B from scratch", "B from scratch"]
     assert "Task B: Sandal (5) vs Shirt (6), 200 training images" in rest
     assert "One seed only" in rest

@@ -129,3 +129,15 @@ def test_real_data_matches_provenance(real_dataset: Dataset) -> None:
     assert np.bincount(real_dataset.y_test).tolist() == [1_000] * 10
     assert real_dataset.x_train.mean() == pytest.approx(72.940, abs=1e-3)
     assert real_dataset.x_test.std() == pytest.approx(89.873, abs=1e-3)
+
+
+def test_failed_keras_download_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.data import load_dataset
+    from engine.runtime import keras
+
+    def offline():
+        raise OSError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
+    with pytest.raises(DataError, match=r"could not load Fashion-MNIST through Keras .*use --data-dir DIR"):
+        load_dataset(None)

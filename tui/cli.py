@@ -6,6 +6,7 @@ Nothing here imports TensorFlow at module level, so `--help` and argument errors
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,6 +18,7 @@ from engine.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 
 def _experiment_options() -> argparse.ArgumentParser:
@@ -123,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("transfer-tui: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

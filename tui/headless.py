@@ -15,7 +15,7 @@ from engine.progress import (
     RunPlanned,
     StepsDone,
 )
-from tui.render import epoch_line
+from tui.render import EPOCH_HEADER, epoch_line
 
 
 def describe(planned: PlannedPhase) -> str:
@@ -56,6 +56,7 @@ class ConsoleReporter:
         if isinstance(event, RunPlanned):
             self.plan = event.plan
             self.task_id = self.progress.add_task("starting", total=event.total_steps)
+            self._print(EPOCH_HEADER)
         elif isinstance(event, PhaseStarted):
             self.done_before_phase = sum(p.steps for p in self.plan[: event.index])
             self._advance(describe(event.planned), self.done_before_phase)

@@ -56,13 +56,15 @@ def epoch_cells(event: EpochDone) -> tuple[str, ...]:
     )
 
 
+EPOCH_HEADER = (
+    f"{'seed':>6}  {'phase':<17} {'epoch':>6}  {'loss':>7} {'acc':>7}  {'val loss':>8} {'val acc':>7} {'time':>7}"
+)
+
+
 def epoch_line(event: EpochDone) -> str:
-    """One per-epoch row as a fixed-width plain line, for logs and pipes."""
+    """One per-epoch row as a fixed-width plain line under EPOCH_HEADER, for terminals, logs and pipes."""
     seed, phase, epoch, loss, acc, val_loss, val_acc, seconds = epoch_cells(event)
-    return (
-        f"seed {seed:>5}  {phase:<18} epoch {epoch:>7}  loss {loss}  acc {acc}  "
-        f"val_loss {val_loss}  val_acc {val_acc}  {seconds:>7}"
-    )
+    return f"{seed:>6}  {phase:<17} {epoch:>6}  {loss:>7} {acc:>7}  {val_loss:>8} {val_acc:>7} {seconds:>7}"
 
 
 def winner(result: SeedResult) -> Text:
@@ -106,7 +108,7 @@ def results_table(result: ExperimentResult) -> Table:
             pct(summary.acc_transfer_mean),
             points(summary.difference_mean),
             ratio(summary.error_ratio_median),
-            f"transfer {summary.wins}/{summary.n_seeds}",
+            f"transfer won {summary.wins}/{summary.n_seeds}",
         )
         table.add_row(
             Text("± std", style="bold"),
