@@ -123,7 +123,9 @@ def _typed_section(name: str, section_type: type, given: dict[str, Any]) -> dict
     typed = {}
     for key, value in given.items():
         if key not in types:
-            raise ConfigError(f"unknown key {name}.{key}; known keys in [{name}]: {', '.join(types)}")
+            raise ConfigError(
+                f"unknown key {name}.{key}; known keys in [{name}]: {', '.join(types)}", key=f"{name}.{key}"
+            )
         typed[key] = _coerce(f"{name}.{key}", types[key], value)
     return typed
 
@@ -132,38 +134,40 @@ def _coerce(key: str, expected: Any, value: Any) -> Any:
     if expected is bool:
         if isinstance(value, bool):
             return value
-        raise ConfigError(f"{key} must be true or false, got {value!r}")
+        raise ConfigError.about(key, f"must be true or false, got {value!r}")
     if expected is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise ConfigError(f"{key} must be a whole number, got {value!r}")
+        raise ConfigError.about(key, f"must be a whole number, got {value!r}")
     if expected is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
-        raise ConfigError(f"{key} must be a number, got {value!r}")
+        raise ConfigError.about(key, f"must be a number, got {value!r}")
     if expected is str:
         if isinstance(value, str):
             return value
-        raise ConfigError(f"{key} must be a string, got {value!r}")
+        raise ConfigError.about(key, f"must be a string, got {value!r}")
     if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         return tuple(value)
-    raise ConfigError(f"{key} must be a list of whole numbers, got {value!r}")
+    raise ConfigError.about(key, f"must be a list of whole numbers, got {value!r}")
 
 
 def validate(config: ExperimentConfig) -> None:
     """Range and consistency checks; the message names the key and the accepted values."""
     split, net, train_a, transfer, run = config.split, config.network, config.train_a, config.transfer, config.run
     if len(split.b_classes) != 2:
-        raise ConfigError(f"split.b_classes must hold exactly two classes, got {list(split.b_classes)}")
+        raise ConfigError.about("split.b_classes", f"must hold exactly two classes, got {list(split.b_classes)}")
     if any(not 0 <= c < N_CLASSES for c in split.b_classes):
-        raise ConfigError(f"split.b_classes must be classes 0..9, got {list(split.b_classes)}")
+        raise ConfigError.about("split.b_classes", f"must be classes 0..9, got {list(split.b_classes)}")
     if split.b_classes[0] == split.b_classes[1]:
-        raise ConfigError(f"split.b_classes must be two different classes, got {list(split.b_classes)}")
+        raise ConfigError.about("split.b_classes", f"must be two different classes, got {list(split.b_classes)}")
     if split.n_train_b < 1:
-        raise ConfigError(f"split.n_train_b must be at least 1, got {split.n_train_b}")
+        raise ConfigError.about("split.n_train_b", f"must be at least 1, got {split.n_train_b}")
     _one_of("split.b_sample", split.b_sample, B_SAMPLES)
     if not 1 <= len(net.hidden) <= 20 or any(not 1 <= n <= 100_000 for n in net.hidden):
-        raise ConfigError(f"network.hidden must be 1 to 20 layer sizes between 1 and 100000, got {list(net.hidden)}")
+        raise ConfigError.about(
+            "network.hidden", f"must be 1 to 20 layer sizes between 1 and 100000, got {list(net.hidden)}"
+        )
     _one_of("network.activation", net.activation, ACTIVATIONS)
     _one_of("network.initializer", net.initializer, INITIALIZERS)
     _one_of("train_a.optimizer", train_a.optimizer, OPTIMIZERS)
@@ -172,7 +176,9 @@ def validate(config: ExperimentConfig) -> None:
     _epochs("transfer.frozen_epochs", transfer.frozen_epochs, minimum=0)
     _epochs("transfer.unfrozen_epochs", transfer.unfrozen_epochs, minimum=0)
     if transfer.frozen_epochs + transfer.unfrozen_epochs < 1:
-        raise ConfigError("transfer.frozen_epochs + transfer.unfrozen_epochs must be at least 1")
+        raise ConfigError(
+            "transfer.frozen_epochs + transfer.unfrozen_epochs must be at least 1", key="transfer.unfrozen_epochs"
+        )
     for key in (
         "train_a.learning_rate",
         "transfer.frozen_learning_rate",
@@ -182,25 +188,25 @@ def validate(config: ExperimentConfig) -> None:
         section, name = key.split(".")
         rate = getattr(getattr(config, section), name)
         if not (math.isfinite(rate) and 0 < rate <= 10):
-            raise ConfigError(f"{key} must be a number in (0, 10], got {rate}")
+            raise ConfigError.about(key, f"must be a number in (0, 10], got {rate}")
     if not run.seeds:
-        raise ConfigError("run.seeds must list at least one seed")
+        raise ConfigError.about("run.seeds", "must list at least one seed")
     if any(not 0 <= s <= MAX_SEED for s in run.seeds):
-        raise ConfigError(f"run.seeds must be between 0 and {MAX_SEED}, got {list(run.seeds)}")
+        raise ConfigError.about("run.seeds", f"must be between 0 and {MAX_SEED}, got {list(run.seeds)}")
     if len(set(run.seeds)) != len(run.seeds):
-        raise ConfigError(f"run.seeds must not repeat a seed, got {list(run.seeds)}")
+        raise ConfigError.about("run.seeds", f"must not repeat a seed, got {list(run.seeds)}")
     if not 1 <= run.batch_size <= 65_536:
-        raise ConfigError(f"run.batch_size must be between 1 and 65536, got {run.batch_size}")
+        raise ConfigError.about("run.batch_size", f"must be between 1 and 65536, got {run.batch_size}")
 
 
 def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ConfigError(f"{key} must be one of {', '.join(allowed)}; got {value!r}")
+        raise ConfigError.about(key, f"must be one of {', '.join(allowed)}; got {value!r}")
 
 
 def _epochs(key: str, value: int, minimum: int) -> None:
     if not minimum <= value <= 10_000:
-        raise ConfigError(f"{key} must be between {minimum} and 10000, got {value}")
+        raise ConfigError.about(key, f"must be between {minimum} and 10000, got {value}")
 
 
 def load_config_file(path: Path, base: ExperimentConfig | None = None) -> ExperimentConfig:
@@ -217,7 +223,7 @@ def load_config_file(path: Path, base: ExperimentConfig | None = None) -> Experi
     try:
         return config_from_dict(values, base)
     except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(f"{path}: {exc}", key=exc.key) from None
 
 
 def apply_overrides(config: ExperimentConfig, assignments: list[str]) -> ExperimentConfig:
@@ -275,5 +281,5 @@ def parse_seeds(text: str) -> tuple[int, ...]:
             else:
                 seeds.append(int(part))
         except ValueError:
-            raise ConfigError(f"seeds must look like 42,1,2 or 1-10; cannot read {part!r}") from None
+            raise ConfigError(f"seeds must look like 42,1,2 or 1-10; cannot read {part!r}", key="run.seeds") from None
     return tuple(seeds)

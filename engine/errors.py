@@ -6,7 +6,16 @@ class UserError(Exception):
 
 
 class ConfigError(UserError):
-    """A configuration value is unknown, of the wrong type or out of range."""
+    """A configuration value is unknown, of the wrong type or out of range; `key` names it when known."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+    @classmethod
+    def about(cls, key: str, problem: str) -> "ConfigError":
+        """'split.n_train_b' + 'must be at least 1' -> an error that the app can show at that field."""
+        return cls(f"{key} {problem}", key=key)
 
 
 class DataError(UserError):

@@ -69,8 +69,8 @@ def make_tasks(dataset: Dataset, split: SplitConfig, seed: int) -> Tasks:
     keep = b_train_indices(len(yb_train), split, seed)
     names = " and ".join(class_label(c) for c in b_classes)
     if len(keep) < split.n_train_b:
-        raise ConfigError(
-            f"split.n_train_b is {split.n_train_b} but only {len(yb_train)} training images of {names} exist"
+        raise ConfigError.about(
+            "split.n_train_b", f"is {split.n_train_b} but only {len(yb_train)} training images of {names} exist"
         )
     return Tasks(
         a=TaskData(xa_train, ya_train, xa_valid, ya_valid, xa_test, ya_test),

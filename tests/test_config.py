@@ -135,3 +135,12 @@ def test_parse_seeds() -> None:
     for bad in ("a", "5-1", "1,,2", "1-"):
         with pytest.raises(ConfigError, match="seeds must look like"):
             parse_seeds(bad)
+
+
+def test_errors_carry_the_key_for_the_form() -> None:
+    with pytest.raises(ConfigError) as caught:
+        apply_overrides(ExperimentConfig(), ["split.n_train_b=0"])
+    assert caught.value.key == "split.n_train_b"
+    with pytest.raises(ConfigError) as caught:
+        parse_seeds("x")
+    assert caught.value.key == "run.seeds"

@@ -107,8 +107,8 @@ def results_table(result: ExperimentResult) -> Table:
             pct(summary.acc_scratch_mean),
             pct(summary.acc_transfer_mean),
             points(summary.difference_mean),
-            ratio(summary.error_ratio_median),
-            f"transfer won {summary.wins}/{summary.n_seeds}",
+            f"median {ratio(summary.error_ratio_median)}",
+            f"won {summary.wins}/{summary.n_seeds}",
         )
         table.add_row(
             Text("± std", style="bold"),
@@ -116,7 +116,7 @@ def results_table(result: ExperimentResult) -> Table:
             spread(summary.acc_scratch_std),
             spread(summary.acc_transfer_std),
             spread(summary.difference_std),
-            "(median)",
+            "",
             "",
         )
     return table

@@ -1,0 +1,211 @@
+"""The Textual app driven by keyboard through Pilot: form, validation, a real (tiny) run, cancel and quit."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.widgets import DataTable, Input, Select, Static
+
+from engine.config import apply_overrides
+from engine.data import Dataset
+from engine.presets import preset
+from tests.conftest import tiny_config
+from tui.app import TransferApp
+from tui.screens.setup import SetupScreen
+from tui.widgets.field_row import FieldRow
+
+
+def make_app(dataset: Dataset, config=None, **kwargs) -> TransferApp:
+    return TransferApp(config or tiny_config(), load_dataset=lambda _config: dataset, **kwargs)
+
+
+async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
+    """Let the app run until `condition()` holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("the app did not reach the expected state in time")
+        await pilot.pause(0.05)
+
+
+def row(app: TransferApp, field_id: str) -> FieldRow:
+    return app.get_screen("setup").query_one(f"#row-{field_id}", FieldRow)
+
+
+async def retype(pilot, app: TransferApp, field_id: str, text: str) -> None:
+    """Focus a field, erase it with backspace and type `text`, as a user would."""
+    field = app.get_screen("setup").query_one(f"#field-{field_id}", Input)
+    field.focus()
+    await pilot.press("end", *["backspace"] * len(field.value), *text)
+
+
+def shown_text(static: Static) -> str:
+    """What a Static shows, as plain text (Rich renderables included)."""
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(static.content)
+    return console.export_text()
+
+
+def error_text(app: TransferApp, field_id: str) -> str:
+    return shown_text(app.get_screen("setup").query_one(f"#error-{field_id}", Static)).strip()
+
+
+def test_first_screen_needs_no_tensorflow() -> None:
+    probe = textwrap.dedent(
+        """
+        import asyncio, sys
+        from tui.app import TransferApp
+
+        async def main():
+            app = TransferApp(preload_engine=False)
+            async with app.run_test() as pilot:
+                await pilot.pause()
+                assert app.screen.id == "setup", app.screen
+                assert app.screen.query_one("#field-n_train_b").value == "200"
+            assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+
+        asyncio.run(main())
+        """
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+
+
+async def test_fill_the_form_by_keyboard(small_dataset: Dataset) -> None:
+    app = make_app(small_dataset, preset("seed"), preload_engine=False)
+    async with app.run_test() as pilot:
+        setup: SetupScreen = app.screen
+        await pilot.press("tab")  # the preset list has the focus first
+        assert app.focused.id == "preset"
+        await pilot.press("enter", "down", "down", "down", "enter")  # third preset: handson-ml3
+        await pilot.pause()
+        assert app.focused.id == "preset" and app.focused.value == "handson-ml3"
+        await pilot.press("tab", "tab", "tab")  # negative class, positive class, B training images
+        assert app.focused.id == "field-n_train_b"
+        await pilot.press(*"120")  # the input selects its text on focus, so typing replaces it
+        await pilot.press("tab", "tab")  # which B images, hidden layers
+        assert app.focused.id == "field-hidden"
+        await pilot.press(*"64, 32")
+        config = setup.validate()
+        assert config.split.b_classes == (0, 2)  # from the preset
+        assert config.split.n_train_b == 120
+        assert config.network.hidden == (64, 32)
+        assert config.network.activation == "relu"
+
+
+async def test_invalid_value_shows_at_the_field_and_blocks_run(small_dataset: Dataset) -> None:
+    app = make_app(small_dataset, preload_engine=False)
+    async with app.run_test() as pilot:
+        await retype(pilot, app, "n_train_b", "abc")
+        await pilot.pause()
+        assert row(app, "n_train_b").has_class("-invalid")
+        assert error_text(app, "n_train_b") == "must be a whole number"
+        app.screen.query_one("#field-negative_class", Select).value = 6  # same as the positive class
+        await pilot.pause()
+        assert error_text(app, "positive_class") == "must be two different classes, got [6, 6]"
+
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert app.screen.id == "setup" and not app.engine.busy and app.engine.requests.empty()
+        assert app.focused.id == "field-positive_class"  # taken to the first bad field, top down
+
+        await retype(pilot, app, "n_train_b", "50")
+        app.screen.query_one("#field-negative_class", Select).value = 5
+        await pilot.pause()
+        assert not row(app, "n_train_b").has_class("-invalid")
+        assert "Ready: 1 seed(s)" in shown_text(app.screen.query_one("#form-status", Static))
+
+
+async def test_a_tiny_run_fills_the_table_then_the_results(small_dataset: Dataset, isolated_home: Path) -> None:
+    config = apply_overrides(tiny_config(), ["run.seeds=[1, 2]"])
+    app = make_app(small_dataset, config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.sub_title == "CPU" or "GPU" in app.sub_title)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.screen.id == "results")
+        table = app.get_screen("run").query_one("#epochs", DataTable)
+        # one row per epoch: per seed 1 (A) + 1 (frozen) + 1 (fine-tune) + 2 (scratch)
+        assert table.row_count == 10
+        assert [table.get_row_at(i)[1] for i in range(5)] == [
+            "Model A",
+            "B on A, frozen",
+            "B on A, fine-tune",
+            "B from scratch",
+            "B from scratch",
+        ]
+        shown = shown_text(app.screen.query_one("#results-view", Static))
+        result = app.get_screen("results").result
+        assert [r.seed for r in result.seeds] == [1, 2]
+        for seed_result in result.seeds:
+            assert f"{100 * seed_result.test_acc_b_scratch:.2f}%" in shown
+            assert f"{100 * seed_result.test_acc_b_transfer:.2f}%" in shown
+        assert result.summary.verdict.split(":")[0] in shown
+        assert all(Path(p).is_file() for r in result.seeds for p in r.model_files.values())
+
+        # the trained models can be copied elsewhere from the Results screen
+        target = isolated_home / "exported"
+        await pilot.press("m")
+        await pilot.pause()
+        app.screen.query_one("#dialog-path", Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*.keras")) == [
+            f"seed{s}/{role}.keras" for s in (1, 2) for role in ("b_finetune", "b_scratch", "model_a")
+        ]
+
+
+async def test_cancel_mid_run_keeps_what_finished(small_dataset: Dataset) -> None:
+    config = apply_overrides(tiny_config(), ["run.seeds=[1, 2]", "train_a.epochs=40"])
+    app = make_app(small_dataset, config)
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+r")
+        run = app.get_screen("run")
+        # wait until seed 2 is training, then cancel
+        await wait_for(pilot, lambda: any(e.seed == 2 for e in run.state.epochs))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.screen.id == "results")
+        result = app.get_screen("results").result
+        assert result.status == "cancelled" and [r.seed for r in result.seeds] == [1]
+        assert "Cancelled: 1 of 2 seed(s) finished." in shown_text(app.screen.query_one("#results-view", Static))
+        assert not app.engine.busy
+
+
+QUIT_SCRIPT = """
+import sys, time
+from engine.config import apply_overrides
+from tests.conftest import synthetic_dataset, tiny_config
+from tui.app import TransferApp
+
+config = apply_overrides(tiny_config(), ["train_a.epochs=2000"])
+dataset = synthetic_dataset()
+app = TransferApp(config, load_dataset=lambda _c: dataset)
+
+async def auto_pilot(pilot):
+    await pilot.press("ctrl+r")
+    run = app.get_screen("run")
+    while not run.state.epochs:
+        await pilot.pause(0.05)
+    print("training", flush=True)
+    await pilot.press("ctrl+q")
+
+app.run(headless=True, auto_pilot=auto_pilot)
+print("exited", flush=True)
+"""
+
+
+def test_quit_mid_run_stops_the_engine_thread(tmp_path: Path) -> None:
+    started = time.monotonic()
+    completed = subprocess.run(
+        [sys.executable, "-c", QUIT_SCRIPT], capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[1]
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["training", "exited"]
+    # 2000 epochs of model A would take minutes; the process ended because the stop was honoured
+    assert time.monotonic() - started < 60

@@ -1,0 +1,58 @@
+"""The setup form's parsing, without widgets: every config survives the round trip, bad fields are all reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.config import apply_overrides
+from engine.presets import PRESETS, preset
+from tui.form_fields import FIELDS, form_values, parse_form
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_presets_round_trip_through_the_form(name: str) -> None:
+    config = apply_overrides(preset(name), ["run.seeds=[1, 2, 42]", "data.dir='/data/fm'"])
+    parsed, errors = parse_form(form_values(config))
+    assert errors == {} and parsed == config
+
+
+def test_every_config_key_has_a_field() -> None:
+    keys = {spec.key for spec in FIELDS}
+    assert {"split.b_classes", "split.n_train_b", "network.hidden", "run.seeds", "transfer.optimizer"} <= keys
+    assert len(keys) == 19
+
+
+def test_all_bad_fields_are_reported_together() -> None:
+    values = form_values(preset("seed"))
+    values.update(n_train_b="abc", hidden="300, x", a_learning_rate="-1", seeds="1-", frozen_epochs="-2")
+    config, errors = parse_form(values)
+    assert config is None
+    assert errors == {
+        "n_train_b": "must be a whole number",
+        "hidden": "must be whole numbers separated by commas, e.g. 300, 100, 50",
+        "a_learning_rate": "must be a number in (0, 10], got -1.0",
+        "seeds": "seeds must look like 42,1,2 or 1-10; cannot read '1-'",
+        "frozen_epochs": "must be between 0 and 10000, got -2",
+    }
+
+
+def test_same_class_twice_is_shown_on_the_positive_class() -> None:
+    values = form_values(preset("seed"))
+    values["negative_class"] = 6
+    _, errors = parse_form(values)
+    assert errors == {"positive_class": "must be two different classes, got [6, 6]"}
+
+
+def test_cross_field_rule() -> None:
+    values = form_values(preset("seed"))
+    values.update(frozen_epochs="0", unfrozen_epochs="0")
+    _, errors = parse_form(values)
+    assert errors == {"unfrozen_epochs": "transfer.frozen_epochs + transfer.unfrozen_epochs must be at least 1"}
+
+
+def test_learning_rates_show_as_typed() -> None:
+    values = form_values(preset("seed"))
+    assert values["unfrozen_learning_rate"] == "0.0001" and values["hidden"] == "300, 100, 50, 50, 50"
+    values["unfrozen_learning_rate"] = "1e-5"
+    config, _ = parse_form(values)
+    assert config.transfer.unfrozen_learning_rate == 1e-5

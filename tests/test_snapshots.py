@@ -1,0 +1,92 @@
+"""Snapshot tests of every screen at 80x24 (and the form at 120x40), fed with fixed numbers so they are stable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned
+from engine.results import ExperimentResult, SeedResult
+from tests.conftest import synthetic_dataset, tiny_config
+from tui.app import TransferApp
+
+PLAN = (
+    PlannedPhase("model_a", (42,), 3, 1375),
+    PlannedPhase("b_frozen", (42,), 2, 7),
+    PlannedPhase("b_finetune", (42,), 2, 7),
+    PlannedPhase("b_scratch", (42,), 4, 7),
+)
+
+
+def offline_app() -> TransferApp:
+    """The app without its engine thread, so nothing changes behind the snapshot's back."""
+    dataset = synthetic_dataset(n_train=5_100, n_test=100)
+    return TransferApp(tiny_config(), load_dataset=lambda _c: dataset, preload_engine=False)
+
+
+def replay_first_phases(app: TransferApp) -> None:
+    """Model A done, B frozen half done: the events a real run would send, with fixed numbers."""
+    run = app.get_screen("run")
+    run.start(1)
+    run.apply(RunPlanned(PLAN))
+    run.apply(PhaseStarted(0, PLAN[0]))
+    for epoch, (loss, acc) in enumerate([(0.61, 0.82), (0.37, 0.87), (0.33, 0.89)], start=1):
+        metrics = EpochMetrics(loss, acc, loss - 0.05, acc + 0.02, seconds=2.5)
+        run.apply(EpochDone(0, "model_a", 42, epoch, 3, metrics))
+    run.apply(PhaseDone(0))
+    run.apply(PhaseStarted(1, PLAN[1]))
+    run.apply(EpochDone(1, "b_frozen", 42, 1, 2, EpochMetrics(0.33, 0.91, 0.32, 0.92, seconds=0.3)))
+
+
+def fixed_result() -> ExperimentResult:
+    config = {"split": {"b_classes": [5, 6], "n_train_b": 200}, "run": {"seeds": [1, 2, 3]}}
+    seeds = [
+        SeedResult(1, (5, 6), 0.8921, 0.9650, 0.9710, history={}),
+        SeedResult(2, (5, 6), 0.8876, 0.9705, 0.9640, history={}),
+        SeedResult(3, (5, 6), 0.8902, 0.9680, 0.9680, history={}),
+    ]
+    return ExperimentResult(config, seeds, "finished", "CPU")
+
+
+def test_setup_screen(snap_compare) -> None:
+    assert snap_compare(offline_app(), terminal_size=(80, 24))
+
+
+def test_setup_screen_large(snap_compare) -> None:
+    assert snap_compare(offline_app(), terminal_size=(120, 40))
+
+
+def test_setup_screen_with_an_error(snap_compare) -> None:
+    async def type_bad_value(pilot) -> None:
+        field = pilot.app.screen.query_one("#field-n_train_b")
+        field.focus()
+        await pilot.press("end", "backspace", "backspace", "x")
+
+    assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=type_bad_value)
+
+
+def test_run_screen(snap_compare) -> None:
+    async def show_progress(pilot) -> None:
+        app = pilot.app
+        app.sub_title = "CPU"
+        app.action_show("run")
+        await pilot.pause()
+        replay_first_phases(app)
+        app.get_screen("run").query_one("#progress").show_eta = False  # wall-clock dependent
+        await pilot.pause()
+
+    assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=show_progress)
+
+
+def test_results_screen(snap_compare) -> None:
+    async def show_results(pilot) -> None:
+        app = pilot.app
+        app.sub_title = "CPU"
+        app.get_screen("results").show(fixed_result(), run_dir=Path("/runs/x"))
+        app.action_show("results")
+        await pilot.pause()
+
+    assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=show_results)
+
+
+def test_help_screen(snap_compare) -> None:
+    assert snap_compare(offline_app(), terminal_size=(80, 24), press=["f1"])

@@ -1,0 +1,152 @@
+"""The Textual app: Setup, Run and Results screens, with one engine thread doing all TensorFlow work."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from functools import lru_cache
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from engine.config import ExperimentConfig
+from engine.data import Dataset, load_dataset, resolve_data_dir
+from engine.paths import log_dir, new_run_id, runs_dir
+from tui.engine_thread import DatasetLoader, EngineThread, RunRequest
+from tui.messages import EngineProgress, EngineReady, RunFailed, RunFinished
+from tui.screens.help import HelpScreen
+from tui.screens.results import ResultsScreen
+from tui.screens.run import RunScreen
+from tui.screens.setup import SetupScreen
+from tui.terminal import stderr_to_log
+
+
+@lru_cache(maxsize=2)
+def _cached_dataset(folder: str | None) -> Dataset:
+    return load_dataset(folder)
+
+
+def load_configured_dataset(config: ExperimentConfig) -> Dataset:
+    """The data the config points at, read once per folder for the app's lifetime."""
+    folder = resolve_data_dir(config.data.dir or None)
+    return _cached_dataset(str(folder) if folder else None)
+
+
+class TransferApp(App[int]):
+    """Keyboard-driven transfer experiments; `preload_engine` loads TensorFlow as soon as the app shows."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "transfer-tui"
+    SUB_TITLE = "loading TensorFlow…"
+    BINDINGS = [
+        Binding("ctrl+r", "start_run", "Run", tooltip="check the setup and start training"),
+        Binding("f1,question_mark", "help", "Help", tooltip="this list of keys"),
+        Binding("f2", "show('setup')", "Setup", tooltip="the experiment form"),
+        Binding("f3", "show('run')", "Progress", tooltip="phases, progress, epoch table and curves"),
+        Binding("f4", "show('results')", "Results", tooltip="the last run's results"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="stop any run after its current batch and quit"),
+    ]
+
+    def __init__(
+        self,
+        config: ExperimentConfig | None = None,
+        *,
+        load_dataset: DatasetLoader = load_configured_dataset,
+        preload_engine: bool = True,
+    ) -> None:
+        super().__init__()
+        self.initial_config = config or ExperimentConfig()
+        self.engine = EngineThread(self, load_dataset)
+        self.preload_engine = preload_engine
+
+    def on_mount(self) -> None:
+        self.install_screen(SetupScreen(self.initial_config), "setup")
+        self.install_screen(RunScreen(), "run")
+        self.install_screen(ResultsScreen(), "results")
+        self.push_screen("setup")
+        if self.preload_engine:
+            self.engine.start()
+
+    def action_show(self, name: str) -> None:
+        if self.screen.id != name:
+            self.switch_screen(name)
+
+    def action_help(self) -> None:
+        sections = [("everywhere", list(self.BINDINGS))]
+        for name in ("setup", "run", "results"):
+            sections.append((name.capitalize(), list(self.get_screen(name).BINDINGS)))
+        self.push_screen(HelpScreen(sections))
+
+    def action_start_run(self) -> None:
+        setup: SetupScreen = self.get_screen("setup")
+        config = setup.validate()
+        if config is None:
+            self.action_show("setup")
+            setup.focus_first_error()
+            self.notify("Some fields are invalid: fix the ones marked in red.", severity="error")
+            return
+        if self.engine.busy:
+            self.notify("A run is in progress: cancel it first (c on the Run view).", severity="warning")
+            return
+        run: RunScreen = self.get_screen("run")
+        run.start(len(config.run.seeds))
+        self.engine.submit(RunRequest(config, runs_dir() / new_run_id()))
+        self.action_show("run")
+
+    def action_cancel_run(self) -> None:
+        if not self.engine.busy:
+            self.notify("No run in progress.")
+            return
+        self.engine.cancel()
+        self.get_screen("run").set_status("Cancelling after the current batch…")
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+    def on_unmount(self) -> None:
+        # however the app ends, the engine thread must end too, or it would keep the process alive
+        self.engine.shutdown()
+
+    def on_engine_ready(self, message: EngineReady) -> None:
+        self.sub_title = message.device
+
+    def on_engine_progress(self, message: EngineProgress) -> None:
+        self.get_screen("run").apply(message.event)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        result = message.result
+        cancelled = result.status == "cancelled"
+        self.get_screen("run").finish("Cancelled; finished seeds are on Results (F4)." if cancelled else "Finished.")
+        self.get_screen("results").show(result, message.run_dir)
+        self.action_show("results")
+
+    def on_run_failed(self, message: RunFailed) -> None:
+        self.get_screen("run").finish(f"Failed: {message.message}")
+        self.notify(message.message, title="Run failed", severity="error", timeout=10)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Start run", "Validate the setup and train", self.action_start_run)
+        yield SystemCommand("Cancel run", "Stop after the current batch, keep finished seeds", self.action_cancel_run)
+        yield SystemCommand("Setup", "Show the setup form", lambda: self.action_show("setup"))
+        yield SystemCommand("Progress", "Show training progress", lambda: self.action_show("run"))
+        yield SystemCommand("Results", "Show the last results", lambda: self.action_show("results"))
+        yield SystemCommand("Keys", "List every key", self.action_help)
+
+
+def run_app(config: ExperimentConfig) -> int:
+    """Run the app with stderr (TensorFlow's C++ logs included) going to resources/logs/app.log."""
+    log_path = log_dir() / "app.log"
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        logging.basicConfig(filename=log_path, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    except OSError:
+        pass  # an unwritable home still lets the app run; errors then go nowhere rather than onto the screen
+    app = TransferApp(config)
+    with stderr_to_log(log_path):
+        app.run()
+    if app.return_code:
+        print(f"transfer-tui: the app stopped on an internal error; details in {log_path}", file=sys.stderr)
+    return app.return_code or 0

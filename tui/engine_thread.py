@@ -1,0 +1,103 @@
+"""The one thread where TensorFlow is imported and every model is built and trained.
+
+It starts with the app (so TensorFlow loads while the user fills the form), then waits for
+run requests. Progress reaches the UI as Messages; a StopToken per run stops it cooperatively.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.app import App
+
+from engine.config import ExperimentConfig
+from engine.data import Dataset
+from engine.errors import UserError
+from engine.progress import ProgressEvent, StopToken
+from tui.messages import EngineProgress, EngineReady, RunFailed, RunFinished
+
+DatasetLoader = Callable[[ExperimentConfig], Dataset]
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    config: ExperimentConfig
+    run_dir: Path
+
+
+class EngineThread:
+    """Owns the engine's thread worker, its request queue and the current run's stop token."""
+
+    def __init__(self, app: App, load_dataset: DatasetLoader) -> None:
+        self.app = app
+        self.load_dataset = load_dataset
+        self.requests: queue.Queue[RunRequest | None] = queue.Queue()
+        self.stop = StopToken()
+        self.started = False
+        self.busy = False
+
+    def start(self) -> None:
+        """Start the thread (once); it imports TensorFlow and posts EngineReady."""
+        if not self.started:
+            self.started = True
+            self.app.run_worker(self._serve, thread=True, name="engine", group="engine", exit_on_error=False)
+
+    def submit(self, request: RunRequest) -> None:
+        self.start()
+        self.stop = StopToken()
+        self.busy = True
+        self.requests.put(request)
+
+    def cancel(self) -> None:
+        """Stop the current run at the end of the batch in progress; finished seeds are kept."""
+        self.stop.request()
+
+    def shutdown(self) -> None:
+        """Stop any run and let the thread end, so nothing keeps the process alive."""
+        self.stop.request()
+        self.requests.put(None)
+
+    def _serve(self) -> None:
+        try:
+            from engine.runtime import device_name
+
+            device = device_name()
+        except Exception as exc:
+            log.exception("TensorFlow failed to load")
+            self.app.post_message(EngineReady(f"TensorFlow failed to load: {exc}"))
+            device = None
+        else:
+            self.app.post_message(EngineReady(device))
+        while (request := self.requests.get()) is not None:
+            if device is None:
+                self._post(RunFailed("TensorFlow failed to load; see resources/logs for details"))
+            else:
+                self._run(request)
+            self.busy = False
+
+    def _run(self, request: RunRequest) -> None:
+        from engine.experiment import run_experiment
+
+        try:
+            dataset = self.load_dataset(request.config)
+            result = run_experiment(
+                request.config, dataset, listener=self._progress, stop=self.stop, save_dir=request.run_dir
+            )
+        except UserError as exc:
+            self._post(RunFailed(str(exc)))
+        except Exception as exc:
+            log.exception("run failed")
+            self._post(RunFailed(f"unexpected error: {type(exc).__name__}: {exc} (details in the app log)"))
+        else:
+            self._post(RunFinished(result, request.run_dir))
+
+    def _progress(self, event: ProgressEvent) -> None:
+        self._post(EngineProgress(event))
+
+    def _post(self, message: object) -> None:
+        self.app.post_message(message)

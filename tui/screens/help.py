@@ -1,0 +1,54 @@
+"""Every key the app answers to, on one screen."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+FORM_KEYS = (
+    ("tab / shift+tab", "Setup", "next / previous field"),
+    ("enter", "Setup", "open a choice list; enter again picks"),
+    ("space", "Setup", "tick or untick a checkbox"),
+    ("↑ ↓ pgup pgdn", "Run, Results", "scroll the epoch table or the results"),
+    ("ctrl+p", "everywhere", "command palette: every action by name"),
+    ("escape", "dialogs", "close without doing anything"),
+)
+
+
+def key_table(sections: list[tuple[str, list[Binding]]]) -> Table:
+    table = Table(title="Keys", title_justify="left", show_edge=False, expand=True)
+    table.add_column("Key", style="bold", no_wrap=True)
+    table.add_column("Where")
+    table.add_column("What it does")
+    seen: set[tuple[str, str]] = set()
+    for where, bindings in sections:
+        for binding in bindings:
+            if binding.description and (binding.key, where) not in seen:
+                seen.add((binding.key, where))
+                key = binding.key.replace(",", " / ").replace("question_mark", "?")
+                table.add_row(key, where, binding.tooltip or binding.description)
+    for key, where, what in FORM_KEYS:
+        table.add_row(key, where, what)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Opened with ? or F1; any of escape, q, ? or F1 closes it."""
+
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close help")]
+
+    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(key_table(self.sections))
+            yield Static("escape closes this help.", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

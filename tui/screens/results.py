@@ -1,0 +1,86 @@
+"""Results: per seed and aggregated, the verdict in plain words, and a key to save the trained models."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from engine.errors import UserError
+from engine.fileio import atomic_path
+from engine.results import ExperimentResult
+from tui.render import results_table, verdict_text
+from tui.screens.dialogs import PathDialog
+
+
+class ResultsScreen(Screen):
+    """The last run's results; empty until a run ends."""
+
+    BINDINGS = [Binding("m", "save_models", "Save models", tooltip="copy the trained .keras models to a folder")]
+
+    def __init__(self) -> None:
+        super().__init__(id="results")
+        self.result: ExperimentResult | None = None
+        self.run_dir: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="results-body"):
+            yield Static(self._content(), id="results-view")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def show(self, result: ExperimentResult, run_dir: Path) -> None:
+        self.result, self.run_dir = result, run_dir
+        for view in self.query("#results-view").results(Static):  # none before the screen was first shown
+            view.update(self._content())
+
+    def _content(self) -> RenderableType:
+        result, run_dir = self.result, self.run_dir
+        if result is None:
+            return "No results yet: set up a run on Setup (F2) and press ctrl+r."
+        parts: list[RenderableType] = []
+        if result.status == "cancelled":
+            n_planned = len(result.config["run"]["seeds"])
+            parts.append(Text(f"Cancelled: {len(result.seeds)} of {n_planned} seed(s) finished.", style="bold yellow"))
+        if result.seeds:
+            parts += [results_table(result), verdict_text(result.summary)]
+        else:
+            parts.append(Text("No seed finished, so there is nothing to compare."))
+        saved = f" Models of this run: {run_dir}" if any(r.model_files for r in result.seeds) else ""
+        parts.append(Text(f"\nDevice: {result.device}.{saved}", style="dim"))
+        return Group(*parts)
+
+    def action_save_models(self) -> None:
+        if self.result is None or not any(r.model_files for r in self.result.seeds):
+            self.notify("No trained models to save yet.", severity="warning")
+            return
+        default = Path.cwd() / f"models-{self.run_dir.name}"
+        self.app.push_screen(PathDialog("Copy the trained models (.keras) to folder", default), self._save)
+
+    def _save(self, target: Path | None) -> None:
+        if target is None or self.result is None:
+            return
+        try:
+            count = copy_models(self.result, target)
+        except UserError as exc:
+            self.notify(str(exc), title="Cannot save models", severity="error", timeout=8)
+            return
+        self.notify(f"Saved {count} model(s) to {target}")
+
+
+def copy_models(result: ExperimentResult, target: Path) -> int:
+    """Copy every model file of `result` to target/seed<N>/<role>.keras, each written atomically."""
+    count = 0
+    for seed_result in result.seeds:
+        for role, source in seed_result.model_files.items():
+            with atomic_path(target / f"seed{seed_result.seed}" / f"{role}.keras") as temp:
+                shutil.copyfile(source, temp)
+            count += 1
+    return count

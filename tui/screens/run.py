@@ -1,0 +1,104 @@
+"""Run: the phases in order, a progress bar with ETA, a table that grows by one row per epoch, live curves."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+
+from engine.phases import PHASE_TITLES
+from engine.progress import EpochDone, PhaseStarted, ProgressEvent, RunPlanned
+from tui.render import EPOCH_COLUMNS, epoch_cells
+from tui.run_state import RunState
+from tui.widgets.curves import CurvesPanel
+from tui.widgets.phase_strip import PhaseStrip, phase_strip_text, seeds_label
+
+
+class RunScreen(Screen):
+    """Shows one run at a time; the app feeds it engine events, shown or not (the state is kept here)."""
+
+    BINDINGS = [Binding("c", "cancel_run", "Cancel", tooltip="stop after the current batch, keep finished seeds")]
+
+    def __init__(self) -> None:
+        super().__init__(id="run")
+        self.state = RunState()
+        self.status = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="run-body"):
+            yield PhaseStrip(phase_strip_text(self.state), id="phases")
+            with Horizontal(id="progress-line"):
+                yield Static(self.status, id="run-status")
+                yield ProgressBar(total=self.state.total_steps or None, show_eta=True, id="progress")
+            table = DataTable(id="epochs", zebra_stripes=True, cursor_type="row")
+            table.add_columns(*EPOCH_COLUMNS)
+            table.add_rows(epoch_cells(event) for event in self.state.epochs)
+            yield table
+            yield CurvesPanel(id="curves")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#progress", ProgressBar).update(progress=self.state.completed_steps)
+        self._show_curves()
+
+    @property
+    def composed(self) -> bool:
+        """False until the screen is first shown: then the state alone is updated."""
+        return bool(self.query("#epochs"))
+
+    def start(self, n_seeds: int) -> None:
+        """Forget the previous run and show that this one is loading."""
+        self.state = RunState()
+        self.set_status(f"Loading data and TensorFlow for {n_seeds} seed(s)…")
+        if self.composed:
+            self.query_one("#epochs", DataTable).clear()
+            self.query_one("#progress", ProgressBar).update(total=None, progress=0)
+            self.query_one(PhaseStrip).show(self.state)
+
+    def set_status(self, text: str) -> None:
+        self.status = text
+        for status in self.query("#run-status").results(Static):
+            status.update(text)
+
+    def apply(self, event: ProgressEvent) -> None:
+        """Fold one engine event into the state and redraw what it changed."""
+        self.state.apply(event)
+        if isinstance(event, PhaseStarted):
+            self.set_status(f"{PHASE_TITLES[event.planned.phase]}, {seeds_label(event.planned.seeds)}")
+        if not self.composed:
+            return
+        progress = self.query_one("#progress", ProgressBar)
+        if isinstance(event, RunPlanned):
+            progress.update(total=self.state.total_steps, progress=0)
+        else:
+            progress.update(progress=self.state.completed_steps)
+        if isinstance(event, (RunPlanned, PhaseStarted)):
+            self.query_one(PhaseStrip).show(self.state)
+        if isinstance(event, EpochDone):
+            self._add_row(event)
+            self._show_curves()
+
+    def _add_row(self, event: EpochDone) -> None:
+        table = self.query_one("#epochs", DataTable)
+        following = table.row_count == 0 or table.cursor_row >= table.row_count - 1
+        table.add_row(*epoch_cells(event))
+        if following:  # keep the newest row in view unless the user moved up to read older ones
+            table.move_cursor(row=table.row_count - 1)
+
+    def _show_curves(self) -> None:
+        if self.state.current is None:
+            return
+        planned = self.state.plan[self.state.current]
+        title = f"{PHASE_TITLES[planned.phase]}, {seeds_label(planned.seeds)}"
+        self.query_one(CurvesPanel).show(title, self.state.current_curves())
+
+    def finish(self, status: str) -> None:
+        self.set_status(status)
+        for strip in self.query(PhaseStrip).results(PhaseStrip):
+            strip.show(self.state)
+
+    def action_cancel_run(self) -> None:
+        self.app.action_cancel_run()

@@ -1,0 +1,131 @@
+"""Setup: split, network and training, filled from a preset or a TOML file, validated as you type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
+
+from engine.config import ExperimentConfig, config_to_toml, load_config_file
+from engine.errors import UserError
+from engine.fileio import atomic_write_text
+from engine.presets import PRESET_DESCRIPTIONS, PRESETS, preset
+from tui.form_fields import FIELDS, SECTIONS, form_values, parse_form, with_preset
+from tui.screens.dialogs import PathDialog
+from tui.widgets.field_row import FieldRow
+
+DEFAULT_CONFIG_FILE = "experiment.toml"
+
+
+class SetupScreen(Screen):
+    """The experiment form. The app asks it for a valid config before every run."""
+
+    BINDINGS = [
+        Binding("ctrl+o", "load_config", "Load", tooltip="fill the form from a TOML experiment file"),
+        Binding("ctrl+s", "save_config", "Save", tooltip="save the form as a TOML file the CLI reads"),
+    ]
+
+    def __init__(self, config: ExperimentConfig) -> None:
+        super().__init__(id="setup")
+        self.initial = config
+        self.config_path = Path(DEFAULT_CONFIG_FILE)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        values = form_values(self.initial)
+        with VerticalScroll(id="form"):
+            with Horizontal(classes="field-line", id="preset-line"):
+                yield Label("Preset", classes="field-label")
+                options = [(f"{name}: {text}", name) for name, text in PRESET_DESCRIPTIONS.items()]
+                yield Select(options, prompt="(choose to fill the form)", compact=True, id="preset")
+            for section in SECTIONS:
+                yield Static(section, classes="section-title")
+                for spec in FIELDS:
+                    if spec.section == section:
+                        yield FieldRow(spec, values[spec.id])
+            yield Static("", id="form-status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def rows(self) -> list[FieldRow]:
+        return list(self.query(FieldRow))
+
+    def fill(self, config: ExperimentConfig) -> None:
+        """Show `config` in every field."""
+        values = form_values(config)
+        for row in self.rows():
+            row.value = values[row.spec.id]
+        self.validate()
+
+    def validate(self) -> ExperimentConfig | None:
+        """Parse the form; mark each bad field with its message. Returns the config, or None if any field is bad."""
+        config, errors = parse_form({row.spec.id: row.value for row in self.rows()})
+        for row in self.rows():
+            row.show_error(errors.get(row.spec.id))
+        status = self.query_one("#form-status", Static)
+        if errors:
+            status.update(f"{len(errors)} field(s) need fixing before a run can start.")
+        else:
+            status.update(f"Ready: {len(config.run.seeds)} seed(s). Press ctrl+r to run.")
+        status.set_class(bool(errors), "-invalid")
+        return config
+
+    def focus_first_error(self) -> None:
+        for row in self.rows():
+            if row.has_class("-invalid"):
+                row.control.focus()
+                row.scroll_visible()
+                return
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    def _field_changed(self) -> None:
+        self.validate()
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "preset":
+            if event.value in PRESETS:
+                self.fill(with_preset(preset(event.value), self.validate()))
+                self.notify(f"Preset {event.value} loaded")
+        else:
+            self.validate()
+
+    def action_load_config(self) -> None:
+        self.app.push_screen(PathDialog("Load experiment from TOML file", self.config_path), self._load)
+
+    def _load(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            config = load_config_file(path)
+        except UserError as exc:
+            self.notify(str(exc), title="Cannot load", severity="error", timeout=8)
+            return
+        self.config_path = path
+        self.fill(config)
+        self.notify(f"Loaded {path}")
+
+    def action_save_config(self) -> None:
+        config = self.validate()
+        if config is None:
+            self.notify("Fix the marked fields before saving.", severity="error")
+            self.focus_first_error()
+            return
+        self.app.push_screen(PathDialog("Save experiment as TOML file", self.config_path), self._save)
+
+    def _save(self, path: Path | None) -> None:
+        config = self.validate()
+        if path is None or config is None:
+            return
+        try:
+            atomic_write_text(path, config_to_toml(config))
+        except UserError as exc:
+            self.notify(str(exc), title="Cannot save", severity="error", timeout=8)
+            return
+        self.config_path = path
+        self.notify(f"Saved {path}")

@@ -1,0 +1,43 @@
+"""The phases of the run in order, the current one highlighted: '✓ Model A → ▶ B on A, frozen → …'."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from engine.phases import PHASE_TITLES
+from tui.run_state import RunState
+
+
+def seeds_label(seeds: tuple[int, ...]) -> str:
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(str(s) for s in seeds)}"
+
+
+def phase_strip_text(state: RunState) -> Text:
+    """The current seed group's phases, plus which group of how many this is."""
+    if not state.plan:
+        return Text("No run yet: set it up on Setup (F2), then press ctrl+r.", style="dim")
+    current = state.current if state.current is not None else 0
+    group = state.plan[current].seeds
+    groups = list(dict.fromkeys(p.seeds for p in state.plan))
+    text = Text()
+    text.append(f"{seeds_label(group).capitalize()} ({groups.index(group) + 1} of {len(groups)}): ", style="bold")
+    members = [(index, planned) for index, planned in enumerate(state.plan) if planned.seeds == group]
+    for position, (index, planned) in enumerate(members):
+        if position:
+            text.append(" → ", style="dim")
+        title = PHASE_TITLES[planned.phase]
+        if index in state.finished:
+            text.append(f"✓ {title}", style="green")
+        elif index == state.current:
+            text.append(f"▶ {title}", style="bold reverse")
+        else:
+            text.append(title, style="dim")
+    return text
+
+
+class PhaseStrip(Static):
+    """Redrawn from the RunState after every phase change."""
+
+    def show(self, state: RunState) -> None:
+        self.update(phase_strip_text(state))
