@@ -67,7 +67,8 @@ class TransferApp(App[int]):
         self.install_screen(ResultsScreen(), "results")
         self.push_screen("setup")
         if self.preload_engine:
-            self.engine.start()
+            # after the first paint, so the form is on screen before TensorFlow starts loading
+            self.call_after_refresh(self.engine.start)
 
     def action_show(self, name: str) -> None:
         if self.screen.id != name:

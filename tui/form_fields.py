@@ -72,7 +72,6 @@ FIELDS: tuple[FieldSpec, ...] = (
 )
 
 FIELDS_BY_ID = {spec.id: spec for spec in FIELDS}
-SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(spec.section for spec in FIELDS))
 
 
 def form_values(config: ExperimentConfig) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
 
@@ -15,16 +15,19 @@ from engine.config import ExperimentConfig, config_to_toml, load_config_file
 from engine.errors import UserError
 from engine.fileio import atomic_write_text
 from engine.presets import PRESET_DESCRIPTIONS, PRESETS, preset
-from tui.form_fields import FIELDS, SECTIONS, form_values, parse_form, with_preset
+from tui.form_fields import FIELDS, form_values, parse_form, with_preset
 from tui.screens.dialogs import PathDialog
 from tui.widgets.field_row import FieldRow
 
 DEFAULT_CONFIG_FILE = "experiment.toml"
+# side by side on wide terminals, one under the other on narrow ones
+COLUMNS = (("Split", "Network", "Data"), ("Training",))
 
 
 class SetupScreen(Screen):
     """The experiment form. The app asks it for a valid config before every run."""
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("ctrl+o", "load_config", "Load", tooltip="fill the form from a TOML experiment file"),
         Binding("ctrl+s", "save_config", "Save", tooltip="save the form as a TOML file the CLI reads"),
@@ -43,11 +46,14 @@ class SetupScreen(Screen):
                 yield Label("Preset", classes="field-label")
                 options = [(f"{name}: {text}", name) for name, text in PRESET_DESCRIPTIONS.items()]
                 yield Select(options, prompt="(choose to fill the form)", compact=True, id="preset")
-            for section in SECTIONS:
-                yield Static(section, classes="section-title")
-                for spec in FIELDS:
-                    if spec.section == section:
-                        yield FieldRow(spec, values[spec.id])
+            with Horizontal(id="columns"):
+                for column in COLUMNS:
+                    with Vertical(classes="form-column"):
+                        for section in column:
+                            yield Static(section, classes="section-title")
+                            for spec in FIELDS:
+                                if spec.section == section:
+                                    yield FieldRow(spec, values[spec.id])
             yield Static("", id="form-status")
         yield Footer(compact=True, show_command_palette=False)
 
