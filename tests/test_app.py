@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import DataTable, Input, Select, Static
 
-from engine.config import apply_overrides
+from engine.config import apply_overrides, load_config_file
 from engine.data import Dataset
 from engine.presets import preset
 from tests.conftest import tiny_config
@@ -179,7 +179,7 @@ async def test_cancel_mid_run_keeps_what_finished(small_dataset: Dataset) -> Non
 
 QUIT_SCRIPT = """
 import sys, time
-from engine.config import apply_overrides
+from engine.config import apply_overrides, load_config_file
 from tests.conftest import synthetic_dataset, tiny_config
 from tui.app import TransferApp
 
@@ -209,3 +209,71 @@ def test_quit_mid_run_stops_the_engine_thread(tmp_path: Path) -> None:
     assert completed.stdout.split() == ["training", "exited"]
     # 2000 epochs of model A would take minutes; the process ended because the stop was honoured
     assert time.monotonic() - started < 60
+
+
+async def test_save_and_load_the_form_as_toml(small_dataset: Dataset, tmp_path: Path) -> None:
+    path = tmp_path / "exp.toml"
+    app = make_app(small_dataset, preset("handson-ml3"), preload_engine=False)
+    async with app.run_test() as pilot:
+        await retype(pilot, app, "n_train_b", "77")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        dialog_path = app.screen.query_one("#dialog-path", Input)
+        dialog_path.value = str(path)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert load_config_file(path) == apply_overrides(preset("handson-ml3"), ["split.n_train_b=77"])
+
+        path.write_text("[split]\nb_classes = [7, 9]\n")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        app.screen.query_one("#dialog-path", Input).value = str(path)
+        await pilot.press("enter")
+        await pilot.pause()
+        config = app.get_screen("setup").validate()
+        assert config.split.b_classes == (7, 9) and config.network.hidden == (300, 100, 50, 50, 50)
+
+        path.write_text("[split]\nb_classes = 'shoes'\n")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        app.screen.query_one("#dialog-path", Input).value = str(path)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.id == "setup"  # a bad file is a message, the form keeps its values
+        assert app.get_screen("setup").validate().split.b_classes == (7, 9)
+
+
+async def test_palette_starts_a_run_and_screens_switch_while_training(small_dataset: Dataset) -> None:
+    config = apply_overrides(tiny_config(), ["train_a.epochs=2000"])
+    app = make_app(small_dataset, config)
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Start run")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        run = app.get_screen("run")
+        await wait_for(pilot, lambda: len(run.state.epochs) >= 2)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.screen.id == "setup"
+        rows_then = len(run.state.epochs)
+        await wait_for(pilot, lambda: len(run.state.epochs) > rows_then + 2)  # training goes on meanwhile
+        await pilot.press("f3")
+        await pilot.pause()
+        table = run.query_one("#epochs", DataTable)
+        assert app.screen.id == "run" and table.row_count >= rows_then + 2
+        await pilot.press("up", "up")  # scroll the table while it grows
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.screen.id == "results")
+
+
+def test_cli_options_fill_the_app(monkeypatch) -> None:
+    import tui.app
+    from tui.cli import main
+
+    opened = []
+    monkeypatch.setattr(tui.app, "run_app", lambda config: opened.append(config) or 0)
+    assert main(["--preset", "handson-ml3", "--seeds", "3-4", "--data-dir", "/data/fm"]) == 0
+    assert opened[0].split.b_classes == (0, 2) and opened[0].run.seeds == (3, 4)
+    assert opened[0].data.dir == "/data/fm"

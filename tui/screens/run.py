@@ -15,6 +15,8 @@ from tui.run_state import RunState
 from tui.widgets.curves import CurvesPanel
 from tui.widgets.phase_strip import PhaseStrip, phase_strip_text, seeds_label
 
+CURVE_REFRESH_SECONDS = 0.25
+
 
 class RunScreen(Screen):
     """Shows one run at a time; the app feeds it engine events, shown or not (the state is kept here)."""
@@ -25,6 +27,7 @@ class RunScreen(Screen):
         super().__init__(id="run")
         self.state = RunState()
         self.status = ""
+        self.curves_changed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -43,6 +46,8 @@ class RunScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#progress", ProgressBar).update(progress=self.state.completed_steps)
         self._show_curves()
+        # plots are redrawn at most a few times a second, however fast epochs (or members) finish
+        self.set_interval(CURVE_REFRESH_SECONDS, self._show_curves_if_changed)
 
     @property
     def composed(self) -> bool:
@@ -79,7 +84,7 @@ class RunScreen(Screen):
             self.query_one(PhaseStrip).show(self.state)
         if isinstance(event, EpochDone):
             self._add_row(event)
-            self._show_curves()
+            self.curves_changed = True
 
     def _add_row(self, event: EpochDone) -> None:
         table = self.query_one("#epochs", DataTable)
@@ -88,7 +93,12 @@ class RunScreen(Screen):
         if following:  # keep the newest row in view unless the user moved up to read older ones
             table.move_cursor(row=table.row_count - 1)
 
+    def _show_curves_if_changed(self) -> None:
+        if self.curves_changed:
+            self._show_curves()
+
     def _show_curves(self) -> None:
+        self.curves_changed = False
         if self.state.current is None:
             return
         planned = self.state.plan[self.state.current]
