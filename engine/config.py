@@ -18,6 +18,7 @@ from engine.errors import ConfigError
 from engine.optimizers import OPTIMIZERS
 
 IntList = tuple[int, ...]
+PairList = tuple[tuple[int, int], ...]
 MAX_SEED = 2**31 - 1
 
 
@@ -30,11 +31,20 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class SplitConfig:
-    """Which two classes form task B (the second is the positive class) and how many B images to train on."""
+    """Which two classes form task B (the second is the positive class) and how many B images to train on.
+
+    `extra_pairs` turns the experiment into a study: the same experiment again for each further pair.
+    """
 
     b_classes: IntList = (5, 6)
     n_train_b: int = 200
     b_sample: str = "first"
+    extra_pairs: PairList = ()
+
+    @property
+    def pairs(self) -> list[tuple[int, int]]:
+        """Every B class pair of the study: b_classes first, then extra_pairs."""
+        return [(self.b_classes[0], self.b_classes[1]), *self.extra_pairs]
 
 
 @dataclass(frozen=True)
@@ -97,9 +107,13 @@ SECTIONS: dict[str, type] = {f.name: f.type for f in dataclasses.fields(Experime
 def config_to_dict(config: ExperimentConfig) -> dict[str, dict[str, Any]]:
     """Plain nested dict (lists, not tuples), as written to TOML and JSON."""
     return {
-        name: {key: list(value) if isinstance(value, tuple) else value for key, value in section.items()}
+        name: {key: _plain(value) for key, value in section.items()}
         for name, section in dataclasses.asdict(config).items()
     }
+
+
+def _plain(value: Any) -> Any:
+    return [_plain(item) for item in value] if isinstance(value, tuple) else value
 
 
 def config_from_dict(values: dict[str, Any], base: ExperimentConfig | None = None) -> ExperimentConfig:
@@ -147,20 +161,27 @@ def _coerce(key: str, expected: Any, value: Any) -> Any:
         if isinstance(value, str):
             return value
         raise ConfigError.about(key, f"must be a string, got {value!r}")
-    if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if expected is PairList:
+        if isinstance(value, (list, tuple)) and all(_is_int_list(pair) for pair in value):
+            return tuple(tuple(pair) for pair in value)
+        raise ConfigError.about(key, f"must be a list of class pairs like [[0, 2], [7, 9]], got {value!r}")
+    if _is_int_list(value):
         return tuple(value)
     raise ConfigError.about(key, f"must be a list of whole numbers, got {value!r}")
+
+
+def _is_int_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
 
 
 def validate(config: ExperimentConfig) -> None:
     """Range and consistency checks; the message names the key and the accepted values."""
     split, net, train_a, transfer, run = config.split, config.network, config.train_a, config.transfer, config.run
-    if len(split.b_classes) != 2:
-        raise ConfigError.about("split.b_classes", f"must hold exactly two classes, got {list(split.b_classes)}")
-    if any(not 0 <= c < N_CLASSES for c in split.b_classes):
-        raise ConfigError.about("split.b_classes", f"must be classes 0..9, got {list(split.b_classes)}")
-    if split.b_classes[0] == split.b_classes[1]:
-        raise ConfigError.about("split.b_classes", f"must be two different classes, got {list(split.b_classes)}")
+    _class_pair("split.b_classes", split.b_classes)
+    for pair in split.extra_pairs:
+        _class_pair("split.extra_pairs", pair)
+    if len(set(split.pairs)) != len(split.pairs):
+        raise ConfigError.about("split.extra_pairs", f"repeats a pair: {[list(p) for p in split.pairs]}")
     if split.n_train_b < 1:
         raise ConfigError.about("split.n_train_b", f"must be at least 1, got {split.n_train_b}")
     _one_of("split.b_sample", split.b_sample, B_SAMPLES)
@@ -197,6 +218,15 @@ def validate(config: ExperimentConfig) -> None:
         raise ConfigError.about("run.seeds", f"must not repeat a seed, got {list(run.seeds)}")
     if not 1 <= run.batch_size <= 65_536:
         raise ConfigError.about("run.batch_size", f"must be between 1 and 65536, got {run.batch_size}")
+
+
+def _class_pair(key: str, pair: tuple[int, ...]) -> None:
+    if len(pair) != 2:
+        raise ConfigError.about(key, f"must hold exactly two classes, got {list(pair)}")
+    if any(not 0 <= c < N_CLASSES for c in pair):
+        raise ConfigError.about(key, f"must be classes 0..9, got {list(pair)}")
+    if pair[0] == pair[1]:
+        raise ConfigError.about(key, f"must be two different classes, got {list(pair)}")
 
 
 def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -255,6 +285,21 @@ def config_to_toml(config: ExperimentConfig) -> str:
         lines.append(f"[{name}]")
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in section.items())
     return "\n".join(lines) + "\n"
+
+
+def parse_pairs(texts: list[str]) -> tuple[tuple[int, int], ...]:
+    """['5,6', '0,2'] -> ((5, 6), (0, 2)), for --b-classes and the app's form."""
+    pairs = []
+    for text in texts:
+        parts = text.replace(" ", "").split(",")
+        try:
+            first, second = (int(part) for part in parts)
+        except ValueError:
+            raise ConfigError(
+                f"class pairs look like 5,6 or 0,2; cannot read {text!r}", key="split.b_classes"
+            ) from None
+        pairs.append((first, second))
+    return tuple(pairs)
 
 
 def _toml_value(value: Any) -> str:

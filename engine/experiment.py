@@ -1,67 +1,81 @@
-"""The transfer experiment over a list of seeds: model A, B on A (frozen, then fine-tuned), B from scratch.
+"""The transfer experiment: model A, B on A (frozen, then fine-tuned) and B from scratch, for every seed and
+every class pair of the config.
 
-`run_experiment` is the engine's one entry point for "train these models for these seeds";
-callers get per-seed results and progress messages and never see how the training is done.
+`run_experiment` is the engine's one entry point for "train these models for these seeds"; callers
+get per-seed results and progress messages and never see how the training is done: one seed trains
+as plain Keras models, several seeds train together as populations.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data import Dataset
-from engine.models import (
-    build_model_a,
-    build_scratch_b,
-    compile_model,
-    held_out_accuracy,
-    load_model_a,
-    save_model,
-    set_reused_trainable,
-    transfer_model,
-)
+from engine.errors import ConfigError
+from engine.models import load_model_a
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
-from engine.progress import (
-    Cancelled,
-    Listener,
-    PhaseDone,
-    PhaseStarted,
-    PlannedPhase,
-    RunPlanned,
-    SeedDone,
-    StopToken,
-    ignore,
-)
+from engine.progress import Cancelled, Listener, PlannedPhase, RunPlanned, StopToken, ignore
 from engine.results import ExperimentResult, SeedResult
-from engine.runtime import device_name, keras
-from engine.seeding import model_seed
-from engine.split import Tasks, make_tasks
-from engine.training import PhaseHistory, train_phase
+from engine.runtime import device_name
+from engine.split import N_VALID, tasks_for_seeds
 
-A_LOSS = "sparse_categorical_crossentropy"
-B_LOSS = "binary_crossentropy"
+Sizes = dict[tuple[int, int], tuple[int, int]]
 
 
-def plan_phases(config: ExperimentConfig, n_train_a: int, n_train_b: int, train_a: bool) -> list[PlannedPhase]:
-    """Every phase that will run, seed by seed, in order; phases with zero epochs are left out."""
-    batch = config.run.batch_size
-    steps_a = math.ceil(n_train_a / batch)
-    steps_b = math.ceil(n_train_b / batch)
+def plan_phases(config: ExperimentConfig, sizes: Sizes, train_a: bool) -> list[PlannedPhase]:
+    """Every phase that will run, in order: per pair, then per seed (one seed) or for all seeds at once (several).
+    `sizes` gives each pair's (A, B) training set sizes; phases with zero epochs are left out."""
+    seeds = config.run.seeds
+    groups = [(seed,) for seed in seeds] if len(seeds) == 1 else [tuple(seeds)]
     transfer = config.transfer
-    per_seed = [
-        (MODEL_A, config.train_a.epochs if train_a else 0, steps_a),
-        (B_FROZEN, transfer.frozen_epochs, steps_b),
-        (B_FINETUNE, transfer.unfrozen_epochs, steps_b),
-        (B_SCRATCH, transfer.frozen_epochs + transfer.unfrozen_epochs, steps_b),
-    ]
-    return [
-        PlannedPhase(phase, (seed,), epochs, steps)
-        for seed in config.run.seeds
-        for phase, epochs, steps in per_seed
-        if epochs > 0
-    ]
+    plan = []
+    for pair, (n_train_a, n_train_b) in sizes.items():
+        steps_a = math.ceil(n_train_a / config.run.batch_size)
+        steps_b = math.ceil(n_train_b / config.run.batch_size)
+        phases = [
+            (MODEL_A, config.train_a.epochs if train_a else 0, steps_a),
+            (B_FROZEN, transfer.frozen_epochs, steps_b),
+            (B_FINETUNE, transfer.unfrozen_epochs, steps_b),
+            (B_SCRATCH, transfer.frozen_epochs + transfer.unfrozen_epochs, steps_b),
+        ]
+        plan += [
+            PlannedPhase(phase, group, epochs, steps, pair)
+            for group in groups
+            for phase, epochs, steps in phases
+            if epochs > 0
+        ]
+    return plan
+
+
+def training_sizes(dataset: Dataset, config: ExperimentConfig) -> Sizes:
+    """Each pair's number of A and B training images, from the labels alone (no copy of the images)."""
+    labels = dataset.y_train[N_VALID:]
+    sizes = {}
+    for pair in config.split.pairs:
+        n_b = int(np.isin(labels, pair).sum())
+        sizes[pair] = (len(labels) - n_b, min(config.split.n_train_b, n_b))
+    return sizes
+
+
+class PlanCursor:
+    """Hands out plan entries in order, so runners and the plan can never disagree silently."""
+
+    def __init__(self, plan: list[PlannedPhase]) -> None:
+        self.plan = plan
+        self.next_index = 0
+
+    def take(self, phase: str, seeds: tuple[int, ...]) -> tuple[int, PlannedPhase]:
+        index = self.next_index
+        planned = self.plan[index]
+        if (planned.phase, planned.seeds) != (phase, seeds):
+            raise RuntimeError(f"plan entry {index} is {planned}, not {phase} for {seeds}")
+        self.next_index += 1
+        return index, planned
 
 
 def run_experiment(
@@ -73,108 +87,25 @@ def run_experiment(
     model_a_file: Path | None = None,
     save_dir: Path | None = None,
 ) -> ExperimentResult:
-    """Run every seed of `config`; a stop request ends the run with status 'cancelled' and the finished seeds."""
+    """Run every pair and seed of `config`; a stop request ends the run with status 'cancelled' and what finished."""
+    from engine.population_run import PopulationRunner
+    from engine.sequential import SequentialRunner
+
     stop = stop or StopToken()
+    pairs = config.split.pairs
+    if model_a_file and len(pairs) > 1:
+        raise ConfigError.about("split.extra_pairs", "cannot be combined with --model-a: a model A fits one pair")
     loaded_a = load_model_a(model_a_file) if model_a_file else None
-    first_tasks = make_tasks(dataset, config.split, config.run.seeds[0])
-    plan = plan_phases(config, len(first_tasks.a.y_train), len(first_tasks.b.y_train), loaded_a is None)
-    listener(RunPlanned(tuple(plan)))
-    runner = _SeedRunner(config, plan, listener, stop, save_dir)
+    cursor = PlanCursor(plan_phases(config, training_sizes(dataset, config), train_a=loaded_a is None))
+    listener(RunPlanned(tuple(cursor.plan)))
+    runner_type = SequentialRunner if len(config.run.seeds) == 1 else PopulationRunner
+    runner = runner_type(config, cursor, listener, stop, save_dir)
     results: list[SeedResult] = []
     status = "finished"
     try:
-        for seed in config.run.seeds:
-            tasks = first_tasks if seed == config.run.seeds[0] else make_tasks(dataset, config.split, seed)
-            result = runner.run(seed, tasks, loaded_a)
-            results.append(result)
-            listener(SeedDone(result))
+        for pair in pairs:
+            tasks = tasks_for_seeds(dataset, replace(config.split, b_classes=pair), config.run.seeds)
+            results += runner.run(pair, tasks, loaded_a)
     except Cancelled:
         status = "cancelled"
     return ExperimentResult(config_to_dict(config), results, status, device_name())
-
-
-@dataclass
-class _SeedRunner:
-    """Runs the phases of one seed, consuming the plan's entries in order."""
-
-    config: ExperimentConfig
-    plan: list[PlannedPhase]
-    listener: Listener
-    stop: StopToken
-    save_dir: Path | None
-    next_index: int = 0
-
-    def run(self, seed: int, tasks: Tasks, loaded_a: keras.Model | None) -> SeedResult:
-        """All phases of one seed; a phase that diverges ends early and marks the seed, the others still run."""
-        histories: dict[str, PhaseHistory] = {}
-        model_a = loaded_a or self._trained_a(seed, tasks, histories)
-        b_on_a = self._trained_transfer(seed, tasks, model_a, histories)
-        b_scratch = self._trained_scratch(seed, tasks, histories)
-        models = {MODEL_A: model_a, B_FINETUNE: b_on_a, B_SCRATCH: b_scratch}
-        if loaded_a is not None:
-            del models[MODEL_A]  # the user's own file stays where it is
-        model_files = {}
-        if self.save_dir is not None:
-            for role, model in models.items():
-                model_files[role] = str(save_model(model, self.save_dir / f"seed{seed}" / f"{role}.keras"))
-        return SeedResult(
-            seed=seed,
-            b_classes=tasks.b_classes,
-            test_acc_a=held_out_accuracy(model_a, tasks.a.x_test, tasks.a.y_test),
-            test_acc_b_scratch=held_out_accuracy(b_scratch, tasks.b.x_test, tasks.b.y_test),
-            test_acc_b_transfer=held_out_accuracy(b_on_a, tasks.b.x_test, tasks.b.y_test),
-            history={phase: history.as_dict() for phase, history in histories.items()},
-            diverged=next((phase for phase, history in histories.items() if history.diverged), None),
-            model_files=model_files,
-        )
-
-    def _trained_a(self, seed: int, tasks: Tasks, histories: dict[str, PhaseHistory]) -> keras.Model:
-        keras.utils.set_random_seed(model_seed(seed, MODEL_A))
-        model = build_model_a(self.config.network, len(tasks.a_classes))
-        compile_model(model, A_LOSS, self.config.train_a.optimizer, self.config.train_a.learning_rate)
-        self._phase(model, tasks, MODEL_A, seed, histories)
-        return model
-
-    def _trained_transfer(
-        self, seed: int, tasks: Tasks, model_a: keras.Model, histories: dict[str, PhaseHistory]
-    ) -> keras.Model:
-        transfer = self.config.transfer
-        keras.utils.set_random_seed(model_seed(seed, B_FROZEN))
-        model = transfer_model(model_a)
-        if transfer.frozen_epochs:
-            set_reused_trainable(model, False)
-            compile_model(model, B_LOSS, transfer.optimizer, transfer.frozen_learning_rate)
-            self._phase(model, tasks, B_FROZEN, seed, histories)
-        set_reused_trainable(model, True)
-        compile_model(model, B_LOSS, transfer.optimizer, transfer.unfrozen_learning_rate)
-        if transfer.unfrozen_epochs:
-            self._phase(model, tasks, B_FINETUNE, seed, histories)
-        return model
-
-    def _trained_scratch(self, seed: int, tasks: Tasks, histories: dict[str, PhaseHistory]) -> keras.Model:
-        transfer = self.config.transfer
-        keras.utils.set_random_seed(model_seed(seed, B_SCRATCH))
-        model = build_scratch_b(self.config.network)
-        compile_model(model, B_LOSS, transfer.optimizer, transfer.scratch_learning_rate)
-        self._phase(model, tasks, B_SCRATCH, seed, histories)
-        return model
-
-    def _phase(self, model: keras.Model, tasks: Tasks, phase: str, seed: int, histories: dict) -> None:
-        index = self.next_index
-        planned = self.plan[index]
-        assert planned.phase == phase and planned.seeds == (seed,), "plan and run disagree"
-        self.next_index += 1
-        self.listener(PhaseStarted(index, planned))
-        data = tasks.a if phase == MODEL_A else tasks.b
-        histories[phase] = train_phase(
-            model,
-            data,
-            phase=phase,
-            seed=seed,
-            epochs=planned.epochs,
-            batch_size=self.config.run.batch_size,
-            index=index,
-            listener=self.listener,
-            stop=self.stop,
-        )
-        self.listener(PhaseDone(index))

@@ -10,7 +10,9 @@ from engine.config import NetworkConfig
 from engine.errors import ModelFileError
 from engine.fileio import atomic_path
 from engine.optimizers import make_optimizer
+from engine.phases import B_FROZEN, B_SCRATCH, MODEL_A
 from engine.runtime import keras
+from engine.seeding import model_seed
 
 IMAGE_SHAPE = (28, 28)
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -44,6 +46,24 @@ def transfer_model(model_a: keras.Model) -> keras.Sequential:
     return keras.Sequential([keras.Input(shape=model_a.input_shape[1:]), *reused, head], name="b_on_a")
 
 
+def initial_model_a(net: NetworkConfig, seed: int, n_classes: int = 8) -> keras.Sequential:
+    """Model A as a run seed starts it: built right after keras.utils.set_random_seed(seed), as the notebook does."""
+    keras.utils.set_random_seed(model_seed(seed, MODEL_A))
+    return build_model_a(net, n_classes)
+
+
+def initial_transfer(model_a: keras.Model, seed: int) -> keras.Sequential:
+    """B on A as a run seed starts it; the new head's weights depend only on (seed, role), not on history."""
+    keras.utils.set_random_seed(model_seed(seed, B_FROZEN))
+    return transfer_model(model_a)
+
+
+def initial_scratch(net: NetworkConfig, seed: int) -> keras.Sequential:
+    """The scratch baseline as a run seed starts it."""
+    keras.utils.set_random_seed(model_seed(seed, B_SCRATCH))
+    return build_scratch_b(net)
+
+
 def set_reused_trainable(model: keras.Model, trainable: bool) -> None:
     """Freeze or unfreeze every layer but the new output layer."""
     for layer in model.layers[:-1]:
@@ -54,11 +74,15 @@ def compile_model(model: keras.Model, loss: str, optimizer: str, learning_rate: 
     model.compile(loss=loss, optimizer=make_optimizer(optimizer, learning_rate), metrics=["accuracy"])
 
 
+def predicted_labels(outputs: np.ndarray) -> np.ndarray:
+    """Labels from a network's outputs: argmax of softmax outputs, > 0.5 for one sigmoid output."""
+    return outputs.argmax(axis=-1) if outputs.shape[-1] > 1 else outputs[..., 0] > 0.5
+
+
 def held_out_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
-    """Exact fraction of `x` classified right: argmax for softmax outputs, > 0.5 for a sigmoid output."""
+    """Exact fraction of `x` classified right."""
     outputs = model.predict(x, batch_size=1024, verbose=0)
-    predicted = outputs.argmax(axis=1) if outputs.shape[1] > 1 else (outputs[:, 0] > 0.5)
-    return float(np.mean(predicted == y))
+    return float(np.mean(predicted_labels(outputs) == y))
 
 
 def save_model(model: keras.Model, path: Path) -> Path:

@@ -29,3 +29,8 @@ def runs_dir() -> Path:
 def new_run_id() -> str:
     """A sortable, unique name for a run: '20261128-043600-3f9a'."""
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+def model_file(run_dir: Path, pair: tuple[int, int], seed: int, role: str) -> Path:
+    """Where a run keeps a trained model: <run>/b5-6/seed42/model_a.keras."""
+    return run_dir / f"b{pair[0]}-{pair[1]}" / f"seed{seed}" / f"{role}.keras"

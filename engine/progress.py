@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PlannedPhase:
-    """One unit of training: a phase for one or more seeds trained together."""
+    """One unit of training: a phase of one class pair, for one seed or several seeds trained together."""
 
     phase: str
     seeds: tuple[int, ...]
     epochs: int
     steps_per_epoch: int
+    pair: tuple[int, int] = (5, 6)
 
     @property
     def steps(self) -> int:

@@ -130,7 +130,8 @@ def verdict(differences: list[float], ci: tuple[float, float] | None, wins: int,
 
 @dataclass(frozen=True)
 class ExperimentResult:
-    """Everything a run produced; `status` is 'finished' or 'cancelled' (then `seeds` holds the finished ones)."""
+    """Everything a run produced; `status` is 'finished' or 'cancelled' (then `seeds` holds the finished ones).
+    With several class pairs (a study), `seeds` holds every (pair, seed) result."""
 
     config: dict[str, Any]
     seeds: list[SeedResult]
@@ -138,14 +139,29 @@ class ExperimentResult:
     device: str
 
     @property
-    def summary(self) -> Summary:
-        return summarise(self.seeds)
+    def pairs(self) -> list[tuple[int, int]]:
+        """The class pairs that have results, in the order they ran."""
+        return list(dict.fromkeys(r.b_classes for r in self.seeds))
+
+    def seeds_of(self, pair: tuple[int, int]) -> list[SeedResult]:
+        return [r for r in self.seeds if r.b_classes == pair]
+
+    def summaries(self) -> dict[tuple[int, int], Summary]:
+        """One summary per class pair: seeds of different pairs are never pooled."""
+        return {pair: summarise(self.seeds_of(pair)) for pair in self.pairs}
+
+    @property
+    def planned_runs(self) -> int:
+        """How many (pair, seed) runs the config asked for."""
+        return len(self.config["run"]["seeds"]) * (1 + len(self.config["split"].get("extra_pairs", [])))
 
     def to_dict(self) -> dict[str, Any]:
+        summaries = self.summaries()
         return {
             "config": self.config,
             "status": self.status,
             "device": self.device,
             "seeds": [r.to_dict() for r in self.seeds],
-            "summary": self.summary.to_dict(),
+            "summary": next(iter(summaries.values())).to_dict() if len(summaries) == 1 else None,
+            "pairs": [{"b_classes": list(pair), "summary": s.to_dict()} for pair, s in summaries.items()],
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +56,13 @@ def a_classes_for(b_classes: tuple[int, int]) -> list[int]:
 
 
 def make_tasks(dataset: Dataset, split: SplitConfig, seed: int) -> Tasks:
-    """Build both tasks; validation is the first 5,000 training images, B training keeps `n_train_b` images."""
+    """Both tasks for one seed; validation is the first 5,000 training images, B training keeps `n_train_b`."""
+    return tasks_for_seeds(dataset, split, [seed])[seed]
+
+
+def tasks_for_seeds(dataset: Dataset, split: SplitConfig, seeds: Sequence[int]) -> dict[int, Tasks]:
+    """The tasks of every seed, sharing one copy of everything but the B training images (which may differ
+    per seed); with the notebook's first-N sampling every seed gets the very same Tasks object."""
     b_classes = (split.b_classes[0], split.b_classes[1])
     x_full = dataset.x_train.astype(np.float32) / 255.0
     x_test = dataset.x_test.astype(np.float32) / 255.0
@@ -65,19 +72,21 @@ def make_tasks(dataset: Dataset, split: SplitConfig, seed: int) -> Tasks:
     (xa_train, ya_train), (xb_train, yb_train) = split_labels(x_train, y_train, b_classes)
     (xa_valid, ya_valid), (xb_valid, yb_valid) = split_labels(x_valid, y_valid, b_classes)
     (xa_test, ya_test), (xb_test, yb_test) = split_labels(x_test, dataset.y_test, b_classes)
-
-    keep = b_train_indices(len(yb_train), split, seed)
-    names = " and ".join(class_label(c) for c in b_classes)
-    if len(keep) < split.n_train_b:
+    if split.n_train_b > len(yb_train):
+        names = " and ".join(class_label(c) for c in b_classes)
         raise ConfigError.about(
             "split.n_train_b", f"is {split.n_train_b} but only {len(yb_train)} training images of {names} exist"
         )
-    return Tasks(
-        a=TaskData(xa_train, ya_train, xa_valid, ya_valid, xa_test, ya_test),
-        b=TaskData(xb_train[keep], yb_train[keep], xb_valid, yb_valid, xb_test, yb_test),
-        a_classes=tuple(a_classes_for(b_classes)),
-        b_classes=b_classes,
-    )
+    task_a = TaskData(xa_train, ya_train, xa_valid, ya_valid, xa_test, ya_test)
+
+    def tasks_keeping(keep: np.ndarray) -> Tasks:
+        task_b = TaskData(xb_train[keep], yb_train[keep], xb_valid, yb_valid, xb_test, yb_test)
+        return Tasks(a=task_a, b=task_b, a_classes=tuple(a_classes_for(b_classes)), b_classes=b_classes)
+
+    if split.b_sample == "first":
+        shared = tasks_keeping(np.arange(split.n_train_b))
+        return dict.fromkeys(seeds, shared)
+    return {seed: tasks_keeping(b_train_indices(len(yb_train), split, seed)) for seed in seeds}
 
 
 def b_train_indices(available: int, split: SplitConfig, seed: int) -> np.ndarray:

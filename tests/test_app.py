@@ -90,7 +90,7 @@ async def test_fill_the_form_by_keyboard(small_dataset: Dataset) -> None:
         await pilot.press("tab", "tab", "tab")  # negative class, positive class, B training images
         assert app.focused.id == "field-n_train_b"
         await pilot.press(*"120")  # the input selects its text on focus, so typing replaces it
-        await pilot.press("tab", "tab")  # which B images, hidden layers
+        await pilot.press("tab", "tab", "tab")  # which B images, more B pairs, hidden layers
         assert app.focused.id == "field-hidden"
         await pilot.press(*"64, 32")
         config = setup.validate()
@@ -131,14 +131,13 @@ async def test_a_tiny_run_fills_the_table_then_the_results(small_dataset: Datase
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.screen.id == "results")
         table = app.get_screen("run").query_one("#epochs", DataTable)
-        # one row per epoch: per seed 1 (A) + 1 (frozen) + 1 (fine-tune) + 2 (scratch)
+        # one row per member and epoch; both seeds train together: 2 x (1 A + 1 frozen + 1 fine-tune + 2 scratch)
         assert table.row_count == 10
-        assert [table.get_row_at(i)[1] for i in range(5)] == [
-            "Model A",
-            "B on A, frozen",
-            "B on A, fine-tune",
-            "B from scratch",
-            "B from scratch",
+        assert [tuple(table.get_row_at(i)[:2]) for i in range(4)] == [
+            ("1", "Model A"),
+            ("2", "Model A"),
+            ("1", "B on A, frozen"),
+            ("2", "B on A, frozen"),
         ]
         shown = shown_text(app.screen.query_one("#results-view", Static))
         result = app.get_screen("results").result
@@ -146,7 +145,7 @@ async def test_a_tiny_run_fills_the_table_then_the_results(small_dataset: Datase
         for seed_result in result.seeds:
             assert f"{100 * seed_result.test_acc_b_scratch:.2f}%" in shown
             assert f"{100 * seed_result.test_acc_b_transfer:.2f}%" in shown
-        assert result.summary.verdict.split(":")[0] in shown
+        assert result.summaries()[(5, 6)].verdict.split(":")[0] in shown
         assert all(Path(p).is_file() for r in result.seeds for p in r.model_files.values())
 
         # the trained models can be copied elsewhere from the Results screen
@@ -157,23 +156,26 @@ async def test_a_tiny_run_fills_the_table_then_the_results(small_dataset: Datase
         await pilot.press("enter")
         await pilot.pause()
         assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*.keras")) == [
-            f"seed{s}/{role}.keras" for s in (1, 2) for role in ("b_finetune", "b_scratch", "model_a")
+            f"b5-6/seed{s}/{role}.keras" for s in (1, 2) for role in ("b_finetune", "b_scratch", "model_a")
         ]
 
 
 async def test_cancel_mid_run_keeps_what_finished(small_dataset: Dataset) -> None:
-    config = apply_overrides(tiny_config(), ["run.seeds=[1, 2]", "train_a.epochs=40"])
+    config = apply_overrides(tiny_config(), ["run.seeds=[1, 2]", "split.extra_pairs=[[0, 2]]", "train_a.epochs=40"])
     app = make_app(small_dataset, config)
     async with app.run_test() as pilot:
         await pilot.press("ctrl+r")
         run = app.get_screen("run")
-        # wait until seed 2 is training, then cancel
-        await wait_for(pilot, lambda: any(e.seed == 2 for e in run.state.epochs))
+        # the seeds of the first pair train together; cancel once the second pair is training
+        await wait_for(pilot, lambda: run.state.epochs and run.state.plan[run.state.epochs[-1].index].pair == (0, 2))
         await pilot.press("c")
         await wait_for(pilot, lambda: app.screen.id == "results")
         result = app.get_screen("results").result
-        assert result.status == "cancelled" and [r.seed for r in result.seeds] == [1]
-        assert "Cancelled: 1 of 2 seed(s) finished." in shown_text(app.screen.query_one("#results-view", Static))
+        assert result.status == "cancelled" and [(r.b_classes, r.seed) for r in result.seeds] == [
+            ((5, 6), 1),
+            ((5, 6), 2),
+        ]
+        assert "Cancelled: 2 of 4 seed runs finished." in shown_text(app.screen.query_one("#results-view", Static))
         assert not app.engine.busy
 
 

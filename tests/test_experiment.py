@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.data import Dataset
-from engine.experiment import plan_phases, run_experiment
+from engine.experiment import plan_phases, run_experiment, training_sizes
 from engine.models import load_model_a
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, RunPlanned, SeedDone, StepsDone, StopToken
 from tests.conftest import tiny_config
@@ -21,16 +21,19 @@ def test_events_follow_the_plan(small_dataset: Dataset) -> None:
 
     plan = events[0].plan
     assert isinstance(events[0], RunPlanned)
-    assert [(p.phase, p.seeds, p.epochs) for p in plan] == [
-        (phase, (seed,), epochs)
-        for seed in (3, 4)
+    # several seeds train together: one plan entry per phase, for both seeds
+    assert [(p.phase, p.seeds, p.epochs, p.pair) for p in plan] == [
+        (phase, (3, 4), epochs, (5, 6))
         for phase, epochs in (("model_a", 1), ("b_frozen", 1), ("b_finetune", 2), ("b_scratch", 3))
     ]
     started = [e.index for e in events if isinstance(e, PhaseStarted)]
     finished = [e.index for e in events if isinstance(e, PhaseDone)]
     assert started == finished == list(range(len(plan)))
     epochs = [e for e in events if isinstance(e, EpochDone)]
-    assert len(epochs) == sum(p.epochs for p in plan)
+    assert len(epochs) == sum(p.epochs * len(p.seeds) for p in plan)
+    assert {(e.seed, e.phase) for e in epochs if e.epoch == e.epochs} == {
+        (seed, phase) for seed in (3, 4) for phase in ("model_a", "b_frozen", "b_finetune", "b_scratch")
+    }
     assert all(0 <= e.step <= plan[e.index].steps_per_epoch for e in events if isinstance(e, StepsDone))
     assert [e.result.seed for e in events if isinstance(e, SeedDone)] == [3, 4]
 
@@ -64,15 +67,28 @@ def without_seconds(history: dict) -> dict:
 
 def test_cancel_keeps_finished_seeds(small_dataset: Dataset) -> None:
     stop = StopToken()
-    config = tiny_config(run={"seeds": "[1, 2, 3]"})
+    config = tiny_config(run={"seeds": "[1, 2, 3]"}, split={"extra_pairs": "[[0, 2]]"})
 
     def listener(event) -> None:
-        if isinstance(event, EpochDone) and event.seed == 2:
+        if isinstance(event, PhaseStarted) and event.planned.pair == (0, 2):
             stop.request()
 
     result = run_experiment(config, small_dataset, listener=listener, stop=stop)
     assert result.status == "cancelled"
-    assert [r.seed for r in result.seeds] == [1]
+    assert [(r.b_classes, r.seed) for r in result.seeds] == [((5, 6), 1), ((5, 6), 2), ((5, 6), 3)]
+
+
+def test_one_seed_alone_cancels_within_a_batch_and_keeps_finished_seeds(small_dataset: Dataset) -> None:
+    stop = StopToken()
+    config = tiny_config(split={"extra_pairs": "[[0, 2]]"})
+
+    def listener(event) -> None:
+        if isinstance(event, EpochDone) and event.index == 4:  # first epoch of the second pair
+            stop.request()
+
+    result = run_experiment(config, small_dataset, listener=listener, stop=stop)
+    assert result.status == "cancelled"
+    assert [(r.b_classes, r.seed) for r in result.seeds] == [((5, 6), 42)]
 
 
 def test_cancel_stops_within_a_batch(small_dataset: Dataset) -> None:
@@ -99,7 +115,7 @@ def test_diverging_run_is_reported_not_raised(small_dataset: Dataset) -> None:
     assert result.status == "finished"
     assert [r.diverged for r in result.seeds] == ["model_a", "model_a"]
     assert result.seeds[0].history["model_a"]["loss"][0] != result.seeds[0].history["model_a"]["loss"][0]  # NaN
-    summary = result.summary
+    summary = result.summaries()[(5, 6)]
     assert summary.n_seeds == 0 and summary.n_diverged == 2
     assert "No seed finished without diverging" in summary.verdict
 
@@ -108,6 +124,7 @@ def test_models_are_saved_and_reusable(small_dataset: Dataset, tmp_path: Path) -
     config = tiny_config(run={"seeds": "[5]"})
     first = run_experiment(config, small_dataset, save_dir=tmp_path / "run").seeds[0]
     assert set(first.model_files) == {"model_a", "b_finetune", "b_scratch"}
+    assert Path(first.model_files["model_a"]) == tmp_path / "run" / "b5-6" / "seed5" / "model_a.keras"
     assert all(Path(path).is_file() and path.endswith(".keras") for path in first.model_files.values())
 
     events = []
@@ -125,10 +142,21 @@ def test_models_are_saved_and_reusable(small_dataset: Dataset, tmp_path: Path) -
 
 def test_plan_skips_empty_phases() -> None:
     config = tiny_config(transfer={"frozen_epochs": 0, "unfrozen_epochs": 3})
-    plan = plan_phases(config, n_train_a=100, n_train_b=50, train_a=True)
+    plan = plan_phases(config, {(5, 6): (100, 50)}, train_a=True)
     assert [(p.phase, p.epochs, p.steps_per_epoch) for p in plan] == [
         ("model_a", 1, 4),
         ("b_finetune", 3, 2),
         ("b_scratch", 3, 2),
     ]
     assert np.sum([p.steps for p in plan]) == 4 + 6 + 6
+
+
+def test_plan_of_a_study(small_dataset: Dataset) -> None:
+    config = tiny_config(run={"seeds": "[1, 2]"}, split={"extra_pairs": "[[0, 2]]"})
+    sizes = training_sizes(small_dataset, config)
+    labels = small_dataset.y_train[5_000:]
+    assert sizes[(0, 2)] == (int(np.sum(~np.isin(labels, [0, 2]))), 50)
+    plan = plan_phases(config, sizes, train_a=True)
+    assert [(p.pair, p.phase) for p in plan] == [
+        (pair, phase) for pair in ((5, 6), (0, 2)) for phase in ("model_a", "b_frozen", "b_finetune", "b_scratch")
+    ]

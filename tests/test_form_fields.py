@@ -11,7 +11,9 @@ from tui.form_fields import FIELDS, form_values, parse_form
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_round_trip_through_the_form(name: str) -> None:
-    config = apply_overrides(preset(name), ["run.seeds=[1, 2, 42]", "data.dir='/data/fm'"])
+    config = apply_overrides(
+        preset(name), ["run.seeds=[1, 2, 42]", "data.dir='/data/fm'", "split.extra_pairs=[[7, 9]]"]
+    )
     parsed, errors = parse_form(form_values(config))
     assert errors == {} and parsed == config
 
@@ -19,7 +21,7 @@ def test_presets_round_trip_through_the_form(name: str) -> None:
 def test_every_config_key_has_a_field() -> None:
     keys = {spec.key for spec in FIELDS}
     assert {"split.b_classes", "split.n_train_b", "network.hidden", "run.seeds", "transfer.optimizer"} <= keys
-    assert len(keys) == 19
+    assert len(keys) == 20
 
 
 def test_all_bad_fields_are_reported_together() -> None:
@@ -56,3 +58,16 @@ def test_learning_rates_show_as_typed() -> None:
     values["unfrozen_learning_rate"] = "1e-5"
     config, _ = parse_form(values)
     assert config.transfer.unfrozen_learning_rate == 1e-5
+
+
+def test_study_pairs_field() -> None:
+    values = form_values(preset("seed"))
+    values["extra_pairs"] = "0,2; 7,9"
+    config, errors = parse_form(values)
+    assert errors == {} and config.split.pairs == [(5, 6), (0, 2), (7, 9)]
+    values["extra_pairs"] = "0,2 5,6"
+    _, errors = parse_form(values)
+    assert errors == {"extra_pairs": "repeats a pair: [[5, 6], [0, 2], [5, 6]]"}
+    values["extra_pairs"] = "0-2"
+    _, errors = parse_form(values)
+    assert errors == {"extra_pairs": "class pairs look like 5,6 or 0,2; cannot read '0-2'"}

@@ -70,7 +70,26 @@ def test_json_is_strict() -> None:
     result = ExperimentResult({"split": {}}, [seed_result(1, 0.9, 1.0)], "finished", "CPU")
     data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
     assert data["seeds"][0]["error_ratio"] is None
-    assert set(data) == {"config", "status", "device", "seeds", "summary"}
+    assert set(data) == {"config", "status", "device", "seeds", "summary", "pairs"}
     assert {"seed", "test_acc_a", "test_acc_b_scratch", "test_acc_b_transfer", "error_ratio", "history"} <= set(
         data["seeds"][0]
     )
+
+
+def test_pairs_are_summarised_apart_never_pooled() -> None:
+    seeds = [seed_result(1, 0.90, 0.95), seed_result(2, 0.91, 0.96)]
+    other = [
+        SeedResult(1, (0, 2), 0.9, 0.80, 0.70, history={}),
+        SeedResult(2, (0, 2), 0.9, 0.82, 0.71, history={}),
+    ]
+    config = {"split": {"extra_pairs": [[0, 2]]}, "run": {"seeds": [1, 2]}}
+    result = ExperimentResult(config, seeds + other, "finished", "CPU")
+    summaries = result.summaries()
+    assert list(summaries) == [(5, 6), (0, 2)]
+    assert summaries[(5, 6)].wins == 2 and summaries[(0, 2)].wins == 0
+    assert summaries[(0, 2)].acc_transfer_mean == pytest.approx(0.705)
+    assert result.planned_runs == 4
+    data = result.to_dict()
+    assert data["summary"] is None  # a study has no single summary
+    assert [entry["b_classes"] for entry in data["pairs"]] == [[5, 6], [0, 2]]
+    assert data["pairs"][1]["summary"]["difference_mean"] == pytest.approx(-0.105)

@@ -38,11 +38,14 @@ def replay_first_phases(app: TransferApp) -> None:
 
 
 def fixed_result() -> ExperimentResult:
-    config = {"split": {"b_classes": [5, 6], "n_train_b": 200}, "run": {"seeds": [1, 2, 3]}}
+    config = {"split": {"b_classes": [5, 6], "n_train_b": 200, "extra_pairs": [[0, 2]]}, "run": {"seeds": [1, 2, 3]}}
     seeds = [
         SeedResult(1, (5, 6), 0.8921, 0.9650, 0.9710, history={}),
         SeedResult(2, (5, 6), 0.8876, 0.9705, 0.9640, history={}),
         SeedResult(3, (5, 6), 0.8902, 0.9680, 0.9680, history={}),
+        SeedResult(1, (0, 2), 0.9012, 0.9100, 0.9235, history={}),
+        SeedResult(2, (0, 2), 0.8987, 0.9050, 0.9180, history={}),
+        SeedResult(3, (0, 2), 0.9030, 0.9125, 0.9200, history={}),
     ]
     return ExperimentResult(config, seeds, "finished", "CPU")
 

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from engine.config import DataConfig, ExperimentConfig, apply_overrides, config_to_toml, load_config_file, parse_seeds
+from engine.config import (
+    DataConfig,
+    ExperimentConfig,
+    apply_overrides,
+    config_to_toml,
+    load_config_file,
+    parse_pairs,
+    parse_seeds,
+)
 from engine.errors import UserError
 from engine.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset
 
@@ -36,6 +44,12 @@ def _experiment_options() -> argparse.ArgumentParser:
         help="override one key, e.g. --set split.n_train_b=100 --set network.hidden=[100,100] (repeatable)",
     )
     group.add_argument("--seeds", metavar="LIST", help="seeds to run, e.g. 42,1,2 or 1-10 (sets run.seeds)")
+    group.add_argument(
+        "--b-classes",
+        metavar="PAIR",
+        nargs="+",
+        help="task B's class pair(s), e.g. 5,6 or 5,6 0,2 7,9 for a study over pairs (the second class is positive)",
+    )
     group.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -84,6 +98,9 @@ def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
     config = apply_overrides(config, getattr(args, "overrides", None) or [])
     if getattr(args, "seeds", None):
         config = replace(config, run=replace(config.run, seeds=parse_seeds(args.seeds)))
+    if getattr(args, "b_classes", None):
+        first, *more = parse_pairs(args.b_classes)
+        config = replace(config, split=replace(config.split, b_classes=first, extra_pairs=tuple(more)))
     if getattr(args, "data_dir", None):
         config = replace(config, data=DataConfig(dir=args.data_dir))
     return config

@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS
 from engine.classes import CLASS_NAMES
-from engine.config import ExperimentConfig, config_from_dict, config_to_dict, parse_seeds
+from engine.config import ExperimentConfig, config_from_dict, config_to_dict, parse_pairs, parse_seeds
 from engine.errors import ConfigError
 from engine.optimizers import OPTIMIZERS
 
@@ -29,7 +29,7 @@ class FieldSpec:
     id: str
     key: str
     label: str
-    kind: str  # "int", "float", "intlist", "seeds", "text", "choice", "bool"
+    kind: str  # "int", "float", "intlist", "seeds", "pairs", "text", "choice", "bool"
     section: str
     choices: Choices = ()
     placeholder: str = ""
@@ -44,6 +44,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("positive_class", "split.b_classes", "B class (positive)", "choice", "Split", CLASS_CHOICES),
     FieldSpec("n_train_b", "split.n_train_b", "B training images", "int", "Split"),
     FieldSpec("b_sample", "split.b_sample", "Which B images", "choice", "Split", B_SAMPLE_CHOICES),
+    FieldSpec("extra_pairs", "split.extra_pairs", "More B pairs (study)", "pairs", "Split", placeholder="e.g. 0,2 7,9"),
     FieldSpec("hidden", "network.hidden", "Hidden layers", "intlist", "Network", placeholder="300, 100, 50"),
     FieldSpec("activation", "network.activation", "Activation", "choice", "Network", _choices(ACTIVATIONS)),
     FieldSpec("initializer", "network.initializer", "Initializer", "choice", "Network", _choices(INITIALIZERS)),
@@ -88,6 +89,8 @@ def form_values(config: ExperimentConfig) -> dict[str, Any]:
 
 
 def _display(kind: str, value: Any) -> Any:
+    if kind == "pairs":
+        return " ".join(f"{first},{second}" for first, second in value)
     if kind in ("intlist", "seeds"):
         return ", ".join(str(v) for v in value)
     if kind in ("int", "float"):
@@ -124,7 +127,15 @@ def _parse_seeds(text: str) -> list[int]:
         raise ValueError(str(exc)) from None
 
 
+def _parse_pairs(text: str) -> list[list[int]]:
+    try:
+        return [list(pair) for pair in parse_pairs(text.replace(";", " ").split())]
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
 PARSERS: dict[str, Callable[[Any], Any]] = {
+    "pairs": _parse_pairs,
     "int": _parse_int,
     "float": _parse_float,
     "intlist": _parse_int_list,

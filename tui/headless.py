@@ -15,12 +15,12 @@ from engine.progress import (
     RunPlanned,
     StepsDone,
 )
-from tui.render import EPOCH_HEADER, epoch_line
+from tui.render import EPOCH_HEADER, epoch_line, pair_label, seeds_label
 
 
 def describe(planned: PlannedPhase) -> str:
-    seeds = ", ".join(str(s) for s in planned.seeds)
-    return f"seed {seeds} · {PHASE_TITLES[planned.phase]}"
+    """'Sandal vs Shirt · seeds 1-3 · Model A', for the progress bar."""
+    return f"{pair_label(planned.pair)} · {seeds_label(planned.seeds)} · {PHASE_TITLES[planned.phase]}"
 
 
 class ConsoleReporter:
@@ -58,6 +58,8 @@ class ConsoleReporter:
             self.task_id = self.progress.add_task("starting", total=event.total_steps)
             self._print(EPOCH_HEADER)
         elif isinstance(event, PhaseStarted):
+            if event.index == 0 or self.plan[event.index - 1].pair != event.planned.pair:
+                self._print(f"── Task B: {pair_label(event.planned.pair)} ──")
             self.done_before_phase = sum(p.steps for p in self.plan[: event.index])
             self._advance(describe(event.planned), self.done_before_phase)
         elif isinstance(event, StepsDone):

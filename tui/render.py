@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from engine.classes import class_label
+from engine.classes import class_label, class_name
 from engine.phases import PHASE_TITLES
 from engine.progress import EpochDone
 from engine.results import ExperimentResult, SeedResult, Summary
@@ -30,6 +31,20 @@ def spread(std: float | None) -> str:
 
 def ratio(value: float | None) -> str:
     return DASH if value is None else f"{value:.2f}"
+
+
+def pair_label(pair: tuple[int, int]) -> str:
+    """'Sandal vs Shirt': a class pair in words, the positive class second."""
+    return " vs ".join(class_name(c) for c in pair)
+
+
+def seeds_label(seeds: tuple[int, ...]) -> str:
+    """'seed 42', 'seeds 1-10' for a consecutive run, else 'seeds 1, 5, 42'."""
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    if list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"seeds {seeds[0]}-{seeds[-1]}"
+    return "seeds " + ", ".join(str(s) for s in seeds)
 
 
 def task_title(b_classes: tuple[int, int] | list[int], n_train_b: int) -> str:
@@ -77,10 +92,10 @@ def winner(result: SeedResult) -> Text:
     return Text("tie")
 
 
-def results_table(result: ExperimentResult) -> Table:
-    """Per seed and aggregated: test accuracy of A, B scratch, B on A, the difference and the error-rate ratio."""
-    split = result.config["split"]
-    table = Table(title=task_title(split["b_classes"], split["n_train_b"]), title_justify="left", expand=False)
+def seed_table(result: ExperimentResult, pair: tuple[int, int]) -> Table:
+    """One pair, per seed and aggregated: test accuracy of A, B scratch, B on A, the difference, the error ratio."""
+    title = task_title(pair, result.config["split"]["n_train_b"])
+    table = Table(title=title, title_justify="left", expand=False)
     table.add_column("Seed", justify="right")
     table.add_column("A test", justify="right")
     table.add_column("B scratch", justify="right")
@@ -88,7 +103,7 @@ def results_table(result: ExperimentResult) -> Table:
     table.add_column("Δ points", justify="right")
     table.add_column("Err. ratio", justify="right")
     table.add_column("Better", no_wrap=True)
-    for seed_result in result.seeds:
+    for seed_result in result.seeds_of(pair):
         table.add_row(
             str(seed_result.seed),
             pct(seed_result.test_acc_a),
@@ -98,7 +113,7 @@ def results_table(result: ExperimentResult) -> Table:
             ratio(seed_result.error_ratio),
             winner(seed_result),
         )
-    summary = result.summary
+    summary = result.summaries()[pair]
     if summary.n_seeds > 1:
         table.add_section()
         table.add_row(
@@ -120,6 +135,54 @@ def results_table(result: ExperimentResult) -> Table:
             "",
         )
     return table
+
+
+def interval(ci: tuple[float, float] | None) -> str:
+    """A 95% interval of a difference, in points: '[-0.52, +1.31]'."""
+    return DASH if ci is None else f"[{100 * ci[0]:+.2f}, {100 * ci[1]:+.2f}]"
+
+
+def study_table(result: ExperimentResult) -> Table:
+    """Every class pair on one line: the numbers a study is run for, never pooled across pairs."""
+    table = Table(
+        title="Study: transfer vs scratch, per class pair",
+        title_justify="left",
+        caption="mean ± std over seeds; Δ with its 95% interval; error ratio: median over seeds",
+        caption_justify="left",
+        expand=False,
+    )
+    table.add_column("B pair", max_width=16)
+    table.add_column("Scratch", justify="right")
+    table.add_column("B on A", justify="right")
+    table.add_column("Δ points", justify="right")
+    table.add_column("Won", justify="right")
+    table.add_column("Err. ratio", justify="right")
+    for pair, summary in result.summaries().items():
+        table.add_row(
+            pair_label(pair),
+            f"{pct(summary.acc_scratch_mean)}\n{spread(summary.acc_scratch_std)}",
+            f"{pct(summary.acc_transfer_mean)}\n{spread(summary.acc_transfer_std)}",
+            f"{points(summary.difference_mean)}\n{interval(summary.difference_ci95)}",
+            f"{summary.wins}/{summary.n_seeds}",
+            ratio(summary.error_ratio_median),
+        )
+    return table
+
+
+def report(result: ExperimentResult) -> list[RenderableType]:
+    """Everything a finished (or cancelled) run has to say, for the terminal and the Results screen alike."""
+    parts: list[RenderableType] = []
+    if result.status == "cancelled":
+        parts.append(
+            Text(f"Cancelled: {len(result.seeds)} of {result.planned_runs} seed runs finished.", style="bold yellow")
+        )
+    if not result.seeds:
+        parts.append(Text("No seed finished, so there is nothing to compare."))
+    if len(result.pairs) > 1:
+        parts += [study_table(result), Text("")]
+    for pair, summary in result.summaries().items():
+        parts += [seed_table(result, pair), verdict_text(summary), Text("")]
+    return parts
 
 
 def verdict_text(summary: Summary) -> Text:

@@ -13,7 +13,7 @@ from engine.data import load_dataset, resolve_data_dir
 from engine.paths import new_run_id, runs_dir
 from engine.progress import StopToken
 from tui.headless import ConsoleReporter
-from tui.render import results_table, verdict_text
+from tui.render import report
 
 EXIT_CANCELLED = 130
 
@@ -38,11 +38,8 @@ def run_headless(config: ExperimentConfig, *, model_a: Path | None, json_path: P
         signal.signal(signal.SIGINT, previous)
 
     console.print()
-    if result.status == "cancelled":
-        console.print(f"Cancelled: {len(result.seeds)} of {len(config.run.seeds)} seeds finished.", style="yellow")
-    if result.seeds:
-        console.print(results_table(result))
-        console.print(verdict_text(result.summary))
+    for part in report(result):
+        console.print(part)
     if json_path:
         atomic_write_json(json_path, result.to_dict())
         console.print(f"Results written to {json_path}")

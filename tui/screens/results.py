@@ -15,8 +15,9 @@ from textual.widgets import Footer, Header, Static
 
 from engine.errors import UserError
 from engine.fileio import atomic_path
+from engine.paths import model_file
 from engine.results import ExperimentResult
-from tui.render import results_table, verdict_text
+from tui.render import report
 from tui.screens.dialogs import PathDialog
 
 
@@ -45,14 +46,7 @@ class ResultsScreen(Screen):
         result, run_dir = self.result, self.run_dir
         if result is None:
             return "No results yet: set up a run on Setup (F2) and press ctrl+r."
-        parts: list[RenderableType] = []
-        if result.status == "cancelled":
-            n_planned = len(result.config["run"]["seeds"])
-            parts.append(Text(f"Cancelled: {len(result.seeds)} of {n_planned} seed(s) finished.", style="bold yellow"))
-        if result.seeds:
-            parts += [results_table(result), verdict_text(result.summary)]
-        else:
-            parts.append(Text("No seed finished, so there is nothing to compare."))
+        parts = report(result)
         saved = f" Models of this run: {run_dir}" if any(r.model_files for r in result.seeds) else ""
         parts.append(Text(f"\nDevice: {result.device}.{saved}", style="dim"))
         return Group(*parts)
@@ -76,11 +70,11 @@ class ResultsScreen(Screen):
 
 
 def copy_models(result: ExperimentResult, target: Path) -> int:
-    """Copy every model file of `result` to target/seed<N>/<role>.keras, each written atomically."""
+    """Copy every model file of `result` to the same layout under `target`, each written atomically."""
     count = 0
     for seed_result in result.seeds:
         for role, source in seed_result.model_files.items():
-            with atomic_path(target / f"seed{seed_result.seed}" / f"{role}.keras") as temp:
+            with atomic_path(model_file(target, seed_result.b_classes, seed_result.seed, role)) as temp:
                 shutil.copyfile(source, temp)
             count += 1
     return count

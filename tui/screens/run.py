@@ -10,10 +10,10 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from engine.phases import PHASE_TITLES
 from engine.progress import EpochDone, PhaseStarted, ProgressEvent, RunPlanned
-from tui.render import EPOCH_COLUMNS, epoch_cells
+from tui.render import EPOCH_COLUMNS, epoch_cells, seeds_label
 from tui.run_state import RunState
 from tui.widgets.curves import CurvesPanel
-from tui.widgets.phase_strip import PhaseStrip, phase_strip_text, seeds_label
+from tui.widgets.phase_strip import PhaseStrip, phase_strip_text
 
 CURVE_REFRESH_SECONDS = 0.25
 

@@ -6,11 +6,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from engine.phases import PHASE_TITLES
+from tui.render import pair_label, seeds_label
 from tui.run_state import RunState
-
-
-def seeds_label(seeds: tuple[int, ...]) -> str:
-    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(str(s) for s in seeds)}"
 
 
 def phase_strip_text(state: RunState) -> Text:
@@ -18,11 +15,12 @@ def phase_strip_text(state: RunState) -> Text:
     if not state.plan:
         return Text("No run yet: set it up on Setup (F2), then press ctrl+r.", style="dim")
     current = state.current if state.current is not None else 0
-    group = state.plan[current].seeds
-    groups = list(dict.fromkeys(p.seeds for p in state.plan))
+    group = (state.plan[current].pair, state.plan[current].seeds)
+    groups = list(dict.fromkeys((p.pair, p.seeds) for p in state.plan))
     text = Text()
-    text.append(f"{seeds_label(group).capitalize()} ({groups.index(group) + 1} of {len(groups)}): ", style="bold")
-    members = [(index, planned) for index, planned in enumerate(state.plan) if planned.seeds == group]
+    title = f"{pair_label(group[0])}, {seeds_label(group[1])} ({groups.index(group) + 1} of {len(groups)}): "
+    text.append(title, style="bold")
+    members = [(index, p) for index, p in enumerate(state.plan) if (p.pair, p.seeds) == group]
     for position, (index, planned) in enumerate(members):
         if position:
             text.append(" → ", style="dim")

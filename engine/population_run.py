@@ -1,0 +1,115 @@
+"""Several seeds at once: each phase trains all seeds as one Population, then every member is exported back
+to a plain Keras model. Each member starts from exactly the weights the one-seed path would give it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.config import ExperimentConfig
+from engine.experiment import PlanCursor
+from engine.models import initial_model_a, initial_scratch, initial_transfer, save_model
+from engine.paths import model_file
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
+from engine.population import Population, PopulationTrainer, member_accuracies, member_data
+from engine.progress import Listener, PhaseDone, PhaseStarted, SeedDone, StopToken
+from engine.results import SeedResult
+from engine.runtime import keras
+from engine.split import Tasks
+from engine.training import PhaseHistory
+
+
+@dataclass
+class PopulationRunner:
+    """Runs each phase once for all seeds of the config, consuming the plan's entries in order."""
+
+    config: ExperimentConfig
+    cursor: PlanCursor
+    listener: Listener
+    stop: StopToken
+    save_dir: Path | None
+
+    def run(self, pair: tuple[int, int], tasks: dict[int, Tasks], loaded_a: keras.Model | None) -> list[SeedResult]:
+        seeds = tuple(tasks)
+        net, transfer = self.config.network, self.config.transfer
+        first = tasks[seeds[0]]
+        histories: dict[int, dict[str, PhaseHistory]] = {seed: {} for seed in seeds}
+        task_a = member_data([tasks[seed].a for seed in seeds])
+        task_b = member_data([tasks[seed].b for seed in seeds])
+
+        if loaded_a is None:
+            population_a = Population(net, len(first.a_classes), "softmax", [initial_model_a(net, s) for s in seeds])
+            self._phase(population_a, task_a, MODEL_A, seeds, histories, binary=False, train_hidden=True)
+        else:
+            population_a = Population(net, len(first.a_classes), "softmax", [loaded_a] * len(seeds))
+        models_a = [population_a.member_model(member, "model_a") for member in range(len(seeds))]
+
+        transfer_members = [initial_transfer(model_a, seed) for model_a, seed in zip(models_a, seeds, strict=True)]
+        population_b = Population(net, 1, "sigmoid", transfer_members)
+        if transfer.frozen_epochs:
+            self._phase(population_b, task_b, B_FROZEN, seeds, histories, binary=True, train_hidden=False)
+        if transfer.unfrozen_epochs:
+            self._phase(population_b, task_b, B_FINETUNE, seeds, histories, binary=True, train_hidden=True)
+
+        population_scratch = Population(net, 1, "sigmoid", [initial_scratch(net, seed) for seed in seeds])
+        self._phase(population_scratch, task_b, B_SCRATCH, seeds, histories, binary=True, train_hidden=True)
+
+        accuracy_a = member_accuracies(population_a, first.a.x_test, first.a.y_test)
+        accuracy_transfer = member_accuracies(population_b, first.b.x_test, first.b.y_test)
+        accuracy_scratch = member_accuracies(population_scratch, first.b.x_test, first.b.y_test)
+        results = []
+        for member, seed in enumerate(seeds):
+            models = {
+                B_FINETUNE: population_b.member_model(member, "b_on_a"),
+                B_SCRATCH: population_scratch.member_model(member, "b_scratch"),
+            }
+            if loaded_a is None:
+                models[MODEL_A] = models_a[member]
+            model_files = {}
+            if self.save_dir is not None:
+                for role, model in models.items():
+                    model_files[role] = str(save_model(model, model_file(self.save_dir, pair, seed, role)))
+            seed_histories = histories[seed]
+            result = SeedResult(
+                seed=seed,
+                b_classes=pair,
+                test_acc_a=accuracy_a[member],
+                test_acc_b_scratch=accuracy_scratch[member],
+                test_acc_b_transfer=accuracy_transfer[member],
+                history={phase: history.as_dict() for phase, history in seed_histories.items()},
+                diverged=next((phase for phase, history in seed_histories.items() if history.diverged), None),
+                model_files=model_files,
+            )
+            results.append(result)
+            self.listener(SeedDone(result))
+        return results
+
+    def _phase(self, population, data, phase, seeds, histories, *, binary: bool, train_hidden: bool) -> None:
+        index, planned = self.cursor.take(phase, seeds)
+        optimizer, learning_rate = self._optimizer(phase)
+        trainer = PopulationTrainer(
+            population, binary=binary, optimizer=optimizer, learning_rate=learning_rate, train_hidden=train_hidden
+        )
+        self.listener(PhaseStarted(index, planned))
+        phase_histories = trainer.train(
+            data,
+            seeds=seeds,
+            phase=phase,
+            epochs=planned.epochs,
+            batch_size=self.config.run.batch_size,
+            index=index,
+            listener=self.listener,
+            stop=self.stop,
+        )
+        for seed, history in zip(seeds, phase_histories, strict=True):
+            histories[seed][phase] = history
+        self.listener(PhaseDone(index))
+
+    def _optimizer(self, phase: str) -> tuple[str, float]:
+        transfer = self.config.transfer
+        return {
+            MODEL_A: (self.config.train_a.optimizer, self.config.train_a.learning_rate),
+            B_FROZEN: (transfer.optimizer, transfer.frozen_learning_rate),
+            B_FINETUNE: (transfer.optimizer, transfer.unfrozen_learning_rate),
+            B_SCRATCH: (transfer.optimizer, transfer.scratch_learning_rate),
+        }[phase]

@@ -1,0 +1,114 @@
+"""One seed at a time, as plain Keras models: the notebook's way, and the reference populations are tested against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.config import ExperimentConfig
+from engine.experiment import PlanCursor
+from engine.models import (
+    compile_model,
+    held_out_accuracy,
+    initial_model_a,
+    initial_scratch,
+    initial_transfer,
+    save_model,
+    set_reused_trainable,
+)
+from engine.paths import model_file
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
+from engine.progress import Listener, PhaseDone, PhaseStarted, SeedDone, StopToken
+from engine.results import SeedResult
+from engine.runtime import keras
+from engine.split import Tasks
+from engine.training import PhaseHistory, train_phase
+
+A_LOSS = "sparse_categorical_crossentropy"
+B_LOSS = "binary_crossentropy"
+
+
+@dataclass
+class SequentialRunner:
+    """Runs the phases of each seed in turn, consuming the plan's entries in order."""
+
+    config: ExperimentConfig
+    cursor: PlanCursor
+    listener: Listener
+    stop: StopToken
+    save_dir: Path | None
+
+    def run(self, pair: tuple[int, int], tasks: dict[int, Tasks], loaded_a: keras.Model | None) -> list[SeedResult]:
+        results = []
+        for seed, seed_tasks in tasks.items():
+            results.append(self._run_seed(pair, seed, seed_tasks, loaded_a))
+            self.listener(SeedDone(results[-1]))
+        return results
+
+    def _run_seed(self, pair: tuple[int, int], seed: int, tasks: Tasks, loaded_a: keras.Model | None) -> SeedResult:
+        """All phases of one seed; a phase that diverges ends early and marks the seed, the others still run."""
+        histories: dict[str, PhaseHistory] = {}
+        model_a = loaded_a or self._trained_a(seed, tasks, histories)
+        b_on_a = self._trained_transfer(seed, tasks, model_a, histories)
+        b_scratch = self._trained_scratch(seed, tasks, histories)
+        models = {MODEL_A: model_a, B_FINETUNE: b_on_a, B_SCRATCH: b_scratch}
+        if loaded_a is not None:
+            del models[MODEL_A]  # the user's own file stays where it is
+        model_files = {}
+        if self.save_dir is not None:
+            for role, model in models.items():
+                model_files[role] = str(save_model(model, model_file(self.save_dir, pair, seed, role)))
+        return SeedResult(
+            seed=seed,
+            b_classes=pair,
+            test_acc_a=held_out_accuracy(model_a, tasks.a.x_test, tasks.a.y_test),
+            test_acc_b_scratch=held_out_accuracy(b_scratch, tasks.b.x_test, tasks.b.y_test),
+            test_acc_b_transfer=held_out_accuracy(b_on_a, tasks.b.x_test, tasks.b.y_test),
+            history={phase: history.as_dict() for phase, history in histories.items()},
+            diverged=next((phase for phase, history in histories.items() if history.diverged), None),
+            model_files=model_files,
+        )
+
+    def _trained_a(self, seed: int, tasks: Tasks, histories: dict[str, PhaseHistory]) -> keras.Model:
+        model = initial_model_a(self.config.network, seed, len(tasks.a_classes))
+        compile_model(model, A_LOSS, self.config.train_a.optimizer, self.config.train_a.learning_rate)
+        self._phase(model, tasks, MODEL_A, seed, histories)
+        return model
+
+    def _trained_transfer(
+        self, seed: int, tasks: Tasks, model_a: keras.Model, histories: dict[str, PhaseHistory]
+    ) -> keras.Model:
+        transfer = self.config.transfer
+        model = initial_transfer(model_a, seed)
+        if transfer.frozen_epochs:
+            set_reused_trainable(model, False)
+            compile_model(model, B_LOSS, transfer.optimizer, transfer.frozen_learning_rate)
+            self._phase(model, tasks, B_FROZEN, seed, histories)
+        set_reused_trainable(model, True)
+        compile_model(model, B_LOSS, transfer.optimizer, transfer.unfrozen_learning_rate)
+        if transfer.unfrozen_epochs:
+            self._phase(model, tasks, B_FINETUNE, seed, histories)
+        return model
+
+    def _trained_scratch(self, seed: int, tasks: Tasks, histories: dict[str, PhaseHistory]) -> keras.Model:
+        transfer = self.config.transfer
+        model = initial_scratch(self.config.network, seed)
+        compile_model(model, B_LOSS, transfer.optimizer, transfer.scratch_learning_rate)
+        self._phase(model, tasks, B_SCRATCH, seed, histories)
+        return model
+
+    def _phase(self, model: keras.Model, tasks: Tasks, phase: str, seed: int, histories: dict) -> None:
+        index, planned = self.cursor.take(phase, (seed,))
+        self.listener(PhaseStarted(index, planned))
+        histories[phase] = train_phase(
+            model,
+            tasks.a if phase == MODEL_A else tasks.b,
+            phase=phase,
+            seed=seed,
+            epochs=planned.epochs,
+            batch_size=self.config.run.batch_size,
+            index=index,
+            listener=self.listener,
+            stop=self.stop,
+        )
+        self.listener(PhaseDone(index))
