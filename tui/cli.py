@@ -79,6 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-save", action="store_true", help="do not save the trained models")
     run.set_defaults(handler=_run_command)
 
+    bench = commands.add_parser(
+        "bench",
+        parents=[experiment],
+        help="time population training against plain Keras model.fit on the real task A",
+        description="Train model A on the real data P times with plain Keras (batch 32, as the notebook) and "
+        "once as a population of P; print seconds per member-epoch, the ratio, images/s and the share of the "
+        "machine's measured float32 matmul peak each reaches.",
+    )
+    bench.add_argument("--members", metavar="P", type=int, default=8, help="population size (default 8)")
+    bench.add_argument("--epochs", metavar="N", type=int, default=3, help="epochs each way (default 3)")
+    bench.add_argument("--json", metavar="FILE", type=Path, help="also write the figures as JSON")
+    bench.set_defaults(handler=_bench_command)
+
     config = commands.add_parser(
         "config",
         parents=[experiment],
@@ -123,6 +136,12 @@ def _run_command(args: argparse.Namespace) -> int:
     return run_headless(
         experiment_config(args), model_a=args.model_a, json_path=args.json, save_models=not args.no_save
     )
+
+
+def _bench_command(args: argparse.Namespace) -> int:
+    from tui.bench_command import run_bench_command
+
+    return run_bench_command(experiment_config(args), members=args.members, epochs=args.epochs, json_path=args.json)
 
 
 def _app_command(args: argparse.Namespace) -> int:

@@ -1,0 +1,76 @@
+"""The benchmark's arithmetic, and the command end to end on the real data (no assertion on speed itself)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.bench import matmul_peak_gflops, training_flops
+
+
+def test_training_flops_count() -> None:
+    # 784-300-8: forward 2*(784*300 + 300*8); backward adds weight grads (same) and the input grad of layer 2 only
+    forward = 2 * (784 * 300 + 300 * 8)
+    backward = forward + 2 * (300 * 8)
+    assert training_flops([784, 300, 8], n_train=10, n_valid=3) == 10 * (forward + backward) + 3 * forward
+
+
+def test_default_network_needs_about_54_gflop_per_member_epoch() -> None:
+    flops = training_flops([784, 300, 100, 50, 50, 50, 8], n_train=43_986, n_valid=4_014)
+    assert flops / 1e9 == pytest.approx(54.26, abs=0.01)
+
+
+def test_matmul_peak_is_measured() -> None:
+    assert matmul_peak_gflops(size=256, repeats=3) > 0
+
+
+def test_bench_command_on_real_data(tmp_path: Path, real_data_dir: Path) -> None:
+    out = tmp_path / "bench.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "bench",
+            "--data-dir",
+            str(real_data_dir),
+            "--members",
+            "2",
+            "--epochs",
+            "2",
+            "--set",
+            "network.hidden=[32]",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "plain Keras  member 2/2  epoch 2/2" in completed.stdout
+    assert "population   2 members  epoch 2/2" in completed.stdout
+    figures = json.loads(out.read_text())
+    assert (figures["members"], figures["epochs"], figures["batch_size"]) == (2, 2, 32)
+    assert figures["train_images"] == 43_986
+    for side in ("plain_keras", "population"):
+        numbers = figures[side]
+        per_member_epoch = numbers["seconds_total"] / 4
+        assert numbers["seconds_per_member_epoch"] == pytest.approx(per_member_epoch)
+        assert numbers["images_per_second"] == pytest.approx(43_986 / per_member_epoch)
+        assert numbers["fraction_of_peak"] == pytest.approx(figures["flop_time_per_member_epoch"] / per_member_epoch)
+    assert figures["speedup"] == pytest.approx(
+        figures["plain_keras"]["seconds_per_member_epoch"] / figures["population"]["seconds_per_member_epoch"]
+    )
+    assert figures["gflop_per_member_epoch"] == pytest.approx(training_flops([784, 32, 8], 43_986, 4_014) / 1e9)
+
+
+def test_bench_rejects_bad_sizes(capsys) -> None:
+    from tui.cli import main
+
+    assert main(["bench", "--members", "0"]) == 2
+    assert "--members must be between 1 and 1024" in capsys.readouterr().err
