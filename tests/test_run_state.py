@@ -1,0 +1,37 @@
+"""What the Run screen shows, from engine events alone."""
+
+import math
+
+from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned, StepsDone
+from tui.run_state import RunState
+from tui.widgets.curves import mean_curve
+from tui.widgets.phase_strip import phase_strip_text
+
+PLAN = (PlannedPhase("model_a", (1, 2), 2, 10, (5, 6)), PlannedPhase("b_frozen", (1, 2), 1, 2, (5, 6)))
+
+
+def metrics(loss: float) -> EpochMetrics:
+    return EpochMetrics(loss, 0.5, loss, 0.5, seconds=1.0)
+
+
+def test_steps_and_curves_follow_the_events() -> None:
+    state = RunState()
+    state.apply(RunPlanned(PLAN))
+    assert state.total_steps == 22
+    state.apply(PhaseStarted(0, PLAN[0]))
+    state.apply(StepsDone(0, epoch=1, step=4))
+    assert state.completed_steps == 14
+    state.apply(EpochDone(0, "model_a", 1, 1, 2, metrics(0.9)))
+    state.apply(EpochDone(0, "model_a", 2, 1, 2, metrics(0.7)))
+    assert state.completed_steps == 10
+    assert {seed: curves.loss for seed, curves in state.current_curves().items()} == {1: [0.9], 2: [0.7]}
+    state.apply(PhaseDone(0))
+    state.apply(PhaseStarted(1, PLAN[1]))
+    assert state.completed_steps == 20 and state.current_curves() == {}
+    text = phase_strip_text(state).plain
+    assert text.startswith("Sandal vs Shirt, seeds 1-2 (1 of 1): ✓ Model A → ▶ B on A, frozen")
+
+
+def test_mean_curve_skips_diverged_members() -> None:
+    assert mean_curve([[1.0, 0.5], [3.0, math.nan], [2.0]]) == [2.0, 0.5]
+    assert mean_curve([]) == []
