@@ -15,10 +15,13 @@ from typing import Any
 from engine.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS
 from engine.classes import N_CLASSES
 from engine.errors import ConfigError
-from engine.optimizers import OPTIMIZERS
+from engine.optimizers import HYPERPARAMETER_RANGES, OPTIMIZER_SPECS, OPTIMIZERS, default_hyperparameters
 
 IntList = tuple[int, ...]
 PairList = tuple[tuple[int, int], ...]
+NameList = tuple[str, ...]
+Hyperparameters = dict[str, dict[str, Any]]
+LEADERBOARD_TASKS = ("a", "b_scratch", "b_on_a")
 MAX_SEED = 2**31 - 1
 
 
@@ -87,6 +90,17 @@ class RunConfig:
 
 
 @dataclass(frozen=True)
+class LeaderboardConfig:
+    """Which optimizers race, on which task, for how long; hyperparameters are merged over the notebook's."""
+
+    optimizers: NameList = OPTIMIZERS
+    task: str = "a"
+    epochs: int = 10
+    target_accuracy: float = 0.85
+    hyperparameters: Hyperparameters = field(default_factory=default_hyperparameters)
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     """A whole experiment, one field per TOML section."""
 
@@ -96,6 +110,7 @@ class ExperimentConfig:
     train_a: TrainAConfig = field(default_factory=TrainAConfig)
     transfer: TransferConfig = field(default_factory=TransferConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    leaderboard: LeaderboardConfig = field(default_factory=LeaderboardConfig)
 
     def __post_init__(self) -> None:
         validate(self)
@@ -125,14 +140,14 @@ def config_from_dict(values: dict[str, Any], base: ExperimentConfig | None = Non
         given = values.get(name, {})
         if not isinstance(given, dict):
             raise ConfigError(f"[{name}] must be a table of keys, got {type(given).__name__}")
-        sections[name] = dataclasses.replace(current, **_typed_section(name, section_type, given))
+        sections[name] = dataclasses.replace(current, **_typed_section(name, section_type, given, current))
     for name in values:
         if name not in SECTIONS:
             raise ConfigError(f"unknown section [{name}]; known sections: {', '.join(SECTIONS)}")
     return ExperimentConfig(**sections)
 
 
-def _typed_section(name: str, section_type: type, given: dict[str, Any]) -> dict[str, Any]:
+def _typed_section(name: str, section_type: type, given: dict[str, Any], current: Any) -> dict[str, Any]:
     types = {f.name: f.type for f in dataclasses.fields(section_type)}
     typed = {}
     for key, value in given.items():
@@ -140,8 +155,24 @@ def _typed_section(name: str, section_type: type, given: dict[str, Any]) -> dict
             raise ConfigError(
                 f"unknown key {name}.{key}; known keys in [{name}]: {', '.join(types)}", key=f"{name}.{key}"
             )
-        typed[key] = _coerce(f"{name}.{key}", types[key], value)
+        if types[key] is Hyperparameters:
+            typed[key] = _merged_hyperparameters(f"{name}.{key}", getattr(current, key), value)
+        else:
+            typed[key] = _coerce(f"{name}.{key}", types[key], value)
     return typed
+
+
+def _merged_hyperparameters(key: str, current: Hyperparameters, given: Any) -> Hyperparameters:
+    """Given values replace the current ones key by key; what is not given keeps its value."""
+    if not isinstance(given, dict) or not all(isinstance(v, dict) for v in given.values()):
+        raise ConfigError.about(key, "must be a table of optimizer tables, e.g. adam = { learning_rate = 0.01 }")
+    merged = {name: dict(values) for name, values in current.items()}
+    for name, values in given.items():
+        if name not in OPTIMIZER_SPECS:
+            raise ConfigError.about(key, f"names an unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")
+        numbers = {k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
+        merged.setdefault(name, {}).update(numbers)
+    return merged
 
 
 def _coerce(key: str, expected: Any, value: Any) -> Any:
@@ -161,6 +192,10 @@ def _coerce(key: str, expected: Any, value: Any) -> Any:
         if isinstance(value, str):
             return value
         raise ConfigError.about(key, f"must be a string, got {value!r}")
+    if expected is NameList:
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ConfigError.about(key, f"must be a list of names, got {value!r}")
     if expected is PairList:
         if isinstance(value, (list, tuple)) and all(_is_int_list(pair) for pair in value):
             return tuple(tuple(pair) for pair in value)
@@ -218,6 +253,34 @@ def validate(config: ExperimentConfig) -> None:
         raise ConfigError.about("run.seeds", f"must not repeat a seed, got {list(run.seeds)}")
     if not 1 <= run.batch_size <= 65_536:
         raise ConfigError.about("run.batch_size", f"must be between 1 and 65536, got {run.batch_size}")
+    _validate_leaderboard(config.leaderboard)
+
+
+def _validate_leaderboard(board: LeaderboardConfig) -> None:
+    if not board.optimizers:
+        raise ConfigError.about("leaderboard.optimizers", "must list at least one optimizer")
+    for name in board.optimizers:
+        _one_of("leaderboard.optimizers", name, OPTIMIZERS)
+    if len(set(board.optimizers)) != len(board.optimizers):
+        raise ConfigError.about("leaderboard.optimizers", f"must not repeat an optimizer, got {list(board.optimizers)}")
+    _one_of("leaderboard.task", board.task, LEADERBOARD_TASKS)
+    _epochs("leaderboard.epochs", board.epochs, minimum=1)
+    if not 0 < board.target_accuracy <= 1:
+        raise ConfigError.about("leaderboard.target_accuracy", f"must be in (0, 1], got {board.target_accuracy}")
+    for name, values in board.hyperparameters.items():
+        key = f"leaderboard.hyperparameters.{name}"
+        allowed = {"learning_rate", *OPTIMIZER_SPECS[name][1]}
+        for parameter, value in values.items():
+            if parameter not in allowed:
+                raise ConfigError.about(key, f"has no {parameter!r}; {name} takes {', '.join(sorted(allowed))}")
+            if parameter == "nesterov":
+                if not isinstance(value, bool):
+                    raise ConfigError.about(f"{key}.nesterov", f"must be true or false, got {value!r}")
+                continue
+            low, high = HYPERPARAMETER_RANGES[parameter]
+            valid_number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if not (valid_number and low <= value <= high and (parameter != "learning_rate" or value > 0)):
+                raise ConfigError.about(f"{key}.{parameter}", f"must be a number in [{low}, {high}], got {value!r}")
 
 
 def _class_pair(key: str, pair: tuple[int, ...]) -> None:
@@ -264,7 +327,11 @@ def apply_overrides(config: ExperimentConfig, assignments: list[str]) -> Experim
         section, dot, name = key.strip().partition(".")
         if not sep or not dot or not name:
             raise ConfigError(f"--set expects section.key=value, got {assignment!r}")
-        values.setdefault(section, {})[name] = parse_value(raw.strip())
+        *parents, leaf = name.split(".")  # leaderboard.hyperparameters.adam.learning_rate=0.01
+        table = values.setdefault(section, {})
+        for parent in parents:
+            table = table.setdefault(parent, {})
+        table[leaf] = parse_value(raw.strip())
     return config_from_dict(values, config)
 
 
@@ -280,11 +347,13 @@ def config_to_toml(config: ExperimentConfig) -> str:
     """The config as a TOML document that `load_config_file` reads back unchanged."""
     lines: list[str] = []
     for name, section in config_to_dict(config).items():
-        if lines:
-            lines.append("")
-        lines.append(f"[{name}]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in section.items())
-    return "\n".join(lines) + "\n"
+        tables = {key: value for key, value in section.items() if isinstance(value, dict)}
+        lines += ["", f"[{name}]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in section.items() if key not in tables]
+        for key, table in tables.items():
+            lines += ["", f"[{name}.{key}]"]
+            lines += [f"{entry} = {_toml_value(value)}" for entry, value in table.items()]
+    return "\n".join(lines[1:]) + "\n"
 
 
 def parse_pairs(texts: list[str]) -> tuple[tuple[int, int], ...]:
@@ -303,6 +372,8 @@ def parse_pairs(texts: list[str]) -> tuple[tuple[int, int], ...]:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items()) + " }"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

@@ -57,14 +57,15 @@ def storage_error(target: Path, exc: OSError) -> StorageError:
 
 def atomic_write_json(target: Path, data: Any) -> None:
     """Write `data` as strict JSON (NaN and infinities become null), atomically."""
-    atomic_write_text(target, json.dumps(_finite(data), indent=2, allow_nan=False) + "\n")
+    atomic_write_text(target, json.dumps(finite(data), indent=2, allow_nan=False) + "\n")
 
 
-def _finite(value: Any) -> Any:
+def finite(value: Any) -> Any:
+    """`value` with every NaN or infinity replaced by None, so it is valid JSON."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: finite(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
+        return [finite(item) for item in value]
     return value

@@ -18,8 +18,18 @@ import numpy as np
 
 from engine.config import NetworkConfig
 from engine.models import build_network, predicted_labels
-from engine.optimizers import make_optimizer
-from engine.progress import Cancelled, EpochDone, EpochMetrics, Listener, StepsDone, StopToken
+from engine.optimizers import make_optimizer, split_learning_rate
+from engine.progress import (
+    Cancelled,
+    EpochDone,
+    EpochMetrics,
+    Listener,
+    PhaseDone,
+    PhaseStarted,
+    PlannedPhase,
+    StepsDone,
+    StopToken,
+)
 from engine.runtime import keras, tf
 from engine.training import PhaseHistory, epoch_order
 
@@ -158,13 +168,20 @@ class PopulationTrainer:
     """Trains a Population for one phase: loss, optimizer, frozen or not."""
 
     def __init__(
-        self, population: Population, *, binary: bool, optimizer: str, learning_rate: float, train_hidden: bool
+        self,
+        population: Population,
+        *,
+        binary: bool,
+        optimizer: str,
+        learning_rate: float,
+        train_hidden: bool,
+        hyperparameters: dict | None = None,
     ) -> None:
         self.population = population
         self.binary = binary
         self.train_hidden = train_hidden
         self.variables = population.trainable_variables(train_hidden)
-        self.optimizer = make_optimizer(optimizer, learning_rate)
+        self.optimizer = make_optimizer(optimizer, learning_rate, hyperparameters)
         self.optimizer.build(self.variables)
         self._train_step = tf.function(self._step, jit_compile=True)
         self._run_steps = tf.function(self._steps, reduce_retracing=True)
@@ -284,6 +301,45 @@ class PopulationTrainer:
             if all(history.diverged for history in histories):
                 break
         return histories
+
+
+def train_planned_phase(
+    population: Population,
+    data: MemberData,
+    *,
+    index: int,
+    planned: PlannedPhase,
+    binary: bool,
+    optimizer: str,
+    hyperparameters: dict,
+    train_hidden: bool,
+    batch_size: int,
+    listener: Listener,
+    stop: StopToken,
+) -> list[PhaseHistory]:
+    """Train one plan entry (all its seeds at once) between PhaseStarted and PhaseDone messages."""
+    learning_rate, rest = split_learning_rate(hyperparameters)
+    trainer = PopulationTrainer(
+        population,
+        binary=binary,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        train_hidden=train_hidden,
+        hyperparameters=rest,
+    )
+    listener(PhaseStarted(index, planned))
+    histories = trainer.train(
+        data,
+        seeds=planned.seeds,
+        phase=planned.phase,
+        epochs=planned.epochs,
+        batch_size=batch_size,
+        index=index,
+        listener=listener,
+        stop=stop,
+    )
+    listener(PhaseDone(index))
+    return histories
 
 
 def _next_chunk(chunk: int, done: int, seconds: float) -> int:

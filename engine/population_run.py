@@ -11,8 +11,8 @@ from engine.experiment import PlanCursor
 from engine.models import initial_model_a, initial_scratch, initial_transfer, save_model
 from engine.paths import model_file
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
-from engine.population import Population, PopulationTrainer, member_accuracies, member_data
-from engine.progress import Listener, PhaseDone, PhaseStarted, SeedDone, StopToken
+from engine.population import Population, member_accuracies, member_data, train_planned_phase
+from engine.progress import Listener, SeedDone, StopToken
 from engine.results import SeedResult
 from engine.runtime import keras
 from engine.split import Tasks
@@ -87,23 +87,21 @@ class PopulationRunner:
     def _phase(self, population, data, phase, seeds, histories, *, binary: bool, train_hidden: bool) -> None:
         index, planned = self.cursor.take(phase, seeds)
         optimizer, learning_rate = self._optimizer(phase)
-        trainer = PopulationTrainer(
-            population, binary=binary, optimizer=optimizer, learning_rate=learning_rate, train_hidden=train_hidden
-        )
-        self.listener(PhaseStarted(index, planned))
-        phase_histories = trainer.train(
+        phase_histories = train_planned_phase(
+            population,
             data,
-            seeds=seeds,
-            phase=phase,
-            epochs=planned.epochs,
-            batch_size=self.config.run.batch_size,
             index=index,
+            planned=planned,
+            binary=binary,
+            optimizer=optimizer,
+            hyperparameters={"learning_rate": learning_rate},
+            train_hidden=train_hidden,
+            batch_size=self.config.run.batch_size,
             listener=self.listener,
             stop=self.stop,
         )
         for seed, history in zip(seeds, phase_histories, strict=True):
             histories[seed][phase] = history
-        self.listener(PhaseDone(index))
 
     def _optimizer(self, phase: str) -> tuple[str, float]:
         transfer = self.config.transfer

@@ -21,6 +21,7 @@ class PlannedPhase:
     epochs: int
     steps_per_epoch: int
     pair: tuple[int, int] = (5, 6)
+    optimizer: str | None = None  # set on a leaderboard: the optimizer this phase races
 
     @property
     def steps(self) -> int:

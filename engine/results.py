@@ -38,6 +38,13 @@ class SeedResult:
             return None
         return (1.0 - self.test_acc_b_scratch) / transfer_errors
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> SeedResult:
+        """Read back what to_dict wrote (the derived fields are recomputed, not read)."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        kept = {key: value for key, value in values.items() if key in fields}
+        return cls(**{**kept, "b_classes": tuple(values["b_classes"])})
+
     def to_dict(self) -> dict[str, Any]:
         values = dataclasses.asdict(self)
         values["b_classes"] = list(self.b_classes)
@@ -137,6 +144,11 @@ class ExperimentResult:
     seeds: list[SeedResult]
     status: str
     device: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentResult:
+        seeds = [SeedResult.from_dict(values) for values in data["seeds"]]
+        return cls(data["config"], seeds, data["status"], data["device"])
 
     @property
     def pairs(self) -> list[tuple[int, int]]:

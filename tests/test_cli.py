@@ -181,3 +181,44 @@ def test_study_over_seeds_and_pairs_on_real_data(tmp_path: Path, real_data_dir: 
         assert summary["wins"] == sum(d > 0 for d in differences)
         low, high = summary["difference_ci95"]
         assert low <= summary["difference_mean"] <= high
+
+
+def test_leaderboard_on_real_data_is_recorded_and_exported(tmp_path: Path, real_data_dir: Path) -> None:
+    from engine.leaderboard_results import LeaderboardResult
+    from engine.store import RunStore
+
+    files = {fmt: tmp_path / f"board.{fmt}" for fmt in ("json", "csv", "md")}
+    completed = run_cli(
+        "leaderboard",
+        "--data-dir",
+        str(real_data_dir),
+        "--seeds",
+        "1-2",
+        "--epochs",
+        "1",
+        "--optimizers",
+        "sgd,adam",
+        "--set",
+        "network.hidden=[32]",
+        "--sort",
+        "loss",
+        "--json",
+        str(files["json"]),
+        "--csv",
+        str(files["csv"]),
+        "--markdown",
+        str(files["md"]),
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "Optimizers, sorted by final val loss" in completed.stdout
+    data = json.loads(files["json"].read_text())
+    assert [item["name"] for item in data["optimizers"]] == ["sgd", "adam"]
+    assert all(len(item["histories"]["2"]["val_loss"]) == 1 for item in data["optimizers"])
+    assert files["csv"].read_text().splitlines()[0].startswith("rank,optimizer,status")
+    assert files["md"].read_text().startswith("# Optimizer leaderboard: task A (8 classes)")
+
+    home = Path(os.environ["TRANSFER_TUI_HOME"])
+    (record,) = RunStore(home / "runs.sqlite").runs("leaderboard")
+    assert record.status == "finished" and record.config["leaderboard"]["optimizers"] == ["sgd", "adam"]
+    stored = LeaderboardResult.from_dict(record.result)
+    assert [entry.name for entry in stored.entries] == ["sgd", "adam"]

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from engine.config import (
+    LEADERBOARD_TASKS,
     DataConfig,
     ExperimentConfig,
     apply_overrides,
@@ -22,6 +23,7 @@ from engine.config import (
     parse_seeds,
 )
 from engine.errors import UserError
+from engine.leaderboard_results import SORT_COLUMNS
 from engine.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset
 
 EXIT_USER_ERROR = 2
@@ -92,6 +94,24 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="FILE", type=Path, help="also write the figures as JSON")
     bench.set_defaults(handler=_bench_command)
 
+    board = commands.add_parser(
+        "leaderboard",
+        parents=[experiment],
+        help="race the optimizers on the same task, seeds and data order; print the ranked table",
+        description="Train the same network from the same initial weights and data order per seed with each "
+        "optimizer ([leaderboard] in the config), then rank them. NaN or infinite losses show as diverged.",
+    )
+    board.add_argument("--epochs", metavar="N", type=int, help="epochs per optimizer (sets leaderboard.epochs)")
+    board.add_argument("--optimizers", metavar="LIST", help="e.g. sgd,adam,nadam (sets leaderboard.optimizers)")
+    board.add_argument("--task", choices=LEADERBOARD_TASKS, help="a (default), b_scratch or b_on_a")
+    board.add_argument("--target", metavar="ACC", type=float, help="target validation accuracy, e.g. 0.85")
+    board.add_argument("--sort", choices=list(SORT_COLUMNS), default="best", help="column to rank by (default best)")
+    board.add_argument("--reverse", action="store_true", help="worst first")
+    board.add_argument("--json", metavar="FILE", type=Path, help="write the leaderboard with per-epoch histories")
+    board.add_argument("--csv", metavar="FILE", type=Path, help="write the ranked table as CSV")
+    board.add_argument("--markdown", metavar="FILE", type=Path, help="write the ranked table as Markdown")
+    board.set_defaults(handler=_leaderboard_command)
+
     config = commands.add_parser(
         "config",
         parents=[experiment],
@@ -135,6 +155,25 @@ def _run_command(args: argparse.Namespace) -> int:
 
     return run_headless(
         experiment_config(args), model_a=args.model_a, json_path=args.json, save_models=not args.no_save
+    )
+
+
+def _leaderboard_command(args: argparse.Namespace) -> int:
+    from tui.leaderboard_command import run_leaderboard_command
+
+    changes = {
+        "epochs": args.epochs,
+        "optimizers": tuple(name.strip() for name in args.optimizers.split(",")) if args.optimizers else None,
+        "task": args.task,
+        "target_accuracy": args.target,
+    }
+    config = experiment_config(args)
+    board = replace(config.leaderboard, **{key: value for key, value in changes.items() if value is not None})
+    return run_leaderboard_command(
+        replace(config, leaderboard=board),
+        sort=args.sort,
+        reverse=args.reverse,
+        exports={"json": args.json, "csv": args.csv, "md": args.markdown},
     )
 
 

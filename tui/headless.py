@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from engine.config import ExperimentConfig
+from engine.data import Dataset, load_dataset, resolve_data_dir
 from engine.phases import PHASE_TITLES
 from engine.progress import (
     EpochDone,
@@ -14,13 +20,15 @@ from engine.progress import (
     ProgressEvent,
     RunPlanned,
     StepsDone,
+    StopToken,
 )
 from tui.render import EPOCH_HEADER, epoch_line, pair_label, seeds_label
 
 
 def describe(planned: PlannedPhase) -> str:
-    """'Sandal vs Shirt · seeds 1-3 · Model A', for the progress bar."""
-    return f"{pair_label(planned.pair)} · {seeds_label(planned.seeds)} · {PHASE_TITLES[planned.phase]}"
+    """'Sandal vs Shirt · seeds 1-3 · Model A' (or '· adam' on a leaderboard), for the progress bar."""
+    what = planned.optimizer or PHASE_TITLES[planned.phase]
+    return f"{pair_label(planned.pair)} · {seeds_label(planned.seeds)} · {what}"
 
 
 class ConsoleReporter:
@@ -69,7 +77,7 @@ class ConsoleReporter:
         elif isinstance(event, EpochDone):
             planned = self.plan[event.index]
             self._advance(describe(planned), self.done_before_phase + event.epoch * planned.steps_per_epoch)
-            self._print(epoch_line(event))
+            self._print(epoch_line(event, planned.optimizer))
         elif isinstance(event, PhaseDone):
             self._advance(describe(self.plan[event.index]), sum(p.steps for p in self.plan[: event.index + 1]))
 
@@ -82,3 +90,28 @@ class ConsoleReporter:
             self.progress.console.print(line, highlight=False)
         else:
             print(line, flush=True)
+
+
+def load_data_and_engine(console: Console, config: ExperimentConfig) -> Dataset:
+    """Read the data (fails fast, before TensorFlow loads), then import TensorFlow under a spinner."""
+    dataset = load_dataset(resolve_data_dir(config.data.dir or None))
+    with console.status("Loading TensorFlow…", spinner="dots") if console.is_terminal else nullcontext():
+        import engine.runtime  # noqa: F401 - the slow import, done here so the spinner covers it
+    return dataset
+
+
+@contextmanager
+def interruptible() -> Iterator[StopToken]:
+    """Ctrl-C once stops after the current batch (what finished is kept); a second Ctrl-C aborts."""
+    stop = StopToken()
+
+    def handle(_signum: int, _frame: object) -> None:
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.request()
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.classes import class_label, class_name
+from engine.leaderboard_results import SORT_COLUMNS, Row, ranked
 from engine.phases import PHASE_TITLES
 from engine.progress import EpochDone
 from engine.results import ExperimentResult, SeedResult, Summary
@@ -56,12 +57,12 @@ def task_title(b_classes: tuple[int, int] | list[int], n_train_b: int) -> str:
 EPOCH_COLUMNS = ("seed", "phase", "epoch", "loss", "acc", "val loss", "val acc", "time")
 
 
-def epoch_cells(event: EpochDone) -> tuple[str, ...]:
-    """The cells of one per-epoch row, in EPOCH_COLUMNS order."""
+def epoch_cells(event: EpochDone, label: str | None = None) -> tuple[str, ...]:
+    """The cells of one per-epoch row, in EPOCH_COLUMNS order; `label` replaces the phase (an optimizer's name)."""
     m = event.metrics
     return (
         str(event.seed),
-        PHASE_TITLES[event.phase],
+        label or PHASE_TITLES[event.phase],
         f"{event.epoch}/{event.epochs}",
         f"{m.loss:.4f}",
         f"{m.accuracy:.4f}",
@@ -76,9 +77,9 @@ EPOCH_HEADER = (
 )
 
 
-def epoch_line(event: EpochDone) -> str:
+def epoch_line(event: EpochDone, label: str | None = None) -> str:
     """One per-epoch row as a fixed-width plain line under EPOCH_HEADER, for terminals, logs and pipes."""
-    seed, phase, epoch, loss, acc, val_loss, val_acc, seconds = epoch_cells(event)
+    seed, phase, epoch, loss, acc, val_loss, val_acc, seconds = epoch_cells(event, label)
     return f"{seed:>6}  {phase:<17} {epoch:>6}  {loss:>7} {acc:>7}  {val_loss:>8} {val_acc:>7} {seconds:>7}"
 
 
@@ -193,3 +194,51 @@ def verdict_text(summary: Summary) -> Text:
     elif summary.verdict.startswith("Transfer hurt"):
         style = "bold yellow"
     return Text(summary.verdict, style=style)
+
+
+def two_lines(spread_of: tuple[float | None, float | None], as_percent: bool = True) -> str:
+    """A (mean, std) pair as 'mean' over '± std', so tables stay narrow."""
+    mean, std = spread_of
+    if mean is None:
+        return DASH
+    if as_percent:
+        return pct(mean) if std is None else f"{pct(mean)}\n{spread(std)}"
+    return f"{mean:.4g}" if std is None else f"{mean:.4g}\n± {std:.2g}"
+
+
+def leaderboard_table(rows: list[Row], target: float, column: str, reverse: bool = False) -> Table:
+    """Rank, optimizer, best and final validation accuracy, final validation loss, epochs to the target
+    accuracy, seconds per epoch and status, sorted by `column`."""
+    title = f"Optimizers, sorted by {SORT_COLUMNS[column][0]}{' (reversed)' if reverse else ''}"
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption="mean ± std over seeds, diverged seeds left out; epochs to target: mean, and how many seeds got there",
+        caption_justify="left",
+    )
+    table.add_column("#", justify="right")
+    table.add_column("Optimizer", no_wrap=True)
+    table.add_column("Best val\nacc", justify="right")
+    table.add_column("Final val\nacc", justify="right")
+    table.add_column("Final val\nloss", justify="right")
+    table.add_column(f"Epochs\nto {100 * target:g}%", justify="right")
+    table.add_column("s per\nepoch", justify="right")
+    table.add_column("Status", no_wrap=True)
+    for rank, row in enumerate(ranked(rows, column, reverse), start=1):
+        reached = DASH if row.epochs_to_target is None else f"{row.epochs_to_target:.1f}"
+        if row.seeds_counted:
+            reached += f"\n{row.seeds_reaching_target}/{row.seeds_counted}"
+        status_style = (
+            "bold red" if row.status.startswith("diverged") else ("yellow" if row.status == "running" else "")
+        )
+        table.add_row(
+            str(rank),
+            Text(row.optimizer, style="bold"),
+            two_lines(row.best_val_accuracy),
+            two_lines(row.final_val_accuracy),
+            two_lines(row.final_val_loss, as_percent=False),
+            reached,
+            DASH if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.2f}",
+            Text(row.status, style=status_style),
+        )
+    return table

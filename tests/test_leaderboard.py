@@ -1,0 +1,170 @@
+"""The optimizer leaderboard: a fair race (same start, same data order), honest ranking, divergence shown."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.config import apply_overrides
+from engine.data import Dataset
+from engine.errors import ConfigError
+from engine.exports import export_text
+from engine.leaderboard import plan_leaderboard, run_leaderboard
+from engine.leaderboard_results import LeaderboardResult, OptimizerEntry, ranked, row_of
+from engine.progress import EpochDone, RunPlanned
+from tests.conftest import tiny_config
+
+
+def board_config(*overrides: str):
+    return apply_overrides(
+        tiny_config(),
+        [
+            "run.seeds=[1, 2]",
+            "network.hidden=[256, 256, 256]",
+            "leaderboard.epochs=2",
+            "leaderboard.target_accuracy=0.3",
+            "leaderboard.optimizers=['sgd', 'adam', 'momentum']",
+            "leaderboard.hyperparameters.sgd.learning_rate=10.0",  # far too large: sgd must diverge
+            *overrides,
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def raced(small_dataset: Dataset):
+    events = []
+    return run_leaderboard(board_config(), small_dataset, listener=events.append), events
+
+
+def test_a_huge_learning_rate_shows_as_diverged_not_a_crash(raced) -> None:
+    result, _ = raced
+    assert result.status == "finished"
+    sgd = next(entry for entry in result.entries if entry.name == "sgd")
+    assert sgd.status == "diverged" and sgd.diverged_seeds == [1, 2]
+    row = row_of(sgd, result.target)
+    assert row.status == "diverged" and row.best_val_accuracy == (None, None)
+    assert [row.optimizer for row in ranked(result.rows())][-1] == "sgd"  # no value: last, whatever the column
+    assert [row.optimizer for row in ranked(result.rows(), "loss")][-1] == "sgd"
+
+
+def test_ranking_follows_the_metric(raced) -> None:
+    result, _ = raced
+    rows = [row for row in result.rows() if row.best_val_accuracy[0] is not None]
+    best = [row.best_val_accuracy[0] for row in ranked(rows, "best")]
+    assert best == sorted(best, reverse=True)
+    losses = [row.final_val_loss[0] for row in ranked(rows, "loss")]
+    assert losses == sorted(losses)
+    assert [r.optimizer for r in ranked(rows, "best", reverse=True)] == [r.optimizer for r in ranked(rows, "best")][
+        ::-1
+    ]
+    names = [r.optimizer for r in ranked(result.rows(), "name")]
+    assert names == ["adam", "momentum", "sgd"]
+
+
+def test_every_optimizer_starts_equal_and_sees_the_same_data(raced) -> None:
+    result, events = raced
+    plan = events[0].plan
+    assert isinstance(events[0], RunPlanned)
+    assert [(p.optimizer, p.seeds, p.epochs, p.phase) for p in plan] == [
+        ("sgd", (1, 2), 2, "model_a"),
+        ("adam", (1, 2), 2, "model_a"),
+        ("momentum", (1, 2), 2, "model_a"),
+    ]
+    # one epoch row per optimizer, seed and epoch (a diverged seed stops reporting)
+    reported = {(plan[e.index].optimizer, e.seed, e.epoch) for e in events if isinstance(e, EpochDone)}
+    assert {("adam", 1, 2), ("adam", 2, 2), ("momentum", 1, 2), ("momentum", 2, 2)} <= reported
+    adam = next(entry for entry in result.entries if entry.name == "adam")
+    assert all(len(history["val_accuracy"]) == 2 for history in adam.histories.values())
+
+
+def test_same_seeds_same_table(small_dataset: Dataset, raced) -> None:
+    first, _ = raced
+    again = run_leaderboard(board_config(), small_dataset)
+    for a, b in zip(first.rows(), again.rows(), strict=True):
+        assert (a.optimizer, a.status, a.best_val_accuracy, a.final_val_loss, a.epochs_to_target) == (
+            b.optimizer,
+            b.status,
+            b.best_val_accuracy,
+            b.final_val_loss,
+            b.epochs_to_target,
+        )
+
+
+def test_one_optimizer_alone_matches_its_row_in_the_race(small_dataset: Dataset, raced) -> None:
+    """Same initial weights and data order per seed: adam's numbers do not depend on who else raced."""
+    first, _ = raced
+    alone = run_leaderboard(board_config("leaderboard.optimizers=['adam']"), small_dataset)
+    in_race = next(entry for entry in first.entries if entry.name == "adam")
+    for seed in (1, 2):
+        np.testing.assert_allclose(alone.entries[0].histories[seed]["val_loss"], in_race.histories[seed]["val_loss"])
+
+
+def test_round_trip_and_exports(raced, tmp_path: Path) -> None:
+    result, _ = raced
+    data = json.loads(export_text(result, "json"))
+    assert [item["name"] for item in data["optimizers"]] == ["sgd", "adam", "momentum"]
+    assert len(data["optimizers"][1]["histories"]["1"]["val_loss"]) == 2
+    restored = LeaderboardResult.from_dict(data)
+    assert [row.optimizer for row in ranked(restored.rows())] == [row.optimizer for row in ranked(result.rows())]
+    csv_lines = export_text(result, "csv").splitlines()
+    assert csv_lines[0].startswith("rank,optimizer,status,best_val_accuracy_mean")
+    assert csv_lines[-1].startswith("3,sgd,diverged,")
+    markdown = export_text(result, "md")
+    assert markdown.startswith("# Optimizer leaderboard: task A (8 classes)")
+    assert "| 3 | sgd | diverged |" in markdown
+    with pytest.raises(ConfigError, match="export format must be one of csv, json, md"):
+        export_text(result, "xlsx")
+
+
+def test_partly_diverged_optimizer() -> None:
+    entry = OptimizerEntry("adam", {}, status="finished", diverged_seeds=[2])
+    entry.histories = {
+        1: {"val_accuracy": [0.5, 0.9], "val_loss": [1.0, 0.4]},
+        2: {"val_accuracy": [0.4, math.nan], "val_loss": [1.2, math.nan]},
+        3: {"val_accuracy": [0.6, 0.7], "val_loss": [0.9, 0.8]},
+    }
+    entry.epoch_seconds = [1.0, 3.0]
+    row = row_of(entry, target=0.85)
+    assert row.status == "diverged 1/3"
+    assert row.best_val_accuracy[0] == pytest.approx(0.8) and row.seeds_counted == 2
+    assert (row.epochs_to_target, row.seeds_reaching_target) == (2.0, 1)
+    assert row.seconds_per_epoch == 2.0
+
+
+def test_leaderboard_config_is_checked() -> None:
+    with pytest.raises(ConfigError, match=r"leaderboard\.optimizers must be one of sgd"):
+        apply_overrides(tiny_config(), ["leaderboard.optimizers=['adam', 'lion']"])
+    with pytest.raises(ConfigError, match=r"leaderboard\.hyperparameters\.adam has no .momentum."):
+        apply_overrides(tiny_config(), ["leaderboard.hyperparameters.adam.momentum=0.9"])
+    with pytest.raises(ConfigError, match=r"leaderboard.hyperparameters.rmsprop.rho must be a number in \[0.0, 1.0\]"):
+        apply_overrides(tiny_config(), ["leaderboard.hyperparameters.rmsprop.rho=1.5"])
+    with pytest.raises(ConfigError, match="names an unknown optimizer 'lion'"):
+        apply_overrides(tiny_config(), ["leaderboard.hyperparameters.lion.learning_rate=0.1"])
+    with pytest.raises(ConfigError, match=r"leaderboard\.task must be one of a, b_scratch, b_on_a"):
+        apply_overrides(tiny_config(), ["leaderboard.task=c"])
+    kept = apply_overrides(tiny_config(), ["leaderboard.hyperparameters.adam.learning_rate=0.01"])
+    assert kept.leaderboard.hyperparameters["adam"] == {"learning_rate": 0.01, "beta_1": 0.9, "beta_2": 0.999}
+    assert kept.leaderboard.hyperparameters["nesterov"] == {"learning_rate": 0.001, "momentum": 0.9, "nesterov": True}
+
+
+def test_plan_for_b_on_a_trains_model_a_first() -> None:
+    config = board_config("leaderboard.task=b_on_a")
+    plan = plan_leaderboard(config, {(5, 6): (480, 50)})
+    assert [(p.phase, p.optimizer) for p in plan] == [
+        ("model_a", None),
+        ("b_finetune", "sgd"),
+        ("b_finetune", "adam"),
+        ("b_finetune", "momentum"),
+    ]
+
+
+@pytest.mark.parametrize("task", ["b_scratch", "b_on_a"])
+def test_task_b_leaderboards_run(small_dataset: Dataset, task: str) -> None:
+    config = board_config(f"leaderboard.task={task}", "leaderboard.optimizers=['adam', 'nadam']", "network.hidden=[16]")
+    result = run_leaderboard(config, small_dataset)
+    assert [entry.status for entry in result.entries] == ["finished", "finished"]
+    assert all(0 <= row.best_val_accuracy[0] <= 1 for row in result.rows())

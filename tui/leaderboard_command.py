@@ -1,0 +1,46 @@
+"""`transfer-tui leaderboard`: race the optimizers headless, then print the table (and export it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from engine.config import ExperimentConfig
+from engine.paths import new_run_id, runs_dir
+from tui.headless import ConsoleReporter, interruptible, load_data_and_engine
+from tui.render import leaderboard_table
+
+EXIT_CANCELLED = 130
+
+
+def run_leaderboard_command(
+    config: ExperimentConfig, *, sort: str, reverse: bool, exports: dict[str, Path | None]
+) -> int:
+    """Race, record in the run store, print; `exports` maps a format (json, csv, md) to a file to write."""
+    console = Console(highlight=False)
+    dataset = load_data_and_engine(console, config)
+    from engine.exports import export_text
+    from engine.fileio import atomic_write_text
+    from engine.leaderboard import run_leaderboard
+    from engine.tracking import run_tracked
+
+    run_dir = runs_dir() / new_run_id()
+    with interruptible() as stop, ConsoleReporter(console) as reporter:
+        result = run_tracked(
+            "leaderboard",
+            config,
+            run_dir,
+            lambda listener: run_leaderboard(config, dataset, listener=listener, stop=stop),
+            reporter,
+        )
+    console.print()
+    if result.status == "cancelled":
+        console.print("Cancelled: optimizers that had not finished are marked so.", style="bold yellow")
+    console.print(leaderboard_table(result.rows(), result.target, sort, reverse))
+    for fmt, path in exports.items():
+        if path is not None:
+            atomic_write_text(path, export_text(result, fmt))
+            console.print(f"{fmt.upper()} written to {path}")
+    console.print(f"Leaderboard {run_dir.name} is in the run store.", style="dim")
+    return EXIT_CANCELLED if result.status == "cancelled" else 0
