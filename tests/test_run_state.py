@@ -35,3 +35,25 @@ def test_steps_and_curves_follow_the_events() -> None:
 def test_mean_curve_skips_diverged_members() -> None:
     assert mean_curve([[1.0, 0.5], [3.0, math.nan], [2.0]]) == [2.0, 0.5]
     assert mean_curve([]) == []
+
+
+async def test_curves_panel_draws_empty_and_diverged_curves() -> None:
+    from textual.app import App
+
+    from tui.run_state import Curves
+    from tui.widgets.curves import CurvesPanel
+
+    class Plots(App):
+        def compose(self):
+            yield CurvesPanel()
+
+    app = Plots()
+    async with app.run_test(size=(80, 20)) as pilot:
+        panel = app.query_one(CurvesPanel)
+        panel.show("nothing yet", {})
+        panel.show(
+            "one diverged", {1: Curves([math.nan], [math.nan], [0.1], [0.1]), 2: Curves([0.5], [0.6], [0.8], [0.7])}
+        )
+        panel.show("all diverged", {1: Curves([math.nan], [math.nan], [math.nan], [math.nan])})
+        await pilot.pause()
+        assert "all diverged" in str(panel.query_one("#loss-plot").render())

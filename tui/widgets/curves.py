@@ -37,11 +37,15 @@ class CurvesPanel(Horizontal):
             plt.clear_data()
             plt.clear_figure()
             plt.title(f"{metric} · {title}")
-            train = mean_curve([getattr(member, metric) for member in members])
-            valid = mean_curve([getattr(member, f"val_{metric}") for member in members])
-            epochs = list(range(1, len(train) + 1))
-            plt.plot(epochs, train, label=f"train{suffix}", marker="braille")
-            plt.plot(epochs, valid, label=f"valid{suffix}", marker="braille")
-            plt.xticks(list(range(1, len(train) + 1, max(1, len(train) // 8))))
+            for label, curve in (
+                ("train", mean_curve([getattr(member, metric) for member in members])),
+                ("valid", mean_curve([getattr(member, f"val_{metric}") for member in members])),
+            ):
+                points = [(epoch, value) for epoch, value in enumerate(curve, start=1) if math.isfinite(value)]
+                if points:  # plotext cannot draw an empty or NaN series
+                    plt.plot(*zip(*points, strict=True), label=f"{label}{suffix}", marker="braille")
+            longest = max((len(getattr(member, metric)) for member in members), default=0)
+            if longest:
+                plt.xticks(list(range(1, longest + 1, max(1, longest // 8))))
             plt.xlabel("epoch")
             plot.refresh()
