@@ -93,3 +93,53 @@ def test_results_screen(snap_compare) -> None:
 
 def test_help_screen(snap_compare) -> None:
     assert snap_compare(offline_app(), terminal_size=(80, 24), press=["f1"])
+
+
+def fixed_leaderboard():
+    from engine.config import ExperimentConfig, config_to_dict
+    from engine.leaderboard_results import LeaderboardResult, OptimizerEntry
+
+    config = config_to_dict(ExperimentConfig())
+    config["run"]["seeds"] = [1, 2]
+    config["leaderboard"]["epochs"] = 3
+    curves = {
+        "adam": ([0.40, 0.31, 0.27], [0.86, 0.89, 0.90]),
+        "sgd": ([0.60, 0.48, 0.43], [0.80, 0.84, 0.86]),
+        "momentum": ([0.45, 0.35, 0.30], [0.85, 0.88, 0.89]),
+    }
+    entries = []
+    for name, (losses, accuracies) in curves.items():
+        histories = {
+            seed: {
+                "val_loss": [v + 0.01 * seed for v in losses],
+                "val_accuracy": [a - 0.001 * seed for a in accuracies],
+            }
+            for seed in (1, 2)
+        }
+        entries.append(OptimizerEntry(name, {}, histories, [], [1.5, 1.2, 1.2], "finished"))
+    entries.append(
+        OptimizerEntry(
+            "adagrad",
+            {},
+            {
+                1: {"val_loss": [float("nan")], "val_accuracy": [0.1]},
+                2: {"val_loss": [float("nan")], "val_accuracy": [0.1]},
+            },
+            [1, 2],
+            [1.0],
+            "diverged",
+        )
+    )
+    return LeaderboardResult(config, entries, "finished", "CPU")
+
+
+def test_leaderboard_screen(snap_compare) -> None:
+    async def show_board(pilot) -> None:
+        app = pilot.app
+        app.sub_title = "CPU"
+        app.action_show("leaderboard")
+        await pilot.pause()
+        app.get_screen("leaderboard").show_result(fixed_leaderboard(), "Fixed leaderboard")
+        await pilot.pause()
+
+    assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=show_board)

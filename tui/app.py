@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from engine.config import ExperimentConfig
+from engine.config import ExperimentConfig, LeaderboardConfig
 from engine.data import Dataset, load_dataset, resolve_data_dir
+from engine.leaderboard_results import LeaderboardResult
 from engine.paths import log_dir, new_run_id, runs_dir
 from tui.engine_thread import DatasetLoader, EngineThread, RunRequest
 from tui.messages import EngineProgress, EngineReady, RunFailed, RunFinished
 from tui.screens.help import HelpScreen
+from tui.screens.leaderboard import LeaderboardScreen
 from tui.screens.results import ResultsScreen
 from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
@@ -41,11 +44,13 @@ class TransferApp(App[int]):
     TITLE = "transfer-tui"
     SUB_TITLE = "loading TensorFlow…"
     BINDINGS = [
-        Binding("ctrl+r", "start_run", "Run", tooltip="check the setup and start training"),
-        Binding("f1,question_mark", "help", "Help", tooltip="this list of keys"),
-        Binding("f2", "show('setup')", "Setup", tooltip="the experiment form"),
-        Binding("f3", "show('run')", "Progress", tooltip="phases, progress, epoch table and curves"),
-        Binding("f4", "show('results')", "Results", tooltip="the last run's results"),
+        Binding("ctrl+r", "start_run", "Run", tooltip="check the setup and start the transfer experiment"),
+        Binding("question_mark,f1", "help", "Help", key_display="?", tooltip="this list of keys"),
+        # the footer has room for one entry for all four views; the help screen lists each
+        Binding("f2", "show('setup')", "Views", key_display="F2-5", tooltip="Setup: the experiment form"),
+        Binding("f3", "show('run')", "Progress", show=False, tooltip="Progress: phases, epoch table and curves"),
+        Binding("f4", "show('results')", "Results", show=False, tooltip="Results: the last experiment's results"),
+        Binding("f5", "show('leaderboard')", "Optimizers", show=False, tooltip="Optimizers: the leaderboard"),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="stop any run after its current batch and quit"),
     ]
 
@@ -65,6 +70,7 @@ class TransferApp(App[int]):
         self.install_screen(SetupScreen(self.initial_config), "setup")
         self.install_screen(RunScreen(), "run")
         self.install_screen(ResultsScreen(), "results")
+        self.install_screen(LeaderboardScreen(), "leaderboard")
         self.push_screen("setup")
         if self.preload_engine:
             # after the first paint, so the form is on screen before TensorFlow starts loading
@@ -76,25 +82,47 @@ class TransferApp(App[int]):
 
     def action_help(self) -> None:
         sections = [("everywhere", list(self.BINDINGS))]
-        for name in ("setup", "run", "results"):
+        for name in ("setup", "run", "results", "leaderboard"):
             sections.append((name.capitalize(), list(self.get_screen(name).BINDINGS)))
         self.push_screen(HelpScreen(sections))
 
-    def action_start_run(self) -> None:
+    def current_config(self) -> ExperimentConfig:
+        """The setup form's config if it is valid, else the last valid one it started from."""
+        setup: SetupScreen = self.get_screen("setup")
+        return setup.validate() or setup.base
+
+    def set_leaderboard_settings(self, board: LeaderboardConfig) -> None:
+        setup: SetupScreen = self.get_screen("setup")
+        setup.base = replace(setup.base, leaderboard=board)
+
+    def _valid_setup(self) -> ExperimentConfig | None:
         setup: SetupScreen = self.get_screen("setup")
         config = setup.validate()
         if config is None:
             self.action_show("setup")
             setup.focus_first_error()
             self.notify("Some fields are invalid: fix the ones marked in red.", severity="error")
+        elif self.engine.busy:
+            self.notify("A run is in progress: cancel it first (c).", severity="warning")
+            return None
+        return config
+
+    def action_start_run(self) -> None:
+        config = self._valid_setup()
+        if config is None:
             return
-        if self.engine.busy:
-            self.notify("A run is in progress: cancel it first (c on the Run view).", severity="warning")
-            return
-        run: RunScreen = self.get_screen("run")
-        run.start(len(config.run.seeds))
-        self.engine.submit(RunRequest(config, runs_dir() / new_run_id()))
+        self.get_screen("run").start(len(config.run.seeds))
+        self.engine.submit(RunRequest("experiment", config, runs_dir() / new_run_id()))
         self.action_show("run")
+
+    def action_start_leaderboard(self) -> None:
+        config = self._valid_setup()
+        if config is None:
+            return
+        self.get_screen("run").start(len(config.run.seeds))
+        self.get_screen("leaderboard").start(config)
+        self.engine.submit(RunRequest("leaderboard", config, runs_dir() / new_run_id()))
+        self.action_show("leaderboard")
 
     def action_cancel_run(self) -> None:
         if not self.engine.busy:
@@ -115,10 +143,16 @@ class TransferApp(App[int]):
 
     def on_engine_progress(self, message: EngineProgress) -> None:
         self.get_screen("run").apply(message.event)
+        self.get_screen("leaderboard").apply(message.event)
 
     def on_run_finished(self, message: RunFinished) -> None:
         result = message.result
         cancelled = result.status == "cancelled"
+        if isinstance(result, LeaderboardResult):
+            self.get_screen("run").finish("Cancelled." if cancelled else "Finished: the ranking is on Optimizers (F5).")
+            self.get_screen("leaderboard").show_result(result)
+            self.action_show("leaderboard")
+            return
         self.get_screen("run").finish("Cancelled; finished seeds are on Results (F4)." if cancelled else "Finished.")
         self.get_screen("results").show(result, message.run_dir)
         self.action_show("results")
@@ -134,6 +168,8 @@ class TransferApp(App[int]):
         yield SystemCommand("Setup", "Show the setup form", lambda: self.action_show("setup"))
         yield SystemCommand("Progress", "Show training progress", lambda: self.action_show("run"))
         yield SystemCommand("Results", "Show the last results", lambda: self.action_show("results"))
+        yield SystemCommand("Optimizers", "Show the optimizer leaderboard", lambda: self.action_show("leaderboard"))
+        yield SystemCommand("Race optimizers", "Start the optimizer leaderboard", self.action_start_leaderboard)
         yield SystemCommand("Keys", "List every key", self.action_help)
 
 

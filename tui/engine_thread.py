@@ -17,7 +17,8 @@ from textual.app import App
 from engine.config import ExperimentConfig
 from engine.data import Dataset
 from engine.errors import UserError
-from engine.progress import ProgressEvent, StopToken
+from engine.progress import Listener, ProgressEvent, StopToken
+from engine.tracking import Result
 from tui.messages import EngineProgress, EngineReady, RunFailed, RunFinished
 
 DatasetLoader = Callable[[ExperimentConfig], Dataset]
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RunRequest:
+    """A transfer experiment ('experiment') or an optimizer race ('leaderboard'), and its run folder."""
+
+    kind: str
     config: ExperimentConfig
     run_dir: Path
 
@@ -82,12 +86,19 @@ class EngineThread:
 
     def _run(self, request: RunRequest) -> None:
         from engine.experiment import run_experiment
+        from engine.leaderboard import run_leaderboard
+        from engine.tracking import run_tracked
+
+        config, stop = request.config, self.stop
+
+        def work(listener: Listener) -> Result:
+            if request.kind == "leaderboard":
+                return run_leaderboard(config, dataset, listener=listener, stop=stop)
+            return run_experiment(config, dataset, listener=listener, stop=stop, save_dir=request.run_dir)
 
         try:
-            dataset = self.load_dataset(request.config)
-            result = run_experiment(
-                request.config, dataset, listener=self._progress, stop=self.stop, save_dir=request.run_dir
-            )
+            dataset = self.load_dataset(config)
+            result = run_tracked(request.kind, config, request.run_dir, work, self._progress)
         except UserError as exc:
             self._post(RunFailed(str(exc)))
         except Exception as exc:

@@ -146,8 +146,11 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def parse_form(values: dict[str, Any]) -> tuple[ExperimentConfig | None, dict[str, str]]:
-    """The config the form describes, or None with an error message per field id."""
+def parse_form(
+    values: dict[str, Any], base: ExperimentConfig | None = None
+) -> tuple[ExperimentConfig | None, dict[str, str]]:
+    """The config the form describes over `base` (which keeps what the form does not show, such as the
+    leaderboard settings), or None with an error message per field id."""
     parsed: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for spec in FIELDS:
@@ -164,7 +167,7 @@ def parse_form(values: dict[str, Any]) -> tuple[ExperimentConfig | None, dict[st
     if errors:
         return None, errors
     try:
-        return config_from_dict(_sections(by_key)), {}
+        return config_from_dict(_sections(by_key), base), {}
     except ConfigError as exc:
         key = exc.key or "run.seeds"
         return None, {_field_for(key): _without_key(str(exc), key)}
@@ -196,8 +199,6 @@ def _without_key(message: str, key: str) -> str:
     return message[len(key) + 1 :] if message.startswith(key + " ") else message
 
 
-def with_preset(preset_config: ExperimentConfig, current: ExperimentConfig | None) -> ExperimentConfig:
-    """A preset, keeping the data folder the user already chose."""
-    if current is None:
-        return preset_config
-    return replace(preset_config, data=current.data)
+def with_preset(preset_config: ExperimentConfig, current: ExperimentConfig) -> ExperimentConfig:
+    """A preset, keeping the data folder and the leaderboard settings the user already chose."""
+    return replace(preset_config, data=current.data, leaderboard=current.leaderboard)

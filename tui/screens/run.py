@@ -38,7 +38,7 @@ class RunScreen(Screen):
                 yield ProgressBar(total=self.state.total_steps or None, show_eta=True, id="progress")
             table = DataTable(id="epochs", zebra_stripes=True, cursor_type="row")
             table.add_columns(*EPOCH_COLUMNS)
-            table.add_rows(epoch_cells(event) for event in self.state.epochs)
+            table.add_rows(epoch_cells(e, self.state.plan[e.index].optimizer) for e in self.state.epochs)
             yield table
             yield CurvesPanel(id="curves")
         yield Footer(compact=True, show_command_palette=False)
@@ -72,7 +72,8 @@ class RunScreen(Screen):
         """Fold one engine event into the state and redraw what it changed."""
         self.state.apply(event)
         if isinstance(event, PhaseStarted):
-            self.set_status(f"{PHASE_TITLES[event.planned.phase]}, {seeds_label(event.planned.seeds)}")
+            what = event.planned.optimizer or PHASE_TITLES[event.planned.phase]
+            self.set_status(f"{what}, {seeds_label(event.planned.seeds)}")
         if not self.composed:
             return
         progress = self.query_one("#progress", ProgressBar)
@@ -89,7 +90,7 @@ class RunScreen(Screen):
     def _add_row(self, event: EpochDone) -> None:
         table = self.query_one("#epochs", DataTable)
         following = table.row_count == 0 or table.cursor_row >= table.row_count - 1
-        table.add_row(*epoch_cells(event))
+        table.add_row(*epoch_cells(event, self.state.plan[event.index].optimizer))
         if following:  # keep the newest row in view unless the user moved up to read older ones
             table.move_cursor(row=table.row_count - 1)
 
@@ -102,7 +103,7 @@ class RunScreen(Screen):
         if self.state.current is None:
             return
         planned = self.state.plan[self.state.current]
-        title = f"{PHASE_TITLES[planned.phase]}, {seeds_label(planned.seeds)}"
+        title = f"{planned.optimizer or PHASE_TITLES[planned.phase]}, {seeds_label(planned.seeds)}"
         self.query_one(CurvesPanel).show(title, self.state.current_curves())
 
     def finish(self, status: str) -> None:

@@ -35,12 +35,12 @@ class SetupScreen(Screen):
 
     def __init__(self, config: ExperimentConfig) -> None:
         super().__init__(id="setup")
-        self.initial = config
+        self.base = config  # what the form does not show (the leaderboard settings) comes from here
         self.config_path = Path(DEFAULT_CONFIG_FILE)
 
     def compose(self) -> ComposeResult:
         yield Header()
-        values = form_values(self.initial)
+        values = form_values(self.base)
         with VerticalScroll(id="form"):
             with Horizontal(classes="field-line", id="preset-line"):
                 yield Label("Preset", classes="field-label")
@@ -62,6 +62,7 @@ class SetupScreen(Screen):
 
     def fill(self, config: ExperimentConfig) -> None:
         """Show `config` in every field."""
+        self.base = config
         values = form_values(config)
         for row in self.rows():
             row.value = values[row.spec.id]
@@ -69,7 +70,7 @@ class SetupScreen(Screen):
 
     def validate(self) -> ExperimentConfig | None:
         """Parse the form; mark each bad field with its message. Returns the config, or None if any field is bad."""
-        config, errors = parse_form({row.spec.id: row.value for row in self.rows()})
+        config, errors = parse_form({row.spec.id: row.value for row in self.rows()}, self.base)
         for row in self.rows():
             row.show_error(errors.get(row.spec.id))
         status = self.query_one("#form-status", Static)
@@ -96,7 +97,7 @@ class SetupScreen(Screen):
     def _select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "preset":
             if event.value in PRESETS:
-                self.fill(with_preset(preset(event.value), self.validate()))
+                self.fill(with_preset(preset(event.value), self.validate() or self.base))
                 self.notify(f"Preset {event.value} loaded")
         else:
             self.validate()

@@ -24,7 +24,7 @@ def phase_strip_text(state: RunState) -> Text:
     for position, (index, planned) in enumerate(members):
         if position:
             text.append(" → ", style="dim")
-        title = PHASE_TITLES[planned.phase]
+        title = planned.optimizer or PHASE_TITLES[planned.phase]
         if index in state.finished:
             text.append(f"✓ {title}", style="green")
         elif index == state.current:

@@ -1,0 +1,97 @@
+"""The Optimizers view, by keyboard: choose, race (one optimizer diverges), sort, export, reopen after a restart."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, SelectionList
+
+from engine.config import apply_overrides
+from engine.data import Dataset
+from tests.conftest import tiny_config
+from tui.app import TransferApp
+
+
+def make_app(dataset: Dataset, **kwargs) -> TransferApp:
+    config = apply_overrides(
+        tiny_config(), ["run.seeds=[1, 2]", "network.hidden=[256, 256, 256]", "leaderboard.epochs=2"]
+    )
+    return TransferApp(config, load_dataset=lambda _config: dataset, **kwargs)
+
+
+async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("the app did not reach the expected state in time")
+        await pilot.pause(0.05)
+
+
+def column(table: DataTable, index: int) -> list[str]:
+    return [str(table.get_row_at(row)[index]) for row in range(table.row_count)]
+
+
+async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home: Path) -> None:
+    app = make_app(small_dataset)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f5", "o")
+        await pilot.pause()
+        options = app.screen
+        # keep only sgd, momentum and adam: untick the other six
+        for name in ("nesterov", "adagrad", "rmsprop", "adamax", "nadam", "adamw"):
+            options.query_one("#optimizers", SelectionList).deselect(name)
+        sgd = options.query_one("#hyper-sgd", Input)
+        sgd.focus()
+        await pilot.press("end", *["backspace"] * len(sgd.value), *"learning_rate=10")  # sgd will diverge
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "leaderboard"
+        assert app.current_config().leaderboard.optimizers == ("sgd", "momentum", "adam")
+
+        await pilot.press("ctrl+r")
+        board = app.get_screen("leaderboard")
+        await wait_for(pilot, lambda: board.result is not None)
+        table = board.query_one("#board", DataTable)
+        assert column(table, 7)[-1] == "diverged" and column(table, 1)[-1] == "sgd"
+        assert set(column(table, 1)) == {"sgd", "momentum", "adam"}
+
+        await pilot.press("s")  # rank by final validation accuracy
+        assert board.sort_column == "final"
+        await pilot.press("S")
+        assert board.reverse and column(table, 1)[-1] == "sgd"  # no value: still last
+
+        target = isolated_home / "board.md"
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#dialog-path", Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert target.read_text().startswith("# Optimizer leaderboard: task A (8 classes)")
+
+    again = make_app(small_dataset, preload_engine=False)
+    async with again.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f5")
+        await pilot.pause()
+        board = again.get_screen("leaderboard")
+        assert board.result is not None and "Last leaderboard" in board.caption
+        assert set(column(board.query_one("#board", DataTable), 1)) == {"sgd", "momentum", "adam"}
+
+
+async def test_invalid_options_are_refused(small_dataset: Dataset) -> None:
+    app = make_app(small_dataset, preload_engine=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f5", "o")
+        await pilot.pause()
+        field = app.screen.query_one("#hyper-rmsprop", Input)
+        field.value = "learning_rate=0.001 rho=7"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.id != "leaderboard"  # still in the dialog
+        error = str(app.screen.query_one("#options-error").render())
+        assert "leaderboard.hyperparameters.rmsprop.rho must be a number in [0.0, 1.0], got 7" in error
+        await pilot.press("escape")
+        assert app.screen.id == "leaderboard"
+        assert app.current_config().leaderboard.hyperparameters["rmsprop"]["rho"] == 0.9

@@ -1,0 +1,203 @@
+"""Optimizers: the leaderboard, live while it races, sortable by any column, with validation-loss curves."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual_plotext import PlotextPlot
+
+from engine.errors import UserError
+from engine.leaderboard_results import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
+from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
+from tui.leaderboard_state import LeaderboardState
+from tui.render import DASH, seeds_label
+from tui.screens.dialogs import PathDialog
+
+COLUMNS = ("#", "optimizer", "best acc", "final acc", "val loss", "target", "s/ep", "status")
+EXPORT_FORMATS = {".csv": "csv", ".json": "json", ".md": "md"}
+
+
+def spread_cell(mean: float | None, std: float | None, percent: bool) -> str:
+    """'91.97±0.05' (percent) or '0.236±0.0011' (a loss, three significant digits), narrow enough for 80 columns."""
+    if mean is None:
+        return DASH
+    shown = f"{100 * mean:.2f}" if percent else f"{mean:.3g}"
+    if std is None:
+        return shown
+    return f"{shown}±{100 * std:.2f}" if percent else f"{shown}±{std:.1g}"
+
+
+def row_cells(rank: int, row: Row) -> tuple[str, ...]:
+    reached = DASH if row.epochs_to_target is None else f"{row.epochs_to_target:.1f}"
+    return (
+        str(rank),
+        row.optimizer,
+        spread_cell(*row.best_val_accuracy, percent=True),
+        spread_cell(*row.final_val_accuracy, percent=True),
+        spread_cell(*row.final_val_loss, percent=False),
+        f"{reached} {row.seeds_reaching_target}/{row.seeds_counted}",
+        DASH if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.2f}",
+        "done" if row.status == "finished" else row.status,
+    )
+
+
+class LeaderboardScreen(Screen):
+    """Shows the race in progress, or the last one kept in the run store."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "race", "Race", tooltip="race the optimizers with these settings and the Setup form"),
+        Binding("o", "options", "Edit", tooltip="choose optimizers, task, epochs, target and hyperparameters"),
+        Binding("s", "sort", "Sort", tooltip="rank by the next column"),
+        Binding("S", "reverse", "Reverse", tooltip="reverse the ranking"),
+        Binding("e", "export", "Export", tooltip="write the table as .csv, .json or .md"),
+        Binding("c", "cancel_run", "Cancel", tooltip="stop after the current batch; finished optimizers stay"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="leaderboard")
+        self.state: LeaderboardState | None = None
+        self.result: LeaderboardResult | None = None
+        self.sort_column = "best"
+        self.reverse = False
+        self.caption = "No leaderboard yet: press o to choose optimizers, ctrl+r to race."
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="board-body"):
+            yield Static(self.caption, id="board-caption")
+            table = DataTable(id="board", cursor_type="row", zebra_stripes=True)
+            table.add_columns(*COLUMNS)
+            yield table
+            yield PlotextPlot(id="board-plot")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        if self.state is None:
+            self._reopen_last()
+        self._draw()
+
+    def _reopen_last(self) -> None:
+        """After a restart, show the newest leaderboard the run store kept."""
+        from engine.tracking import open_store
+
+        try:
+            records = [r for r in open_store().runs("leaderboard") if r.result]
+        except UserError as exc:
+            self.notify(str(exc), title="Run store", severity="error", timeout=8)
+            return
+        if records:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(records[0].started_at))
+            self.show_result(LeaderboardResult.from_dict(records[0].result), f"Last leaderboard, {when}")
+
+    def start(self, config) -> None:
+        board = config.leaderboard
+        self.result = None
+        self.state = LeaderboardState.starting(config)
+        self.caption = (
+            f"Racing on {TASK_TITLES[board.task]}: {board.epochs} epochs, {seeds_label(tuple(config.run.seeds))}"
+        )
+        self._draw()
+
+    def apply(self, event: ProgressEvent) -> None:
+        if self.state is None:
+            return
+        self.state.apply(event)
+        if isinstance(event, (EpochDone, PhaseStarted, PhaseDone)) and self.is_mounted:
+            self._draw()
+
+    def show_result(self, result: LeaderboardResult, caption: str | None = None) -> None:
+        self.result = result
+        self.state = LeaderboardState.of(result)
+        board = result.config["leaderboard"]
+        self.caption = caption or f"{result.status.capitalize()}: {TASK_TITLES[board['task']]}"
+        self.caption += f", {board['epochs']} epochs, {seeds_label(tuple(result.config['run']['seeds']))}"
+        if self.is_mounted:
+            self._draw()
+
+    def _draw(self) -> None:
+        self.query_one("#board-caption", Static).update(
+            f"{self.caption}. Ranked by {SORT_COLUMNS[self.sort_column][0]}{' (reversed)' if self.reverse else ''}."
+        )
+        table = self.query_one("#board", DataTable)
+        table.clear()
+        if self.state is None:
+            return
+        for rank, row in enumerate(ranked(self.state.rows(), self.sort_column, self.reverse), start=1):
+            table.add_row(*row_cells(rank, row))
+        plot = self.query_one("#board-plot", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        # log10 by hand: one diverging optimizer's huge loss would flatten every other curve
+        plt.title("log10 validation loss, mean over seeds")
+        curves = self.state.mean_val_loss()
+        longest = max((len(curve) for curve in curves.values()), default=0)
+        if longest:
+            plt.xticks(list(range(1, longest + 1, max(1, longest // 8))))
+        for name, curve in curves.items():
+            points = [
+                (epoch, math.log10(value))
+                for epoch, value in enumerate(curve, start=1)
+                if math.isfinite(value) and value > 0
+            ]
+            if points:
+                plt.plot(*zip(*points, strict=True), label=name, marker="braille")
+        plt.xlabel("epoch")
+        plot.refresh()
+
+    def action_race(self) -> None:
+        self.app.action_start_leaderboard()
+
+    def action_options(self) -> None:
+        from tui.screens.leaderboard_options import LeaderboardOptions
+
+        self.app.push_screen(LeaderboardOptions(self.app.current_config()), self._options_done)
+
+    def _options_done(self, board) -> None:
+        if board is not None:
+            self.app.set_leaderboard_settings(board)
+            self.notify(f"{len(board.optimizers)} optimizer(s) will race on {TASK_TITLES[board.task]}.")
+
+    def action_sort(self) -> None:
+        columns = list(SORT_COLUMNS)
+        self.sort_column = columns[(columns.index(self.sort_column) + 1) % len(columns)]
+        self._draw()
+
+    def action_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._draw()
+
+    def action_export(self) -> None:
+        if self.result is None:
+            self.notify("Nothing to export until a race has ended.", severity="warning")
+            return
+        self.app.push_screen(
+            PathDialog("Export the leaderboard (.csv, .json or .md)", Path("leaderboard.csv")), self._export
+        )
+
+    def _export(self, path: Path | None) -> None:
+        if path is None or self.result is None:
+            return
+        fmt = EXPORT_FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            self.notify("Name the file .csv, .json or .md", severity="error")
+            return
+        from engine.exports import export_text
+        from engine.fileio import atomic_write_text
+
+        try:
+            atomic_write_text(path, export_text(self.result, fmt))
+        except UserError as exc:
+            self.notify(str(exc), title="Cannot export", severity="error", timeout=8)
+            return
+        self.notify(f"Wrote {path}")
+
+    def action_cancel_run(self) -> None:
+        self.app.action_cancel_run()
