@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.checkpoints import Checkpoints
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data import Dataset
 from engine.errors import ConfigError
@@ -86,8 +87,10 @@ def run_experiment(
     stop: StopToken | None = None,
     model_a_file: Path | None = None,
     save_dir: Path | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
-    """Run every pair and seed of `config`; a stop request ends the run with status 'cancelled' and what finished."""
+    """Run every pair and seed of `config`; a stop request ends the run with status 'cancelled' and what finished.
+    With `checkpoints`, every phase continues from its last saved epoch and saves after each one."""
     from engine.population_run import PopulationRunner
     from engine.sequential import SequentialRunner
 
@@ -99,7 +102,7 @@ def run_experiment(
     cursor = PlanCursor(plan_phases(config, training_sizes(dataset, config), train_a=loaded_a is None))
     listener(RunPlanned(tuple(cursor.plan)))
     runner_type = SequentialRunner if len(config.run.seeds) == 1 else PopulationRunner
-    runner = runner_type(config, cursor, listener, stop, save_dir)
+    runner = runner_type(config, cursor, listener, stop, save_dir, checkpoints)
     results: list[SeedResult] = []
     status = "finished"
     try:

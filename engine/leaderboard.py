@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from engine.checkpoints import Checkpoints
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data import Dataset
 from engine.experiment import PlanCursor, training_sizes
@@ -54,9 +55,15 @@ def plan_leaderboard(config: ExperimentConfig, sizes: dict) -> list[PlannedPhase
 
 
 def run_leaderboard(
-    config: ExperimentConfig, dataset: Dataset, *, listener: Listener = ignore, stop: StopToken | None = None
+    config: ExperimentConfig,
+    dataset: Dataset,
+    *,
+    listener: Listener = ignore,
+    stop: StopToken | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> LeaderboardResult:
-    """Race every optimizer of the config; a stop request keeps the optimizers that finished."""
+    """Race every optimizer of the config; a stop request keeps the optimizers that finished.
+    With `checkpoints`, each optimizer continues from its last saved epoch."""
     stop = stop or StopToken()
     board, net, seeds = config.leaderboard, config.network, tuple(config.run.seeds)
     pair = config.split.pairs[0]
@@ -76,7 +83,7 @@ def run_leaderboard(
             if board.task == "b_scratch":
                 starts = [initial_scratch(net, seed) for seed in seeds]
             else:
-                starts = _transfer_starts(config, tasks, cursor, listener, stop)
+                starts = _transfer_starts(config, tasks, cursor, listener, stop, checkpoints)
         phase = TASK_PHASES[board.task]
         for entry in entries:
             index, planned = cursor.take(phase, seeds)
@@ -94,6 +101,7 @@ def run_leaderboard(
                 batch_size=config.run.batch_size,
                 listener=timing,
                 stop=stop,
+                checkpoints=checkpoints,
             )
             entry.histories = {seed: history.as_dict() for seed, history in zip(seeds, histories, strict=True)}
             entry.diverged_seeds = [seed for seed, history in zip(seeds, histories, strict=True) if history.diverged]
@@ -118,7 +126,7 @@ class _EpochSeconds:
         self.listener(event)
 
 
-def _transfer_starts(config, tasks, cursor, listener, stop) -> list:
+def _transfer_starts(config, tasks, cursor, listener, stop, checkpoints) -> list:
     """Train model A once (with [train_a]'s optimizer) for all seeds, then build each seed's B on A."""
     net, seeds = config.network, tuple(config.run.seeds)
     first = tasks[seeds[0]]
@@ -138,5 +146,6 @@ def _transfer_starts(config, tasks, cursor, listener, stop) -> list:
         batch_size=config.run.batch_size,
         listener=listener,
         stop=stop,
+        checkpoints=checkpoints,
     )
     return [initial_transfer(population.member_model(m, "model_a"), seed) for m, seed in enumerate(seeds)]

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from engine.checkpoints import Checkpoints, PhaseState, optimizer_values, replay, restore_optimizer
 from engine.config import NetworkConfig
 from engine.models import build_network, predicted_labels
 from engine.optimizers import make_optimizer, split_learning_rate
@@ -77,6 +78,13 @@ class Population:
                 )
             else:
                 self.norms.append(None)
+
+    def variables(self) -> list[keras.Variable]:
+        """Every weight, moving statistics included, in a fixed order (for checkpoints)."""
+        variables = [*self.kernels, *self.biases]
+        for norm in self.norms:
+            variables += list(norm or ())
+        return variables
 
     def trainable_variables(self, train_hidden: bool) -> list[keras.Variable]:
         """All weights, or only the output layer's when the reused hidden layers are frozen."""
@@ -215,7 +223,9 @@ class PopulationTrainer:
     def _steps(self, x, y, order, first_step, last_step, batch_size):
         """Train on steps [first_step, last_step) of an epoch; returns per-member summed loss and correct counts."""
         size = self.population.size
-        loss_sum = tf.zeros([size])
+        # float64 sums of float32 losses are exact here, so how the epoch was cut into chunks cannot
+        # change the reported loss by a single bit (chunk sizes follow wall time)
+        loss_sum = tf.zeros([size], tf.float64)
         correct = tf.zeros([size])
         shared = len(x.shape) == 2
         for step in tf.range(first_step, last_step):
@@ -223,7 +233,7 @@ class PopulationTrainer:
             xb = tf.gather(x, index) if shared else tf.gather(x, index, batch_dims=1)
             yb = tf.gather(y, index) if shared else tf.gather(y, index, batch_dims=1)
             losses, step_correct = self._train_step(xb, yb)
-            loss_sum += losses * tf.cast(tf.shape(index)[1], tf.float32)
+            loss_sum += tf.cast(losses, tf.float64) * tf.cast(tf.shape(index)[1], tf.float64)
             correct += step_correct
         return loss_sum, correct
 
@@ -255,15 +265,20 @@ class PopulationTrainer:
         index: int,
         listener: Listener,
         stop: StopToken,
+        start_epoch: int = 0,
+        histories: list[PhaseHistory] | None = None,
+        after_epoch: Callable[[int, list[PhaseHistory]], None] | None = None,
     ) -> list[PhaseHistory]:
         """Train every member for `epochs`, reporting each member's epoch; a member whose loss stops being
-        finite is marked diverged and no longer reported. Raises Cancelled when `stop` is requested."""
-        histories = [PhaseHistory() for _ in seeds]
+        finite is marked diverged and no longer reported. A resumed phase passes the epochs and histories
+        it already has (weights and optimizer already restored). `after_epoch(epochs_done, histories)` runs
+        after every finished epoch. Raises Cancelled when `stop` is requested."""
+        histories = histories or [PhaseHistory() for _ in seeds]
         x_train = tf.constant(data.x_train)
         y_train = tf.constant(data.y_train)
         steps = math.ceil(data.n_train / batch_size)
         chunk = 8
-        for epoch in range(epochs):
+        for epoch in range(start_epoch, epochs):
             started = time.perf_counter()
             order = tf.constant(np.stack([epoch_order(seed, phase, epoch, data.n_train) for seed in seeds]))
             loss_sum = np.zeros(len(seeds))
@@ -284,8 +299,7 @@ class PopulationTrainer:
                 listener(StepsDone(index, epoch, step))
             val_loss, val_accuracy = self.validate(data.x_valid, data.y_valid)
             seconds = time.perf_counter() - started
-            for member, seed in enumerate(seeds):
-                history = histories[member]
+            for member, history in enumerate(histories):
                 if history.diverged:
                     continue
                 metrics = EpochMetrics(
@@ -297,7 +311,12 @@ class PopulationTrainer:
                 )
                 history.append(metrics)
                 history.diverged = not math.isfinite(metrics.loss)
-                listener(EpochDone(index, phase, seed, epoch + 1, epochs, metrics))
+            if after_epoch is not None:
+                after_epoch(epoch + 1, histories)
+            for member, seed in enumerate(seeds):
+                if len(histories[member].loss) == epoch + 1:
+                    metrics = EpochMetrics(*(getattr(histories[member], n)[-1] for n in PhaseHistory.METRICS))
+                    listener(EpochDone(index, phase, seed, epoch + 1, epochs, metrics))
             if all(history.diverged for history in histories):
                 break
         return histories
@@ -316,8 +335,10 @@ def train_planned_phase(
     batch_size: int,
     listener: Listener,
     stop: StopToken,
+    checkpoints: Checkpoints | None = None,
 ) -> list[PhaseHistory]:
-    """Train one plan entry (all its seeds at once) between PhaseStarted and PhaseDone messages."""
+    """Train one plan entry (all its seeds at once) between PhaseStarted and PhaseDone messages,
+    continuing from its checkpoint if it has one and saving one after every epoch."""
     learning_rate, rest = split_learning_rate(hyperparameters)
     trainer = PopulationTrainer(
         population,
@@ -328,6 +349,17 @@ def train_planned_phase(
         hyperparameters=rest,
     )
     listener(PhaseStarted(index, planned))
+    state = checkpoints.load(index) if checkpoints else None
+    if state is not None:
+        for variable, value in zip(population.variables(), state.weights, strict=True):
+            variable.assign(value)
+        restore_optimizer(trainer.optimizer, trainer.variables, state.optimizer)
+        replay(state, planned.seeds, index, planned.phase, planned.epochs, listener)
+
+    def save(epochs_done: int, histories: list[PhaseHistory]) -> None:
+        weights = [variable.numpy() for variable in population.variables()]
+        checkpoints.save(index, PhaseState(epochs_done, histories, weights, optimizer_values(trainer.optimizer)))
+
     histories = trainer.train(
         data,
         seeds=planned.seeds,
@@ -337,6 +369,9 @@ def train_planned_phase(
         index=index,
         listener=listener,
         stop=stop,
+        start_epoch=state.epochs_done if state else 0,
+        histories=state.histories if state else None,
+        after_epoch=save if checkpoints else None,
     )
     listener(PhaseDone(index))
     return histories

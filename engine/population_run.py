@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.checkpoints import Checkpoints
 from engine.config import ExperimentConfig
 from engine.experiment import PlanCursor
 from engine.models import initial_model_a, initial_scratch, initial_transfer, save_model
@@ -28,6 +29,7 @@ class PopulationRunner:
     listener: Listener
     stop: StopToken
     save_dir: Path | None
+    checkpoints: Checkpoints | None = None
 
     def run(self, pair: tuple[int, int], tasks: dict[int, Tasks], loaded_a: keras.Model | None) -> list[SeedResult]:
         seeds = tuple(tasks)
@@ -99,6 +101,7 @@ class PopulationRunner:
             batch_size=self.config.run.batch_size,
             listener=self.listener,
             stop=self.stop,
+            checkpoints=self.checkpoints,
         )
         for seed, history in zip(seeds, phase_histories, strict=True):
             histories[seed][phase] = history

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.checkpoints import Checkpoints, PhaseState, optimizer_values, replay, restore_optimizer
 from engine.config import ExperimentConfig
 from engine.experiment import PlanCursor
 from engine.models import (
@@ -37,6 +38,7 @@ class SequentialRunner:
     listener: Listener
     stop: StopToken
     save_dir: Path | None
+    checkpoints: Checkpoints | None = None
 
     def run(self, pair: tuple[int, int], tasks: dict[int, Tasks], loaded_a: keras.Model | None) -> list[SeedResult]:
         results = []
@@ -100,6 +102,16 @@ class SequentialRunner:
     def _phase(self, model: keras.Model, tasks: Tasks, phase: str, seed: int, histories: dict) -> None:
         index, planned = self.cursor.take(phase, (seed,))
         self.listener(PhaseStarted(index, planned))
+        state = self.checkpoints.load(index) if self.checkpoints else None
+        if state is not None:
+            model.set_weights(state.weights)
+            restore_optimizer(model.optimizer, model.trainable_variables, state.optimizer)
+            replay(state, (seed,), index, phase, planned.epochs, self.listener)
+
+        def save(history: PhaseHistory) -> None:
+            state = PhaseState(len(history.loss), [history], model.get_weights(), optimizer_values(model.optimizer))
+            self.checkpoints.save(index, state)
+
         histories[phase] = train_phase(
             model,
             tasks.a if phase == MODEL_A else tasks.b,
@@ -110,5 +122,7 @@ class SequentialRunner:
             index=index,
             listener=self.listener,
             stop=self.stop,
+            history=state.histories[0] if state else None,
+            after_epoch=save if self.checkpoints else None,
         )
         self.listener(PhaseDone(index))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -31,6 +33,8 @@ def epoch_order(seed: int, phase: str, epoch: int, n: int) -> np.ndarray:
 class PhaseHistory:
     """Per-epoch metrics of one phase, plus whether its loss stopped being finite."""
 
+    METRICS: ClassVar[tuple[str, ...]] = ("loss", "accuracy", "val_loss", "val_accuracy", "seconds")
+
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
@@ -39,17 +43,19 @@ class PhaseHistory:
     diverged: bool = False
 
     def append(self, metrics: EpochMetrics) -> None:
-        for name in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds"):
+        for name in self.METRICS:
             getattr(self, name).append(getattr(metrics, name))
 
     def as_dict(self) -> dict[str, list[float]]:
-        return {
-            "loss": self.loss,
-            "accuracy": self.accuracy,
-            "val_loss": self.val_loss,
-            "val_accuracy": self.val_accuracy,
-            "seconds": self.seconds,
-        }
+        """The metric lists, as results report them."""
+        return {name: getattr(self, name) for name in self.METRICS}
+
+    def to_dict(self) -> dict:
+        return {**self.as_dict(), "diverged": self.diverged}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> PhaseHistory:
+        return cls(**{name: list(values[name]) for name in cls.METRICS}, diverged=values["diverged"])
 
 
 class _BatchWatch(keras.callbacks.Callback):
@@ -85,15 +91,19 @@ def train_phase(
     index: int,
     listener: Listener,
     stop: StopToken,
+    history: PhaseHistory | None = None,
+    after_epoch: Callable[[PhaseHistory], None] | None = None,
 ) -> PhaseHistory:
     """Train `model` (already compiled) for `epochs` on `data`, validating after each epoch.
 
+    A resumed phase passes the `history` of the epochs it already finished (the model and optimizer
+    already restored) and continues with the next one. `after_epoch` runs after every finished epoch.
     Raises Cancelled if `stop` was requested; the unfinished epoch is not recorded.
     Returns early, with `diverged` set, if the loss becomes NaN or infinite.
     """
-    history = PhaseHistory()
+    history = history or PhaseHistory()
     n_train = len(data.y_train)
-    for epoch in range(epochs):
+    for epoch in range(epochs if history.diverged else len(history.loss), epochs):
         order = epoch_order(seed, phase, epoch, n_train)
         watch = _BatchWatch(index, epoch, listener, stop)
         started = time.perf_counter()
@@ -118,8 +128,10 @@ def train_phase(
             seconds=time.perf_counter() - started,
         )
         history.append(metrics)
+        history.diverged = watch.diverged or not math.isfinite(metrics.loss)
+        if after_epoch is not None:
+            after_epoch(history)
         listener(EpochDone(index, phase, seed, epoch + 1, epochs, metrics))
-        if watch.diverged or not math.isfinite(metrics.loss):
-            history.diverged = True
+        if history.diverged:
             break
     return history

@@ -1,0 +1,95 @@
+"""A run stopped mid-way and resumed from its checkpoints ends with the numbers of a run never stopped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.checkpoints import Checkpoints
+from engine.config import apply_overrides
+from engine.data import Dataset
+from engine.experiment import run_experiment
+from engine.leaderboard import run_leaderboard
+from engine.progress import EpochDone, StopToken
+from tests.conftest import tiny_config
+
+
+def stop_at(stop: StopToken, phase: str, epoch: int):
+    def listener(event) -> None:
+        if isinstance(event, EpochDone) and event.phase == phase and event.epoch == epoch:
+            stop.request()
+
+    return listener
+
+
+def comparable(result) -> list[tuple]:
+    return [
+        (
+            r.b_classes,
+            r.seed,
+            r.test_acc_a,
+            r.test_acc_b_scratch,
+            r.test_acc_b_transfer,
+            {phase: {k: v for k, v in h.items() if k != "seconds"} for phase, h in r.history.items()},
+        )
+        for r in result.seeds
+    ]
+
+
+@pytest.mark.parametrize(("seeds", "phase"), [("[3]", "b_finetune"), ("[3, 4]", "model_a"), ("[3, 4]", "b_scratch")])
+def test_experiment_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_path: Path, seeds: str, phase: str) -> None:
+    config = apply_overrides(
+        tiny_config(),
+        [f"run.seeds={seeds}", "train_a.epochs=3", "transfer.unfrozen_epochs=3", "train_a.optimizer='adam'"],
+    )
+    never_stopped = run_experiment(config, small_dataset)
+
+    checkpoints = Checkpoints(tmp_path / "checkpoints")
+    stop = StopToken()
+    first = run_experiment(config, small_dataset, listener=stop_at(stop, phase, 2), stop=stop, checkpoints=checkpoints)
+    assert first.status == "cancelled"
+    assert any(checkpoints.folder.iterdir())
+
+    replayed = []
+    resumed = run_experiment(config, small_dataset, listener=replayed.append, checkpoints=checkpoints)
+    assert resumed.status == "finished"
+    assert comparable(resumed) == comparable(never_stopped)
+    # the epochs finished before the stop are reported again, so a view of the run is complete
+    assert sum(isinstance(e, EpochDone) for e in replayed) == sum(
+        len(h["loss"]) for r in resumed.seeds for h in r.history.values()
+    )
+
+
+def test_leaderboard_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_path: Path) -> None:
+    config = apply_overrides(
+        tiny_config(), ["run.seeds=[1, 2]", "leaderboard.epochs=3", "leaderboard.optimizers=['sgd', 'adam', 'rmsprop']"]
+    )
+    never_stopped = run_leaderboard(config, small_dataset)
+    checkpoints = Checkpoints(tmp_path / "checkpoints")
+    stop = StopToken()
+
+    def listener(event) -> None:  # stop in adam's second epoch
+        if isinstance(event, EpochDone) and event.index == 1 and event.epoch == 2:
+            stop.request()
+
+    first = run_leaderboard(config, small_dataset, listener=listener, stop=stop, checkpoints=checkpoints)
+    assert first.status == "cancelled" and [e.status for e in first.entries] == ["finished", "cancelled", "cancelled"]
+    resumed = run_leaderboard(config, small_dataset, checkpoints=checkpoints)
+    for a, b in zip(resumed.entries, never_stopped.entries, strict=True):
+        assert a.status == b.status == "finished"
+        for seed in (1, 2):
+            np.testing.assert_array_equal(a.histories[seed]["val_loss"], b.histories[seed]["val_loss"])
+
+
+def test_a_corrupt_checkpoint_is_set_aside_and_the_phase_starts_over(small_dataset: Dataset, tmp_path: Path) -> None:
+    config = apply_overrides(tiny_config(), ["train_a.epochs=3"])
+    never_stopped = run_experiment(config, small_dataset)
+    checkpoints = Checkpoints(tmp_path / "checkpoints")
+    stop = StopToken()
+    run_experiment(config, small_dataset, listener=stop_at(stop, "model_a", 2), stop=stop, checkpoints=checkpoints)
+    checkpoints.path(0).write_bytes(b"not a checkpoint")
+    resumed = run_experiment(config, small_dataset, checkpoints=checkpoints)
+    assert comparable(resumed) == comparable(never_stopped)
+    assert [p.name.split(".corrupt-")[0] for p in checkpoints.folder.glob("*.corrupt-*")] == ["phase0.npz"]
