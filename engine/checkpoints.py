@@ -70,6 +70,11 @@ class Checkpoints:
             log.warning("%s: unreadable checkpoint (%s); moved to %s, the phase starts over", path, exc, aside.name)
             return None
 
+    def sweep(self) -> None:
+        """Remove temporary files a killed process left behind (the real checkpoints are never half-written)."""
+        for temp in self.folder.glob(".phase*"):
+            temp.unlink(missing_ok=True)
+
     def clear(self) -> None:
         """Once a run has finished its checkpoints are no use: free the disk."""
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -120,6 +120,9 @@ class LeaderboardResult:
         ]
         return cls(data["config"], entries, data["status"], data["device"])
 
+    def model_files(self) -> list[str]:
+        return []  # a race keeps its numbers, not its models
+
     @property
     def target(self) -> float:
         return self.config["leaderboard"]["target_accuracy"]

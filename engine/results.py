@@ -155,6 +155,9 @@ class ExperimentResult:
         """The class pairs that have results, in the order they ran."""
         return list(dict.fromkeys(r.b_classes for r in self.seeds))
 
+    def model_files(self) -> list[str]:
+        return [path for r in self.seeds for path in r.model_files.values()]
+
     def seeds_of(self, pair: tuple[int, int]) -> list[SeedResult]:
         return [r for r in self.seeds if r.b_classes == pair]
 

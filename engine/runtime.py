@@ -18,15 +18,16 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
 @contextmanager
-def stderr_to_file(log_path: Path | None) -> Iterator[None]:
+def stderr_to_file(log_path: Path) -> Iterator[None]:
     """Send whatever is written to file descriptor 2 (C++ logs included) to `log_path`."""
-    if log_path is None:
-        yield
-        return
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(log_path, "ab")  # noqa: SIM115 - closed below, after fd 2 is restored
+    except OSError:  # an unwritable home: the chatter goes nowhere rather than onto the terminal
+        log = open(os.devnull, "ab")  # noqa: SIM115
     sys.stderr.flush()
     saved_fd = os.dup(2)
-    with open(log_path, "ab") as log:
+    with log:
         os.dup2(log.fileno(), 2)
         try:
             yield
@@ -39,11 +40,7 @@ def stderr_to_file(log_path: Path | None) -> Iterator[None]:
 def _import_quietly():
     from engine.paths import log_dir
 
-    try:
-        target = log_dir() / "tensorflow.log"
-    except OSError:
-        target = None
-    with stderr_to_file(target):
+    with stderr_to_file(log_dir() / "tensorflow.log"):
         import keras as keras_module
         import tensorflow as tf
 

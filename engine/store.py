@@ -8,6 +8,7 @@ is opened. Each thread gets its own connection (SQLite connections are not share
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import socket
@@ -18,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import StorageError
+from engine.errors import ConfigError, StorageError
 from engine.fileio import finite
+from engine.paths import home_dir
 from engine.progress import EpochDone, Listener, ProgressEvent, RunPlanned
 
+log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,7 +40,14 @@ CREATE TABLE IF NOT EXISTS runs (
     folder TEXT NOT NULL,
     host TEXT NOT NULL,
     pid INTEGER NOT NULL,
-    result TEXT
+    result TEXT,
+    options TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS files (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (run_id, path)
 );
 CREATE TABLE IF NOT EXISTS epochs (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -71,6 +81,7 @@ class RunRecord:
     device: str | None
     folder: str
     result: dict[str, Any] | None
+    options: dict[str, Any]  # how it was started beyond its config (--model-a, --no-save), for resuming
 
 
 class RunStore:
@@ -79,12 +90,38 @@ class RunStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
+        self.set_aside: Path | None = None  # where a corrupt database was moved, if it was
         try:
-            self._connection().executescript(SCHEMA)  # its own transaction: executescript commits first
-        except sqlite3.Error as exc:
+            self._create()
+        except sqlite3.DatabaseError:
+            self._set_aside_corrupt()
+            self._create()
+
+    def _create(self) -> None:
+        connection = self._connection()
+        try:
+            if connection.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+            connection.executescript(SCHEMA)  # its own transaction: executescript commits first
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
+            if "options" not in columns:  # databases written before runs kept their options
+                connection.execute("ALTER TABLE runs ADD COLUMN options TEXT NOT NULL DEFAULT '{}'")
+        except sqlite3.OperationalError as exc:
             raise StorageError(f"cannot use the run database {self.path}: {exc}") from None
         with self._write() as db:
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    def _set_aside_corrupt(self) -> None:
+        """Move an unreadable database (and its WAL files) aside, never deleting it, and start a new one."""
+        if getattr(self._local, "connection", None) is not None:
+            self._local.connection.close()
+            self._local.connection = None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.set_aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{self.path}{suffix}")
+            if source.exists():
+                source.rename(Path(f"{self.set_aside}{suffix}"))
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
@@ -92,34 +129,43 @@ class RunStore:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                self._local.connection = connection
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA foreign_keys=ON")
-            except (sqlite3.Error, OSError) as exc:
+            except (sqlite3.OperationalError, OSError) as exc:
                 raise StorageError(f"cannot open the run database {self.path}: {exc}") from None
-            self._local.connection = connection
         return connection
 
     def _write(self) -> _Transaction:
         return _Transaction(self._connection(), self.path)
 
-    def start(self, run_id: str, kind: str, config: dict, folder: Path, versions: dict, device: str | None) -> None:
+    def start(
+        self,
+        run_id: str,
+        kind: str,
+        config: dict,
+        folder: Path,
+        versions: dict,
+        device: str | None,
+        options: dict | None = None,
+    ) -> None:
+        """A new run, 'running' from now; `options` records how it was started beyond its config."""
+        row = {
+            "id": run_id,
+            "kind": kind,
+            "status": ACTIVE,
+            "config": json.dumps(config),
+            "started_at": time.time(),
+            "versions": json.dumps(versions),
+            "device": device,
+            "folder": str(folder),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "options": json.dumps(options or {}),
+        }
         with self._write() as db:
-            db.execute(
-                "INSERT INTO runs (id, kind, status, config, started_at, versions, device, folder, host, pid)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    kind,
-                    ACTIVE,
-                    json.dumps(config),
-                    time.time(),
-                    json.dumps(versions),
-                    device,
-                    str(folder),
-                    socket.gethostname(),
-                    os.getpid(),
-                ),
-            )
+            names = ", ".join(row)
+            db.execute(f"INSERT INTO runs ({names}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
 
     def record_epoch(self, run_id: str, plan: tuple, event: EpochDone) -> None:
         planned = plan[event.index]
@@ -138,6 +184,23 @@ class RunStore:
                     *(_finite(v) for v in (m.loss, m.accuracy, m.val_loss, m.val_accuracy, m.seconds)),
                 ),
             )
+
+    def reopen(self, run_id: str) -> None:
+        """A resumed run is running again, in this process."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE runs SET status = ?, ended_at = NULL, host = ?, pid = ? WHERE id = ?",
+                (ACTIVE, socket.gethostname(), os.getpid(), run_id),
+            )
+
+    def add_files(self, run_id: str, role: str, paths: list[str]) -> None:
+        with self._write() as db:
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", [(run_id, role, p) for p in paths])
+
+    def files(self, run_id: str) -> list[tuple[str, str]]:
+        """(role, path) of every model and export a run wrote."""
+        query = "SELECT role, path FROM files WHERE run_id = ? ORDER BY role, path"
+        return list(self._connection().execute(query, (run_id,)))
 
     def finish(self, run_id: str, status: str, result: dict | None, device: str | None = None) -> None:
         with self._write() as db:
@@ -161,11 +224,25 @@ class RunStore:
     def runs(self, kind: str | None = None) -> list[RunRecord]:
         """Newest first."""
         query = "SELECT * FROM runs" + (" WHERE kind = ?" if kind else "") + " ORDER BY started_at DESC"
-        return [_record(row) for row in self._connection().execute(query, (kind,) if kind else ())]
+        return [_record(row) for row in self._rows(query, (kind,) if kind else ())]
 
     def get(self, run_id: str) -> RunRecord | None:
-        row = self._connection().execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return None if row is None else _record(row)
+        rows = self._rows("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return _record(rows[0]) if rows else None
+
+    def find(self, prefix: str) -> RunRecord:
+        """The run whose id starts with `prefix`; a clear error if none or several do."""
+        rows = self._rows("SELECT * FROM runs WHERE id LIKE ? ORDER BY started_at DESC", (prefix + "%",))
+        if not rows:
+            raise ConfigError(f"no run {prefix!r} in {self.path}; 'transfer-tui runs list' shows them")
+        if len(rows) > 1 and rows[0]["id"] != prefix:
+            raise ConfigError(f"{prefix!r} matches {len(rows)} runs; give more of the id")
+        return _record(rows[0])
+
+    def _rows(self, query: str, parameters: tuple) -> list[sqlite3.Row]:
+        cursor = self._connection().execute(query, parameters)
+        cursor.row_factory = sqlite3.Row
+        return cursor.fetchall()
 
     def epochs(self, run_id: str) -> list[dict[str, Any]]:
         cursor = self._connection().execute(
@@ -198,19 +275,19 @@ class _Transaction:
             raise StorageError(f"cannot write the run database {self.path}: {exc}") from None
 
 
-def _record(row: tuple) -> RunRecord:
-    run_id, kind, status, config, started, ended, versions, device, folder, _host, _pid, result = row
+def _record(row: sqlite3.Row) -> RunRecord:
     return RunRecord(
-        run_id,
-        kind,
-        status,
-        json.loads(config),
-        started,
-        ended,
-        json.loads(versions),
-        device,
-        folder,
-        None if result is None else json.loads(result),
+        id=row["id"],
+        kind=row["kind"],
+        status=row["status"],
+        config=json.loads(row["config"]),
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        versions=json.loads(row["versions"]),
+        device=row["device"],
+        folder=row["folder"],
+        result=None if row["result"] is None else json.loads(row["result"]),
+        options=json.loads(row["options"]),
     )
 
 
@@ -241,3 +318,17 @@ class RecordingListener:
         elif isinstance(event, EpochDone):
             self.store.record_epoch(self.run_id, self.plan, event)
         self.inner(event)
+
+
+def database_path() -> Path:
+    return home_dir() / "runs.sqlite"
+
+
+def open_store() -> RunStore:
+    """The store under the app's home, with runs orphaned by a dead process marked 'interrupted'.
+    A corrupt database is moved aside (see `store.set_aside`) and a fresh one started."""
+    store = RunStore(database_path())
+    if store.set_aside is not None:
+        log.warning("the run database was unreadable; it was moved to %s and a new one started", store.set_aside)
+    store.mark_interrupted()
+    return store

@@ -9,10 +9,10 @@ from typing import Any, Protocol
 
 import numpy
 
+from engine.checkpoints import Checkpoints
 from engine.config import ExperimentConfig, config_to_dict
-from engine.paths import home_dir
 from engine.progress import Listener
-from engine.store import RecordingListener, RunStore
+from engine.store import RecordingListener, open_store
 
 
 class Result(Protocol):
@@ -21,16 +21,7 @@ class Result(Protocol):
 
     def to_dict(self) -> dict[str, Any]: ...
 
-
-def database_path() -> Path:
-    return home_dir() / "runs.sqlite"
-
-
-def open_store() -> RunStore:
-    """The store under the app's home, with runs orphaned by a dead process marked 'interrupted'."""
-    store = RunStore(database_path())
-    store.mark_interrupted()
-    return store
+    def model_files(self) -> list[str]: ...
 
 
 def library_versions() -> dict[str, str]:
@@ -44,21 +35,41 @@ def library_versions() -> dict[str, str]:
     }
 
 
+Work = Callable[[Listener, Checkpoints], Result]
+
+
 def run_tracked(
-    kind: str, config: ExperimentConfig, run_dir: Path, work: Callable[[Listener], Result], listener: Listener
+    kind: str,
+    config: ExperimentConfig,
+    run_dir: Path,
+    work: Work,
+    listener: Listener,
+    *,
+    resume: bool = False,
+    options: dict | None = None,
 ) -> Result:
-    """Call `work` with a listener that also records every epoch; the run's row always ends with a status."""
+    """Call `work` with a listener that also records every epoch and with the run's checkpoints (a resumed run
+    continues from them); the run's row always ends with a status, and a finished run drops its checkpoints."""
     from engine.runtime import device_name
 
     store = open_store()
-    store.start(run_dir.name, kind, config_to_dict(config), run_dir, library_versions(), device_name())
+    run_id = run_dir.name
+    if resume:
+        store.reopen(run_id)
+    else:
+        store.start(run_id, kind, config_to_dict(config), run_dir, library_versions(), device_name(), options)
+    checkpoints = Checkpoints(run_dir / "checkpoints")
+    checkpoints.sweep()
     try:
-        result = work(RecordingListener(store, run_dir.name, listener))
+        result = work(RecordingListener(store, run_id, listener), checkpoints)
     except KeyboardInterrupt:
-        store.finish(run_dir.name, "cancelled", None)
+        store.finish(run_id, "cancelled", None)
         raise
     except BaseException:
-        store.finish(run_dir.name, "failed", None)
+        store.finish(run_id, "failed", None)
         raise
-    store.finish(run_dir.name, result.status, result.to_dict(), result.device)
+    store.add_files(run_id, "model", result.model_files())
+    store.finish(run_id, result.status, result.to_dict(), result.device)
+    if result.status == "finished":
+        checkpoints.clear()
     return result

@@ -24,6 +24,7 @@ from engine.config import (
 )
 from engine.errors import UserError
 from engine.leaderboard_results import SORT_COLUMNS
+from engine.paths import HOME_ENV_VAR
 from engine.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset
 
 EXIT_USER_ERROR = 2
@@ -60,18 +61,30 @@ def _experiment_options() -> argparse.ArgumentParser:
     return options
 
 
+def _home_option() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    options.add_argument(
+        "--home",
+        metavar="DIR",
+        type=Path,
+        help="where runs, models and logs are kept (default ./resources, or $TRANSFER_TUI_HOME)",
+    )
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
+    home = _home_option()
     experiment = _experiment_options()
     parser = argparse.ArgumentParser(
         prog="transfer-tui",
         description="Honest transfer-learning experiments on Fashion-MNIST. With no command, opens the app.",
-        parents=[experiment],
+        parents=[experiment, home],
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser(
         "run",
-        parents=[experiment],
+        parents=[experiment, home],
         help="run the transfer experiment headless and print the comparison",
         description="Train model A, B on A (frozen, then fine-tuned) and B from scratch for every seed; "
         "print a row per epoch as it happens and a comparison table at the end.",
@@ -83,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser(
         "bench",
-        parents=[experiment],
+        parents=[experiment, home],
         help="time population training against plain Keras model.fit on the real task A",
         description="Train model A on the real data P times with plain Keras (batch 32, as the notebook) and "
         "once as a population of P; print seconds per member-epoch, the ratio, images/s and the share of the "
@@ -96,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     board = commands.add_parser(
         "leaderboard",
-        parents=[experiment],
+        parents=[experiment, home],
         help="race the optimizers on the same task, seeds and data order; print the ranked table",
         description="Train the same network from the same initial weights and data order per seed with each "
         "optimizer ([leaderboard] in the config), then rank them. NaN or infinite losses show as diverged.",
@@ -114,13 +127,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = commands.add_parser(
         "config",
-        parents=[experiment],
+        parents=[experiment, home],
         help="print an experiment config (a preset plus your changes) as TOML",
         description="Print the experiment config as TOML, ready to edit and pass back with --config.",
     )
     config.add_argument("--output", metavar="FILE", type=Path, help="write to FILE instead of printing")
     config.set_defaults(handler=_config_command)
+
+    runs = commands.add_parser(
+        "runs", parents=[home], help="list, show, export, delete or resume stored runs and leaderboards"
+    )
+    actions = runs.add_subparsers(dest="runs_action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", parents=[home], help="every stored run, newest first")
+    listing.add_argument("--kind", choices=["experiment", "leaderboard"], help="only runs of this kind")
+    listing.set_defaults(handler=lambda args: _runs("runs_list", getattr(args, "kind", None)))
+    show = actions.add_parser("show", parents=[home], help="one run's details and results")
+    show.add_argument("run_id", metavar="ID", help="a run id (or the start of one)")
+    show.set_defaults(handler=lambda args: _runs("runs_show", args.run_id))
+    export = actions.add_parser("export", parents=[home], help="write a run's results as csv, json or md")
+    export.add_argument("run_id", metavar="ID")
+    export.add_argument("--format", choices=["csv", "json", "md"], required=True)
+    export.add_argument("--output", metavar="FILE", type=Path, help="default: <run folder>/<kind>.<format>")
+    export.set_defaults(handler=lambda args: _runs("runs_export", args.run_id, args.format, args.output))
+    delete = actions.add_parser("delete", parents=[home], help="remove a run and its folder")
+    delete.add_argument("run_id", metavar="ID")
+    delete.add_argument("--yes", action="store_true", help="do not ask")
+    delete.set_defaults(handler=lambda args: _runs("runs_delete", args.run_id, args.yes))
+    resume = actions.add_parser("resume", parents=[home], help="continue an interrupted run from its last epoch")
+    resume.add_argument("run_id", metavar="ID")
+    resume.set_defaults(handler=lambda args: _runs("runs_resume", args.run_id))
     return parser
+
+
+def _runs(action: str, *arguments: object) -> int:
+    from tui import runs_command
+
+    return getattr(runs_command, action)(*arguments)
 
 
 def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
@@ -191,6 +233,8 @@ def _app_command(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "home", None):
+        os.environ[HOME_ENV_VAR] = str(args.home.expanduser().resolve())
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _app_command)
     try:
         return handler(args)

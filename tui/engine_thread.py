@@ -11,6 +11,7 @@ import queue
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
@@ -18,8 +19,11 @@ from engine.config import ExperimentConfig
 from engine.data import Dataset
 from engine.errors import UserError
 from engine.progress import Listener, ProgressEvent, StopToken
-from engine.tracking import Result
 from tui.messages import EngineProgress, EngineReady, RunFailed, RunFinished
+
+if TYPE_CHECKING:
+    from engine.checkpoints import Checkpoints
+    from engine.tracking import Result
 
 DatasetLoader = Callable[[ExperimentConfig], Dataset]
 log = logging.getLogger(__name__)
@@ -32,6 +36,7 @@ class RunRequest:
     kind: str
     config: ExperimentConfig
     run_dir: Path
+    resume: bool = False
 
 
 class EngineThread:
@@ -91,14 +96,16 @@ class EngineThread:
 
         config, stop = request.config, self.stop
 
-        def work(listener: Listener) -> Result:
+        def work(listener: Listener, checkpoints: Checkpoints) -> Result:
             if request.kind == "leaderboard":
-                return run_leaderboard(config, dataset, listener=listener, stop=stop)
-            return run_experiment(config, dataset, listener=listener, stop=stop, save_dir=request.run_dir)
+                return run_leaderboard(config, dataset, listener=listener, stop=stop, checkpoints=checkpoints)
+            return run_experiment(
+                config, dataset, listener=listener, stop=stop, save_dir=request.run_dir, checkpoints=checkpoints
+            )
 
         try:
             dataset = self.load_dataset(config)
-            result = run_tracked(request.kind, config, request.run_dir, work, self._progress)
+            result = run_tracked(request.kind, config, request.run_dir, work, self._progress, resume=request.resume)
         except UserError as exc:
             self._post(RunFailed(str(exc)))
         except Exception as exc:

@@ -17,7 +17,20 @@ EXIT_CANCELLED = 130
 def run_leaderboard_command(
     config: ExperimentConfig, *, sort: str, reverse: bool, exports: dict[str, Path | None]
 ) -> int:
-    """Race, record in the run store, print; `exports` maps a format (json, csv, md) to a file to write."""
+    """A new race, recorded in the run store; `exports` maps a format (json, csv, md) to a file to write."""
+    return execute_leaderboard(config, runs_dir() / new_run_id(), sort=sort, reverse=reverse, exports=exports)
+
+
+def execute_leaderboard(
+    config: ExperimentConfig,
+    run_dir: Path,
+    *,
+    sort: str = "best",
+    reverse: bool = False,
+    exports: dict[str, Path | None] | None = None,
+    resume: bool = False,
+) -> int:
+    """Race (or resume a race) in `run_dir`, print the table, write the exports."""
     console = Console(highlight=False)
     dataset = load_data_and_engine(console, config)
     from engine.exports import export_text
@@ -25,20 +38,22 @@ def run_leaderboard_command(
     from engine.leaderboard import run_leaderboard
     from engine.tracking import run_tracked
 
-    run_dir = runs_dir() / new_run_id()
     with interruptible() as stop, ConsoleReporter(console) as reporter:
         result = run_tracked(
             "leaderboard",
             config,
             run_dir,
-            lambda listener: run_leaderboard(config, dataset, listener=listener, stop=stop),
+            lambda listener, checkpoints: run_leaderboard(
+                config, dataset, listener=listener, stop=stop, checkpoints=checkpoints
+            ),
             reporter,
+            resume=resume,
         )
     console.print()
     if result.status == "cancelled":
         console.print("Cancelled: optimizers that had not finished are marked so.", style="bold yellow")
     console.print(leaderboard_table(result.rows(), result.target, sort, reverse))
-    for fmt, path in exports.items():
+    for fmt, path in (exports or {}).items():
         if path is not None:
             atomic_write_text(path, export_text(result, fmt))
             console.print(f"{fmt.upper()} written to {path}")

@@ -242,3 +242,15 @@ def leaderboard_table(rows: list[Row], target: float, column: str, reverse: bool
             Text(row.status, style=status_style),
         )
     return table
+
+
+def summary_line(result: object) -> str:
+    """One line for a run list: the verdict of each pair, or a leaderboard's winner."""
+    if result is None:
+        return DASH
+    if isinstance(result, ExperimentResult):
+        return " | ".join(f"{pair_label(pair)}: {s.verdict.split(':')[0]}" for pair, s in result.summaries().items())
+    rows = ranked(result.rows())
+    if not rows or rows[0].best_val_accuracy[0] is None:
+        return "no optimizer finished"
+    return f"best: {rows[0].optimizer} {pct(rows[0].best_val_accuracy[0])}"

@@ -15,24 +15,40 @@ EXIT_CANCELLED = 130
 
 
 def run_headless(config: ExperimentConfig, *, model_a: Path | None, json_path: Path | None, save_models: bool) -> int:
-    """Run (recorded in the run store), report, save; Ctrl-C once stops after the current batch."""
+    """A new run, recorded in the run store."""
+    options = {"model_a": str(model_a) if model_a else None, "save_models": save_models}
+    return execute_experiment(config, runs_dir() / new_run_id(), options, json_path=json_path, resume=False)
+
+
+def execute_experiment(
+    config: ExperimentConfig, run_dir: Path, options: dict, *, json_path: Path | None, resume: bool
+) -> int:
+    """Run (or resume) in `run_dir`, report, save; Ctrl-C once stops after the current batch."""
     console = Console(highlight=False)
     dataset = load_data_and_engine(console, config)
     from engine.experiment import run_experiment
     from engine.fileio import atomic_write_json
     from engine.tracking import run_tracked
 
-    run_dir = runs_dir() / new_run_id()
-    save_dir = run_dir if save_models else None
+    model_a = Path(options["model_a"]) if options.get("model_a") else None
+    save_dir = run_dir if options.get("save_models", True) else None
     with interruptible() as stop, ConsoleReporter(console) as reporter:
         result = run_tracked(
             "experiment",
             config,
             run_dir,
-            lambda listener: run_experiment(
-                config, dataset, listener=listener, stop=stop, model_a_file=model_a, save_dir=save_dir
+            lambda listener, checkpoints: run_experiment(
+                config,
+                dataset,
+                listener=listener,
+                stop=stop,
+                model_a_file=model_a,
+                save_dir=save_dir,
+                checkpoints=checkpoints,
             ),
             reporter,
+            resume=resume,
+            options=options,
         )
     console.print()
     for part in report(result):

@@ -85,7 +85,7 @@ class LeaderboardScreen(Screen):
 
     def _reopen_last(self) -> None:
         """After a restart, show the newest leaderboard the run store kept."""
-        from engine.tracking import open_store
+        from engine.store import open_store
 
         try:
             records = [r for r in open_store().runs("leaderboard") if r.result]

@@ -1,0 +1,89 @@
+"""The run store: runs recorded live, interrupted runs noticed, a corrupt database set aside, not lost."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.errors import StorageError
+from engine.progress import EpochDone, EpochMetrics, PlannedPhase, RunPlanned
+from engine.store import RecordingListener, RunStore
+
+PLAN = (PlannedPhase("model_a", (1, 2), 3, 10, (5, 6)),)
+
+
+def test_a_run_is_recorded_as_it_happens(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    store.start("r1", "experiment", {"run": {"seeds": [1, 2]}}, tmp_path / "r1", {"python": "3.11"}, "CPU")
+    seen = []
+    recorder = RecordingListener(store, "r1", seen.append)
+    recorder(RunPlanned(PLAN))
+    recorder(EpochDone(0, "model_a", 1, 1, 3, EpochMetrics(0.5, 0.8, 0.4, 0.85, 2.0)))
+    recorder(EpochDone(0, "model_a", 2, 1, 3, EpochMetrics(float("nan"), 0.1, float("inf"), 0.1, 2.0)))
+    assert len(seen) == 3
+    (record,) = store.runs()
+    assert (record.id, record.kind, record.status, record.device) == ("r1", "experiment", "running", "CPU")
+    epochs = store.epochs("r1")
+    assert [(e["seed"], e["epoch"], e["val_accuracy"]) for e in epochs] == [(1, 1, 0.85), (2, 1, 0.1)]
+    assert epochs[1]["loss"] is None and epochs[1]["val_loss"] is None  # NaN and inf are stored as NULL
+    store.finish("r1", "finished", {"seeds": [], "x": float("nan")})
+    record = store.get("r1")
+    assert record.status == "finished" and record.ended_at >= record.started_at and record.result["x"] is None
+    store.add_files("r1", "model", ["/a.keras", "/b.keras"])
+    assert store.files("r1") == [("model", "/a.keras"), ("model", "/b.keras")]
+    store.delete("r1")
+    assert store.runs() == [] and store.epochs("r1") == [] and store.files("r1") == []
+
+
+def test_a_run_whose_process_died_becomes_interrupted(tmp_path: Path) -> None:
+    path = tmp_path / "runs.sqlite"
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom engine.store import RunStore\n"
+        f"RunStore(Path({str(path)!r})).start('gone', 'leaderboard', {{}}, Path('/x'), {{}}, None)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    store = RunStore(path)
+    store.start("mine", "experiment", {}, tmp_path, {}, None)
+    assert store.mark_interrupted() == 1
+    assert {r.id: r.status for r in store.runs()} == {"gone": "interrupted", "mine": "running"}
+    store.reopen("gone")
+    assert store.get("gone").status == "running"
+
+
+def test_a_corrupt_database_is_set_aside_and_a_new_one_started(tmp_path: Path) -> None:
+    path = tmp_path / "runs.sqlite"
+    path.write_bytes(b"this is not a database, " * 100)
+    store = RunStore(path)
+    assert store.set_aside is not None and store.set_aside.read_bytes().startswith(b"this is not a database")
+    assert store.runs() == []
+    store.start("fresh", "experiment", {}, tmp_path, {}, None)
+    assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StorageError, match="cannot open the run database"):
+        RunStore(blocker / "runs.sqlite")
+
+
+def test_the_store_is_shared_between_threads(tmp_path: Path) -> None:
+    import threading
+
+    store = RunStore(tmp_path / "runs.sqlite")
+
+    def write(name: str) -> None:
+        store.start(name, "experiment", {}, tmp_path, {}, None)
+
+    threads = [threading.Thread(target=write, args=(f"t{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.id for r in store.runs()) == ["t0", "t1", "t2", "t3"]
+    assert os.path.exists(tmp_path / "runs.sqlite-wal")  # WAL mode
