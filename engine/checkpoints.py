@@ -8,6 +8,7 @@ sees exactly the batches it would have seen, and ends with the same numbers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from engine.fileio import atomic_path
-from engine.progress import EpochDone, EpochMetrics, Listener
+from engine.progress import EpochDone, EpochMetrics, Listener, PlannedPhase
 from engine.training import PhaseHistory
 
 log = logging.getLogger(__name__)
@@ -41,20 +42,24 @@ class Checkpoints:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
-    def path(self, index: int) -> Path:
-        return self.folder / f"phase{index}.npz"
+    def path(self, planned: PlannedPhase) -> Path:
+        """Named by what the phase is, not by its place in the plan, which may differ when the run resumes
+        (say, model A turned up in the cache meanwhile)."""
+        seeds = hashlib.sha256(json.dumps(planned.seeds).encode()).hexdigest()[:12]
+        pair = f"b{planned.pair[0]}-{planned.pair[1]}"
+        return self.folder / f"phase_{pair}_{planned.phase}_{planned.optimizer or 'own'}_{seeds}.npz"
 
-    def save(self, index: int, state: PhaseState) -> None:
+    def save(self, planned: PlannedPhase, state: PhaseState) -> None:
         meta = {"epochs_done": state.epochs_done, "histories": [h.to_dict() for h in state.histories]}
         arrays = {f"w{i}": w for i, w in enumerate(state.weights)}
         arrays |= {f"o{i}": v for i, v in enumerate(state.optimizer)}
-        with atomic_path(self.path(index)) as temp, open(temp, "wb") as stream:
+        with atomic_path(self.path(planned)) as temp, open(temp, "wb") as stream:
             np.savez(stream, meta=np.array(json.dumps(meta)), **arrays)
 
-    def load(self, index: int) -> PhaseState | None:
+    def load(self, planned: PlannedPhase) -> PhaseState | None:
         """The phase's last state, or None: never saved, or unreadable (then renamed *.corrupt-<time>, logged,
         and the phase simply starts over, which gives the same numbers, only later)."""
-        path = self.path(index)
+        path = self.path(planned)
         if not path.is_file():
             return None
         try:
@@ -72,7 +77,7 @@ class Checkpoints:
 
     def sweep(self) -> None:
         """Remove temporary files a killed process left behind (the real checkpoints are never half-written)."""
-        for temp in self.folder.glob(".phase*"):
+        for temp in self.folder.glob(".phase_*"):
             temp.unlink(missing_ok=True)
 
     def clear(self) -> None:

@@ -7,10 +7,12 @@ silently corrupt download should fail loudly, naming the file, instead of traini
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import struct
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +42,14 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     source: str
+
+    @cached_property
+    def checksum(self) -> str:
+        """SHA-256 of every image and label: what a cached model was trained on."""
+        digest = hashlib.sha256()
+        for array in (self.x_train, self.y_train, self.x_test, self.y_test):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()
 
 
 def resolve_data_dir(configured: str | None) -> Path | None:

@@ -9,7 +9,8 @@ as plain Keras models, several seeds train together as populations.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,19 +19,36 @@ from engine.checkpoints import Checkpoints
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data import Dataset
 from engine.errors import ConfigError
+from engine.model_cache import ModelACache, cache_key
 from engine.models import load_model_a
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import Cancelled, Listener, PlannedPhase, RunPlanned, StopToken, ignore
 from engine.results import ExperimentResult, SeedResult
-from engine.runtime import device_name
+from engine.runtime import device_name, keras
 from engine.split import N_VALID, tasks_for_seeds
+from engine.training import PhaseHistory
 
 Sizes = dict[tuple[int, int], tuple[int, int]]
 
 
-def plan_phases(config: ExperimentConfig, sizes: Sizes, train_a: bool) -> list[PlannedPhase]:
+@dataclass(frozen=True)
+class ReadyA:
+    """A model A that need not be trained: the user's file (no history of ours), or one from the cache."""
+
+    model: keras.Model
+    history: PhaseHistory | None
+    users_file: bool
+
+
+RememberA = Callable[[int, keras.Model, PhaseHistory], None]
+
+
+def plan_phases(
+    config: ExperimentConfig, sizes: Sizes, ready: dict[tuple[int, int], set[int]] | None = None
+) -> list[PlannedPhase]:
     """Every phase that will run, in order: per pair, then per seed (one seed) or for all seeds at once (several).
-    `sizes` gives each pair's (A, B) training set sizes; phases with zero epochs are left out."""
+    `sizes` gives each pair's (A, B) training set sizes; `ready` the seeds whose model A need not be trained
+    (a population trains A unless every seed has one). Phases with zero epochs are left out."""
     seeds = config.run.seeds
     groups = [(seed,) for seed in seeds] if len(seeds) == 1 else [tuple(seeds)]
     transfer = config.transfer
@@ -38,18 +56,15 @@ def plan_phases(config: ExperimentConfig, sizes: Sizes, train_a: bool) -> list[P
     for pair, (n_train_a, n_train_b) in sizes.items():
         steps_a = math.ceil(n_train_a / config.run.batch_size)
         steps_b = math.ceil(n_train_b / config.run.batch_size)
-        phases = [
-            (MODEL_A, config.train_a.epochs if train_a else 0, steps_a),
-            (B_FROZEN, transfer.frozen_epochs, steps_b),
-            (B_FINETUNE, transfer.unfrozen_epochs, steps_b),
-            (B_SCRATCH, transfer.frozen_epochs + transfer.unfrozen_epochs, steps_b),
-        ]
-        plan += [
-            PlannedPhase(phase, group, epochs, steps, pair)
-            for group in groups
-            for phase, epochs, steps in phases
-            if epochs > 0
-        ]
+        for group in groups:
+            a_ready = set(group) <= (ready or {}).get(pair, set())
+            phases = [
+                (MODEL_A, 0 if a_ready else config.train_a.epochs, steps_a),
+                (B_FROZEN, transfer.frozen_epochs, steps_b),
+                (B_FINETUNE, transfer.unfrozen_epochs, steps_b),
+                (B_SCRATCH, transfer.frozen_epochs + transfer.unfrozen_epochs, steps_b),
+            ]
+            plan += [PlannedPhase(phase, group, epochs, steps, pair) for phase, epochs, steps in phases if epochs > 0]
     return plan
 
 
@@ -61,6 +76,23 @@ def training_sizes(dataset: Dataset, config: ExperimentConfig) -> Sizes:
         n_b = int(np.isin(labels, pair).sum())
         sizes[pair] = (len(labels) - n_b, min(config.split.n_train_b, n_b))
     return sizes
+
+
+def _ready_models_a(
+    model_a_file: Path | None, cache: ModelACache | None, every: list[tuple], keys: dict[tuple, str]
+) -> dict[tuple[int, int], dict[int, ReadyA]]:
+    """Per pair and seed, the models A that are there already: the user's file, or cached ones."""
+    ready: dict[tuple[int, int], dict[int, ReadyA]] = {}
+    if model_a_file is not None:
+        loaded = load_model_a(model_a_file)
+        for pair, seed in every:
+            ready.setdefault(pair, {})[seed] = ReadyA(loaded, None, users_file=True)
+    elif cache is not None:
+        for (pair, seed), key in keys.items():
+            cached = cache.load(key)
+            if cached is not None:
+                ready.setdefault(pair, {})[seed] = ReadyA(cached.model, cached.history, users_file=False)
+    return ready
 
 
 class PlanCursor:
@@ -88,9 +120,11 @@ def run_experiment(
     model_a_file: Path | None = None,
     save_dir: Path | None = None,
     checkpoints: Checkpoints | None = None,
+    model_a_cache: ModelACache | None = None,
 ) -> ExperimentResult:
     """Run every pair and seed of `config`; a stop request ends the run with status 'cancelled' and what finished.
-    With `checkpoints`, every phase continues from its last saved epoch and saves after each one."""
+    With `checkpoints`, every phase continues from its last saved epoch and saves after each one. With
+    `model_a_cache`, a model A trained before with the same settings, seed and data is reused, not retrained."""
     from engine.population_run import PopulationRunner
     from engine.sequential import SequentialRunner
 
@@ -98,8 +132,12 @@ def run_experiment(
     pairs = config.split.pairs
     if model_a_file and len(pairs) > 1:
         raise ConfigError.about("split.extra_pairs", "cannot be combined with --model-a: a model A fits one pair")
-    loaded_a = load_model_a(model_a_file) if model_a_file else None
-    cursor = PlanCursor(plan_phases(config, training_sizes(dataset, config), train_a=loaded_a is None))
+    every = [(pair, seed) for pair in pairs for seed in config.run.seeds]
+    keys = {run: cache_key(config, *run, dataset) for run in every} if model_a_cache else {}
+    ready = _ready_models_a(model_a_file, model_a_cache, every, keys)
+    cursor = PlanCursor(
+        plan_phases(config, training_sizes(dataset, config), {p: set(by_seed) for p, by_seed in ready.items()})
+    )
     listener(RunPlanned(tuple(cursor.plan)))
     runner_type = SequentialRunner if len(config.run.seeds) == 1 else PopulationRunner
     runner = runner_type(config, cursor, listener, stop, save_dir, checkpoints)
@@ -108,7 +146,12 @@ def run_experiment(
     try:
         for pair in pairs:
             tasks = tasks_for_seeds(dataset, replace(config.split, b_classes=pair), config.run.seeds)
-            results += runner.run(pair, tasks, loaded_a)
+
+            def remember(seed: int, model: keras.Model, history: PhaseHistory, pair: tuple = pair) -> None:
+                if model_a_cache is not None and not history.diverged:
+                    model_a_cache.store(keys[(pair, seed)], model, history)
+
+            results += runner.run(pair, tasks, ready.get(pair, {}), remember)
     except Cancelled:
         status = "cancelled"
     return ExperimentResult(config_to_dict(config), results, status, device_name())

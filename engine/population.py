@@ -349,7 +349,7 @@ def train_planned_phase(
         hyperparameters=rest,
     )
     listener(PhaseStarted(index, planned))
-    state = checkpoints.load(index) if checkpoints else None
+    state = checkpoints.load(planned) if checkpoints else None
     if state is not None:
         for variable, value in zip(population.variables(), state.weights, strict=True):
             variable.assign(value)
@@ -358,7 +358,7 @@ def train_planned_phase(
 
     def save(epochs_done: int, histories: list[PhaseHistory]) -> None:
         weights = [variable.numpy() for variable in population.variables()]
-        checkpoints.save(index, PhaseState(epochs_done, histories, weights, optimizer_values(trainer.optimizer)))
+        checkpoints.save(planned, PhaseState(epochs_done, histories, weights, optimizer_values(trainer.optimizer)))
 
     histories = trainer.train(
         data,

@@ -8,14 +8,13 @@ from pathlib import Path
 
 from engine.checkpoints import Checkpoints
 from engine.config import ExperimentConfig
-from engine.experiment import PlanCursor
+from engine.experiment import PlanCursor, ReadyA, RememberA
 from engine.models import initial_model_a, initial_scratch, initial_transfer, save_model
 from engine.paths import model_file
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.population import Population, member_accuracies, member_data, train_planned_phase
 from engine.progress import Listener, SeedDone, StopToken
 from engine.results import SeedResult
-from engine.runtime import keras
 from engine.split import Tasks
 from engine.training import PhaseHistory
 
@@ -31,7 +30,10 @@ class PopulationRunner:
     save_dir: Path | None
     checkpoints: Checkpoints | None = None
 
-    def run(self, pair: tuple[int, int], tasks: dict[int, Tasks], loaded_a: keras.Model | None) -> list[SeedResult]:
+    def run(
+        self, pair: tuple[int, int], tasks: dict[int, Tasks], ready: dict[int, ReadyA], remember: RememberA
+    ) -> list[SeedResult]:
+        """Every seed of one pair at once; model A is trained unless every seed has one in `ready`."""
         seeds = tuple(tasks)
         net, transfer = self.config.network, self.config.transfer
         first = tasks[seeds[0]]
@@ -39,12 +41,19 @@ class PopulationRunner:
         task_a = member_data([tasks[seed].a for seed in seeds])
         task_b = member_data([tasks[seed].b for seed in seeds])
 
-        if loaded_a is None:
+        all_ready = set(seeds) <= set(ready)
+        if all_ready:
+            population_a = Population(net, len(first.a_classes), "softmax", [ready[s].model for s in seeds])
+            for seed in seeds:
+                if ready[seed].history is not None:
+                    histories[seed][MODEL_A] = ready[seed].history
+        else:
             population_a = Population(net, len(first.a_classes), "softmax", [initial_model_a(net, s) for s in seeds])
             self._phase(population_a, task_a, MODEL_A, seeds, histories, binary=False, train_hidden=True)
-        else:
-            population_a = Population(net, len(first.a_classes), "softmax", [loaded_a] * len(seeds))
         models_a = [population_a.member_model(member, "model_a") for member in range(len(seeds))]
+        if not all_ready:
+            for seed, model in zip(seeds, models_a, strict=True):
+                remember(seed, model, histories[seed][MODEL_A])
 
         transfer_members = [initial_transfer(model_a, seed) for model_a, seed in zip(models_a, seeds, strict=True)]
         population_b = Population(net, 1, "sigmoid", transfer_members)
@@ -65,7 +74,7 @@ class PopulationRunner:
                 B_FINETUNE: population_b.member_model(member, "b_on_a"),
                 B_SCRATCH: population_scratch.member_model(member, "b_scratch"),
             }
-            if loaded_a is None:
+            if not (all_ready and ready[seed].users_file):  # the user's own file stays where it is
                 models[MODEL_A] = models_a[member]
             model_files = {}
             if self.save_dir is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from engine.checkpoints import Checkpoints, PhaseState, optimizer_values, replay, restore_optimizer
 from engine.config import ExperimentConfig
-from engine.experiment import PlanCursor
+from engine.experiment import PlanCursor, ReadyA, RememberA
 from engine.models import (
     compile_model,
     held_out_accuracy,
@@ -40,21 +40,32 @@ class SequentialRunner:
     save_dir: Path | None
     checkpoints: Checkpoints | None = None
 
-    def run(self, pair: tuple[int, int], tasks: dict[int, Tasks], loaded_a: keras.Model | None) -> list[SeedResult]:
+    def run(
+        self, pair: tuple[int, int], tasks: dict[int, Tasks], ready: dict[int, ReadyA], remember: RememberA
+    ) -> list[SeedResult]:
+        """Every seed of one pair; `ready` holds the models A that need no training, `remember` keeps new ones."""
         results = []
         for seed, seed_tasks in tasks.items():
-            results.append(self._run_seed(pair, seed, seed_tasks, loaded_a))
+            results.append(self._run_seed(pair, seed, seed_tasks, ready.get(seed), remember))
             self.listener(SeedDone(results[-1]))
         return results
 
-    def _run_seed(self, pair: tuple[int, int], seed: int, tasks: Tasks, loaded_a: keras.Model | None) -> SeedResult:
+    def _run_seed(
+        self, pair: tuple[int, int], seed: int, tasks: Tasks, ready: ReadyA | None, remember: RememberA
+    ) -> SeedResult:
         """All phases of one seed; a phase that diverges ends early and marks the seed, the others still run."""
         histories: dict[str, PhaseHistory] = {}
-        model_a = loaded_a or self._trained_a(seed, tasks, histories)
+        if ready is None:
+            model_a = self._trained_a(seed, tasks, histories)
+            remember(seed, model_a, histories[MODEL_A])
+        else:
+            model_a = ready.model
+            if ready.history is not None:
+                histories[MODEL_A] = ready.history
         b_on_a = self._trained_transfer(seed, tasks, model_a, histories)
         b_scratch = self._trained_scratch(seed, tasks, histories)
         models = {MODEL_A: model_a, B_FINETUNE: b_on_a, B_SCRATCH: b_scratch}
-        if loaded_a is not None:
+        if ready is not None and ready.users_file:
             del models[MODEL_A]  # the user's own file stays where it is
         model_files = {}
         if self.save_dir is not None:
@@ -102,7 +113,7 @@ class SequentialRunner:
     def _phase(self, model: keras.Model, tasks: Tasks, phase: str, seed: int, histories: dict) -> None:
         index, planned = self.cursor.take(phase, (seed,))
         self.listener(PhaseStarted(index, planned))
-        state = self.checkpoints.load(index) if self.checkpoints else None
+        state = self.checkpoints.load(planned) if self.checkpoints else None
         if state is not None:
             model.set_weights(state.weights)
             restore_optimizer(model.optimizer, model.trainable_variables, state.optimizer)
@@ -110,7 +121,7 @@ class SequentialRunner:
 
         def save(history: PhaseHistory) -> None:
             state = PhaseState(len(history.loss), [history], model.get_weights(), optimizer_values(model.optimizer))
-            self.checkpoints.save(index, state)
+            self.checkpoints.save(planned, state)
 
         histories[phase] = train_phase(
             model,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from engine.data import Dataset
 from engine.experiment import plan_phases, run_experiment, training_sizes
@@ -142,7 +143,7 @@ def test_models_are_saved_and_reusable(small_dataset: Dataset, tmp_path: Path) -
 
 def test_plan_skips_empty_phases() -> None:
     config = tiny_config(transfer={"frozen_epochs": 0, "unfrozen_epochs": 3})
-    plan = plan_phases(config, {(5, 6): (100, 50)}, train_a=True)
+    plan = plan_phases(config, {(5, 6): (100, 50)})
     assert [(p.phase, p.epochs, p.steps_per_epoch) for p in plan] == [
         ("model_a", 1, 4),
         ("b_finetune", 3, 2),
@@ -156,7 +157,58 @@ def test_plan_of_a_study(small_dataset: Dataset) -> None:
     sizes = training_sizes(small_dataset, config)
     labels = small_dataset.y_train[5_000:]
     assert sizes[(0, 2)] == (int(np.sum(~np.isin(labels, [0, 2]))), 50)
-    plan = plan_phases(config, sizes, train_a=True)
+    plan = plan_phases(config, sizes)
     assert [(p.pair, p.phase) for p in plan] == [
         (pair, phase) for pair in ((5, 6), (0, 2)) for phase in ("model_a", "b_frozen", "b_finetune", "b_scratch")
     ]
+
+
+def test_plan_leaves_out_model_a_where_it_is_ready() -> None:
+    one = tiny_config(run={"seeds": "[1]"})
+    assert plan_phases(one, {(5, 6): (100, 50)}, {(5, 6): {1}})[0].phase == "b_frozen"
+    several = tiny_config(run={"seeds": "[1, 2]"})
+    # a population trains model A unless every seed has one
+    assert plan_phases(several, {(5, 6): (100, 50)}, {(5, 6): {1}})[0].phase == "model_a"
+    assert plan_phases(several, {(5, 6): (100, 50)}, {(5, 6): {1, 2}})[0].phase == "b_frozen"
+
+
+@pytest.mark.parametrize("seeds", ["[6]", "[6, 7]"])
+def test_model_a_is_reused_from_the_cache(small_dataset: Dataset, tmp_path: Path, seeds: str) -> None:
+    from engine.model_cache import ModelACache
+
+    cache = ModelACache(tmp_path / "cache")
+    config = tiny_config(run={"seeds": seeds}, train_a={"epochs": 2})
+    first = run_experiment(config, small_dataset, model_a_cache=cache)
+    assert len(list(cache.folder.glob("*.keras"))) == len(first.seeds)
+
+    # a new experiment that changes only the B side reuses model A
+    changed_b = tiny_config(run={"seeds": seeds}, train_a={"epochs": 2}, transfer={"unfrozen_learning_rate": 0.01})
+    events = []
+    second = run_experiment(changed_b, small_dataset, model_a_cache=cache, listener=events.append)
+    assert all(p.phase != "model_a" for p in events[0].plan)
+    for a, b in zip(first.seeds, second.seeds, strict=True):
+        assert a.test_acc_a == b.test_acc_a and a.history["model_a"] == b.history["model_a"]
+
+    # anything that shapes A (here its epochs) means a new model A
+    events.clear()
+    run_experiment(
+        tiny_config(run={"seeds": seeds}, train_a={"epochs": 1}),
+        small_dataset,
+        model_a_cache=cache,
+        listener=events.append,
+    )
+    assert events[0].plan[0].phase == "model_a"
+
+
+def test_an_unreadable_cached_model_is_set_aside(small_dataset: Dataset, tmp_path: Path) -> None:
+    from engine.model_cache import ModelACache
+
+    cache = ModelACache(tmp_path / "cache")
+    config = tiny_config(run={"seeds": "[6]"})
+    run_experiment(config, small_dataset, model_a_cache=cache)
+    (cached,) = cache.folder.glob("*.keras")
+    cached.write_bytes(b"garbage")
+    events = []
+    run_experiment(config, small_dataset, model_a_cache=cache, listener=events.append)
+    assert events[0].plan[0].phase == "model_a"  # trained again
+    assert len(list(cache.folder.glob("*.corrupt-*"))) == 2  # model and history, set aside, not deleted

@@ -120,7 +120,7 @@ def test_sigkill_at_any_moment_leaves_everything_readable(tmp_path: Path, real_d
     store.mark_interrupted()
     for record in store.runs():
         assert record.status in ("interrupted", "finished")
-        for checkpoint in (Path(record.folder) / "checkpoints").glob("phase*.npz"):
+        for checkpoint in (Path(record.folder) / "checkpoints").glob("phase_*.npz"):
             with np.load(checkpoint) as archive:  # never half-written
                 assert "meta" in archive.files
         for model in Path(record.folder).rglob("*.keras"):

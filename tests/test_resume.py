@@ -89,7 +89,8 @@ def test_a_corrupt_checkpoint_is_set_aside_and_the_phase_starts_over(small_datas
     checkpoints = Checkpoints(tmp_path / "checkpoints")
     stop = StopToken()
     run_experiment(config, small_dataset, listener=stop_at(stop, "model_a", 2), stop=stop, checkpoints=checkpoints)
-    checkpoints.path(0).write_bytes(b"not a checkpoint")
+    (first_phase,) = checkpoints.folder.glob("phase_b5-6_model_a_*.npz")
+    first_phase.write_bytes(b"not a checkpoint")
     resumed = run_experiment(config, small_dataset, checkpoints=checkpoints)
     assert comparable(resumed) == comparable(never_stopped)
-    assert [p.name.split(".corrupt-")[0] for p in checkpoints.folder.glob("*.corrupt-*")] == ["phase0.npz"]
+    assert [p.name.split(".corrupt-")[0] for p in checkpoints.folder.glob("*.corrupt-*")] == [first_phase.name]

@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--model-a", metavar="FILE", type=Path, help="reuse a saved model A (.keras or .h5)")
     run.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
     run.add_argument("--no-save", action="store_true", help="do not save the trained models")
+    run.add_argument(
+        "--no-cache", action="store_true", help="train model A even if one trained with the same settings is cached"
+    )
     run.set_defaults(handler=_run_command)
 
     bench = commands.add_parser(
@@ -196,7 +199,11 @@ def _run_command(args: argparse.Namespace) -> int:
     from tui.run_command import run_headless
 
     return run_headless(
-        experiment_config(args), model_a=args.model_a, json_path=args.json, save_models=not args.no_save
+        experiment_config(args),
+        model_a=args.model_a,
+        json_path=args.json,
+        save_models=not args.no_save,
+        use_cache=not args.no_cache,
     )
 
 

@@ -92,6 +92,7 @@ class EngineThread:
     def _run(self, request: RunRequest) -> None:
         from engine.experiment import run_experiment
         from engine.leaderboard import run_leaderboard
+        from engine.model_cache import ModelACache
         from engine.tracking import run_tracked
 
         config, stop = request.config, self.stop
@@ -100,7 +101,13 @@ class EngineThread:
             if request.kind == "leaderboard":
                 return run_leaderboard(config, dataset, listener=listener, stop=stop, checkpoints=checkpoints)
             return run_experiment(
-                config, dataset, listener=listener, stop=stop, save_dir=request.run_dir, checkpoints=checkpoints
+                config,
+                dataset,
+                listener=listener,
+                stop=stop,
+                save_dir=request.run_dir,
+                checkpoints=checkpoints,
+                model_a_cache=ModelACache(),
             )
 
         try:

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from engine.config import ExperimentConfig
 from engine.data import Dataset, load_dataset, resolve_data_dir
-from engine.phases import PHASE_TITLES
+from engine.phases import MODEL_A, PHASE_TITLES
 from engine.progress import (
     EpochDone,
     PhaseDone,
@@ -64,6 +64,15 @@ class ConsoleReporter:
         if isinstance(event, RunPlanned):
             self.plan = event.plan
             self.task_id = self.progress.add_task("starting", total=event.total_steps)
+            groups = {(p.pair, p.seeds) for p in event.plan if p.optimizer is None}
+            if any(
+                (pair, seeds) not in {(p.pair, p.seeds) for p in event.plan if p.phase == MODEL_A}
+                for pair, seeds in groups
+            ):
+                self._print(
+                    "Model A is not trained where it already exists (cached with the same settings, "
+                    "seed and data, or given with --model-a)."
+                )
             self._print(EPOCH_HEADER)
         elif isinstance(event, PhaseStarted):
             if event.index == 0 or self.plan[event.index - 1].pair != event.planned.pair:

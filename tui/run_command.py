@@ -14,9 +14,11 @@ from tui.render import report
 EXIT_CANCELLED = 130
 
 
-def run_headless(config: ExperimentConfig, *, model_a: Path | None, json_path: Path | None, save_models: bool) -> int:
+def run_headless(
+    config: ExperimentConfig, *, model_a: Path | None, json_path: Path | None, save_models: bool, use_cache: bool
+) -> int:
     """A new run, recorded in the run store."""
-    options = {"model_a": str(model_a) if model_a else None, "save_models": save_models}
+    options = {"model_a": str(model_a) if model_a else None, "save_models": save_models, "use_cache": use_cache}
     return execute_experiment(config, runs_dir() / new_run_id(), options, json_path=json_path, resume=False)
 
 
@@ -28,6 +30,7 @@ def execute_experiment(
     dataset = load_data_and_engine(console, config)
     from engine.experiment import run_experiment
     from engine.fileio import atomic_write_json
+    from engine.model_cache import ModelACache
     from engine.tracking import run_tracked
 
     model_a = Path(options["model_a"]) if options.get("model_a") else None
@@ -45,6 +48,7 @@ def execute_experiment(
                 model_a_file=model_a,
                 save_dir=save_dir,
                 checkpoints=checkpoints,
+                model_a_cache=ModelACache() if options.get("use_cache", True) else None,
             ),
             reporter,
             resume=resume,
