@@ -143,3 +143,10 @@ def test_leaderboard_screen(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=show_board)
+
+
+def test_history_screen(snap_compare, isolated_home) -> None:
+    from tests.test_app_history import store_two_runs
+
+    store_two_runs(isolated_home)
+    assert snap_compare(offline_app(), terminal_size=(80, 24), press=["f6"])

@@ -7,18 +7,22 @@ import sys
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from engine.config import ExperimentConfig, LeaderboardConfig
+from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict
 from engine.data import Dataset, load_dataset, resolve_data_dir
+from engine.errors import UserError
 from engine.leaderboard_results import LeaderboardResult
 from engine.paths import log_dir, new_run_id, runs_dir
+from engine.store import RunRecord, open_store
 from tui.engine_thread import DatasetLoader, EngineThread, RunRequest
 from tui.messages import EngineProgress, EngineReady, RunFailed, RunFinished
 from tui.screens.help import HelpScreen
+from tui.screens.history import HistoryScreen
 from tui.screens.leaderboard import LeaderboardScreen
 from tui.screens.results import ResultsScreen
 from tui.screens.run import RunScreen
@@ -47,10 +51,11 @@ class TransferApp(App[int]):
         Binding("ctrl+r", "start_run", "Run", tooltip="check the setup and start the transfer experiment"),
         Binding("question_mark,f1", "help", "Help", key_display="?", tooltip="this list of keys"),
         # the footer has room for one entry for all four views; the help screen lists each
-        Binding("f2", "show('setup')", "Views", key_display="F2-5", tooltip="Setup: the experiment form"),
+        Binding("f2", "show('setup')", "Views", key_display="F2-6", tooltip="Setup: the experiment form"),
         Binding("f3", "show('run')", "Progress", show=False, tooltip="Progress: phases, epoch table and curves"),
         Binding("f4", "show('results')", "Results", show=False, tooltip="Results: the last experiment's results"),
         Binding("f5", "show('leaderboard')", "Optimizers", show=False, tooltip="Optimizers: the leaderboard"),
+        Binding("f6", "show('history')", "History", show=False, tooltip="History: every stored run"),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="stop any run after its current batch and quit"),
     ]
 
@@ -71,10 +76,27 @@ class TransferApp(App[int]):
         self.install_screen(RunScreen(), "run")
         self.install_screen(ResultsScreen(), "results")
         self.install_screen(LeaderboardScreen(), "leaderboard")
+        self.install_screen(HistoryScreen(), "history")
         self.push_screen("setup")
+        self.call_after_refresh(self._check_store)
         if self.preload_engine:
             # after the first paint, so the form is on screen before TensorFlow starts loading
             self.call_after_refresh(self.engine.start)
+
+    def _check_store(self) -> None:
+        """Runs a killed process left 'running' become 'interrupted'; a corrupt database is set aside."""
+        try:
+            store = open_store()
+        except UserError as exc:
+            self.notify(str(exc), title="Run store", severity="error", timeout=10)
+            return
+        if store.set_aside is not None:
+            self.notify(
+                f"The run database was unreadable: moved to {store.set_aside}; a new one was started.",
+                title="Run store",
+                severity="warning",
+                timeout=10,
+            )
 
     def action_show(self, name: str) -> None:
         if self.screen.id != name:
@@ -82,7 +104,7 @@ class TransferApp(App[int]):
 
     def action_help(self) -> None:
         sections = [("everywhere", list(self.BINDINGS))]
-        for name in ("setup", "run", "results", "leaderboard"):
+        for name in ("setup", "run", "results", "leaderboard", "history"):
             sections.append((name.capitalize(), list(self.get_screen(name).BINDINGS)))
         self.push_screen(HelpScreen(sections))
 
@@ -123,6 +145,41 @@ class TransferApp(App[int]):
         self.get_screen("leaderboard").start(config)
         self.engine.submit(RunRequest("leaderboard", config, runs_dir() / new_run_id()))
         self.action_show("leaderboard")
+
+    def show_stored(self, record: RunRecord, result: object) -> None:
+        """Open a stored run's results in the view that shows that kind of result."""
+        if isinstance(result, LeaderboardResult):
+            self.get_screen("leaderboard").show_result(result, f"Stored leaderboard {record.id}")
+            self.action_show("leaderboard")
+        else:
+            self.get_screen("results").show(result, Path(record.folder))
+            self.action_show("results")
+
+    def rerun(self, record: RunRecord) -> None:
+        """A stored run's config, back in the Setup form, run again as a new run."""
+        try:
+            config = config_from_dict(record.config)
+        except UserError as exc:
+            self.notify(f"That run's config cannot be used: {exc}", severity="error")
+            return
+        self.get_screen("setup").fill(config)
+        if record.kind == "leaderboard":
+            self.action_start_leaderboard()
+        else:
+            self.action_start_run()
+
+    def resume(self, record: RunRecord) -> None:
+        """Continue an interrupted run in its own folder, from its checkpoints."""
+        if self.engine.busy:
+            self.notify("A run is in progress: cancel it first (c).", severity="warning")
+            return
+        config = config_from_dict(record.config)
+        self.get_screen("run").start(len(config.run.seeds))
+        if record.kind == "leaderboard":
+            self.get_screen("leaderboard").start(config)
+        self.engine.submit(RunRequest(record.kind, config, Path(record.folder), resume=True))
+        self.notify(f"Resuming {record.id} from its last finished epoch.")
+        self.action_show("leaderboard" if record.kind == "leaderboard" else "run")
 
     def action_cancel_run(self) -> None:
         if not self.engine.busy:
@@ -170,6 +227,7 @@ class TransferApp(App[int]):
         yield SystemCommand("Results", "Show the last results", lambda: self.action_show("results"))
         yield SystemCommand("Optimizers", "Show the optimizer leaderboard", lambda: self.action_show("leaderboard"))
         yield SystemCommand("Race optimizers", "Start the optimizer leaderboard", self.action_start_leaderboard)
+        yield SystemCommand("History", "Every stored run and leaderboard", lambda: self.action_show("history"))
         yield SystemCommand("Keys", "List every key", self.action_help)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import time
 from pathlib import Path
 
 from rich import box
@@ -16,11 +15,9 @@ from engine.errors import ConfigError
 from engine.exports import FORMATS, export_text
 from engine.fileio import atomic_write_text
 from engine.leaderboard_results import LeaderboardResult
-from engine.results import ExperimentResult
-from engine.store import RunRecord, RunStore, open_store
+from engine.store import RunStore, open_store
 from tui.render import leaderboard_table, report, summary_line
-
-RESUMABLE = ("interrupted", "cancelled", "failed")
+from tui.stored import RESUMABLE, result_of, when
 
 
 def store_for(console: Console) -> RunStore:
@@ -30,18 +27,6 @@ def store_for(console: Console) -> RunStore:
             f"The run database was unreadable: moved to {store.set_aside}, a new one started.", style="bold yellow"
         )
     return store
-
-
-def when(seconds: float | None) -> str:
-    return "—" if seconds is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
-
-
-def result_of(record: RunRecord) -> ExperimentResult | LeaderboardResult | None:
-    if record.result is None:
-        return None
-    if record.kind == "leaderboard":
-        return LeaderboardResult.from_dict(record.result)
-    return ExperimentResult.from_dict(record.result)
 
 
 def runs_list(kind: str | None) -> int:

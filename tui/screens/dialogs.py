@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
+
+from engine.errors import UserError
 
 
 class PathDialog(ModalScreen[Path | None]):
@@ -35,3 +37,45 @@ class PathDialog(ModalScreen[Path | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question: y confirms, n or escape declines."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__()
+        self.question, self.detail = question, detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.question, id="dialog-title")
+            yield Static(self.detail, classes="dialog-hint")
+            yield Static("y: yes   n / escape: no", classes="dialog-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+EXPORT_FORMATS = {".csv": "csv", ".json": "json", ".md": "md"}
+
+
+def export_to(app: App, result: object, path: Path) -> None:
+    """Write `result` to `path` in the format its suffix names; problems become notifications."""
+    fmt = EXPORT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        app.notify("Name the file .csv, .json or .md", severity="error")
+        return
+    from engine.exports import export_text
+    from engine.fileio import atomic_write_text
+
+    try:
+        atomic_write_text(path, export_text(result, fmt))
+    except UserError as exc:
+        app.notify(str(exc), title="Cannot export", severity="error", timeout=8)
+        return
+    app.notify(f"Wrote {path}")

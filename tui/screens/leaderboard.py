@@ -18,10 +18,9 @@ from engine.leaderboard_results import SORT_COLUMNS, TASK_TITLES, LeaderboardRes
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
 from tui.leaderboard_state import LeaderboardState
 from tui.render import DASH, seeds_label
-from tui.screens.dialogs import PathDialog
+from tui.screens.dialogs import PathDialog, export_to
 
 COLUMNS = ("#", "optimizer", "best acc", "final acc", "val loss", "target", "s/ep", "status")
-EXPORT_FORMATS = {".csv": "csv", ".json": "json", ".md": "md"}
 
 
 def spread_cell(mean: float | None, std: float | None, percent: bool) -> str:
@@ -183,21 +182,8 @@ class LeaderboardScreen(Screen):
         )
 
     def _export(self, path: Path | None) -> None:
-        if path is None or self.result is None:
-            return
-        fmt = EXPORT_FORMATS.get(path.suffix.lower())
-        if fmt is None:
-            self.notify("Name the file .csv, .json or .md", severity="error")
-            return
-        from engine.exports import export_text
-        from engine.fileio import atomic_write_text
-
-        try:
-            atomic_write_text(path, export_text(self.result, fmt))
-        except UserError as exc:
-            self.notify(str(exc), title="Cannot export", severity="error", timeout=8)
-            return
-        self.notify(f"Wrote {path}")
+        if path is not None and self.result is not None:
+            export_to(self.app, self.result, path)
 
     def action_cancel_run(self) -> None:
         self.app.action_cancel_run()

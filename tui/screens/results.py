@@ -12,19 +12,24 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual_plotext import PlotextPlot
 
 from engine.errors import UserError
 from engine.fileio import atomic_path
 from engine.paths import model_file
 from engine.results import ExperimentResult
-from tui.render import report
-from tui.screens.dialogs import PathDialog
+from tui.render import pair_label, report
+from tui.screens.dialogs import PathDialog, export_to
+from tui.widgets.curves import mean_curve
 
 
 class ResultsScreen(Screen):
     """The last run's results; empty until a run ends."""
 
-    BINDINGS = [Binding("m", "save_models", "Save models", tooltip="copy the trained .keras models to a folder")]
+    BINDINGS = [
+        Binding("m", "save_models", "Save models", tooltip="copy the trained .keras models to a folder"),
+        Binding("e", "export", "Export", tooltip="write these results as .csv, .json or .md"),
+    ]
 
     def __init__(self) -> None:
         super().__init__(id="results")
@@ -35,12 +40,35 @@ class ResultsScreen(Screen):
         yield Header()
         with VerticalScroll(id="results-body"):
             yield Static(self._content(), id="results-view")
+            yield PlotextPlot(id="results-curves")
         yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self._draw_curves()
 
     def show(self, result: ExperimentResult, run_dir: Path) -> None:
         self.result, self.run_dir = result, run_dir
         for view in self.query("#results-view").results(Static):  # none before the screen was first shown
             view.update(self._content())
+            self._draw_curves()
+
+    def _draw_curves(self) -> None:
+        """Validation accuracy per epoch of each model, mean over the seeds of the first class pair."""
+        plot = self.query_one("#results-curves", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        if self.result is None or not self.result.seeds:
+            plot.display = False
+            return
+        plot.display = True
+        pair = self.result.pairs[0]
+        plt.title(f"validation accuracy, mean over seeds: {pair_label(pair)}")
+        for label, curve in result_curves(self.result.seeds_of(pair)).items():
+            if curve:
+                plt.plot(list(range(1, len(curve) + 1)), curve, label=label, marker="braille")
+        plt.xlabel("epoch")
+        plot.refresh()
 
     def _content(self) -> RenderableType:
         result, run_dir = self.result, self.run_dir
@@ -50,6 +78,16 @@ class ResultsScreen(Screen):
         saved = f" Models of this run: {run_dir}" if any(r.model_files for r in result.seeds) else ""
         parts.append(Text(f"\nDevice: {result.device}.{saved}", style="dim"))
         return Group(*parts)
+
+    def action_export(self) -> None:
+        if self.result is None:
+            self.notify("No results to export yet.", severity="warning")
+            return
+        self.app.push_screen(PathDialog("Export the results (.csv, .json or .md)", Path("results.csv")), self._export)
+
+    def _export(self, path: Path | None) -> None:
+        if path is not None and self.result is not None:
+            export_to(self.app, self.result, path)
 
     def action_save_models(self) -> None:
         if self.result is None or not any(r.model_files for r in self.result.seeds):
@@ -67,6 +105,16 @@ class ResultsScreen(Screen):
             self.notify(str(exc), title="Cannot save models", severity="error", timeout=8)
             return
         self.notify(f"Saved {count} model(s) to {target}")
+
+
+def result_curves(seeds: list) -> dict[str, list[float]]:
+    """Model A, B on A (frozen then fine-tuned, as one curve) and B from scratch: mean validation accuracy."""
+    phases = {"Model A": ("model_a",), "B on A": ("b_frozen", "b_finetune"), "B from scratch": ("b_scratch",)}
+    curves = {}
+    for label, names in phases.items():
+        per_seed = [[a for name in names for a in r.history.get(name, {}).get("val_accuracy", [])] for r in seeds]
+        curves[label] = mean_curve(per_seed)
+    return curves
 
 
 def copy_models(result: ExperimentResult, target: Path) -> int:

@@ -1,0 +1,114 @@
+"""The History view: stored runs open, compare, rerun, resume and delete, by keyboard."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from engine.config import apply_overrides, config_to_dict
+from engine.data import Dataset
+from engine.results import ExperimentResult, SeedResult
+from engine.store import RunStore
+from tests.conftest import tiny_config
+from tests.test_app import shown_text
+from tui.app import TransferApp
+from tui.screens.compare import CompareScreen
+
+
+def make_app(dataset: Dataset, config=None, **kwargs) -> TransferApp:
+    return TransferApp(config or tiny_config(), load_dataset=lambda _config: dataset, **kwargs)
+
+
+async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("the app did not reach the expected state in time")
+        await pilot.pause(0.05)
+
+
+def store_two_runs(home: Path) -> RunStore:
+    store = RunStore(home / "runs.sqlite")
+    for run_id, lr, scratch in (("20260101-000000-aaaa", 0.03, 0.95), ("20260102-000000-bbbb", 0.01, 0.91)):
+        config = apply_overrides(tiny_config(), [f"transfer.unfrozen_learning_rate={lr}"])
+        result = ExperimentResult(
+            config_to_dict(config), [SeedResult(42, (5, 6), 0.9, scratch, 0.96, {})], "finished", "CPU"
+        )
+        store.start(run_id, "experiment", config_to_dict(config), home / "runs" / run_id, {}, "CPU")
+        store.finish(run_id, "finished", result.to_dict())
+    return store
+
+
+async def test_open_and_compare_stored_runs(small_dataset: Dataset, isolated_home: Path) -> None:
+    store_two_runs(isolated_home)
+    app = make_app(small_dataset, preload_engine=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f6")
+        await pilot.pause()
+        table = app.screen.query_one("#runs", DataTable)
+        assert table.row_count == 2 and str(table.get_row_at(0)[1]) == "20260102-000000-bbbb"  # newest first
+
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.screen.id == "results"
+        assert "91.00%" in shown_text(app.screen.query_one("#results-view", Static))
+
+        await pilot.press("f6", "space", "down", "space", "v")
+        await pilot.pause()
+        assert isinstance(app.screen, CompareScreen)
+        differences = shown_text(app.screen.query_one("#compare-differences", Static))
+        assert "transfer.unfrozen_learning_rate: 0.01 → 0.03" in " ".join(differences.split())
+        await pilot.press("escape")
+        assert app.screen.id == "history"
+
+        await pilot.press("d", "y")
+        await pilot.pause()
+        assert app.screen.query_one("#runs", DataTable).row_count == 1
+
+
+async def test_cancel_then_resume_from_history_gives_the_uninterrupted_numbers(
+    small_dataset: Dataset, isolated_home: Path
+) -> None:
+    from engine.experiment import run_experiment
+
+    config = apply_overrides(tiny_config(), ["train_a.epochs=60"])
+    never_stopped = run_experiment(config, small_dataset)
+    app = make_app(small_dataset, config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+r")
+        run = app.get_screen("run")
+        await wait_for(pilot, lambda: len(run.state.epochs) >= 5)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.screen.id == "results")
+
+        await pilot.press("f6")
+        await pilot.pause()
+        history = app.screen
+        assert str(history.query_one("#runs", DataTable).get_row_at(0)[3]) == "cancelled"
+        await pilot.press("u")
+        await wait_for(
+            pilot, lambda: app.screen.id == "results" and app.get_screen("results").result.status == "finished"
+        )
+        resumed = app.get_screen("results").result.seeds[0]
+        expected = never_stopped.seeds[0]
+        assert (resumed.test_acc_a, resumed.test_acc_b_transfer, resumed.test_acc_b_scratch) == (
+            expected.test_acc_a,
+            expected.test_acc_b_transfer,
+            expected.test_acc_b_scratch,
+        )
+        (record,) = RunStore(isolated_home / "runs.sqlite").runs()
+        assert record.status == "finished"
+
+
+async def test_rerun_loads_the_config_into_setup(small_dataset: Dataset, isolated_home: Path) -> None:
+    store_two_runs(isolated_home)
+    app = make_app(small_dataset)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f6", "ctrl+r")
+        await pilot.pause()
+        assert app.get_screen("setup").validate().transfer.unfrozen_learning_rate == 0.01
+        await wait_for(pilot, lambda: app.screen.id == "results" and app.get_screen("results").result is not None)
+        assert len(RunStore(isolated_home / "runs.sqlite").runs()) == 3

@@ -1,0 +1,80 @@
+"""`transfer-tui runs`: list, show, export and delete what the store holds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.config import ExperimentConfig, config_to_dict
+from engine.results import ExperimentResult, SeedResult
+from engine.store import RunStore
+from tui.cli import main
+
+
+@pytest.fixture
+def stored(isolated_home: Path) -> RunStore:
+    store = RunStore(isolated_home / "runs.sqlite")
+    config = config_to_dict(ExperimentConfig())
+    config["run"]["seeds"] = [1, 2]
+    result = ExperimentResult(
+        config,
+        [SeedResult(1, (5, 6), 0.9, 0.95, 0.97, history={}), SeedResult(2, (5, 6), 0.9, 0.96, 0.95, history={})],
+        "finished",
+        "CPU",
+    )
+    folder = isolated_home / "runs" / "20260101-000000-aaaa"
+    store.start(folder.name, "experiment", config, folder, {"python": "3.11"}, "CPU")
+    store.finish(folder.name, "finished", result.to_dict())
+    store.start("20260102-000000-bbbb", "experiment", config, isolated_home / "runs" / "b", {}, "CPU")
+    store.finish("20260102-000000-bbbb", "interrupted", None)
+    return store
+
+
+def test_list_and_show(stored: RunStore, capsys) -> None:
+    assert main(["runs", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "2 run(s), newest first" in out
+    assert out.index("20260102-000000-bbbb") < out.index("20260101-000000-aaaa")
+    assert "Sandal vs Shirt: No clear" in " ".join(out.split())
+    assert main(["runs", "show", "20260101"]) == 0
+    out = capsys.readouterr().out
+    assert "Experiment 20260101-000000-aaaa: finished" in out and "97.00%" in out and "95.50%" in out
+    assert main(["runs", "show", "20260102"]) == 0
+    assert "'transfer-tui runs resume' continues it" in capsys.readouterr().out
+
+
+def test_export_writes_into_the_run_folder(stored: RunStore, capsys) -> None:
+    assert main(["runs", "export", "20260101", "--format", "csv"]) == 0
+    target = Path(stored.get("20260101-000000-aaaa").folder) / "experiment.csv"
+    assert target.read_text().splitlines()[0].startswith("b_pair,seed,test_acc_a")
+    assert ("export", str(target)) in stored.files("20260101-000000-aaaa")
+    out_json = target.with_suffix(".json")
+    assert main(["runs", "export", "20260101", "--format", "json", "--output", str(out_json)]) == 0
+    assert json.loads(out_json.read_text())["status"] == "finished"
+    assert main(["runs", "export", "20260102", "--format", "md"]) == 2
+    assert "has no results to export" in capsys.readouterr().err
+
+
+def test_unknown_or_ambiguous_ids_are_clear(stored: RunStore, capsys) -> None:
+    assert main(["runs", "show", "1999"]) == 2
+    assert "no run '1999'" in capsys.readouterr().err
+    assert main(["runs", "show", "2026"]) == 2
+    assert "'2026' matches 2 runs" in capsys.readouterr().err
+    assert main(["runs", "resume", "20260101"]) == 2
+    assert "is finished; only interrupted, cancelled or failed runs resume" in capsys.readouterr().err
+
+
+def test_delete(stored: RunStore, capsys) -> None:
+    folder = Path(stored.get("20260101-000000-aaaa").folder)
+    folder.mkdir(parents=True)
+    (folder / "model.keras").write_text("x")
+    assert main(["runs", "delete", "20260101", "--yes"]) == 0
+    assert stored.get("20260101-000000-aaaa") is None and not folder.exists()
+
+
+def test_home_option_moves_the_store(tmp_path: Path, capsys) -> None:
+    assert main(["runs", "list", "--home", str(tmp_path / "elsewhere")]) == 0
+    assert "No runs yet." in capsys.readouterr().out
+    assert (tmp_path / "elsewhere" / "runs.sqlite").is_file()
