@@ -136,7 +136,8 @@ def test_run_end_to_end_on_real_data(tmp_path: Path, real_data_dir: Path, isolat
         "--no-save",
     )
     assert reused.returncode == 0, reused.stderr
-    assert "Model A " not in reused.stdout
+    assert re.search(r"^ +42  Model A ", reused.stdout, re.MULTILINE) is None
+    assert "Model A is not trained where it already exists" in reused.stdout
     second = json.loads(again.read_text())["seeds"][0]
     assert second["test_acc_a"] == seed["test_acc_a"]
     assert second["test_acc_b_transfer"] == seed["test_acc_b_transfer"]
@@ -222,3 +223,34 @@ def test_leaderboard_on_real_data_is_recorded_and_exported(tmp_path: Path, real_
     assert record.status == "finished" and record.config["leaderboard"]["optimizers"] == ["sgd", "adam"]
     stored = LeaderboardResult.from_dict(record.result)
     assert [entry.name for entry in stored.entries] == ["sgd", "adam"]
+
+
+def test_tensorboard_logs(tmp_path: Path, real_data_dir: Path) -> None:
+    from engine.runtime import tf
+
+    logs = tmp_path / "tb"
+    completed = run_cli(
+        "run",
+        "--data-dir",
+        str(real_data_dir),
+        "--seeds",
+        "7",
+        "--set",
+        "network.hidden=[16]",
+        "--set",
+        "train_a.epochs=2",
+        *ONE_EPOCH,
+        "--tensorboard",
+        str(logs),
+        "--no-save",
+    )
+    assert completed.returncode == 0, completed.stderr
+    (run_folder,) = logs.iterdir()
+    (events,) = (run_folder / "b5-6" / "Model_A" / "seed7").glob("events.out.tfevents.*")
+    written = {
+        (value.tag, event.step)
+        for event in tf.compat.v1.train.summary_iterator(str(events))
+        for value in event.summary.value
+    }
+    assert written == {(tag, step) for tag in ("loss", "accuracy", "val_loss", "val_accuracy") for step in (1, 2)}
+    assert (run_folder / "b5-6" / "B_from_scratch" / "seed7").is_dir()

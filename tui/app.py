@@ -65,10 +65,11 @@ class TransferApp(App[int]):
         *,
         load_dataset: DatasetLoader = load_configured_dataset,
         preload_engine: bool = True,
+        tensorboard: Path | None = None,
     ) -> None:
         super().__init__()
         self.initial_config = config or ExperimentConfig()
-        self.engine = EngineThread(self, load_dataset)
+        self.engine = EngineThread(self, load_dataset, tensorboard)
         self.preload_engine = preload_engine
 
     def on_mount(self) -> None:
@@ -231,7 +232,7 @@ class TransferApp(App[int]):
         yield SystemCommand("Keys", "List every key", self.action_help)
 
 
-def run_app(config: ExperimentConfig) -> int:
+def run_app(config: ExperimentConfig, tensorboard: Path | None = None) -> int:
     """Run the app with stderr (TensorFlow's C++ logs included) going to resources/logs/app.log."""
     log_path = log_dir() / "app.log"
     try:
@@ -239,7 +240,7 @@ def run_app(config: ExperimentConfig) -> int:
         logging.basicConfig(filename=log_path, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     except OSError:
         pass  # an unwritable home still lets the app run; errors then go nowhere rather than onto the screen
-    app = TransferApp(config)
+    app = TransferApp(config, tensorboard=tensorboard)
     with stderr_to_log(log_path):
         app.run()
     if app.return_code:

@@ -54,6 +54,12 @@ def _experiment_options() -> argparse.ArgumentParser:
         help="task B's class pair(s), e.g. 5,6 or 5,6 0,2 7,9 for a study over pairs (the second class is positive)",
     )
     group.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        type=Path,
+        help="also write TensorBoard logs (one folder per run, per model and seed) under DIR",
+    )
+    group.add_argument(
         "--data-dir",
         metavar="DIR",
         help="folder with the four Fashion-MNIST IDX .gz files (else $TRANSFER_TUI_DATA, else the Keras download)",
@@ -204,6 +210,7 @@ def _run_command(args: argparse.Namespace) -> int:
         json_path=args.json,
         save_models=not args.no_save,
         use_cache=not args.no_cache,
+        tensorboard=getattr(args, "tensorboard", None),
     )
 
 
@@ -223,6 +230,7 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
         sort=args.sort,
         reverse=args.reverse,
         exports={"json": args.json, "csv": args.csv, "md": args.markdown},
+        tensorboard=getattr(args, "tensorboard", None),
     )
 
 
@@ -235,7 +243,7 @@ def _bench_command(args: argparse.Namespace) -> int:
 def _app_command(args: argparse.Namespace) -> int:
     from tui.app import run_app
 
-    return run_app(experiment_config(args))
+    return run_app(experiment_config(args), tensorboard=getattr(args, "tensorboard", None))
 
 
 def main(argv: list[str] | None = None) -> int:

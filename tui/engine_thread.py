@@ -42,9 +42,10 @@ class RunRequest:
 class EngineThread:
     """Owns the engine's thread worker, its request queue and the current run's stop token."""
 
-    def __init__(self, app: App, load_dataset: DatasetLoader) -> None:
+    def __init__(self, app: App, load_dataset: DatasetLoader, tensorboard: Path | None = None) -> None:
         self.app = app
         self.load_dataset = load_dataset
+        self.tensorboard = tensorboard
         self.requests: queue.Queue[RunRequest | None] = queue.Queue()
         self.stop = StopToken()
         self.started = False

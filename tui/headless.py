@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -14,6 +15,7 @@ from engine.data import Dataset, load_dataset, resolve_data_dir
 from engine.phases import MODEL_A, PHASE_TITLES
 from engine.progress import (
     EpochDone,
+    Listener,
     PhaseDone,
     PhaseStarted,
     PlannedPhase,
@@ -124,3 +126,12 @@ def interruptible() -> Iterator[StopToken]:
         yield stop
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def with_tensorboard(listener: Listener, folder: str | None, run_id: str) -> Listener:
+    """`listener`, also writing TensorBoard logs under folder/run_id when a folder is given."""
+    if not folder:
+        return listener
+    from engine.tensorboard import TensorBoardListener
+
+    return TensorBoardListener(Path(folder) / run_id, listener)

@@ -8,17 +8,25 @@ from rich.console import Console
 
 from engine.config import ExperimentConfig
 from engine.paths import new_run_id, runs_dir
-from tui.headless import ConsoleReporter, interruptible, load_data_and_engine
+from tui.headless import ConsoleReporter, interruptible, load_data_and_engine, with_tensorboard
 from tui.render import leaderboard_table
 
 EXIT_CANCELLED = 130
 
 
 def run_leaderboard_command(
-    config: ExperimentConfig, *, sort: str, reverse: bool, exports: dict[str, Path | None]
+    config: ExperimentConfig,
+    *,
+    sort: str,
+    reverse: bool,
+    exports: dict[str, Path | None],
+    tensorboard: Path | None = None,
 ) -> int:
     """A new race, recorded in the run store; `exports` maps a format (json, csv, md) to a file to write."""
-    return execute_leaderboard(config, runs_dir() / new_run_id(), sort=sort, reverse=reverse, exports=exports)
+    options = {"tensorboard": str(tensorboard) if tensorboard else None}
+    return execute_leaderboard(
+        config, runs_dir() / new_run_id(), sort=sort, reverse=reverse, exports=exports, options=options
+    )
 
 
 def execute_leaderboard(
@@ -29,6 +37,7 @@ def execute_leaderboard(
     reverse: bool = False,
     exports: dict[str, Path | None] | None = None,
     resume: bool = False,
+    options: dict | None = None,
 ) -> int:
     """Race (or resume a race) in `run_dir`, print the table, write the exports."""
     console = Console(highlight=False)
@@ -38,7 +47,9 @@ def execute_leaderboard(
     from engine.leaderboard import run_leaderboard
     from engine.tracking import run_tracked
 
+    options = options or {}
     with interruptible() as stop, ConsoleReporter(console) as reporter:
+        listener = with_tensorboard(reporter, options.get("tensorboard"), run_dir.name)
         result = run_tracked(
             "leaderboard",
             config,
@@ -46,8 +57,9 @@ def execute_leaderboard(
             lambda listener, checkpoints: run_leaderboard(
                 config, dataset, listener=listener, stop=stop, checkpoints=checkpoints
             ),
-            reporter,
+            listener,
             resume=resume,
+            options=options,
         )
     console.print()
     if result.status == "cancelled":

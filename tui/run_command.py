@@ -8,17 +8,28 @@ from rich.console import Console
 
 from engine.config import ExperimentConfig
 from engine.paths import new_run_id, runs_dir
-from tui.headless import ConsoleReporter, interruptible, load_data_and_engine
+from tui.headless import ConsoleReporter, interruptible, load_data_and_engine, with_tensorboard
 from tui.render import report
 
 EXIT_CANCELLED = 130
 
 
 def run_headless(
-    config: ExperimentConfig, *, model_a: Path | None, json_path: Path | None, save_models: bool, use_cache: bool
+    config: ExperimentConfig,
+    *,
+    model_a: Path | None,
+    json_path: Path | None,
+    save_models: bool,
+    use_cache: bool,
+    tensorboard: Path | None,
 ) -> int:
     """A new run, recorded in the run store."""
-    options = {"model_a": str(model_a) if model_a else None, "save_models": save_models, "use_cache": use_cache}
+    options = {
+        "model_a": str(model_a) if model_a else None,
+        "save_models": save_models,
+        "use_cache": use_cache,
+        "tensorboard": str(tensorboard) if tensorboard else None,
+    }
     return execute_experiment(config, runs_dir() / new_run_id(), options, json_path=json_path, resume=False)
 
 
@@ -36,6 +47,7 @@ def execute_experiment(
     model_a = Path(options["model_a"]) if options.get("model_a") else None
     save_dir = run_dir if options.get("save_models", True) else None
     with interruptible() as stop, ConsoleReporter(console) as reporter:
+        listener = with_tensorboard(reporter, options.get("tensorboard"), run_dir.name)
         result = run_tracked(
             "experiment",
             config,
@@ -50,7 +62,7 @@ def execute_experiment(
                 checkpoints=checkpoints,
                 model_a_cache=ModelACache() if options.get("use_cache", True) else None,
             ),
-            reporter,
+            listener,
             resume=resume,
             options=options,
         )

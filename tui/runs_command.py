@@ -116,5 +116,5 @@ def runs_resume(run_id: str) -> int:
     run_dir = Path(record.folder)
     console.print(f"Resuming {record.kind} {record.id} from its last finished epoch.")
     if record.kind == "leaderboard":
-        return execute_leaderboard(config, run_dir, resume=True)
+        return execute_leaderboard(config, run_dir, resume=True, options=record.options)
     return execute_experiment(config, run_dir, record.options, json_path=None, resume=True)
