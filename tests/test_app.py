@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
-import pytest
-from rich.console import Console
 from textual.widgets import DataTable, Input, Select, Static
 
 from engine.config import apply_overrides, load_config_file
 from engine.data import Dataset
 from engine.presets import preset
 from tests.conftest import tiny_config
+from tests.pilot import shown_text, wait_for
 from tui.app import TransferApp
 from tui.screens.setup import SetupScreen
 from tui.widgets.field_row import FieldRow
@@ -24,15 +22,6 @@ from tui.widgets.field_row import FieldRow
 
 def make_app(dataset: Dataset, config=None, **kwargs) -> TransferApp:
     return TransferApp(config or tiny_config(), load_dataset=lambda _config: dataset, **kwargs)
-
-
-async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
-    """Let the app run until `condition()` holds; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("the app did not reach the expected state in time")
-        await pilot.pause(0.05)
 
 
 def row(app: TransferApp, field_id: str) -> FieldRow:
@@ -44,13 +33,6 @@ async def retype(pilot, app: TransferApp, field_id: str, text: str) -> None:
     field = app.get_screen("setup").query_one(f"#field-{field_id}", Input)
     field.focus()
     await pilot.press("end", *["backspace"] * len(field.value), *text)
-
-
-def shown_text(static: Static) -> str:
-    """What a Static shows, as plain text (Rich renderables included)."""
-    console = Console(width=120, record=True, file=io.StringIO())
-    console.print(static.content)
-    return console.export_text()
 
 
 def error_text(app: TransferApp, field_id: str) -> str:
@@ -275,7 +257,7 @@ def test_cli_options_fill_the_app(monkeypatch) -> None:
     from tui.cli import main
 
     opened = []
-    monkeypatch.setattr(tui.app, "run_app", lambda config: opened.append(config) or 0)
+    monkeypatch.setattr(tui.app, "run_app", lambda config, **_options: opened.append(config) or 0)
     assert main(["--preset", "handson-ml3", "--seeds", "3-4", "--data-dir", "/data/fm"]) == 0
     assert opened[0].split.b_classes == (0, 2) and opened[0].run.seeds == (3, 4)
     assert opened[0].data.dir == "/data/fm"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Static
 
 from engine.config import apply_overrides, config_to_dict
@@ -13,21 +11,13 @@ from engine.data import Dataset
 from engine.results import ExperimentResult, SeedResult
 from engine.store import RunStore
 from tests.conftest import tiny_config
-from tests.test_app import shown_text
+from tests.pilot import shown_text, wait_for
 from tui.app import TransferApp
 from tui.screens.compare import CompareScreen
 
 
 def make_app(dataset: Dataset, config=None, **kwargs) -> TransferApp:
     return TransferApp(config or tiny_config(), load_dataset=lambda _config: dataset, **kwargs)
-
-
-async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("the app did not reach the expected state in time")
-        await pilot.pause(0.05)
 
 
 def store_two_runs(home: Path) -> RunStore:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Input, SelectionList
 
 from engine.config import apply_overrides
 from engine.data import Dataset
 from tests.conftest import tiny_config
+from tests.pilot import wait_for
 from tui.app import TransferApp
 
 
@@ -19,14 +18,6 @@ def make_app(dataset: Dataset, **kwargs) -> TransferApp:
         tiny_config(), ["run.seeds=[1, 2]", "network.hidden=[256, 256, 256]", "leaderboard.epochs=2"]
     )
     return TransferApp(config, load_dataset=lambda _config: dataset, **kwargs)
-
-
-async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("the app did not reach the expected state in time")
-        await pilot.pause(0.05)
 
 
 def column(table: DataTable, index: int) -> list[str]:

@@ -1,0 +1,33 @@
+"""Helpers for driving the app with Textual's Pilot."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from rich.console import Console
+from textual.widgets import Static
+
+
+def app_state(app) -> str:
+    """What the app was doing, for a failure message."""
+    run = app.get_screen("run")
+    busy = app.engine.busy
+    return f"screen {app.screen.id}, engine busy {busy}, run status {run.status!r}, epochs {len(run.state.epochs)}"
+
+
+async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
+    """Let the app run until `condition()` holds; fail the test after `timeout` seconds, saying where it was."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the app did not reach the expected state in time: {app_state(pilot.app)}")
+        await pilot.pause(0.05)
+
+
+def shown_text(static: Static) -> str:
+    """What a Static shows, as plain text (Rich renderables included)."""
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(static.content)
+    return console.export_text()
