@@ -102,3 +102,18 @@ async def test_rerun_loads_the_config_into_setup(small_dataset: Dataset, isolate
         assert app.get_screen("setup").validate().transfer.unfrozen_learning_rate == 0.01
         await wait_for(pilot, lambda: app.screen.id == "results" and app.get_screen("results").result is not None)
         assert len(RunStore(isolated_home / "runs.sqlite").runs()) == 3
+
+
+async def test_the_app_starts_over_a_corrupt_database(small_dataset: Dataset, isolated_home: Path) -> None:
+    (isolated_home / "runs.sqlite").write_bytes(b"garbage " * 500)
+    app = make_app(small_dataset, preload_engine=False)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.pause()
+        assert app.screen.id == "setup"
+        messages = [notification.message for notification in app._notifications]
+        assert any("The run database was unreadable: moved to" in message for message in messages)
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.screen.query_one("#runs", DataTable).row_count == 0
+    (aside,) = isolated_home.glob("runs.sqlite.corrupt-*")
+    assert aside.read_bytes().startswith(b"garbage")
