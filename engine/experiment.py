@@ -20,7 +20,8 @@ from engine.config import ExperimentConfig, config_to_dict
 from engine.data import Dataset
 from engine.errors import ConfigError
 from engine.model_cache import ModelACache, cache_key
-from engine.models import load_model_a
+from engine.models import load_model_a, save_model
+from engine.paths import model_file
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import Cancelled, Listener, PlannedPhase, RunPlanned, StopToken, ignore
 from engine.results import ExperimentResult, SeedResult
@@ -76,6 +77,26 @@ def training_sizes(dataset: Dataset, config: ExperimentConfig) -> Sizes:
         n_b = int(np.isin(labels, pair).sum())
         sizes[pair] = (len(labels) - n_b, min(config.split.n_train_b, n_b))
     return sizes
+
+
+@dataclass
+class Runner:
+    """What both ways of training share: the config, the plan, where progress goes, and what to keep."""
+
+    config: ExperimentConfig
+    cursor: PlanCursor
+    listener: Listener
+    stop: StopToken
+    save_dir: Path | None
+    checkpoints: Checkpoints | None = None
+
+    def saved(self, pair: tuple[int, int], seed: int, models: dict[str, keras.Model]) -> dict[str, str]:
+        """Save a seed's trained models in the run folder (if it keeps them); their paths by role."""
+        if self.save_dir is None:
+            return {}
+        return {
+            role: str(save_model(model, model_file(self.save_dir, pair, seed, role))) for role, model in models.items()
+        }
 
 
 def _ready_models_a(

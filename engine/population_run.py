@@ -3,32 +3,18 @@ to a plain Keras model. Each member starts from exactly the weights the one-seed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
-from engine.checkpoints import Checkpoints
-from engine.config import ExperimentConfig
-from engine.experiment import PlanCursor, ReadyA, RememberA
-from engine.models import initial_model_a, initial_scratch, initial_transfer, save_model
-from engine.paths import model_file
+from engine.experiment import ReadyA, RememberA, Runner
+from engine.models import initial_model_a, initial_scratch, initial_transfer
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.population import Population, member_accuracies, member_data, train_planned_phase
-from engine.progress import Listener, SeedDone, StopToken
+from engine.progress import SeedDone
 from engine.results import SeedResult
 from engine.split import Tasks
 from engine.training import PhaseHistory
 
 
-@dataclass
-class PopulationRunner:
+class PopulationRunner(Runner):
     """Runs each phase once for all seeds of the config, consuming the plan's entries in order."""
-
-    config: ExperimentConfig
-    cursor: PlanCursor
-    listener: Listener
-    stop: StopToken
-    save_dir: Path | None
-    checkpoints: Checkpoints | None = None
 
     def run(
         self, pair: tuple[int, int], tasks: dict[int, Tasks], ready: dict[int, ReadyA], remember: RememberA
@@ -76,10 +62,7 @@ class PopulationRunner:
             }
             if not (all_ready and ready[seed].users_file):  # the user's own file stays where it is
                 models[MODEL_A] = models_a[member]
-            model_files = {}
-            if self.save_dir is not None:
-                for role, model in models.items():
-                    model_files[role] = str(save_model(model, model_file(self.save_dir, pair, seed, role)))
+            model_files = self.saved(pair, seed, models)
             seed_histories = histories[seed]
             result = SeedResult(
                 seed=seed,

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
-from engine.checkpoints import Checkpoints, PhaseState, optimizer_values, replay, restore_optimizer
-from engine.config import ExperimentConfig
-from engine.experiment import PlanCursor, ReadyA, RememberA
+from engine.checkpoints import PhaseState, optimizer_values, replay, restore_optimizer
+from engine.experiment import ReadyA, RememberA, Runner
 from engine.models import (
     compile_model,
     held_out_accuracy,
     initial_model_a,
     initial_scratch,
     initial_transfer,
-    save_model,
     set_reused_trainable,
 )
-from engine.paths import model_file
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
-from engine.progress import Listener, PhaseDone, PhaseStarted, SeedDone, StopToken
+from engine.progress import PhaseDone, PhaseStarted, SeedDone
 from engine.results import SeedResult
 from engine.runtime import keras
 from engine.split import Tasks
@@ -29,16 +23,8 @@ A_LOSS = "sparse_categorical_crossentropy"
 B_LOSS = "binary_crossentropy"
 
 
-@dataclass
-class SequentialRunner:
+class SequentialRunner(Runner):
     """Runs the phases of each seed in turn, consuming the plan's entries in order."""
-
-    config: ExperimentConfig
-    cursor: PlanCursor
-    listener: Listener
-    stop: StopToken
-    save_dir: Path | None
-    checkpoints: Checkpoints | None = None
 
     def run(
         self, pair: tuple[int, int], tasks: dict[int, Tasks], ready: dict[int, ReadyA], remember: RememberA
@@ -67,10 +53,7 @@ class SequentialRunner:
         models = {MODEL_A: model_a, B_FINETUNE: b_on_a, B_SCRATCH: b_scratch}
         if ready is not None and ready.users_file:
             del models[MODEL_A]  # the user's own file stays where it is
-        model_files = {}
-        if self.save_dir is not None:
-            for role, model in models.items():
-                model_files[role] = str(save_model(model, model_file(self.save_dir, pair, seed, role)))
+        model_files = self.saved(pair, seed, models)
         return SeedResult(
             seed=seed,
             b_classes=pair,

@@ -18,7 +18,7 @@ from engine.data import Dataset, load_dataset, resolve_data_dir
 from engine.errors import UserError
 from engine.leaderboard_results import LeaderboardResult
 from engine.paths import log_dir, new_run_id, runs_dir
-from engine.store import RunRecord, open_store
+from engine.store import RunRecord
 from tui.engine_thread import DatasetLoader, EngineThread, RunRequest
 from tui.messages import EngineProgress, EngineReady, RunFailed, RunFinished
 from tui.screens.help import HelpScreen
@@ -27,6 +27,7 @@ from tui.screens.leaderboard import LeaderboardScreen
 from tui.screens.results import ResultsScreen
 from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
+from tui.stored import open_store_telling
 from tui.terminal import stderr_to_log
 
 
@@ -86,18 +87,7 @@ class TransferApp(App[int]):
 
     def _check_store(self) -> None:
         """Runs a killed process left 'running' become 'interrupted'; a corrupt database is set aside."""
-        try:
-            store = open_store()
-        except UserError as exc:
-            self.notify(str(exc), title="Run store", severity="error", timeout=10)
-            return
-        if store.set_aside is not None:
-            self.notify(
-                f"The run database was unreadable: moved to {store.set_aside}; a new one was started.",
-                title="Run store",
-                severity="warning",
-                timeout=10,
-            )
+        open_store_telling(self.notify)
 
     def action_show(self, name: str) -> None:
         if self.screen.id != name:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -135,3 +135,30 @@ def with_tensorboard(listener: Listener, folder: str | None, run_id: str) -> Lis
     from engine.tensorboard import TensorBoardListener
 
     return TensorBoardListener(Path(folder) / run_id, listener)
+
+
+def tracked_in_terminal(
+    console: Console,
+    kind: str,
+    config: ExperimentConfig,
+    run_dir: Path,
+    work: Callable,
+    *,
+    options: dict,
+    resume: bool,
+):
+    """Run `work(listener, checkpoints, stop)` recorded in the run store, with live progress on `console`,
+    optional TensorBoard logs, and Ctrl-C handled as a cooperative stop."""
+    from engine.tracking import run_tracked
+
+    with interruptible() as stop, ConsoleReporter(console) as reporter:
+        listener = with_tensorboard(reporter, options.get("tensorboard"), run_dir.name)
+        return run_tracked(
+            kind,
+            config,
+            run_dir,
+            lambda recorder, checkpoints: work(recorder, checkpoints, stop),
+            listener,
+            resume=resume,
+            options=options,
+        )

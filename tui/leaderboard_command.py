@@ -8,7 +8,7 @@ from rich.console import Console
 
 from engine.config import ExperimentConfig
 from engine.paths import new_run_id, runs_dir
-from tui.headless import ConsoleReporter, interruptible, load_data_and_engine, with_tensorboard
+from tui.headless import load_data_and_engine, tracked_in_terminal
 from tui.render import leaderboard_table
 
 EXIT_CANCELLED = 130
@@ -45,22 +45,18 @@ def execute_leaderboard(
     from engine.exports import export_text
     from engine.fileio import atomic_write_text
     from engine.leaderboard import run_leaderboard
-    from engine.tracking import run_tracked
 
-    options = options or {}
-    with interruptible() as stop, ConsoleReporter(console) as reporter:
-        listener = with_tensorboard(reporter, options.get("tensorboard"), run_dir.name)
-        result = run_tracked(
-            "leaderboard",
-            config,
-            run_dir,
-            lambda listener, checkpoints: run_leaderboard(
-                config, dataset, listener=listener, stop=stop, checkpoints=checkpoints
-            ),
-            listener,
-            resume=resume,
-            options=options,
-        )
+    result = tracked_in_terminal(
+        console,
+        "leaderboard",
+        config,
+        run_dir,
+        lambda listener, checkpoints, stop: run_leaderboard(
+            config, dataset, listener=listener, stop=stop, checkpoints=checkpoints
+        ),
+        options=options or {},
+        resume=resume,
+    )
     console.print()
     if result.status == "cancelled":
         console.print("Cancelled: optimizers that had not finished are marked so.", style="bold yellow")

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from engine.config import ExperimentConfig
 from engine.paths import new_run_id, runs_dir
-from tui.headless import ConsoleReporter, interruptible, load_data_and_engine, with_tensorboard
+from tui.headless import load_data_and_engine, tracked_in_terminal
 from tui.render import report
 
 EXIT_CANCELLED = 130
@@ -42,30 +42,28 @@ def execute_experiment(
     from engine.experiment import run_experiment
     from engine.fileio import atomic_write_json
     from engine.model_cache import ModelACache
-    from engine.tracking import run_tracked
 
     model_a = Path(options["model_a"]) if options.get("model_a") else None
     save_dir = run_dir if options.get("save_models", True) else None
-    with interruptible() as stop, ConsoleReporter(console) as reporter:
-        listener = with_tensorboard(reporter, options.get("tensorboard"), run_dir.name)
-        result = run_tracked(
-            "experiment",
+    cache = ModelACache() if options.get("use_cache", True) else None
+    result = tracked_in_terminal(
+        console,
+        "experiment",
+        config,
+        run_dir,
+        lambda listener, checkpoints, stop: run_experiment(
             config,
-            run_dir,
-            lambda listener, checkpoints: run_experiment(
-                config,
-                dataset,
-                listener=listener,
-                stop=stop,
-                model_a_file=model_a,
-                save_dir=save_dir,
-                checkpoints=checkpoints,
-                model_a_cache=ModelACache() if options.get("use_cache", True) else None,
-            ),
-            listener,
-            resume=resume,
-            options=options,
-        )
+            dataset,
+            listener=listener,
+            stop=stop,
+            model_a_file=model_a,
+            save_dir=save_dir,
+            checkpoints=checkpoints,
+            model_a_cache=cache,
+        ),
+        options=options,
+        resume=resume,
+    )
     console.print()
     for part in report(result):
         console.print(part)

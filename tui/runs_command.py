@@ -21,10 +21,11 @@ from tui.stored import RESUMABLE, result_of, when
 
 
 def store_for(console: Console) -> RunStore:
+    """The store; an error opening it propagates (one line, exit 2), a set-aside corrupt one is reported."""
     store = open_store()
     if store.set_aside is not None:
         console.print(
-            f"The run database was unreadable: moved to {store.set_aside}, a new one started.", style="bold yellow"
+            f"The run database was unreadable: moved to {store.set_aside}; a new one was started.", style="bold yellow"
         )
     return store
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+from engine.errors import UserError
 from engine.leaderboard_results import LeaderboardResult
 from engine.results import ExperimentResult
-from engine.store import RunRecord
+from engine.store import RunRecord, RunStore, open_store
 
 RESUMABLE = ("interrupted", "cancelled", "failed")
 
@@ -34,3 +36,20 @@ def config_differences(left: dict, right: dict) -> list[str]:
             if a != b:
                 lines.append(f"{section}.{key}: {a} → {b}")
     return lines
+
+
+def open_store_telling(notify: Callable[..., None]) -> RunStore | None:
+    """The run store, or None after telling the user why not; says so too when a corrupt one was set aside."""
+    try:
+        store = open_store()
+    except UserError as exc:
+        notify(str(exc), title="Run store", severity="error", timeout=10)
+        return None
+    if store.set_aside is not None:
+        notify(
+            f"The run database was unreadable: moved to {store.set_aside}; a new one was started.",
+            title="Run store",
+            severity="warning",
+            timeout=10,
+        )
+    return store

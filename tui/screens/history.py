@@ -10,11 +10,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from engine.errors import UserError
 from engine.store import RunRecord, open_store
 from tui.render import summary_line
 from tui.screens.dialogs import ConfirmDialog
-from tui.stored import RESUMABLE, result_of
+from tui.stored import RESUMABLE, open_store_telling, result_of
 
 COLUMNS = ("", "run", "kind", "status", "seeds", "summary")
 
@@ -51,13 +50,9 @@ class HistoryScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
-        try:
-            store = open_store()
-        except UserError as exc:
-            self.notify(str(exc), title="Run store", severity="error", timeout=8)
+        store = open_store_telling(self.notify)
+        if store is None:
             return
-        if store.set_aside is not None:
-            self.notify(f"The run database was unreadable: moved to {store.set_aside}.", severity="warning")
         self.records = store.runs()
         self.marked = [run_id for run_id in self.marked if any(r.id == run_id for r in self.records)]
         table = self.query_one("#runs", DataTable)
