@@ -42,6 +42,15 @@ def load_configured_dataset(config: ExperimentConfig) -> Dataset:
     return _cached_dataset(str(folder) if folder else None)
 
 
+VIEW_TITLES = {
+    "setup": "Setup",
+    "run": "Progress",
+    "results": "Results",
+    "leaderboard": "Optimizers",
+    "history": "History",
+}
+
+
 class TransferApp(App[int]):
     """Keyboard-driven transfer experiments; `preload_engine` loads TensorFlow as soon as the app shows."""
 
@@ -95,8 +104,8 @@ class TransferApp(App[int]):
 
     def action_help(self) -> None:
         sections = [("everywhere", list(self.BINDINGS))]
-        for name in ("setup", "run", "results", "leaderboard", "history"):
-            sections.append((name.capitalize(), list(self.get_screen(name).BINDINGS)))
+        for name, title in VIEW_TITLES.items():
+            sections.append((title, list(self.get_screen(name).BINDINGS)))
         self.push_screen(HelpScreen(sections))
 
     def current_config(self) -> ExperimentConfig:

@@ -13,7 +13,7 @@ FORM_KEYS = (
     ("tab / shift+tab", "Setup", "next / previous field"),
     ("enter", "Setup", "open a choice list; enter again picks"),
     ("space", "Setup", "tick or untick a checkbox"),
-    ("↑ ↓ pgup pgdn", "Run, Results", "scroll the epoch table or the results"),
+    ("↑ ↓ pgup pgdn", "tables", "move in a table or scroll a view"),
     ("ctrl+p", "everywhere", "command palette: every action by name"),
     ("escape", "dialogs", "close without doing anything"),
 )

@@ -19,6 +19,7 @@ from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
 from tui.leaderboard_state import LeaderboardState
 from tui.render import DASH, seeds_label
 from tui.screens.dialogs import PathDialog, export_to
+from tui.widgets.curves import draw_epoch_curves
 
 COLUMNS = ("#", "optimizer", "best acc", "final acc", "val loss", "target", "s/ep", "status")
 
@@ -130,26 +131,12 @@ class LeaderboardScreen(Screen):
             return
         for rank, row in enumerate(ranked(self.state.rows(), self.sort_column, self.reverse), start=1):
             table.add_row(*row_cells(rank, row))
-        plot = self.query_one("#board-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
         # log10 by hand: one diverging optimizer's huge loss would flatten every other curve
-        plt.title("log10 validation loss, mean over seeds")
-        curves = self.state.mean_val_loss()
-        longest = max((len(curve) for curve in curves.values()), default=0)
-        if longest:
-            plt.xticks(list(range(1, longest + 1, max(1, longest // 8))))
-        for name, curve in curves.items():
-            points = [
-                (epoch, math.log10(value))
-                for epoch, value in enumerate(curve, start=1)
-                if math.isfinite(value) and value > 0
-            ]
-            if points:
-                plt.plot(*zip(*points, strict=True), label=name, marker="braille")
-        plt.xlabel("epoch")
-        plot.refresh()
+        curves = {
+            name: [math.log10(v) if math.isfinite(v) and v > 0 else math.nan for v in curve]
+            for name, curve in self.state.mean_val_loss().items()
+        }
+        draw_epoch_curves(self.query_one("#board-plot", PlotextPlot), "log10 validation loss, mean over seeds", curves)
 
     def action_race(self) -> None:
         self.app.action_start_leaderboard()

@@ -20,7 +20,7 @@ from engine.paths import model_file
 from engine.results import ExperimentResult
 from tui.render import pair_label, report
 from tui.screens.dialogs import PathDialog, export_to
-from tui.widgets.curves import mean_curve
+from tui.widgets.curves import draw_epoch_curves, mean_curve
 
 
 class ResultsScreen(Screen):
@@ -55,20 +55,11 @@ class ResultsScreen(Screen):
     def _draw_curves(self) -> None:
         """Validation accuracy per epoch of each model, mean over the seeds of the first class pair."""
         plot = self.query_one("#results-curves", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        if self.result is None or not self.result.seeds:
-            plot.display = False
-            return
-        plot.display = True
-        pair = self.result.pairs[0]
-        plt.title(f"validation accuracy, mean over seeds: {pair_label(pair)}")
-        for label, curve in result_curves(self.result.seeds_of(pair)).items():
-            if curve:
-                plt.plot(list(range(1, len(curve) + 1)), curve, label=label, marker="braille")
-        plt.xlabel("epoch")
-        plot.refresh()
+        plot.display = self.result is not None and bool(self.result.seeds)
+        if plot.display:
+            pair = self.result.pairs[0]
+            title = f"validation accuracy, mean over seeds: {pair_label(pair)}"
+            draw_epoch_curves(plot, title, result_curves(self.result.seeds_of(pair)))
 
     def _content(self) -> RenderableType:
         result, run_dir = self.result, self.run_dir

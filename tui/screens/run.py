@@ -21,7 +21,14 @@ CURVE_REFRESH_SECONDS = 0.25
 class RunScreen(Screen):
     """Shows one run at a time; the app feeds it engine events, shown or not (the state is kept here)."""
 
-    BINDINGS = [Binding("c", "cancel_run", "Cancel", tooltip="stop after the current batch, keep finished seeds")]
+    BINDINGS = [
+        Binding(
+            "c",
+            "cancel_run",
+            "Cancel",
+            tooltip="stop soon (after this batch, or this chunk of batches for a population); keep what finished",
+        )
+    ]
 
     def __init__(self) -> None:
         super().__init__(id="run")

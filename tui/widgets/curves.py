@@ -21,6 +21,24 @@ def mean_curve(curves: list[list[float]]) -> list[float]:
     return means
 
 
+def draw_epoch_curves(plot: PlotextPlot, title: str, curves: dict[str, list[float]]) -> None:
+    """Redraw `plot` with one line per curve over epochs 1, 2, ...; NaN and infinite points are left out
+    (plotext cannot draw them, nor an empty series) and the epoch axis has whole-number ticks."""
+    plt = plot.plt
+    plt.clear_data()
+    plt.clear_figure()
+    plt.title(title)
+    for label, curve in curves.items():
+        points = [(epoch, value) for epoch, value in enumerate(curve, start=1) if math.isfinite(value)]
+        if points:
+            plt.plot(*zip(*points, strict=True), label=label, marker="braille")
+    longest = max((len(curve) for curve in curves.values()), default=0)
+    if longest:
+        plt.xticks(list(range(1, longest + 1, max(1, longest // 8))))
+    plt.xlabel("epoch")
+    plot.refresh()
+
+
 class CurvesPanel(Horizontal):
     """Two terminal plots side by side; with several seeds, the mean over seeds (so eight lines never pile up)."""
 
@@ -32,20 +50,8 @@ class CurvesPanel(Horizontal):
         members = list(curves_by_seed.values())
         suffix = f" (mean of {len(members)})" if len(members) > 1 else ""
         for plot_id, metric in (("loss-plot", "loss"), ("accuracy-plot", "accuracy")):
-            plot = self.query_one(f"#{plot_id}", PlotextPlot)
-            plt = plot.plt
-            plt.clear_data()
-            plt.clear_figure()
-            plt.title(f"{metric} · {title}")
-            for label, curve in (
-                ("train", mean_curve([getattr(member, metric) for member in members])),
-                ("valid", mean_curve([getattr(member, f"val_{metric}") for member in members])),
-            ):
-                points = [(epoch, value) for epoch, value in enumerate(curve, start=1) if math.isfinite(value)]
-                if points:  # plotext cannot draw an empty or NaN series
-                    plt.plot(*zip(*points, strict=True), label=f"{label}{suffix}", marker="braille")
-            longest = max((len(getattr(member, metric)) for member in members), default=0)
-            if longest:
-                plt.xticks(list(range(1, longest + 1, max(1, longest // 8))))
-            plt.xlabel("epoch")
-            plot.refresh()
+            curves = {
+                f"train{suffix}": mean_curve([getattr(member, metric) for member in members]),
+                f"valid{suffix}": mean_curve([getattr(member, f"val_{metric}") for member in members]),
+            }
+            draw_epoch_curves(self.query_one(f"#{plot_id}", PlotextPlot), f"{metric} · {title}", curves)
