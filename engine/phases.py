@@ -5,7 +5,6 @@ B_FROZEN = "b_frozen"
 B_FINETUNE = "b_finetune"
 B_SCRATCH = "b_scratch"
 
-PHASES: tuple[str, ...] = (MODEL_A, B_FROZEN, B_FINETUNE, B_SCRATCH)
 
 PHASE_TITLES = {
     MODEL_A: "Model A",

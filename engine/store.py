@@ -66,7 +66,6 @@ CREATE TABLE IF NOT EXISTS epochs (
 );
 """
 ACTIVE = "running"
-ENDED = ("finished", "cancelled", "failed", "interrupted")
 
 
 @dataclass(frozen=True)
