@@ -90,13 +90,41 @@ class Runner:
     save_dir: Path | None
     checkpoints: Checkpoints | None = None
 
-    def saved(self, pair: tuple[int, int], seed: int, models: dict[str, keras.Model]) -> dict[str, str]:
-        """Save a seed's trained models in the run folder (if it keeps them); their paths by role."""
-        if self.save_dir is None:
-            return {}
+    def phase_optimizer(self, phase: str) -> tuple[str, float]:
+        """The optimizer and learning rate a phase trains with."""
+        transfer = self.config.transfer
         return {
-            role: str(save_model(model, model_file(self.save_dir, pair, seed, role))) for role, model in models.items()
-        }
+            MODEL_A: (self.config.train_a.optimizer, self.config.train_a.learning_rate),
+            B_FROZEN: (transfer.optimizer, transfer.frozen_learning_rate),
+            B_FINETUNE: (transfer.optimizer, transfer.unfrozen_learning_rate),
+            B_SCRATCH: (transfer.optimizer, transfer.scratch_learning_rate),
+        }[phase]
+
+    def seed_result(
+        self,
+        pair: tuple[int, int],
+        seed: int,
+        accuracies: tuple[float, float, float],
+        histories: dict[str, PhaseHistory],
+        models: dict[str, keras.Model],
+    ) -> SeedResult:
+        """Save a seed's trained models in the run folder (if it keeps them) and say what the seed gave.
+        `accuracies` are the test accuracies of A, B from scratch and B on A; `models` is keyed by role."""
+        model_files = {}
+        if self.save_dir is not None:
+            for role, model in models.items():
+                model_files[role] = str(save_model(model, model_file(self.save_dir, pair, seed, role)))
+        acc_a, acc_scratch, acc_transfer = accuracies
+        return SeedResult(
+            seed=seed,
+            b_classes=pair,
+            test_acc_a=acc_a,
+            test_acc_b_scratch=acc_scratch,
+            test_acc_b_transfer=acc_transfer,
+            history={phase: history.as_dict() for phase, history in histories.items()},
+            diverged=next((phase for phase, history in histories.items() if history.diverged), None),
+            model_files=model_files,
+        )
 
 
 def _ready_models_a(

@@ -62,25 +62,14 @@ class PopulationRunner(Runner):
             }
             if not (all_ready and ready[seed].users_file):  # the user's own file stays where it is
                 models[MODEL_A] = models_a[member]
-            model_files = self.saved(pair, seed, models)
-            seed_histories = histories[seed]
-            result = SeedResult(
-                seed=seed,
-                b_classes=pair,
-                test_acc_a=accuracy_a[member],
-                test_acc_b_scratch=accuracy_scratch[member],
-                test_acc_b_transfer=accuracy_transfer[member],
-                history={phase: history.as_dict() for phase, history in seed_histories.items()},
-                diverged=next((phase for phase, history in seed_histories.items() if history.diverged), None),
-                model_files=model_files,
-            )
-            results.append(result)
-            self.listener(SeedDone(result))
+            accuracies = (accuracy_a[member], accuracy_scratch[member], accuracy_transfer[member])
+            results.append(self.seed_result(pair, seed, accuracies, histories[seed], models))
+            self.listener(SeedDone(results[-1]))
         return results
 
     def _phase(self, population, data, phase, seeds, histories, *, binary: bool, train_hidden: bool) -> None:
         index, planned = self.cursor.take(phase, seeds)
-        optimizer, learning_rate = self._optimizer(phase)
+        optimizer, learning_rate = self.phase_optimizer(phase)
         phase_histories = train_planned_phase(
             population,
             data,
@@ -97,12 +86,3 @@ class PopulationRunner(Runner):
         )
         for seed, history in zip(seeds, phase_histories, strict=True):
             histories[seed][phase] = history
-
-    def _optimizer(self, phase: str) -> tuple[str, float]:
-        transfer = self.config.transfer
-        return {
-            MODEL_A: (self.config.train_a.optimizer, self.config.train_a.learning_rate),
-            B_FROZEN: (transfer.optimizer, transfer.frozen_learning_rate),
-            B_FINETUNE: (transfer.optimizer, transfer.unfrozen_learning_rate),
-            B_SCRATCH: (transfer.optimizer, transfer.scratch_learning_rate),
-        }[phase]

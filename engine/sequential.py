@@ -53,21 +53,16 @@ class SequentialRunner(Runner):
         models = {MODEL_A: model_a, B_FINETUNE: b_on_a, B_SCRATCH: b_scratch}
         if ready is not None and ready.users_file:
             del models[MODEL_A]  # the user's own file stays where it is
-        model_files = self.saved(pair, seed, models)
-        return SeedResult(
-            seed=seed,
-            b_classes=pair,
-            test_acc_a=held_out_accuracy(model_a, tasks.a.x_test, tasks.a.y_test),
-            test_acc_b_scratch=held_out_accuracy(b_scratch, tasks.b.x_test, tasks.b.y_test),
-            test_acc_b_transfer=held_out_accuracy(b_on_a, tasks.b.x_test, tasks.b.y_test),
-            history={phase: history.as_dict() for phase, history in histories.items()},
-            diverged=next((phase for phase, history in histories.items() if history.diverged), None),
-            model_files=model_files,
+        accuracies = (
+            held_out_accuracy(model_a, tasks.a.x_test, tasks.a.y_test),
+            held_out_accuracy(b_scratch, tasks.b.x_test, tasks.b.y_test),
+            held_out_accuracy(b_on_a, tasks.b.x_test, tasks.b.y_test),
         )
+        return self.seed_result(pair, seed, accuracies, histories, models)
 
     def _trained_a(self, seed: int, tasks: Tasks, histories: dict[str, PhaseHistory]) -> keras.Model:
         model = initial_model_a(self.config.network, seed, len(tasks.a_classes))
-        compile_model(model, A_LOSS, self.config.train_a.optimizer, self.config.train_a.learning_rate)
+        compile_model(model, A_LOSS, *self.phase_optimizer(MODEL_A))
         self._phase(model, tasks, MODEL_A, seed, histories)
         return model
 
@@ -78,18 +73,17 @@ class SequentialRunner(Runner):
         model = initial_transfer(model_a, seed)
         if transfer.frozen_epochs:
             set_reused_trainable(model, False)
-            compile_model(model, B_LOSS, transfer.optimizer, transfer.frozen_learning_rate)
+            compile_model(model, B_LOSS, *self.phase_optimizer(B_FROZEN))
             self._phase(model, tasks, B_FROZEN, seed, histories)
         set_reused_trainable(model, True)
-        compile_model(model, B_LOSS, transfer.optimizer, transfer.unfrozen_learning_rate)
+        compile_model(model, B_LOSS, *self.phase_optimizer(B_FINETUNE))
         if transfer.unfrozen_epochs:
             self._phase(model, tasks, B_FINETUNE, seed, histories)
         return model
 
     def _trained_scratch(self, seed: int, tasks: Tasks, histories: dict[str, PhaseHistory]) -> keras.Model:
-        transfer = self.config.transfer
         model = initial_scratch(self.config.network, seed)
-        compile_model(model, B_LOSS, transfer.optimizer, transfer.scratch_learning_rate)
+        compile_model(model, B_LOSS, *self.phase_optimizer(B_SCRATCH))
         self._phase(model, tasks, B_SCRATCH, seed, histories)
         return model
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from engine.config import ExperimentConfig
-from engine.data import load_dataset, resolve_data_dir
 from engine.errors import ConfigError
 from engine.split import make_tasks
+from tui.headless import load_data_and_engine
 
 MAX_MEMBERS = 1024
 
@@ -22,10 +21,9 @@ def run_bench_command(config: ExperimentConfig, *, members: int, epochs: int, js
     if not 1 <= epochs <= 1000:
         raise ConfigError(f"--epochs must be between 1 and 1000, got {epochs}")
     console = Console(highlight=False)
-    dataset = load_dataset(resolve_data_dir(config.data.dir or None))
-    with console.status("Loading TensorFlow…") if console.is_terminal else nullcontext():
-        from engine.bench import run_bench
-        from engine.fileio import atomic_write_json
+    dataset = load_data_and_engine(console, config)
+    from engine.bench import run_bench
+    from engine.fileio import atomic_write_json
 
     tasks = make_tasks(dataset, config.split, seed=0)
     console.print(

@@ -25,6 +25,7 @@ from engine.progress import (
     StopToken,
 )
 from tui.render import EPOCH_HEADER, epoch_line, pair_label, seeds_label
+from tui.run_state import RunState
 
 
 def describe(planned: PlannedPhase) -> str:
@@ -52,8 +53,7 @@ class ConsoleReporter:
             disable=not self.live,
         )
         self.task_id = None
-        self.plan: tuple[PlannedPhase, ...] = ()
-        self.done_before_phase = 0
+        self.state = RunState()  # the step count the bar shows, as the app's Run view counts it
 
     def __enter__(self) -> ConsoleReporter:
         self.progress.start()
@@ -63,13 +63,13 @@ class ConsoleReporter:
         self.progress.stop()
 
     def __call__(self, event: ProgressEvent) -> None:
+        self.state.apply(event)
+        plan = self.state.plan
         if isinstance(event, RunPlanned):
-            self.plan = event.plan
-            self.task_id = self.progress.add_task("starting", total=event.total_steps)
-            groups = {(p.pair, p.seeds) for p in event.plan if p.optimizer is None}
+            self.task_id = self.progress.add_task("starting", total=self.state.total_steps)
+            groups = {(p.pair, p.seeds) for p in plan if p.optimizer is None}
             if any(
-                (pair, seeds) not in {(p.pair, p.seeds) for p in event.plan if p.phase == MODEL_A}
-                for pair, seeds in groups
+                (pair, seeds) not in {(p.pair, p.seeds) for p in plan if p.phase == MODEL_A} for pair, seeds in groups
             ):
                 self._print(
                     "Model A is not trained where it already exists (cached with the same settings, "
@@ -77,24 +77,21 @@ class ConsoleReporter:
                 )
             self._print(EPOCH_HEADER)
         elif isinstance(event, PhaseStarted):
-            if event.index == 0 or self.plan[event.index - 1].pair != event.planned.pair:
+            if event.index == 0 or plan[event.index - 1].pair != event.planned.pair:
                 self._print(f"── Task B: {pair_label(event.planned.pair)} ──")
-            self.done_before_phase = sum(p.steps for p in self.plan[: event.index])
-            self._advance(describe(event.planned), self.done_before_phase)
+            self._advance(describe(event.planned))
         elif isinstance(event, StepsDone):
-            planned = self.plan[event.index]
-            done = self.done_before_phase + event.epoch * planned.steps_per_epoch + event.step
-            self._advance(f"{describe(planned)} · epoch {event.epoch + 1}/{planned.epochs}", done)
+            planned = plan[event.index]
+            self._advance(f"{describe(planned)} · epoch {event.epoch + 1}/{planned.epochs}")
         elif isinstance(event, EpochDone):
-            planned = self.plan[event.index]
-            self._advance(describe(planned), self.done_before_phase + event.epoch * planned.steps_per_epoch)
-            self._print(epoch_line(event, planned.optimizer))
+            self._advance(describe(plan[event.index]))
+            self._print(epoch_line(event, plan[event.index].optimizer))
         elif isinstance(event, PhaseDone):
-            self._advance(describe(self.plan[event.index]), sum(p.steps for p in self.plan[: event.index + 1]))
+            self._advance(describe(plan[event.index]))
 
-    def _advance(self, description: str, completed: int) -> None:
+    def _advance(self, description: str) -> None:
         if self.task_id is not None:
-            self.progress.update(self.task_id, description=description, completed=completed)
+            self.progress.update(self.task_id, description=description, completed=self.state.completed_steps)
 
     def _print(self, line: str) -> None:
         if self.live:
