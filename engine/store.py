@@ -26,6 +26,7 @@ from engine.progress import EpochDone, Listener, ProgressEvent, RunPlanned
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
+LOCK_WAIT_SECONDS = 30
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -127,9 +128,9 @@ class RunStore:
         if connection is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                connection = sqlite3.connect(self.path, timeout=LOCK_WAIT_SECONDS, isolation_level=None)
                 self._local.connection = connection
-                connection.execute("PRAGMA journal_mode=WAL")
+                _use_wal(connection)
                 connection.execute("PRAGMA foreign_keys=ON")
             except (sqlite3.OperationalError, OSError) as exc:
                 raise StorageError(f"cannot open the run database {self.path}: {exc}") from None
@@ -288,6 +289,20 @@ def _record(row: sqlite3.Row) -> RunRecord:
         result=None if row["result"] is None else json.loads(row["result"]),
         options=json.loads(row["options"]),
     )
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Switch to WAL. The switch needs the database to itself and, unlike reads and writes, does not wait for
+    it, so when another thread or process is opening the same new database at that moment, try again."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _finite(value: float) -> float | None:

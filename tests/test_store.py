@@ -87,3 +87,28 @@ def test_the_store_is_shared_between_threads(tmp_path: Path) -> None:
         thread.join()
     assert sorted(r.id for r in store.runs()) == ["t0", "t1", "t2", "t3"]
     assert os.path.exists(tmp_path / "runs.sqlite-wal")  # WAL mode
+
+
+def test_threads_opening_a_new_database_at_once(tmp_path: Path) -> None:
+    """Creating the database and switching it to WAL must not fail because another opener got there first
+    (the app's start-up check and the engine thread do exactly this on a first run)."""
+    import threading
+
+    for attempt in range(20):
+        path = tmp_path / f"runs{attempt}.sqlite"
+        barrier = threading.Barrier(4)
+        errors: list[Exception] = []
+
+        def open_it(path: Path = path, barrier: threading.Barrier = barrier, errors: list = errors) -> None:
+            barrier.wait()
+            try:
+                RunStore(path).runs()
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
