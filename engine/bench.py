@@ -10,17 +10,21 @@ from __future__ import annotations
 import itertools
 import os
 import platform
+import resource
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from engine.config import ExperimentConfig
 from engine.models import compile_model, initial_model_a
+from engine.phases import MODEL_A
 from engine.population import Population, PopulationTrainer, member_data
-from engine.progress import EpochDone, StopToken
+from engine.progress import Cancelled, EpochDone, StopToken, ignore
 from engine.runtime import device_name, keras, tf
 from engine.split import Tasks
+from engine.training import train_phase
 
 Say = Callable[[str], None]
 
@@ -35,6 +39,7 @@ class SideResult:
     images_per_second: float
     fraction_of_peak: float
     times_flop_time: float
+    stop_seconds: float  # from a stop request at an arbitrary moment to training having stopped
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class BenchResult:
     population: SideResult
     speedup: float
     speedup_steady: float
+    peak_rss_gb: float  # of this whole process, both sides included
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -101,8 +107,7 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
     keras_epoch_seconds: list[float] = []
     started = time.perf_counter()
     for seed in seeds:
-        model = initial_model_a(net, seed, n_classes)
-        compile_model(model, "sparse_categorical_crossentropy", config.train_a.optimizer, config.train_a.learning_rate)
+        model = _compiled_a(config, seed, n_classes)
         timer = _EpochTimer(
             lambda epoch, seconds, seed=seed: say(
                 f"plain Keras  member {seed}/{members}  epoch {epoch}/{epochs}  {seconds:.2f} s"
@@ -139,7 +144,7 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
     trainer.train(
         member_data([task] * members),
         seeds=seeds,
-        phase="model_a",
+        phase=MODEL_A,
         epochs=epochs,
         batch_size=batch,
         index=0,
@@ -148,7 +153,34 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
     )
     population_total = time.perf_counter() - started
 
-    def side(total: float, steady_epochs: list[float], per_epoch_divisor: int) -> SideResult:
+    say("stop latency: training again, with a stop requested after 1 s")
+    keras_stop = stop_latency(
+        lambda stop: train_phase(
+            _compiled_a(config, seeds[0], n_classes),
+            task,
+            phase=MODEL_A,
+            seed=seeds[0],
+            epochs=1000,
+            batch_size=batch,
+            index=0,
+            listener=ignore,
+            stop=stop,
+        )
+    )
+    population_stop = stop_latency(
+        lambda stop: trainer.train(
+            member_data([task] * members),
+            seeds=seeds,
+            phase=MODEL_A,
+            epochs=1000,
+            batch_size=batch,
+            index=0,
+            listener=ignore,
+            stop=stop,
+        )
+    )
+
+    def side(total: float, steady_epochs: list[float], per_epoch_divisor: int, stop_seconds: float) -> SideResult:
         per_member_epoch = total / (members * epochs)
         steady = statistics.median(steady_epochs) / per_epoch_divisor if steady_epochs else per_member_epoch
         return SideResult(
@@ -158,10 +190,11 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
             images_per_second=len(task.y_train) / per_member_epoch,
             fraction_of_peak=flop_time / per_member_epoch,
             times_flop_time=per_member_epoch / flop_time,
+            stop_seconds=stop_seconds,
         )
 
-    plain = side(keras_total, keras_epoch_seconds, 1)
-    together = side(population_total, population_epoch_seconds[1:], members)
+    plain = side(keras_total, keras_epoch_seconds, 1, keras_stop)
+    together = side(population_total, population_epoch_seconds[1:], members, population_stop)
     return BenchResult(
         members=members,
         epochs=epochs,
@@ -180,7 +213,30 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
         population=together,
         speedup=plain.seconds_per_member_epoch / together.seconds_per_member_epoch,
         speedup_steady=plain.seconds_per_member_epoch_steady / together.seconds_per_member_epoch_steady,
+        peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
     )
+
+
+def _compiled_a(config: ExperimentConfig, seed: int, n_classes: int) -> keras.Model:
+    model = initial_model_a(config.network, seed, n_classes)
+    compile_model(model, "sparse_categorical_crossentropy", config.train_a.optimizer, config.train_a.learning_rate)
+    return model
+
+
+def stop_latency(train: Callable[[StopToken], object], after: float = 1.0) -> float:
+    """Seconds from a stop request made `after` seconds into `train(stop)`, at no particular point of an epoch,
+    to training having stopped (Cancelled raised). The request comes from a timer thread, as a user's would."""
+    stop = StopToken()
+    requested: list[float] = []
+    timer = threading.Timer(after, lambda: (requested.append(time.perf_counter()), stop.request()))
+    timer.start()
+    try:
+        train(stop)
+    except Cancelled:
+        return time.perf_counter() - requested[0]
+    finally:
+        timer.cancel()
+    raise RuntimeError("training ended before the stop request")
 
 
 class _EpochTimer(keras.callbacks.Callback):

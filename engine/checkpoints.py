@@ -8,7 +8,6 @@ sees exactly the batches it would have seen, and ends with the same numbers.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -43,11 +42,7 @@ class Checkpoints:
         self.folder = Path(folder)
 
     def path(self, planned: PlannedPhase) -> Path:
-        """Named by what the phase is, not by its place in the plan, which may differ when the run resumes
-        (say, model A turned up in the cache meanwhile)."""
-        seeds = hashlib.sha256(json.dumps(planned.seeds).encode()).hexdigest()[:12]
-        pair = f"b{planned.pair[0]}-{planned.pair[1]}"
-        return self.folder / f"phase_{pair}_{planned.phase}_{planned.optimizer or 'own'}_{seeds}.npz"
+        return self.folder / f"phase_{planned.key}.npz"
 
     def save(self, planned: PlannedPhase, state: PhaseState) -> None:
         meta = {"epochs_done": state.epochs_done, "histories": [h.to_dict() for h in state.histories]}
@@ -74,11 +69,6 @@ class Checkpoints:
             path.rename(aside)
             log.warning("%s: unreadable checkpoint (%s); moved to %s, the phase starts over", path, exc, aside.name)
             return None
-
-    def sweep(self) -> None:
-        """Remove temporary files a killed process left behind (the real checkpoints are never half-written)."""
-        for temp in self.folder.glob(".phase_*"):
-            temp.unlink(missing_ok=True)
 
     def clear(self) -> None:
         """Once a run has finished its checkpoints are no use: free the disk."""

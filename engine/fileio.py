@@ -35,6 +35,14 @@ def atomic_path(target: Path) -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
+def remove_temporary_files(folder: Path) -> None:
+    """Remove what a killed process left half-written under `folder`: atomic_path's temporary files, the only
+    names there that start with a dot. The real files are never half-written."""
+    for path in Path(folder).rglob(".*"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+
+
 def atomic_write_text(target: Path, text: str) -> None:
     """Write `text` to `target` atomically, flushed to disk before the rename."""
     with atomic_path(target) as temp, open(temp, "w", encoding="utf-8") as stream:

@@ -9,7 +9,7 @@ OPTIMIZER_SPECS: dict[str, tuple[str, dict[str, Any]]] = {
     "sgd": ("SGD", {}),
     "momentum": ("SGD", {"momentum": 0.9}),
     "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
-    "adagrad": ("Adagrad", {}),
+    "adagrad": ("Adagrad", {"initial_accumulator_value": 0.1}),  # Keras' default
     "rmsprop": ("RMSprop", {"rho": 0.9}),
     "adam": ("Adam", {"beta_1": 0.9, "beta_2": 0.999}),
     "adamax": ("Adamax", {"beta_1": 0.9, "beta_2": 0.999}),
@@ -26,6 +26,7 @@ HYPERPARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "beta_1": (0.0, 1.0),
     "beta_2": (0.0, 1.0),
     "weight_decay": (0.0, 1.0),
+    "initial_accumulator_value": (0.0, 10.0),
 }
 
 

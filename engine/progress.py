@@ -7,6 +7,8 @@ set it from any thread and training stops at the end of the current batch.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +28,13 @@ class PlannedPhase:
     @property
     def steps(self) -> int:
         return self.epochs * self.steps_per_epoch
+
+    @property
+    def key(self) -> str:
+        """What the phase is, not where it stands in the plan (which may differ when a run resumes, say because
+        model A turned up in the cache meanwhile): names its checkpoint and its epochs in the run store."""
+        seeds = hashlib.sha256(json.dumps(self.seeds).encode()).hexdigest()[:12]
+        return f"b{self.pair[0]}-{self.pair[1]}_{self.phase}_{self.optimizer or 'own'}_{seeds}"
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ from engine.paths import home_dir
 from engine.progress import EpochDone, Listener, ProgressEvent, RunPlanned
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LOCK_WAIT_SECONDS = 30
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('experiment', 'leaderboard')),
+    kind TEXT NOT NULL,
     status TEXT NOT NULL,
     config TEXT NOT NULL,
     started_at REAL NOT NULL,
@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE TABLE IF NOT EXISTS epochs (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    phase_key TEXT NOT NULL,
     plan_index INTEGER NOT NULL,
     phase TEXT NOT NULL,
     optimizer TEXT,
@@ -63,8 +64,30 @@ CREATE TABLE IF NOT EXISTS epochs (
     val_loss REAL,
     val_accuracy REAL,
     seconds REAL,
-    PRIMARY KEY (run_id, plan_index, seed, epoch)
+    PRIMARY KEY (run_id, phase_key, seed, epoch)
 );
+"""
+EPOCH_COLUMNS = (
+    "run_id, phase_key, plan_index, phase, optimizer, pair, seed, epoch, "
+    "loss, accuracy, val_loss, val_accuracy, seconds"
+)
+# Schema 1 let only two kinds of run in and keyed epochs by plan position, which shifts when a resumed run finds
+# model A in the cache; its tables are rebuilt as schema 2, old epochs keyed by the columns they have.
+SCHEMA_1_TO_2 = f"""
+ALTER TABLE runs RENAME TO runs_schema1;
+ALTER TABLE files RENAME TO files_schema1;
+ALTER TABLE epochs RENAME TO epochs_schema1;
+{SCHEMA}
+INSERT INTO runs SELECT id, kind, status, config, started_at, ended_at, versions, device, folder, host, pid, result,
+    options FROM runs_schema1;
+INSERT INTO files SELECT run_id, role, path FROM files_schema1;
+INSERT OR REPLACE INTO epochs ({EPOCH_COLUMNS}) SELECT run_id,
+    pair || '_' || phase || '_' || COALESCE(optimizer, 'own') || '_' || plan_index,
+    plan_index, phase, optimizer, pair, seed, epoch, loss, accuracy, val_loss, val_accuracy, seconds
+    FROM epochs_schema1;
+DROP TABLE epochs_schema1;
+DROP TABLE files_schema1;
+DROP TABLE runs_schema1;
 """
 ACTIVE = "running"
 
@@ -106,6 +129,8 @@ class RunStore:
             columns = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
             if "options" not in columns:  # databases written before runs kept their options
                 connection.execute("ALTER TABLE runs ADD COLUMN options TEXT NOT NULL DEFAULT '{}'")
+            if not _has_column(connection, "epochs", "phase_key"):
+                _migrate_to_schema_2(connection)
         except sqlite3.OperationalError as exc:
             raise StorageError(f"cannot use the run database {self.path}: {exc}") from None
         with self._write() as db:
@@ -172,9 +197,10 @@ class RunStore:
         m = event.metrics
         with self._write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO epochs ({EPOCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
+                    planned.key,
                     event.index,
                     event.phase,
                     planned.optimizer,
@@ -273,6 +299,32 @@ class _Transaction:
         self.connection.execute("ROLLBACK")
         if isinstance(exc, sqlite3.Error):
             raise StorageError(f"cannot write the run database {self.path}: {exc}") from None
+
+
+def _has_column(connection: sqlite3.Connection, table: str, column: str) -> bool:
+    return column in {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+
+
+def _migrate_to_schema_2(connection: sqlite3.Connection) -> None:
+    """Rebuild schema 1's tables, once: foreign keys off (dropping the old runs table must not cascade), and the
+    check repeated under the write lock, in case another process migrated meanwhile."""
+    connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        if _has_column(connection, "epochs", "phase_key"):
+            connection.execute("COMMIT")
+            return
+        for statement in SCHEMA_1_TO_2.split(";"):
+            if statement.strip():
+                connection.execute(statement)
+        connection.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    finally:
+        connection.execute("PRAGMA foreign_keys=ON")
 
 
 def _record(row: sqlite3.Row) -> RunRecord:

@@ -11,6 +11,7 @@ import numpy
 
 from engine.checkpoints import Checkpoints
 from engine.config import ExperimentConfig, config_to_dict
+from engine.fileio import remove_temporary_files
 from engine.progress import Listener
 from engine.store import RecordingListener, open_store
 
@@ -58,8 +59,8 @@ def run_tracked(
         store.reopen(run_id)
     else:
         store.start(run_id, kind, config_to_dict(config), run_dir, library_versions(), device_name(), options)
+    remove_temporary_files(run_dir)
     checkpoints = Checkpoints(run_dir / "checkpoints")
-    checkpoints.sweep()
     try:
         result = work(RecordingListener(store, run_id, listener), checkpoints)
     except KeyboardInterrupt:

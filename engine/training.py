@@ -64,7 +64,7 @@ class _BatchWatch(keras.callbacks.Callback):
     def __init__(self, index: int, epoch: int, listener: Listener, stop: StopToken) -> None:
         super().__init__()
         self.index, self.epoch, self.listener, self.stop = index, epoch, listener, stop
-        self.last_report = time.monotonic()
+        self.last_report = -math.inf  # the first batch is reported at once: every epoch that trains shows
         self.diverged = False
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:

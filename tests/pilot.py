@@ -24,6 +24,9 @@ async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"the app did not reach the expected state in time: {app_state(pilot.app)}")
         await pilot.pause(0.05)
+    # let what the change set off settle (a newly shown screen mounts its widgets), so the test never ends
+    # between a widget's mount and its first callbacks
+    await pilot.pause()
 
 
 def shown_text(static: Static) -> str:

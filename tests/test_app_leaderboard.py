@@ -48,10 +48,17 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
         assert column(table, 7)[-1] == "diverged" and column(table, 1)[-1] == "sgd"
         assert set(column(table, 1)) == {"sgd", "momentum", "adam"}
 
+        best = [float(cell.split("±")[0]) for cell in column(table, 2)[:2]]
+        assert best == sorted(best, reverse=True)  # ranked by best validation accuracy, best first
         await pilot.press("s")  # rank by final validation accuracy
         assert board.sort_column == "final"
+        finals = [float(cell.split("±")[0]) for cell in column(table, 3)[:2]]
+        assert finals == sorted(finals, reverse=True) and column(table, 3)[2] == "—"
+        assert column(table, 0) == ["1", "2", "3"]
         await pilot.press("S")
         assert board.reverse and column(table, 1)[-1] == "sgd"  # no value: still last
+        reversed_finals = [float(cell.split("±")[0]) for cell in column(table, 3)[:2]]
+        assert reversed_finals == sorted(finals)
 
         target = isolated_home / "board.md"
         await pilot.press("e")

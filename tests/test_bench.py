@@ -24,8 +24,12 @@ def test_default_network_needs_about_54_gflop_per_member_epoch() -> None:
     assert flops / 1e9 == pytest.approx(54.26, abs=0.01)
 
 
-def test_matmul_peak_is_measured() -> None:
-    assert matmul_peak_gflops(size=256, repeats=3) > 0
+def test_matmul_peak_is_the_best_of_the_timed_repeats(monkeypatch) -> None:
+    import engine.bench
+
+    ticks = iter([0.0, 0.5, 1.0, 1.25, 2.0, 3.0])  # three timed matmuls: 0.5 s, 0.25 s, 1 s
+    monkeypatch.setattr(engine.bench.time, "perf_counter", lambda: next(ticks))
+    assert matmul_peak_gflops(size=256, repeats=3) == 2 * 256**3 / 0.25 / 1e9
 
 
 def test_bench_command_on_real_data(tmp_path: Path, real_data_dir: Path) -> None:
@@ -67,6 +71,10 @@ def test_bench_command_on_real_data(tmp_path: Path, real_data_dir: Path) -> None
         figures["plain_keras"]["seconds_per_member_epoch"] / figures["population"]["seconds_per_member_epoch"]
     )
     assert figures["gflop_per_member_epoch"] == pytest.approx(training_flops([784, 32, 8], 43_986, 4_014) / 1e9)
+    # the figures that used to be asserted on as wall-clock and memory bounds are measured here instead
+    assert figures["plain_keras"]["stop_seconds"] > 0 and figures["population"]["stop_seconds"] > 0
+    assert 0.1 < figures["peak_rss_gb"] < 64
+    assert "Peak memory of this process:" in completed.stdout
 
 
 def test_bench_rejects_bad_sizes(capsys) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 from engine.config import config_from_dict
 from engine.presets import preset
@@ -254,3 +257,157 @@ def test_tensorboard_logs(tmp_path: Path, real_data_dir: Path) -> None:
     }
     assert written == {(tag, step) for tag in ("loss", "accuracy", "val_loss", "val_accuracy") for step in (1, 2)}
     assert (run_folder / "b5-6" / "B_from_scratch" / "seed7").is_dir()
+
+
+def test_a_bad_config_file_is_one_clear_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[split\nb_classes = [5, 6]\n")
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("[split]\nb_clases = [5, 6]\n")
+    for path, expected in (
+        (broken, f"transfer-tui: error: config file {broken} is not valid TOML: "),
+        (unknown, f"transfer-tui: error: {unknown}: unknown key split.b_clases; known keys in [split]: "),
+    ):
+        completed = run_cli("run", "--config", str(path))
+        assert completed.returncode == 2
+        assert completed.stderr.count("\n") == 1 and completed.stderr.startswith(expected), completed.stderr
+
+
+def test_a_corrupt_idx_file_is_one_clear_line(tmp_path: Path, real_data_dir: Path) -> None:
+    folder = tmp_path / "fashion-mnist"
+    folder.mkdir()
+    for source in real_data_dir.glob("*.gz"):
+        (folder / source.name).write_bytes(source.read_bytes())
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b\x08\x00 this is no longer gzip")
+    completed = run_cli("run", "--data-dir", str(folder))
+    assert completed.returncode == 2
+    assert completed.stderr.count("\n") == 1
+    assert completed.stderr.startswith(
+        f"transfer-tui: error: {folder / 't10k-labels-idx1-ubyte.gz'}: not a readable gzip"
+    )
+
+
+def test_divergence_in_the_b_phases_is_reported_end_to_end(tmp_path: Path, real_data_dir: Path) -> None:
+    out = tmp_path / "diverged.json"
+    completed = run_cli(
+        "run",
+        "--data-dir",
+        str(real_data_dir),
+        "--seeds",
+        "1,2",
+        "--set",
+        "network.hidden=[256, 256, 256]",
+        "--set",
+        "train_a.epochs=1",
+        *ONE_EPOCH,
+        "--set",
+        "transfer.frozen_learning_rate=10.0",
+        "--set",
+        "transfer.unfrozen_learning_rate=10.0",
+        "--set",
+        "transfer.scratch_learning_rate=10.0",
+        "--json",
+        str(out),
+        "--no-save",
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "Traceback" not in completed.stderr
+    data = json.loads(out.read_text())
+    assert data["status"] == "finished"
+    for seed in data["seeds"]:
+        assert seed["diverged"] in ("b_frozen", "b_finetune", "b_scratch")
+        assert seed["history"]["model_a"]["loss"][-1] is not None  # model A trained fine
+    assert "No seed finished without diverging" in completed.stdout
+    assert completed.stdout.count("diverged (B ") == 2
+
+
+def start_cli(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def read_until(process: subprocess.Popen, needle: str) -> str:
+    seen = ""
+    for line in process.stdout:
+        seen += line
+        if needle in line:
+            return seen
+    raise AssertionError(f"{needle!r} never printed:\n{seen}{process.stderr.read()}")
+
+
+def test_ctrl_c_once_stops_after_the_batch_and_keeps_finished_seeds(real_data_dir: Path, isolated_home: Path) -> None:
+    from engine.store import RunStore
+
+    process = start_cli(
+        "run",
+        "--data-dir",
+        str(real_data_dir),
+        "--seeds",
+        "1,2",
+        "--b-classes",
+        "5,6",
+        "0,2",
+        "--set",
+        "network.hidden=[32]",
+        "--set",
+        "train_a.epochs=2",
+        *ONE_EPOCH,
+        "--no-cache",
+    )
+    read_until(process, "── Task B: T-shirt/top vs Pullover ──")  # the first pair is done, the second starts
+    process.send_signal(signal.SIGINT)
+    rest, errors = process.communicate(timeout=120)
+    assert process.returncode == 130, errors
+    assert "Stopping after the current batch; Ctrl-C again aborts." in errors and "Traceback" not in errors
+    assert "Cancelled: 2 of 4 seed runs finished." in rest
+    assert "Task B: Sandal (5) vs Shirt (6), 200 training images" in rest  # the finished pair's table
+    (record,) = RunStore(isolated_home / "runs.sqlite").runs()
+    assert record.status == "cancelled"
+    assert [(s["b_classes"], s["seed"]) for s in record.result["seeds"]] == [([5, 6], 1), ([5, 6], 2)]
+
+
+# Presses come from inside the process at a known point of the run, so the test does not race the run:
+# the first Ctrl-C is handled (a stop is requested), then a second comes while the run has not stopped yet.
+TWO_PRESSES = """
+import os, signal, sys, threading, time
+import numpy as np
+import tui.headless
+from engine.progress import EpochDone
+
+report = tui.headless.ConsoleReporter.__call__
+
+def press_twice(self, event):
+    report(self, event)
+    if isinstance(event, EpochDone) and event.seed == 2:
+        if sys.argv[1] == "between-batches":
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)  # the first press is handled here: a stop is requested
+            os.kill(os.getpid(), signal.SIGINT)
+        else:  # both presses land while the main thread is inside one long C call (about 1.5 s)
+            def press():
+                for _ in range(2):
+                    time.sleep(0.2)
+                    os.kill(os.getpid(), signal.SIGINT)
+            big = np.ones((7000, 7000), dtype=np.float32)
+            threading.Thread(target=press).start()
+            big @ big  # Python runs the signal handler only after this returns, and then only once
+        time.sleep(60)  # not reached: the second press aborts at once
+
+tui.headless.ConsoleReporter.__call__ = press_twice
+from tui.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("moment", ["between-batches", "during-one-long-computation"])
+def test_ctrl_c_twice_aborts_at_once(real_data_dir: Path, isolated_home: Path, moment: str) -> None:
+    from engine.store import RunStore
+
+    run = ["run", "--data-dir", str(real_data_dir), "--seeds", "1,2", "--set", "network.hidden=[32]", "--no-cache"]
+    completed = subprocess.run(
+        [sys.executable, "-c", TWO_PRESSES, moment, *run], capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 130, completed.stderr
+    assert completed.stderr.splitlines()[-1] == "transfer-tui: interrupted" and "Traceback" not in completed.stderr
+    assert "Cancelled:" not in completed.stdout  # it did not wait to stop cooperatively and report
+    (record,) = RunStore(isolated_home / "runs.sqlite").runs()
+    assert record.status == "cancelled" and record.result is None

@@ -6,11 +6,14 @@ from __future__ import annotations
 import errno
 import json
 import os
+import queue
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -46,19 +49,6 @@ def start_run(home: Path, data: Path, *extra: str) -> subprocess.Popen:
     )
 
 
-def kill_when(process: subprocess.Popen, needle: str) -> list[str]:
-    """Read lines until one contains `needle`, then SIGKILL the process."""
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if needle in line:
-            process.send_signal(signal.SIGKILL)
-            break
-    process.wait(timeout=60)
-    assert process.returncode == -signal.SIGKILL, "".join(seen) + process.stderr.read()
-    return seen
-
-
 def numbers(result: dict) -> list:
     return [
         (
@@ -73,58 +63,98 @@ def numbers(result: dict) -> list:
     ]
 
 
-def test_killed_mid_run_then_resumed_equals_never_interrupted(tmp_path: Path, real_data_dir: Path) -> None:
-    home = tmp_path / "home"
-    reference = tmp_path / "reference.json"
+@pytest.fixture(scope="module")
+def never_interrupted(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> dict:
+    folder = tmp_path_factory.mktemp("reference")
     completed = subprocess.run(
-        [*CLI, "run", "--data-dir", str(real_data_dir), *SMALL_RUN, "--json", str(reference)],
-        env={**os.environ, "TRANSFER_TUI_HOME": str(tmp_path / "other")},
+        [*CLI, "run", "--data-dir", str(real_data_dir), *SMALL_RUN, "--json", str(folder / "reference.json")],
+        env={**os.environ, "TRANSFER_TUI_HOME": str(folder / "home")},
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
+    return json.loads((folder / "reference.json").read_text())
 
-    process = start_run(home, real_data_dir)
-    kill_when(process, "B on A, fine-tune")  # mid-run: model A and the frozen phase are done, the rest is not
 
+def after_the_first_epoch_row(line: str, _home: Path) -> bool:
+    return re.match(r" +1  Model A +1/3 ", line) is not None
+
+
+def in_the_middle_of_a_phase(line: str, _home: Path) -> bool:
+    return re.match(r" +2  B on A, fine-tune +1/2 ", line) is not None  # one of the phase's two epochs is done
+
+
+def while_saving_models(_line: str, home: Path) -> bool:
+    return any((home / "runs").rglob("*.keras"))  # the first model file is there, the others are being written
+
+
+def kill_when(process: subprocess.Popen, home: Path, moment) -> list[str]:
+    """SIGKILL the process at the first printed line (or, between lines, the first look at `home`) at which
+    `moment(line, home)` holds. Lines are read on a thread so that the folder is watched meanwhile."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    seen = []
+    while True:
+        try:
+            line = lines.get(timeout=0.002)
+        except queue.Empty:
+            line = ""
+        if line is None:
+            pytest.fail("the run ended before the moment to kill it:\n" + "".join(seen) + process.stderr.read())
+        seen.append(line)
+        if moment(line, home):
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    return seen
+
+
+@pytest.mark.parametrize("moment", [after_the_first_epoch_row, in_the_middle_of_a_phase, while_saving_models])
+def test_sigkill_at_any_moment_then_resume_equals_never_interrupted(
+    tmp_path: Path, real_data_dir: Path, never_interrupted: dict, moment
+) -> None:
+    home = tmp_path / "home"
+    kill_when(start_run(home, real_data_dir), home, moment)
+
+    # what was written is whole: the database, every checkpoint, every model file
+    assert sqlite3.connect(home / "runs.sqlite").execute("PRAGMA integrity_check").fetchone() == ("ok",)
     store = RunStore(home / "runs.sqlite")
     assert store.mark_interrupted() == 1
     (record,) = store.runs()
     assert record.status == "interrupted" and record.result is None
-    assert sqlite3.connect(home / "runs.sqlite").execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    checkpoints = list((Path(record.folder) / "checkpoints").glob("phase_*.npz"))
+    assert checkpoints
+    for checkpoint in checkpoints:
+        with np.load(checkpoint) as archive:
+            assert "meta" in archive.files
+    for model in Path(record.folder).rglob("[!.]*.keras"):  # a temporary .name.keras may be left half-written
+        assert zipfile.is_zipfile(model)
+    seconds_before = {(row["phase_key"], row["seed"], row["epoch"]): row["seconds"] for row in store.epochs(record.id)}
+    assert seconds_before
 
     env = {**os.environ, "TRANSFER_TUI_HOME": str(home)}
     resumed = subprocess.run(
         [*CLI, "runs", "resume", record.id[:15]], env=env, capture_output=True, text=True, timeout=600
     )
     assert resumed.returncode == 0, resumed.stderr
-    record = RunStore(home / "runs.sqlite").get(record.id)
+    store = RunStore(home / "runs.sqlite")
+    record = store.get(record.id)
     assert record.status == "finished"
-    assert numbers(record.result) == numbers(json.loads(reference.read_text()))
+    assert numbers(record.result) == numbers(never_interrupted)
     assert not (Path(record.folder) / "checkpoints").exists()  # a finished run keeps no checkpoints
     assert all(Path(p).is_file() for s in record.result["seeds"] for p in s["model_files"].values())
-
-
-@pytest.mark.parametrize("moment", [1.0, 2.5, 4.0])
-def test_sigkill_at_any_moment_leaves_everything_readable(tmp_path: Path, real_data_dir: Path, moment: float) -> None:
-    home = tmp_path / "home"
-    process = start_run(home, real_data_dir)
-    time.sleep(moment)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=60)
-    if not (home / "runs.sqlite").exists():
-        return  # killed before the run was even recorded: nothing to be inconsistent
-    assert sqlite3.connect(home / "runs.sqlite").execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    store = RunStore(home / "runs.sqlite")
-    store.mark_interrupted()
-    for record in store.runs():
-        assert record.status in ("interrupted", "finished")
-        for checkpoint in (Path(record.folder) / "checkpoints").glob("phase_*.npz"):
-            with np.load(checkpoint) as archive:  # never half-written
-                assert "meta" in archive.files
-        for model in Path(record.folder).rglob("*.keras"):
-            assert model.stat().st_size > 0 and not model.name.startswith(".")
+    assert not list(Path(record.folder).rglob(".*"))  # what the kill left half-written is gone
+    # epochs finished before the kill were not trained again: they keep the seconds they took then
+    seconds_after = {(row["phase_key"], row["seed"], row["epoch"]): row["seconds"] for row in store.epochs(record.id)}
+    assert {key: seconds_after[key] for key in seconds_before} == seconds_before
 
 
 def test_a_full_disk_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,11 @@ from engine.exports import export_text
 from engine.leaderboard import plan_leaderboard, run_leaderboard
 from engine.leaderboard_results import LeaderboardResult, OptimizerEntry, ranked, row_of
 from engine.progress import EpochDone, RunPlanned
+from engine.runtime import keras
+from engine.seeding import model_seed
+from engine.split import make_tasks
 from tests.conftest import tiny_config
+from tests.notebook_oracle import b_on_a_start, dense_network, fit, notebook_optimizer, train_model_a
 
 
 def board_config(*overrides: str):
@@ -162,9 +166,99 @@ def test_plan_for_b_on_a_trains_model_a_first() -> None:
     ]
 
 
+def race_oracle(config, tasks, seed: int, name: str, hyperparameters: dict) -> list[float]:
+    """The validation losses plain Keras gets on the race's task, from the start the race promises."""
+    board = config.leaderboard
+    if board.task == "a":
+        keras.utils.set_random_seed(model_seed(seed, "model_a"))
+        model, data, loss, phase = (
+            dense_network(config.network, 8, "softmax"),
+            tasks.a,
+            "sparse_categorical_crossentropy",
+            "model_a",
+        )
+    elif board.task == "b_scratch":
+        keras.utils.set_random_seed(model_seed(seed, "b_scratch"))
+        model, data, loss, phase = (
+            dense_network(config.network, 1, "sigmoid"),
+            tasks.b,
+            "binary_crossentropy",
+            "b_scratch",
+        )
+    else:  # B on A: model A trained with [train_a]'s settings, then the notebook's clone with a new head
+        model_a, _ = train_model_a(config, tasks, seed)
+        model, data, loss, phase = b_on_a_start(model_a, seed), tasks.b, "binary_crossentropy", "b_finetune"
+    rest = dict(hyperparameters)
+    learning_rate = rest.pop("learning_rate")
+    model.compile(loss=loss, optimizer=notebook_optimizer(name, learning_rate, **rest), metrics=["accuracy"])
+    return fit(model, data, seed=seed, phase=phase, epochs=board.epochs, batch_size=config.run.batch_size)["val_loss"]
+
+
 @pytest.mark.parametrize("task", ["b_scratch", "b_on_a"])
-def test_task_b_leaderboards_run(small_dataset: Dataset, task: str) -> None:
-    config = board_config(f"leaderboard.task={task}", "leaderboard.optimizers=['adam', 'nadam']", "network.hidden=[16]")
+def test_task_b_leaderboards_start_where_they_say(small_dataset: Dataset, task: str) -> None:
+    """B from scratch starts from the scratch baseline's weights; B on A from each seed's trained model A."""
+    config = board_config(
+        f"leaderboard.task={task}", "leaderboard.optimizers=['momentum', 'adam']", "network.hidden=[16]"
+    )
     result = run_leaderboard(config, small_dataset)
     assert [entry.status for entry in result.entries] == ["finished", "finished"]
-    assert all(0 <= row.best_val_accuracy[0] <= 1 for row in result.rows())
+    tasks = make_tasks(small_dataset, config.split, 0)
+    for entry in result.entries:
+        for seed in (1, 2):
+            expected = race_oracle(config, tasks, seed, entry.name, entry.hyperparameters)
+            np.testing.assert_allclose(entry.histories[seed]["val_loss"], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_momentum_zero_races_exactly_like_sgd(small_dataset: Dataset) -> None:
+    config = board_config(
+        "leaderboard.optimizers=['sgd', 'momentum']",
+        "leaderboard.hyperparameters.sgd.learning_rate=0.01",
+        "leaderboard.hyperparameters.momentum.learning_rate=0.01",
+        "leaderboard.hyperparameters.momentum.momentum=0.0",
+    )
+    sgd, momentum = run_leaderboard(config, small_dataset).entries
+    assert sgd.status == momentum.status == "finished"
+    for seed in (1, 2):
+        for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            assert sgd.histories[seed][metric] == momentum.histories[seed][metric]
+
+
+# one hyperparameter besides the learning rate (the notebook's 1e-3) set away from its default, per optimizer
+NON_DEFAULT = {
+    "sgd": {"learning_rate": 0.02},  # SGD has no other
+    "momentum": {"momentum": 0.5},
+    "nesterov": {"momentum": 0.6},
+    "adagrad": {"initial_accumulator_value": 1.0},
+    "rmsprop": {"rho": 0.5},
+    "adam": {"beta_1": 0.5},
+    "adamax": {"beta_1": 0.5},
+    "nadam": {"beta_1": 0.5},
+    "adamw": {"weight_decay": 0.5},
+}
+
+
+@pytest.fixture(scope="module")
+def every_optimizer_raced(small_dataset: Dataset):
+    settings = [
+        f"leaderboard.hyperparameters.{name}.{key}={value}"
+        for name, values in NON_DEFAULT.items()
+        for key, value in values.items()
+    ]
+    config = board_config(
+        f"leaderboard.optimizers={list(NON_DEFAULT)}", "network.hidden=[32, 16]", "run.seeds=[1]", *settings
+    )
+    return config, {entry.name: entry for entry in run_leaderboard(config, small_dataset).entries}
+
+
+@pytest.mark.parametrize("name", list(NON_DEFAULT))
+def test_every_hyperparameter_reaches_its_optimizer(small_dataset: Dataset, every_optimizer_raced, name: str) -> None:
+    """Each raced optimizer matches plain Keras given the same hyperparameters, and not plain Keras without
+    the changed one: so the value in the config is the value the optimizer used."""
+    config, entries = every_optimizer_raced
+    tasks = make_tasks(small_dataset, config.split, 0)
+    got = np.array(entries[name].histories[1]["val_loss"])
+    given = config.leaderboard.hyperparameters[name]
+    with_it = np.abs(got - race_oracle(config, tasks, 1, name, given)).max()
+    without_it = np.abs(got - race_oracle(config, tasks, 1, name, {"learning_rate": 0.001})).max()
+    assert with_it < 1e-5, with_it
+    assert without_it > 1000 * max(with_it, 1e-6), (with_it, without_it)

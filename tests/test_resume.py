@@ -12,7 +12,7 @@ from engine.config import apply_overrides
 from engine.data import Dataset
 from engine.experiment import run_experiment
 from engine.leaderboard import run_leaderboard
-from engine.progress import EpochDone, StopToken
+from engine.progress import EpochDone, StepsDone, StopToken
 from tests.conftest import tiny_config
 
 
@@ -48,7 +48,11 @@ def test_experiment_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_path
 
     checkpoints = Checkpoints(tmp_path / "checkpoints")
     stop = StopToken()
-    first = run_experiment(config, small_dataset, listener=stop_at(stop, phase, 2), stop=stop, checkpoints=checkpoints)
+    before = []
+    stopper = stop_at(stop, phase, 2)
+    first = run_experiment(
+        config, small_dataset, listener=lambda e: (before.append(e), stopper(e)), stop=stop, checkpoints=checkpoints
+    )
     assert first.status == "cancelled"
     assert any(checkpoints.folder.iterdir())
 
@@ -60,6 +64,17 @@ def test_experiment_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_path
     assert sum(isinstance(e, EpochDone) for e in replayed) == sum(
         len(h["loss"]) for r in resumed.seeds for h in r.history.values()
     )
+    # ...but not trained again: no batch of theirs runs, and they keep the seconds they took before the stop
+    plan = replayed[0].plan
+    finished_before = {(e.phase, e.seed, e.epoch): e.metrics.seconds for e in before if isinstance(e, EpochDone)}
+    trained_before = {(phase, epoch) for phase, _seed, epoch in finished_before}
+    trained_after = {(plan[e.index].phase, e.epoch + 1) for e in replayed if isinstance(e, StepsDone)}
+    everything = {(p.phase, epoch) for p in plan for epoch in range(1, p.epochs + 1)}
+    assert trained_after == everything - trained_before
+    for r in resumed.seeds:
+        for (phase, seed, epoch), seconds in finished_before.items():
+            if seed == r.seed:
+                assert r.history[phase]["seconds"][epoch - 1] == seconds
 
 
 def test_leaderboard_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_path: Path) -> None:
@@ -76,7 +91,17 @@ def test_leaderboard_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_pat
 
     first = run_leaderboard(config, small_dataset, listener=listener, stop=stop, checkpoints=checkpoints)
     assert first.status == "cancelled" and [e.status for e in first.entries] == ["finished", "cancelled", "cancelled"]
-    resumed = run_leaderboard(config, small_dataset, checkpoints=checkpoints)
+    events = []
+    resumed = run_leaderboard(config, small_dataset, listener=events.append, checkpoints=checkpoints)
+    plan = events[0].plan
+    # sgd and adam's first two epochs are not trained again
+    assert {(plan[e.index].optimizer, e.epoch + 1) for e in events if isinstance(e, StepsDone)} == {
+        ("adam", 3),
+        ("rmsprop", 1),
+        ("rmsprop", 2),
+        ("rmsprop", 3),
+    }
+    assert resumed.entries[0].epoch_seconds == first.entries[0].epoch_seconds
     for a, b in zip(resumed.entries, never_stopped.entries, strict=True):
         assert a.status == b.status == "finished"
         for seed in (1, 2):

@@ -2,6 +2,8 @@
 
 import math
 
+import pytest
+
 from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned, StepsDone
 from tui.run_state import RunState
 from tui.widgets.curves import mean_curve
@@ -37,7 +39,7 @@ def test_mean_curve_skips_diverged_members() -> None:
     assert mean_curve([]) == []
 
 
-async def test_curves_panel_draws_empty_and_diverged_curves() -> None:
+async def test_curves_panel_plots_finite_members_and_leaves_out_diverged_ones(monkeypatch) -> None:
     from textual.app import App
 
     from tui.run_state import Curves
@@ -50,10 +52,31 @@ async def test_curves_panel_draws_empty_and_diverged_curves() -> None:
     app = Plots()
     async with app.run_test(size=(80, 20)) as pilot:
         panel = app.query_one(CurvesPanel)
+        handed: dict[str, dict[str, tuple]] = {}
+        for plot_id in ("loss-plot", "accuracy-plot"):
+            plt = panel.query_one(f"#{plot_id}").plt
+            drawn = handed.setdefault(plot_id, {})
+            monkeypatch.setattr(
+                plt, "plot", lambda xs, ys, label, marker, drawn=drawn: drawn.update({label: (list(xs), list(ys))})
+            )
         panel.show("nothing yet", {})
-        panel.show(
-            "one diverged", {1: Curves([math.nan], [math.nan], [0.1], [0.1]), 2: Curves([0.5], [0.6], [0.8], [0.7])}
-        )
+        assert handed == {"loss-plot": {}, "accuracy-plot": {}}  # nothing to draw: no series at all
+
+        # seed 1 diverged in its second epoch; seed 2 did not
+        one_diverged = {
+            1: Curves([0.9, math.nan], [0.8, math.nan], [0.1, 0.2], [0.2, 0.3]),
+            2: Curves([0.5, 0.4], [0.6, 0.5], [0.8, 0.9], [0.7, 0.8]),
+        }
+        panel.show("one diverged", one_diverged)
+        assert handed["loss-plot"] == {
+            "train (mean of 2)": ([1, 2], pytest.approx([0.7, 0.4])),  # epoch 2 is seed 2's alone
+            "valid (mean of 2)": ([1, 2], pytest.approx([0.7, 0.5])),
+        }
+        assert handed["accuracy-plot"]["valid (mean of 2)"] == ([1, 2], pytest.approx([0.45, 0.55]))
+
+        for drawn in handed.values():
+            drawn.clear()
         panel.show("all diverged", {1: Curves([math.nan], [math.nan], [math.nan], [math.nan])})
+        assert handed["loss-plot"] == {} and handed["accuracy-plot"] == {}  # NaN is never handed to plotext
         await pilot.pause()
         assert "all diverged" in str(panel.query_one("#loss-plot").render())

@@ -1,4 +1,5 @@
-"""Snapshot tests of every screen at 80x24 (and the form at 120x40), fed with fixed numbers so they are stable."""
+"""Snapshot tests of every screen at 80x24 (the form also at 120x40, the results tall enough to show whole),
+fed with fixed numbers so they are stable."""
 
 from __future__ import annotations
 
@@ -37,15 +38,26 @@ def replay_first_phases(app: TransferApp) -> None:
     run.apply(EpochDone(1, "b_frozen", 42, 1, 2, EpochMetrics(0.33, 0.91, 0.32, 0.92, seconds=0.3)))
 
 
+def fixed_history(seed: int) -> dict:
+    """Validation accuracy per epoch of every phase, a little different per seed."""
+    rise = [0.70, 0.80, 0.85, 0.87, 0.88, 0.885]
+    return {
+        "model_a": {"val_accuracy": [a + 0.002 * seed for a in rise]},
+        "b_frozen": {"val_accuracy": [0.80 + 0.01 * seed, 0.86]},
+        "b_finetune": {"val_accuracy": [0.90, 0.93, 0.95, 0.96]},
+        "b_scratch": {"val_accuracy": [0.60, 0.75, 0.85, 0.90, 0.93, 0.95 - 0.002 * seed]},
+    }
+
+
 def fixed_result() -> ExperimentResult:
     config = {"split": {"b_classes": [5, 6], "n_train_b": 200, "extra_pairs": [[0, 2]]}, "run": {"seeds": [1, 2, 3]}}
     seeds = [
-        SeedResult(1, (5, 6), 0.8921, 0.9650, 0.9710, history={}),
-        SeedResult(2, (5, 6), 0.8876, 0.9705, 0.9640, history={}),
-        SeedResult(3, (5, 6), 0.8902, 0.9680, 0.9680, history={}),
-        SeedResult(1, (0, 2), 0.9012, 0.9100, 0.9235, history={}),
-        SeedResult(2, (0, 2), 0.8987, 0.9050, 0.9180, history={}),
-        SeedResult(3, (0, 2), 0.9030, 0.9125, 0.9200, history={}),
+        SeedResult(1, (5, 6), 0.8921, 0.9650, 0.9710, history=fixed_history(1)),
+        SeedResult(2, (5, 6), 0.8876, 0.9705, 0.9640, history=fixed_history(2)),
+        SeedResult(3, (5, 6), 0.8902, 0.9680, 0.9680, history=fixed_history(3)),
+        SeedResult(1, (0, 2), 0.9012, 0.9100, 0.9235, history=fixed_history(1)),
+        SeedResult(2, (0, 2), 0.8987, 0.9050, 0.9180, history=fixed_history(2)),
+        SeedResult(3, (0, 2), 0.9030, 0.9125, 0.9200, history=fixed_history(3)),
     ]
     return ExperimentResult(config, seeds, "finished", "CPU")
 
@@ -88,7 +100,8 @@ def test_results_screen(snap_compare) -> None:
         app.action_show("results")
         await pilot.pause()
 
-    assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=show_results)
+    # tall enough for the study table, both pairs' tables with their verdicts, and the curves
+    assert snap_compare(offline_app(), terminal_size=(80, 72), run_before=show_results)
 
 
 def test_help_screen(snap_compare) -> None:

@@ -112,3 +112,56 @@ def test_threads_opening_a_new_database_at_once(tmp_path: Path) -> None:
         for thread in threads:
             thread.join()
         assert errors == []
+
+
+SCHEMA_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('experiment', 'leaderboard')),
+    status TEXT NOT NULL, config TEXT NOT NULL, started_at REAL NOT NULL, ended_at REAL, versions TEXT NOT NULL,
+    device TEXT, folder TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, result TEXT,
+    options TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE files (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, role TEXT NOT NULL,
+    path TEXT NOT NULL, PRIMARY KEY (run_id, path));
+CREATE TABLE epochs (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, plan_index INTEGER NOT NULL,
+    phase TEXT NOT NULL, optimizer TEXT, pair TEXT NOT NULL, seed INTEGER NOT NULL, epoch INTEGER NOT NULL,
+    loss REAL, accuracy REAL, val_loss REAL, val_accuracy REAL, seconds REAL,
+    PRIMARY KEY (run_id, plan_index, seed, epoch));
+INSERT INTO meta VALUES ('schema_version', '1');
+INSERT INTO runs VALUES ('old', 'experiment', 'finished', '{}', 1.0, 2.0, '{}', 'CPU', '/x', 'h', 1, NULL, '{}');
+INSERT INTO files VALUES ('old', 'model', '/x/model_a.keras');
+INSERT INTO epochs VALUES ('old', 0, 'model_a', NULL, '[5, 6]', 42, 1, 0.5, 0.8, 0.4, 0.85, 2.5);
+INSERT INTO epochs VALUES ('old', 1, 'b_frozen', NULL, '[5, 6]', 42, 1, 0.3, 0.9, 0.3, 0.9, 0.5);
+"""
+
+
+def test_a_schema_1_database_is_rebuilt_without_losing_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "runs.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript(SCHEMA_1)
+    connection.close()
+
+    store = RunStore(path)
+    (record,) = store.runs()
+    assert (record.id, record.status, record.device) == ("old", "finished", "CPU")
+    assert store.files("old") == [("model", "/x/model_a.keras")]
+    assert [(e["phase"], e["seed"], e["epoch"], e["seconds"]) for e in store.epochs("old")] == [
+        ("model_a", 42, 1, 2.5),
+        ("b_frozen", 42, 1, 0.5),
+    ]
+    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    store.start("new", "layer_study", {}, tmp_path, {}, None)  # schema 1 knew only two kinds of run
+    store.delete("old")
+    assert store.epochs("old") == [] and store.files("old") == []  # the foreign keys still cascade
+    assert [r.id for r in RunStore(path).runs()] == ["new"]
+
+
+def test_epochs_are_keyed_by_what_the_phase_is_not_where_it_stands_in_the_plan(tmp_path: Path) -> None:
+    """A resumed run whose model A came from the cache has a shorter plan: its B phases move up one place,
+    and must not overwrite model A's epochs recorded before the interruption."""
+    store = RunStore(tmp_path / "runs.sqlite")
+    store.start("r", "experiment", {}, tmp_path, {}, None)
+    full = (PlannedPhase("model_a", (1,), 1, 10, (5, 6)), PlannedPhase("b_frozen", (1,), 1, 2, (5, 6)))
+    store.record_epoch("r", full, EpochDone(0, "model_a", 1, 1, 1, EpochMetrics(0.5, 0.8, 0.4, 0.85, 2.0)))
+    resumed = full[1:]
+    store.record_epoch("r", resumed, EpochDone(0, "b_frozen", 1, 1, 1, EpochMetrics(0.3, 0.9, 0.3, 0.9, 0.5)))
+    assert sorted((e["phase"], e["seconds"]) for e in store.epochs("r")) == [("b_frozen", 0.5), ("model_a", 2.0)]

@@ -39,6 +39,7 @@ def run_bench_command(config: ExperimentConfig, *, members: int, epochs: int, js
     table.add_column("images/s", justify="right")
     table.add_column("% of peak", justify="right")
     table.add_column("x FLOP time", justify="right")
+    table.add_column("stop (s)", justify="right")
     for name, side in (("plain Keras fit", result.plain_keras), (f"population of {members}", result.population)):
         table.add_row(
             name,
@@ -47,12 +48,15 @@ def run_bench_command(config: ExperimentConfig, *, members: int, epochs: int, js
             f"{side.images_per_second:,.0f}",
             f"{100 * side.fraction_of_peak:.1f}%",
             f"{side.times_flop_time:.2f}",
+            f"{side.stop_seconds:.2f}",
         )
     console.print(table)
     console.print(
         f"Population is {result.speedup:.2f}x faster per member-epoch ({result.speedup_steady:.2f}x without the "
         f"first epoch's tracing and compiling). FLOP time: {result.gflop_per_member_epoch:.1f} GFLOP at "
-        f"{result.matmul_peak_gflops:.0f} GFLOP/s = {result.flop_time_per_member_epoch:.3f} s per member-epoch."
+        f"{result.matmul_peak_gflops:.0f} GFLOP/s = {result.flop_time_per_member_epoch:.3f} s per member-epoch. "
+        f"Stop: seconds from a stop request (c, Ctrl-C) to training having stopped. "
+        f"Peak memory of this process: {result.peak_rss_gb:.2f} GB."
     )
     if json_path:
         atomic_write_json(json_path, result.to_dict())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ class EngineThread:
         self.stop = StopToken()
         self.started = False
         self.busy = False
+        self.ended = threading.Event()  # set when the thread has returned, so a caller can wait for it
 
     def start(self) -> None:
         """Start the thread (once); it imports TensorFlow and posts EngineReady."""
@@ -72,7 +74,17 @@ class EngineThread:
         self.stop.request()
         self.requests.put(None)
 
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the thread has ended (after `shutdown`); False if it is still running after `timeout`."""
+        return not self.started or self.ended.wait(timeout)
+
     def _serve(self) -> None:
+        try:
+            self._serve_requests()
+        finally:
+            self.ended.set()
+
+    def _serve_requests(self) -> None:
         try:
             from engine.runtime import device_name
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -110,19 +112,35 @@ def load_data_and_engine(console: Console, config: ExperimentConfig) -> Dataset:
 
 @contextmanager
 def interruptible() -> Iterator[StopToken]:
-    """Ctrl-C once stops after the current batch (what finished is kept); a second Ctrl-C aborts."""
+    """Ctrl-C once stops after the current batch (what finished is kept); a second Ctrl-C aborts.
+
+    Python runs a signal handler only between bytecodes, and two signals that arrive while TensorFlow is
+    inside one long C++ call would reach it as one. The wakeup file descriptor gets a byte per signal,
+    so the handler counts the presses that really happened."""
     stop = StopToken()
+    presses_read, presses_written = os.pipe()
+    for fd in (presses_read, presses_written):
+        os.set_blocking(fd, False)
+    previous_fd = signal.set_wakeup_fd(presses_written, warn_on_full_buffer=False)
 
     def handle(_signum: int, _frame: object) -> None:
-        if stop.requested:
+        try:
+            presses = os.read(presses_read, 64).count(signal.SIGINT)
+        except BlockingIOError:
+            presses = 1
+        if stop.requested or presses > 1:
             raise KeyboardInterrupt
         stop.request()
+        print("Stopping after the current batch; Ctrl-C again aborts.", file=sys.stderr, flush=True)
 
     previous = signal.signal(signal.SIGINT, handle)
     try:
         yield stop
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.set_wakeup_fd(previous_fd)
+        os.close(presses_read)
+        os.close(presses_written)
 
 
 def with_tensorboard(listener: Listener, folder: str | None, run_id: str) -> Listener:

@@ -1,0 +1,100 @@
+"""The app when things fail: bad data, an exception inside training, TensorFlow that will not load.
+
+Each time the user sees a message, the engine is idle again, and the app stays usable.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from engine.config import apply_overrides
+from engine.data import Dataset
+from engine.errors import DataError
+from tests.conftest import tiny_config
+from tests.pilot import wait_for
+from tui.app import TransferApp
+
+
+def failing_once(dataset: Dataset, error: Exception):
+    """A dataset loader that fails the first time it is asked, then works."""
+    calls = []
+
+    def load(_config) -> Dataset:
+        calls.append(1)
+        if len(calls) == 1:
+            raise error
+        return dataset
+
+    return load
+
+
+def notifications(app: TransferApp) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+async def run_and_wait_for_failure(pilot, app: TransferApp) -> str:
+    await pilot.press("ctrl+r")
+    run = app.get_screen("run")
+    await wait_for(pilot, lambda: run.status.startswith("Failed") and not app.engine.busy)
+    return run.status
+
+
+async def a_second_run_finishes(pilot, app: TransferApp) -> None:
+    await pilot.press("f2", "ctrl+r")
+    await wait_for(pilot, lambda: app.screen.id == "results" and app.get_screen("results").result is not None)
+    assert app.get_screen("results").result.status == "finished" and not app.engine.busy
+
+
+async def test_a_data_error_is_shown_and_the_next_run_works(small_dataset: Dataset) -> None:
+    message = "/data/train-images-idx3-ubyte.gz: not a readable gzip file; download it again"
+    app = TransferApp(tiny_config(), load_dataset=failing_once(small_dataset, DataError(message)))
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        status = await run_and_wait_for_failure(pilot, app)
+        assert status == f"Failed: {message}"
+        assert message in notifications(app)
+        await a_second_run_finishes(pilot, app)
+
+
+async def test_an_exception_inside_training_is_shown_and_the_next_run_works(
+    small_dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engine.sequential
+
+    real_train_phase = engine.sequential.train_phase
+    calls = []
+
+    def breaks_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # in the middle of the run: model A trained, B on A about to
+            raise RuntimeError("out of cheese")
+        return real_train_phase(*args, **kwargs)
+
+    monkeypatch.setattr(engine.sequential, "train_phase", breaks_once)
+    app = TransferApp(tiny_config(), load_dataset=lambda _config: small_dataset)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        status = await run_and_wait_for_failure(pilot, app)
+        assert "RuntimeError: out of cheese" in status
+        assert any("out of cheese" in message for message in notifications(app))
+        await a_second_run_finishes(pilot, app)
+
+
+async def test_tensorflow_that_fails_to_load_is_shown_and_the_app_stays_usable(
+    small_dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "engine.runtime", None)  # `import engine.runtime` now raises ImportError
+    config = apply_overrides(tiny_config(), ["run.seeds=[1, 2]"])
+    app = TransferApp(config, load_dataset=lambda _config: small_dataset)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.sub_title.startswith("TensorFlow failed to load"))
+        status = await run_and_wait_for_failure(pilot, app)
+        assert status == "Failed: TensorFlow failed to load; see resources/logs for details"
+        # still usable: every view opens, the form still checks what is typed, a race fails the same clean way
+        for key, view in (("f4", "results"), ("f5", "leaderboard"), ("f6", "history"), ("f2", "setup")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen.id == view
+        assert app.get_screen("setup").validate() == config
+        await pilot.press("f5", "ctrl+r")
+        await wait_for(pilot, lambda: not app.engine.busy and app.get_screen("run").status.startswith("Failed"))
