@@ -382,12 +382,12 @@ def press_twice(self, event):
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.5)  # the first press is handled here: a stop is requested
             os.kill(os.getpid(), signal.SIGINT)
-        else:  # both presses land while the main thread is inside one long C call (about 1.5 s)
+        else:  # both presses land while the main thread is inside one long C call (half a second or more)
             def press():
                 for _ in range(2):
-                    time.sleep(0.2)
+                    time.sleep(0.05)
                     os.kill(os.getpid(), signal.SIGINT)
-            big = np.ones((7000, 7000), dtype=np.float32)
+            big = np.ones((3000, 3000), dtype=np.float32)
             threading.Thread(target=press).start()
             big @ big  # Python runs the signal handler only after this returns, and then only once
         time.sleep(60)  # not reached: the second press aborts at once
