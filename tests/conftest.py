@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from engine.config import ExperimentConfig, apply_overrides
-from engine.data import Dataset
+from engine.data.fashion_mnist import Dataset
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_REAL_DATA = REPO.parent / "shared" / "data" / "fashion-mnist"
@@ -36,7 +36,7 @@ def real_data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def real_dataset(real_data_dir: Path) -> Dataset:
-    from engine.data import load_idx_folder
+    from engine.data.fashion_mnist import load_idx_folder
 
     return load_idx_folder(real_data_dir)
 

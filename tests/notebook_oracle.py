@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.data.split import TaskData, Tasks
 from engine.runtime import keras
-from engine.seeding import model_seed
-from engine.split import TaskData, Tasks
-from engine.training import epoch_order
+from engine.training.keras_phase import epoch_order
+from engine.training.seeding import model_seed
 
 # the notebook's optimizers, with its hyperparameters, written out again
 NOTEBOOK_OPTIMIZERS = {

@@ -11,12 +11,12 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Select, Static
 
 from engine.config import apply_overrides, load_config_file
-from engine.data import Dataset
-from engine.presets import preset
-from engine.store import open_store
+from engine.config.presets import preset
+from engine.data.fashion_mnist import Dataset
+from engine.storage.store import open_store
 from tests.conftest import tiny_config
 from tests.pilot import shown_text, wait_for
-from tui.app import TransferApp
+from tui.app.app import TransferApp
 from tui.screens.setup import SetupScreen
 from tui.widgets.field_row import FieldRow
 
@@ -44,7 +44,7 @@ def test_first_screen_needs_no_tensorflow() -> None:
     probe = textwrap.dedent(
         """
         import asyncio, sys
-        from tui.app import TransferApp
+        from tui.app.app import TransferApp
 
         async def main():
             app = TransferApp(preload_engine=False)
@@ -165,9 +165,9 @@ async def test_cancel_mid_run_keeps_what_finished(small_dataset: Dataset) -> Non
 QUIT_SCRIPT = """
 import json
 from engine.config import apply_overrides
-from engine.store import open_store
+from engine.storage.store import open_store
 from tests.conftest import synthetic_dataset, tiny_config
-from tui.app import TransferApp
+from tui.app.app import TransferApp
 
 config = apply_overrides(tiny_config(), ["train_a.epochs=2000"])
 dataset = synthetic_dataset()
@@ -259,11 +259,11 @@ async def test_palette_starts_a_run_and_screens_switch_while_training(small_data
 
 
 def test_cli_options_fill_the_app(monkeypatch) -> None:
-    import tui.app
-    from tui.cli import main
+    import tui.app.app
+    from tui.main import main
 
     opened = []
-    monkeypatch.setattr(tui.app, "run_app", lambda config, **_options: opened.append(config) or 0)
+    monkeypatch.setattr(tui.app.app, "run_app", lambda config, **_options: opened.append(config) or 0)
     assert main(["--preset", "handson-ml3", "--seeds", "3-4", "--data-dir", "/data/fm"]) == 0
     assert opened[0].split.b_classes == (0, 2) and opened[0].run.seeds == (3, 4)
     assert opened[0].data.dir == "/data/fm"

@@ -10,11 +10,11 @@ import sys
 import pytest
 
 from engine.config import apply_overrides
-from engine.data import Dataset
+from engine.data.fashion_mnist import Dataset
 from engine.errors import DataError
 from tests.conftest import tiny_config
 from tests.pilot import wait_for
-from tui.app import TransferApp
+from tui.app.app import TransferApp
 
 
 def failing_once(dataset: Dataset, error: Exception):
@@ -60,9 +60,9 @@ async def test_a_data_error_is_shown_and_the_next_run_works(small_dataset: Datas
 async def test_an_exception_inside_training_is_shown_and_the_next_run_works(
     small_dataset: Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import engine.sequential
+    import engine.execution.sequential
 
-    real_train_phase = engine.sequential.train_phase
+    real_train_phase = engine.execution.sequential.train_phase
     calls = []
 
     def breaks_once(*args, **kwargs):
@@ -71,7 +71,7 @@ async def test_an_exception_inside_training_is_shown_and_the_next_run_works(
             raise RuntimeError("out of cheese")
         return real_train_phase(*args, **kwargs)
 
-    monkeypatch.setattr(engine.sequential, "train_phase", breaks_once)
+    monkeypatch.setattr(engine.execution.sequential, "train_phase", breaks_once)
     app = TransferApp(tiny_config(), load_dataset=lambda _config: small_dataset)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         status = await run_and_wait_for_failure(pilot, app)

@@ -7,12 +7,12 @@ from pathlib import Path
 from textual.widgets import DataTable, Static
 
 from engine.config import apply_overrides, config_to_dict
-from engine.data import Dataset
-from engine.results import ExperimentResult, SeedResult
-from engine.store import RunStore
+from engine.data.fashion_mnist import Dataset
+from engine.results.experiment import ExperimentResult, SeedResult
+from engine.storage.store import RunStore
 from tests.conftest import tiny_config
 from tests.pilot import shown_text, wait_for
-from tui.app import TransferApp
+from tui.app.app import TransferApp
 from tui.screens.compare import CompareScreen
 
 
@@ -62,7 +62,7 @@ async def test_open_and_compare_stored_runs(small_dataset: Dataset, isolated_hom
 async def test_cancel_then_resume_from_history_gives_the_uninterrupted_numbers(
     small_dataset: Dataset, isolated_home: Path
 ) -> None:
-    from engine.experiment import run_experiment
+    from engine.studies.experiment import run_experiment
 
     config = apply_overrides(tiny_config(), ["train_a.epochs=60"])
     never_stopped = run_experiment(config, small_dataset)

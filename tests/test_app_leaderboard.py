@@ -7,10 +7,10 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, SelectionList
 
 from engine.config import apply_overrides
-from engine.data import Dataset
+from engine.data.fashion_mnist import Dataset
 from tests.conftest import tiny_config
 from tests.pilot import wait_for
-from tui.app import TransferApp
+from tui.app.app import TransferApp
 
 
 def make_app(dataset: Dataset, **kwargs) -> TransferApp:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.bench import matmul_peak_gflops, training_flops
+from engine.studies.bench import matmul_peak_gflops, training_flops
 
 
 def test_training_flops_count() -> None:
@@ -25,10 +25,10 @@ def test_default_network_needs_about_54_gflop_per_member_epoch() -> None:
 
 
 def test_matmul_peak_is_the_best_of_the_timed_repeats(monkeypatch) -> None:
-    import engine.bench
+    import engine.studies.bench
 
     ticks = iter([0.0, 0.5, 1.0, 1.25, 2.0, 3.0])  # three timed matmuls: 0.5 s, 0.25 s, 1 s
-    monkeypatch.setattr(engine.bench.time, "perf_counter", lambda: next(ticks))
+    monkeypatch.setattr(engine.studies.bench.time, "perf_counter", lambda: next(ticks))
     assert matmul_peak_gflops(size=256, repeats=3) == 2 * 256**3 / 0.25 / 1e9
 
 
@@ -38,7 +38,7 @@ def test_bench_command_on_real_data(tmp_path: Path, real_data_dir: Path) -> None
         [
             sys.executable,
             "-m",
-            "tui.cli",
+            "tui",
             "bench",
             "--data-dir",
             str(real_data_dir),
@@ -78,7 +78,7 @@ def test_bench_command_on_real_data(tmp_path: Path, real_data_dir: Path) -> None
 
 
 def test_bench_rejects_bad_sizes(capsys) -> None:
-    from tui.cli import main
+    from tui.main import main
 
     assert main(["bench", "--members", "0"]) == 2
     assert "--members must be between 1 and 1024" in capsys.readouterr().err

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from engine.config import config_from_dict
-from engine.presets import preset
-from tui.cli import main
+from engine.config.presets import preset
+from tui.main import main
 
-CLI = [sys.executable, "-m", "tui.cli"]
+CLI = [sys.executable, "-m", "tui"]
 ONE_EPOCH = ["--set", "transfer.frozen_epochs=1", "--set", "transfer.unfrozen_epochs=1"]
 
 
@@ -27,7 +27,7 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subpro
 
 def test_help_does_not_import_tensorflow() -> None:
     probe = (
-        "import sys\nfrom tui.cli import main\n"
+        "import sys\nfrom tui.main import main\n"
         "for argv in (['--help'], ['run', '--help'], ['config', '--help']):\n"
         "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
@@ -188,8 +188,8 @@ def test_study_over_seeds_and_pairs_on_real_data(tmp_path: Path, real_data_dir: 
 
 
 def test_leaderboard_on_real_data_is_recorded_and_exported(tmp_path: Path, real_data_dir: Path) -> None:
-    from engine.leaderboard_results import LeaderboardResult
-    from engine.store import RunStore
+    from engine.results.leaderboard import LeaderboardResult
+    from engine.storage.store import RunStore
 
     files = {fmt: tmp_path / f"board.{fmt}" for fmt in ("json", "csv", "md")}
     completed = run_cli(
@@ -335,7 +335,7 @@ def read_until(process: subprocess.Popen, needle: str) -> str:
 
 
 def test_ctrl_c_once_stops_after_the_batch_and_keeps_finished_seeds(real_data_dir: Path, isolated_home: Path) -> None:
-    from engine.store import RunStore
+    from engine.storage.store import RunStore
 
     process = start_cli(
         "run",
@@ -370,10 +370,10 @@ def test_ctrl_c_once_stops_after_the_batch_and_keeps_finished_seeds(real_data_di
 TWO_PRESSES = """
 import os, signal, sys, threading, time
 import numpy as np
-import tui.headless
+import tui.cli.reporter
 from engine.progress import EpochDone
 
-report = tui.headless.ConsoleReporter.__call__
+report = tui.cli.reporter.ConsoleReporter.__call__
 
 def press_twice(self, event):
     report(self, event)
@@ -392,15 +392,15 @@ def press_twice(self, event):
             big @ big  # Python runs the signal handler only after this returns, and then only once
         time.sleep(60)  # not reached: the second press aborts at once
 
-tui.headless.ConsoleReporter.__call__ = press_twice
-from tui.cli import main
+tui.cli.reporter.ConsoleReporter.__call__ = press_twice
+from tui.main import main
 sys.exit(main(sys.argv[2:]))
 """
 
 
 @pytest.mark.parametrize("moment", ["between-batches", "during-one-long-computation"])
 def test_ctrl_c_twice_aborts_at_once(real_data_dir: Path, isolated_home: Path, moment: str) -> None:
-    from engine.store import RunStore
+    from engine.storage.store import RunStore
 
     run = ["run", "--data-dir", str(real_data_dir), "--seeds", "1,2", "--set", "network.hidden=[32]", "--no-cache"]
     completed = subprocess.run(

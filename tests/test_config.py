@@ -14,8 +14,8 @@ from engine.config import (
     load_config_file,
     parse_seeds,
 )
+from engine.config.presets import PRESETS, preset
 from engine.errors import ConfigError
-from engine.presets import PRESETS, preset
 
 
 def test_defaults_are_the_notebook() -> None:

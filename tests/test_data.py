@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data import Dataset, load_idx_folder, resolve_data_dir
+from engine.data.fashion_mnist import Dataset, load_idx_folder, resolve_data_dir
 from engine.errors import DataError
 from tests.conftest import write_idx
 
@@ -132,7 +132,7 @@ def test_real_data_matches_provenance(real_dataset: Dataset) -> None:
 
 
 def test_failed_keras_download_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.data import load_dataset
+    from engine.data.fashion_mnist import load_dataset
     from engine.runtime import keras
 
     def offline():

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data import Dataset
-from engine.experiment import plan_phases, run_experiment, training_sizes
-from engine.models import load_model_a
+from engine.data.fashion_mnist import Dataset
+from engine.execution.plan import plan_phases, training_sizes
+from engine.networks.model_files import load_model_a
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, RunPlanned, SeedDone, StepsDone, StopToken
+from engine.studies.experiment import run_experiment
 from tests.conftest import tiny_config
 
 
@@ -174,7 +175,7 @@ def test_plan_leaves_out_model_a_where_it_is_ready() -> None:
 
 @pytest.mark.parametrize("seeds", ["[6]", "[6, 7]"])
 def test_model_a_is_reused_from_the_cache(small_dataset: Dataset, tmp_path: Path, seeds: str) -> None:
-    from engine.model_cache import ModelACache
+    from engine.storage.model_cache import ModelACache
 
     cache = ModelACache(tmp_path / "cache")
     config = tiny_config(run={"seeds": seeds}, train_a={"epochs": 2})
@@ -201,7 +202,7 @@ def test_model_a_is_reused_from_the_cache(small_dataset: Dataset, tmp_path: Path
 
 
 def test_an_unreadable_cached_model_is_set_aside(small_dataset: Dataset, tmp_path: Path) -> None:
-    from engine.model_cache import ModelACache
+    from engine.storage.model_cache import ModelACache
 
     cache = ModelACache(tmp_path / "cache")
     config = tiny_config(run={"seeds": "[6]"})

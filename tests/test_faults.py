@@ -21,9 +21,9 @@ import pytest
 
 from engine.errors import StorageError
 from engine.fileio import atomic_write_text
-from engine.store import RunStore
+from engine.storage.store import RunStore
 
-CLI = [sys.executable, "-m", "tui.cli"]
+CLI = [sys.executable, "-m", "tui"]
 SMALL_RUN = [
     "--seeds",
     "1,2",

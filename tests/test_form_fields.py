@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 from engine.config import SECTIONS, apply_overrides
-from engine.presets import PRESETS, preset
-from tui.form_fields import FIELDS, form_values, parse_form
+from engine.config.presets import PRESETS, preset
+from tui.state.form_fields import FIELDS, form_values, parse_form
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 
 from engine.config import apply_overrides
-from engine.data import Dataset
+from engine.data.fashion_mnist import Dataset
+from engine.data.split import make_tasks
 from engine.errors import ConfigError
-from engine.exports import export_text
-from engine.leaderboard import plan_leaderboard, run_leaderboard
-from engine.leaderboard_results import LeaderboardResult, OptimizerEntry, ranked, row_of
 from engine.progress import EpochDone, RunPlanned
+from engine.results.exports import export_text
+from engine.results.leaderboard import LeaderboardResult, OptimizerEntry, ranked, row_of
 from engine.runtime import keras
-from engine.seeding import model_seed
-from engine.split import make_tasks
+from engine.studies.leaderboard import plan_leaderboard, run_leaderboard
+from engine.training.seeding import model_seed
 from tests.conftest import tiny_config
 from tests.notebook_oracle import b_on_a_start, dense_network, fit, notebook_optimizer, train_model_a
 

@@ -8,23 +8,21 @@ import numpy as np
 import pytest
 
 from engine.config import NetworkConfig
-from engine.data import Dataset
+from engine.data.fashion_mnist import Dataset
+from engine.data.split import SplitConfig, make_tasks
 from engine.errors import ModelFileError
-from engine.models import (
+from engine.networks.keras_models import (
     build_model_a,
     build_network,
     build_scratch_b,
-    compile_model,
     held_out_accuracy,
-    load_model_a,
-    save_model,
     set_reused_trainable,
     transfer_model,
 )
+from engine.networks.model_files import load_model_a, save_model
 from engine.progress import StopToken, ignore
 from engine.runtime import keras
-from engine.split import SplitConfig, make_tasks
-from engine.training import epoch_order, train_phase
+from engine.training.keras_phase import compile_model, epoch_order, train_phase
 
 SMALL = NetworkConfig(hidden=(32, 16))
 

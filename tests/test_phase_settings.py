@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from engine.config import apply_overrides
-from engine.data import Dataset
-from engine.experiment import run_experiment
+from engine.data.fashion_mnist import Dataset
+from engine.data.split import make_tasks
 from engine.runtime import keras
-from engine.split import make_tasks
+from engine.studies.experiment import run_experiment
 from tests.conftest import tiny_config
 from tests.notebook_oracle import NotebookRun, notebook_experiment
 

@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 
 from engine.config import NetworkConfig, SplitConfig
-from engine.data import Dataset
-from engine.experiment import run_experiment
-from engine.models import build_model_a, initial_transfer
-from engine.population import Population, PopulationTrainer, member_accuracies, member_data
+from engine.data.fashion_mnist import Dataset
+from engine.data.split import make_tasks
+from engine.networks.keras_models import build_model_a
+from engine.networks.population import Population, member_accuracies
 from engine.progress import EpochDone, StopToken, ignore
 from engine.runtime import keras
-from engine.split import make_tasks
-from engine.training import train_phase
+from engine.studies.experiment import run_experiment
+from engine.training.keras_phase import train_phase
+from engine.training.population_trainer import PopulationTrainer, member_data
+from engine.training.starts import initial_transfer
 from tests.conftest import tiny_config
 from tests.notebook_oracle import b_on_a_start, fit, notebook_optimizer
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from engine.results import ExperimentResult, SeedResult, summarise
-from engine.stats import interval_95, t_critical_95
+from engine.results.experiment import ExperimentResult, SeedResult, summarise
+from engine.results.stats import interval_95, t_critical_95
 
 
 def seed_result(seed: int, scratch: float, transfer: float, diverged: str | None = None) -> SeedResult:

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.checkpoints import Checkpoints
 from engine.config import apply_overrides
-from engine.data import Dataset
-from engine.experiment import run_experiment
-from engine.leaderboard import run_leaderboard
+from engine.data.fashion_mnist import Dataset
 from engine.progress import EpochDone, StepsDone, StopToken
+from engine.storage.checkpoints import Checkpoints
+from engine.studies.experiment import run_experiment
+from engine.studies.leaderboard import run_leaderboard
 from tests.conftest import tiny_config
 
 

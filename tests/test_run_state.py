@@ -5,7 +5,7 @@ import math
 import pytest
 
 from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned, StepsDone
-from tui.run_state import RunState
+from tui.state.run_state import RunState
 from tui.widgets.curves import mean_curve
 from tui.widgets.phase_strip import phase_strip_text
 
@@ -42,7 +42,7 @@ def test_mean_curve_skips_diverged_members() -> None:
 async def test_curves_panel_plots_finite_members_and_leaves_out_diverged_ones(monkeypatch) -> None:
     from textual.app import App
 
-    from tui.run_state import Curves
+    from tui.state.run_state import Curves
     from tui.widgets.curves import CurvesPanel
 
     class Plots(App):

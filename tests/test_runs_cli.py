@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from engine.config import ExperimentConfig, config_to_dict
-from engine.results import ExperimentResult, SeedResult
-from engine.store import RunStore
-from tui.cli import main
+from engine.results.experiment import ExperimentResult, SeedResult
+from engine.storage.store import RunStore
+from tui.main import main
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned
-from engine.results import ExperimentResult, SeedResult
+from engine.results.experiment import ExperimentResult, SeedResult
 from tests.conftest import synthetic_dataset, tiny_config
-from tui.app import TransferApp
+from tui.app.app import TransferApp
 
 PLAN = (
     PlannedPhase("model_a", (42,), 3, 1375),
@@ -110,7 +110,7 @@ def test_help_screen(snap_compare) -> None:
 
 def fixed_leaderboard():
     from engine.config import ExperimentConfig, config_to_dict
-    from engine.leaderboard_results import LeaderboardResult, OptimizerEntry
+    from engine.results.leaderboard import LeaderboardResult, OptimizerEntry
 
     config = config_to_dict(ExperimentConfig())
     config["run"]["seeds"] = [1, 2]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from engine.config import SplitConfig
-from engine.data import Dataset
+from engine.data.fashion_mnist import Dataset
+from engine.data.split import a_classes_for, b_train_indices, make_tasks, split_labels
 from engine.errors import ConfigError
-from engine.split import a_classes_for, b_train_indices, make_tasks, split_labels
 
 
 def test_default_relabelling_matches_the_notebook() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from engine.errors import StorageError
 from engine.progress import EpochDone, EpochMetrics, PlannedPhase, RunPlanned
-from engine.store import RecordingListener, RunStore
+from engine.storage.store import RecordingListener, RunStore
 
 PLAN = (PlannedPhase("model_a", (1, 2), 3, 10, (5, 6)),)
 
@@ -43,7 +43,7 @@ def test_a_run_is_recorded_as_it_happens(tmp_path: Path) -> None:
 def test_a_run_whose_process_died_becomes_interrupted(tmp_path: Path) -> None:
     path = tmp_path / "runs.sqlite"
     script = (
-        "import sys\nfrom pathlib import Path\nfrom engine.store import RunStore\n"
+        "import sys\nfrom pathlib import Path\nfrom engine.storage.store import RunStore\n"
         f"RunStore(Path({str(path)!r})).start('gone', 'leaderboard', {{}}, Path('/x'), {{}}, None)\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)

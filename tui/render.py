@@ -6,11 +6,11 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from engine.classes import class_label, class_name
-from engine.leaderboard_results import SORT_COLUMNS, Row, ranked
+from engine.data.classes import class_label, class_name
 from engine.phases import PHASE_TITLES
 from engine.progress import EpochDone
-from engine.results import ExperimentResult, SeedResult, Summary
+from engine.results.experiment import ExperimentResult, SeedResult, Summary
+from engine.results.leaderboard import SORT_COLUMNS, Row, ranked
 
 DASH = "—"
 

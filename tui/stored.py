@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 
 from engine.errors import UserError
-from engine.leaderboard_results import LeaderboardResult
-from engine.results import ExperimentResult
-from engine.store import RunRecord, RunStore, open_store
+from engine.results.experiment import ExperimentResult
+from engine.results.leaderboard import LeaderboardResult
+from engine.storage.store import RunRecord, RunStore, open_store
 
 RESUMABLE = ("interrupted", "cancelled", "failed")
 

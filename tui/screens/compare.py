@@ -10,8 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from engine.leaderboard_results import LeaderboardResult
-from engine.store import RunRecord
+from engine.results.leaderboard import LeaderboardResult
+from engine.storage.store import RunRecord
 from tui.render import leaderboard_table, report
 from tui.stored import config_differences, result_of, when
 

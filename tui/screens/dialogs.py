@@ -70,8 +70,8 @@ def export_to(app: App, result: object, path: Path) -> None:
     if fmt is None:
         app.notify("Name the file .csv, .json or .md", severity="error")
         return
-    from engine.exports import export_text
     from engine.fileio import atomic_write_text
+    from engine.results.exports import export_text
 
     try:
         atomic_write_text(path, export_text(result, fmt))

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from engine.store import RunRecord, open_store
+from engine.storage.store import RunRecord, open_store
 from tui.render import summary_line
 from tui.screens.dialogs import ConfirmDialog
 from tui.stored import RESUMABLE, open_store_telling, result_of

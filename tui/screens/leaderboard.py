@@ -14,11 +14,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from engine.errors import UserError
-from engine.leaderboard_results import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
-from tui.leaderboard_state import LeaderboardState
+from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
 from tui.render import DASH, seeds_label
 from tui.screens.dialogs import PathDialog, export_to
+from tui.state.leaderboard_state import LeaderboardState
 from tui.widgets.curves import draw_epoch_curves
 
 COLUMNS = ("#", "optimizer", "best acc", "final acc", "val loss", "target", "s/ep", "status")
@@ -85,7 +85,7 @@ class LeaderboardScreen(Screen):
 
     def _reopen_last(self) -> None:
         """After a restart, show the newest leaderboard the run store kept."""
-        from engine.store import open_store
+        from engine.storage.store import open_store
 
         try:
             records = [r for r in open_store().runs("leaderboard") if r.result]

@@ -13,8 +13,8 @@ from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
 
 from engine.config import LEADERBOARD_TASKS, ExperimentConfig, LeaderboardConfig, config_from_dict, parse_value
 from engine.errors import ConfigError
-from engine.leaderboard_results import TASK_TITLES
-from engine.optimizers import OPTIMIZERS
+from engine.results.leaderboard import TASK_TITLES
+from engine.training.optimizers import OPTIMIZERS
 
 
 def hyperparameter_text(values: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from textual_plotext import PlotextPlot
 from engine.errors import UserError
 from engine.fileio import atomic_path
 from engine.paths import model_file
-from engine.results import ExperimentResult
+from engine.results.experiment import ExperimentResult
 from tui.render import pair_label, report
 from tui.screens.dialogs import PathDialog, export_to
 from tui.widgets.curves import draw_epoch_curves, mean_curve

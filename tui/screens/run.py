@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 from engine.phases import PHASE_TITLES
 from engine.progress import EpochDone, PhaseStarted, ProgressEvent, RunPlanned
 from tui.render import EPOCH_COLUMNS, epoch_cells, seeds_label
-from tui.run_state import RunState
+from tui.state.run_state import RunState
 from tui.widgets.curves import CurvesPanel
 from tui.widgets.phase_strip import PhaseStrip, phase_strip_text
 

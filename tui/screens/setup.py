@@ -12,11 +12,11 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
 
 from engine.config import ExperimentConfig, config_to_toml, load_config_file
+from engine.config.presets import PRESET_DESCRIPTIONS, PRESETS, preset
 from engine.errors import UserError
 from engine.fileio import atomic_write_text
-from engine.presets import PRESET_DESCRIPTIONS, PRESETS, preset
-from tui.form_fields import FIELDS, form_values, parse_form, with_preset
 from tui.screens.dialogs import PathDialog
+from tui.state.form_fields import FIELDS, form_values, parse_form, with_preset
 from tui.widgets.field_row import FieldRow
 
 DEFAULT_CONFIG_FILE = "experiment.toml"

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual_plotext import PlotextPlot
 
-from tui.run_state import Curves
+from tui.state.run_state import Curves
 
 
 def mean_curve(curves: list[list[float]]) -> list[float]:

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from tui.form_fields import FieldSpec
+from tui.state.form_fields import FieldSpec
 
 
 def control_for(spec: FieldSpec, value: Any) -> Widget:

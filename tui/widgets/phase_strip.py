@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from engine.phases import PHASE_TITLES
 from tui.render import pair_label, seeds_label
-from tui.run_state import RunState
+from tui.state.run_state import RunState
 
 
 def phase_strip_text(state: RunState) -> Text:

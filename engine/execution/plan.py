@@ -1,0 +1,86 @@
+"""The plan of a run: every phase that will train, in order, and what each runner needs to follow it.
+
+Both training paths (one seed at a time, or all seeds as a population) and every study consume the same plan
+through a PlanCursor, so a runner and the plan can never disagree silently.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.config import ExperimentConfig
+from engine.data.fashion_mnist import Dataset
+from engine.data.split import N_VALID
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
+from engine.progress import PlannedPhase
+from engine.results.history import PhaseHistory
+from engine.runtime import keras
+
+Sizes = dict[tuple[int, int], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class ReadyA:
+    """A model A that need not be trained: the user's file (no history of ours), or one from the cache."""
+
+    model: keras.Model
+    history: PhaseHistory | None
+    users_file: bool
+
+
+RememberA = Callable[[int, keras.Model, PhaseHistory], None]
+
+
+def plan_phases(
+    config: ExperimentConfig, sizes: Sizes, ready: dict[tuple[int, int], set[int]] | None = None
+) -> list[PlannedPhase]:
+    """Every phase that will run, in order: per pair, then per seed (one seed) or for all seeds at once (several).
+    `sizes` gives each pair's (A, B) training set sizes; `ready` the seeds whose model A need not be trained
+    (a population trains A unless every seed has one). Phases with zero epochs are left out."""
+    seeds = config.run.seeds
+    groups = [(seed,) for seed in seeds] if len(seeds) == 1 else [tuple(seeds)]
+    transfer = config.transfer
+    plan = []
+    for pair, (n_train_a, n_train_b) in sizes.items():
+        steps_a = math.ceil(n_train_a / config.run.batch_size)
+        steps_b = math.ceil(n_train_b / config.run.batch_size)
+        for group in groups:
+            a_ready = set(group) <= (ready or {}).get(pair, set())
+            phases = [
+                (MODEL_A, 0 if a_ready else config.train_a.epochs, steps_a),
+                (B_FROZEN, transfer.frozen_epochs, steps_b),
+                (B_FINETUNE, transfer.unfrozen_epochs, steps_b),
+                (B_SCRATCH, transfer.frozen_epochs + transfer.unfrozen_epochs, steps_b),
+            ]
+            plan += [PlannedPhase(phase, group, epochs, steps, pair) for phase, epochs, steps in phases if epochs > 0]
+    return plan
+
+
+def training_sizes(dataset: Dataset, config: ExperimentConfig) -> Sizes:
+    """Each pair's number of A and B training images, from the labels alone (no copy of the images)."""
+    labels = dataset.y_train[N_VALID:]
+    sizes = {}
+    for pair in config.split.pairs:
+        n_b = int(np.isin(labels, pair).sum())
+        sizes[pair] = (len(labels) - n_b, min(config.split.n_train_b, n_b))
+    return sizes
+
+
+class PlanCursor:
+    """Hands out plan entries in order, so runners and the plan can never disagree silently."""
+
+    def __init__(self, plan: list[PlannedPhase]) -> None:
+        self.plan = plan
+        self.next_index = 0
+
+    def take(self, phase: str, seeds: tuple[int, ...]) -> tuple[int, PlannedPhase]:
+        index = self.next_index
+        planned = self.plan[index]
+        if (planned.phase, planned.seeds) != (phase, seeds):
+            raise RuntimeError(f"plan entry {index} is {planned}, not {phase} for {seeds}")
+        self.next_index += 1
+        return index, planned

@@ -1,0 +1,65 @@
+"""What both ways of training share: the config, the plan, where progress goes, and what to keep."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.config import ExperimentConfig
+from engine.execution.plan import PlanCursor
+from engine.networks.model_files import save_model
+from engine.paths import model_file
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
+from engine.progress import Listener, StopToken
+from engine.results.experiment import SeedResult
+from engine.results.history import PhaseHistory
+from engine.runtime import keras
+from engine.storage.checkpoints import Checkpoints
+
+
+@dataclass
+class Runner:
+    """What both ways of training share: the config, the plan, where progress goes, and what to keep."""
+
+    config: ExperimentConfig
+    cursor: PlanCursor
+    listener: Listener
+    stop: StopToken
+    save_dir: Path | None
+    checkpoints: Checkpoints | None = None
+
+    def phase_optimizer(self, phase: str) -> tuple[str, float]:
+        """The optimizer and learning rate a phase trains with."""
+        transfer = self.config.transfer
+        return {
+            MODEL_A: (self.config.train_a.optimizer, self.config.train_a.learning_rate),
+            B_FROZEN: (transfer.optimizer, transfer.frozen_learning_rate),
+            B_FINETUNE: (transfer.optimizer, transfer.unfrozen_learning_rate),
+            B_SCRATCH: (transfer.optimizer, transfer.scratch_learning_rate),
+        }[phase]
+
+    def seed_result(
+        self,
+        pair: tuple[int, int],
+        seed: int,
+        accuracies: tuple[float, float, float],
+        histories: dict[str, PhaseHistory],
+        models: dict[str, keras.Model],
+    ) -> SeedResult:
+        """Save a seed's trained models in the run folder (if it keeps them) and say what the seed gave.
+        `accuracies` are the test accuracies of A, B from scratch and B on A; `models` is keyed by role."""
+        model_files = {}
+        if self.save_dir is not None:
+            for role, model in models.items():
+                model_files[role] = str(save_model(model, model_file(self.save_dir, pair, seed, role)))
+        acc_a, acc_scratch, acc_transfer = accuracies
+        return SeedResult(
+            seed=seed,
+            b_classes=pair,
+            test_acc_a=acc_a,
+            test_acc_b_scratch=acc_scratch,
+            test_acc_b_transfer=acc_transfer,
+            history={phase: history.as_dict() for phase, history in histories.items()},
+            diverged=next((phase for phase, history in histories.items() if history.diverged), None),
+            model_files=model_files,
+        )

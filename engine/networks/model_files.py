@@ -1,0 +1,39 @@
+"""Trained models as files: saved in Keras' native format atomically, and a user's model A read back and checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.errors import ModelFileError
+from engine.fileio import atomic_path
+from engine.networks.keras_models import IMAGE_SHAPE
+from engine.runtime import keras
+
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+def save_model(model: keras.Model, path: Path) -> Path:
+    """Save in Keras' native format, atomically."""
+    with atomic_path(path) as temp:
+        model.save(temp)
+    return path
+
+
+def load_model_a(path: Path, n_classes: int = 8) -> keras.Model:
+    """Load a saved model A (.keras, or legacy .h5) and check it fits task A: 28x28 in, `n_classes` out."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file {path} not found")
+    if path.suffix.lower() not in MODEL_SUFFIXES:
+        raise ModelFileError(f"{path}: expected a .keras or .h5 model file")
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:
+        raise ModelFileError(f"{path}: cannot be read as a Keras model ({type(exc).__name__}: {exc})") from None
+    input_shape = tuple(model.input_shape[1:])
+    output_shape = tuple(model.output_shape[1:])
+    if input_shape != IMAGE_SHAPE:
+        raise ModelFileError(f"{path}: model takes input of shape {input_shape}, expected (28, 28)")
+    if output_shape != (n_classes,):
+        raise ModelFileError(f"{path}: model outputs shape {output_shape}, task A has {n_classes} classes")
+    return model

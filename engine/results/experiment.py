@@ -1,0 +1,182 @@
+"""What an experiment produces: per-seed results and an honest summary over seeds."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.results import stats
+
+History = dict[str, dict[str, list[float]]]
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """Test accuracies and per-epoch history of every phase for one seed."""
+
+    seed: int
+    b_classes: tuple[int, int]
+    test_acc_a: float
+    test_acc_b_scratch: float
+    test_acc_b_transfer: float
+    history: History
+    diverged: str | None = None
+    model_files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def difference(self) -> float:
+        """Transfer minus scratch accuracy: positive when transfer did better."""
+        return self.test_acc_b_transfer - self.test_acc_b_scratch
+
+    @property
+    def error_ratio(self) -> float | None:
+        """(1 - acc_scratch) / (1 - acc_transfer): above 1, transfer made fewer errors. None if transfer made none."""
+        transfer_errors = 1.0 - self.test_acc_b_transfer
+        if transfer_errors <= 0:
+            return None
+        return (1.0 - self.test_acc_b_scratch) / transfer_errors
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> SeedResult:
+        """Read back what to_dict wrote (the derived fields are recomputed, not read)."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        kept = {key: value for key, value in values.items() if key in fields}
+        return cls(**{**kept, "b_classes": tuple(values["b_classes"])})
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["b_classes"] = list(self.b_classes)
+        values["error_ratio"] = self.error_ratio
+        values["difference"] = self.difference
+        return values
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Aggregates over the seeds that did not diverge; `verdict` says in words only what the numbers show."""
+
+    n_seeds: int
+    n_diverged: int
+    acc_a_mean: float | None
+    acc_a_std: float | None
+    acc_scratch_mean: float | None
+    acc_scratch_std: float | None
+    acc_transfer_mean: float | None
+    acc_transfer_std: float | None
+    difference_mean: float | None
+    difference_std: float | None
+    difference_ci95: tuple[float, float] | None
+    wins: int
+    losses: int
+    ties: int
+    error_ratio_median: float | None
+    verdict: str
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["difference_ci95"] = list(self.difference_ci95) if self.difference_ci95 else None
+        return values
+
+
+def summarise(results: list[SeedResult]) -> Summary:
+    """Mean ± std, paired difference with its 95% interval, wins/losses/ties and a plain-words verdict."""
+    kept = [r for r in results if r.diverged is None]
+    differences = [r.difference for r in kept]
+    ratios = [r.error_ratio for r in kept if r.error_ratio is not None]
+    wins = sum(d > 0 for d in differences)
+    losses = sum(d < 0 for d in differences)
+    ties = len(differences) - wins - losses
+    ci = stats.interval_95(differences)
+    return Summary(
+        n_seeds=len(kept),
+        n_diverged=len(results) - len(kept),
+        acc_a_mean=stats.mean([r.test_acc_a for r in kept]),
+        acc_a_std=stats.std([r.test_acc_a for r in kept]),
+        acc_scratch_mean=stats.mean([r.test_acc_b_scratch for r in kept]),
+        acc_scratch_std=stats.std([r.test_acc_b_scratch for r in kept]),
+        acc_transfer_mean=stats.mean([r.test_acc_b_transfer for r in kept]),
+        acc_transfer_std=stats.std([r.test_acc_b_transfer for r in kept]),
+        difference_mean=stats.mean(differences),
+        difference_std=stats.std(differences),
+        difference_ci95=ci,
+        wins=wins,
+        losses=losses,
+        ties=ties,
+        error_ratio_median=stats.median(ratios),
+        verdict=verdict(differences, ci, wins, len(results) - len(kept)),
+    )
+
+
+def verdict(differences: list[float], ci: tuple[float, float] | None, wins: int, n_diverged: int) -> str:
+    """One or two sentences; claims a gain only when the 95% interval of the difference excludes zero."""
+    diverged_note = f" {n_diverged} seed(s) diverged and are left out of these numbers." if n_diverged else ""
+    n = len(differences)
+    if n == 0:
+        return "No seed finished without diverging, so there is nothing to compare." + diverged_note
+    mean_pp = 100 * stats.mean(differences)
+    if n == 1:
+        if math.isclose(mean_pp, 0.0, abs_tol=1e-9):
+            outcome = "tied with scratch"
+        else:
+            outcome = f"{'beat' if mean_pp > 0 else 'trailed'} scratch by {abs(mean_pp):.2f} points"
+        return (
+            f"One seed only: transfer {outcome}. A single seed cannot tell a real effect from luck; "
+            "run more seeds." + diverged_note
+        )
+    low, high = (100 * bound for bound in ci)
+    spread = f"{mean_pp:+.2f} points on average (95% CI {low:+.2f} to {high:+.2f})"
+    record = f"transfer won {wins} of {n} seeds"
+    if low > 0:
+        return f"Transfer helped: {spread}; {record}." + diverged_note
+    if high < 0:
+        return f"Transfer hurt: {spread}; {record}." + diverged_note
+    return f"No clear difference: {spread}, an interval that includes zero; {record}." + diverged_note
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """Everything a run produced; `status` is 'finished' or 'cancelled' (then `seeds` holds the finished ones).
+    With several class pairs (a study), `seeds` holds every (pair, seed) result."""
+
+    config: dict[str, Any]
+    seeds: list[SeedResult]
+    status: str
+    device: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentResult:
+        seeds = [SeedResult.from_dict(values) for values in data["seeds"]]
+        return cls(data["config"], seeds, data["status"], data["device"])
+
+    @property
+    def pairs(self) -> list[tuple[int, int]]:
+        """The class pairs that have results, in the order they ran."""
+        return list(dict.fromkeys(r.b_classes for r in self.seeds))
+
+    def model_files(self) -> list[str]:
+        return [path for r in self.seeds for path in r.model_files.values()]
+
+    def seeds_of(self, pair: tuple[int, int]) -> list[SeedResult]:
+        return [r for r in self.seeds if r.b_classes == pair]
+
+    def summaries(self) -> dict[tuple[int, int], Summary]:
+        """One summary per class pair: seeds of different pairs are never pooled."""
+        return {pair: summarise(self.seeds_of(pair)) for pair in self.pairs}
+
+    @property
+    def planned_runs(self) -> int:
+        """How many (pair, seed) runs the config asked for."""
+        return len(self.config["run"]["seeds"]) * (1 + len(self.config["split"].get("extra_pairs", [])))
+
+    def to_dict(self) -> dict[str, Any]:
+        summaries = self.summaries()
+        return {
+            "config": self.config,
+            "status": self.status,
+            "device": self.device,
+            "seeds": [r.to_dict() for r in self.seeds],
+            "summary": next(iter(summaries.values())).to_dict() if len(summaries) == 1 else None,
+            "pairs": [{"b_classes": list(pair), "summary": s.to_dict()} for pair, s in summaries.items()],
+        }

@@ -1,0 +1,140 @@
+"""What a leaderboard holds and how it ranks: kept free of TensorFlow so the app can show stored ones at once."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from engine.results.stats import mean, std
+
+TASK_TITLES = {
+    "a": "task A (8 classes)",
+    "b_scratch": "task B from scratch",
+    "b_on_a": "task B on A (fine-tuned whole)",
+}
+
+
+@dataclass
+class OptimizerEntry:
+    """One optimizer's race: per-seed histories (val_loss, val_accuracy, ...) and how it ended."""
+
+    name: str
+    hyperparameters: dict[str, Any]
+    histories: dict[int, dict[str, list[float]]] = field(default_factory=dict)
+    diverged_seeds: list[int] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+    status: str = "pending"  # pending, running, finished, diverged, cancelled
+
+
+@dataclass(frozen=True)
+class Row:
+    """A leaderboard line: statistics over the seeds that did not diverge."""
+
+    optimizer: str
+    status: str
+    epochs_done: int
+    best_val_accuracy: tuple[float | None, float | None]  # (mean, std)
+    final_val_accuracy: tuple[float | None, float | None]
+    final_val_loss: tuple[float | None, float | None]
+    epochs_to_target: float | None  # mean over the seeds that reached it
+    seeds_reaching_target: int
+    seeds_counted: int
+    seconds_per_epoch: float | None
+
+
+def row_of(entry: OptimizerEntry, target: float) -> Row:
+    kept = [h for seed, h in entry.histories.items() if seed not in entry.diverged_seeds and h["val_accuracy"]]
+    reached = [_first_epoch_at(h["val_accuracy"], target) for h in kept]
+    reached = [epoch for epoch in reached if epoch is not None]
+    n_seeds = len(entry.histories)
+    status = entry.status
+    if entry.diverged_seeds and status in ("running", "finished"):
+        status = f"diverged {len(entry.diverged_seeds)}/{n_seeds}"
+    return Row(
+        optimizer=entry.name,
+        status=status,
+        epochs_done=max((len(h["val_accuracy"]) for h in entry.histories.values()), default=0),
+        best_val_accuracy=_spread([max(h["val_accuracy"]) for h in kept]),
+        final_val_accuracy=_spread([h["val_accuracy"][-1] for h in kept]),
+        final_val_loss=_spread([h["val_loss"][-1] for h in kept]),
+        epochs_to_target=mean([float(e) for e in reached]),
+        seeds_reaching_target=len(reached),
+        seeds_counted=len(kept),
+        seconds_per_epoch=mean(entry.epoch_seconds),
+    )
+
+
+def _first_epoch_at(accuracies: list[float], target: float) -> int | None:
+    return next((epoch for epoch, value in enumerate(accuracies, start=1) if value >= target), None)
+
+
+def _spread(values: list[float]) -> tuple[float | None, float | None]:
+    finite = [v for v in values if math.isfinite(v)]
+    return mean(finite), std(finite)
+
+
+# sortable columns: (label, key on a Row, larger is better)
+SORT_COLUMNS: dict[str, tuple[str, Any, bool]] = {
+    "best": ("best val acc", lambda r: r.best_val_accuracy[0], True),
+    "final": ("final val acc", lambda r: r.final_val_accuracy[0], True),
+    "loss": ("final val loss", lambda r: r.final_val_loss[0], False),
+    "target": ("epochs to target", lambda r: r.epochs_to_target, False),
+    "time": ("s / epoch", lambda r: r.seconds_per_epoch, False),
+    "name": ("optimizer", lambda r: r.optimizer, False),
+}
+
+
+def ranked(rows: list[Row], column: str = "best", reverse: bool = False) -> list[Row]:
+    """Rows in rank order by `column` (best first; `reverse` flips it). Rows without a value, such as an
+    optimizer whose every seed diverged, always come last."""
+    _, key, larger_is_better = SORT_COLUMNS[column]
+    with_value = [r for r in rows if key(r) is not None]
+    without = [r for r in rows if key(r) is None]
+    # ties are broken by the lower final validation loss (a stable sort keeps that order within ties)
+    with_value.sort(key=lambda r: math.inf if r.final_val_loss[0] is None else r.final_val_loss[0])
+    with_value.sort(key=key, reverse=larger_is_better != reverse)
+    return with_value + without
+
+
+@dataclass
+class LeaderboardResult:
+    config: dict[str, Any]
+    entries: list[OptimizerEntry]
+    status: str
+    device: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LeaderboardResult:
+        """Read back what to_dict wrote (JSON turned the seed keys into strings)."""
+        entries = [
+            OptimizerEntry(
+                name=item["name"],
+                hyperparameters=item["hyperparameters"],
+                histories={int(seed): history for seed, history in item["histories"].items()},
+                diverged_seeds=item["diverged_seeds"],
+                epoch_seconds=item["epoch_seconds"],
+                status=item["status"],
+            )
+            for item in data["optimizers"]
+        ]
+        return cls(data["config"], entries, data["status"], data["device"])
+
+    def model_files(self) -> list[str]:
+        return []  # a race keeps its numbers, not its models
+
+    @property
+    def target(self) -> float:
+        return self.config["leaderboard"]["target_accuracy"]
+
+    def rows(self) -> list[Row]:
+        return [row_of(entry, self.target) for entry in self.entries]
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = {row.optimizer: row for row in self.rows()}
+        return {
+            "config": self.config,
+            "status": self.status,
+            "device": self.device,
+            "optimizers": [{**asdict(entry), "summary": asdict(rows[entry.name])} for entry in self.entries],
+        }

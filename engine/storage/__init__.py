@@ -1,0 +1,1 @@
+"""Storage: the run store (SQLite), checkpoints, the model A cache and TensorBoard logs."""

@@ -1,0 +1,96 @@
+"""Per-phase checkpoints, so an interrupted run continues from its last finished epoch.
+
+After every epoch, each phase in progress saves its weights, its optimizer's state and its
+per-member history to <run>/checkpoints/phase<index>.npz (written to a temporary name, then
+renamed). The data order of every epoch depends only on (seed, phase, epoch), so a resumed run
+sees exactly the batches it would have seen, and ends with the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.fileio import atomic_path
+from engine.progress import EpochDone, EpochMetrics, Listener, PlannedPhase
+from engine.results.history import PhaseHistory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PhaseState:
+    """Where a phase stands: finished epochs, one history per member, weights and optimizer variables."""
+
+    epochs_done: int
+    histories: list[PhaseHistory]
+    weights: list[np.ndarray]
+    optimizer: list[np.ndarray]
+
+
+class Checkpoints:
+    """The checkpoint folder of one run; a file that cannot be read is set aside and counts as missing."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def path(self, planned: PlannedPhase) -> Path:
+        return self.folder / f"phase_{planned.key}.npz"
+
+    def save(self, planned: PlannedPhase, state: PhaseState) -> None:
+        meta = {"epochs_done": state.epochs_done, "histories": [h.to_dict() for h in state.histories]}
+        arrays = {f"w{i}": w for i, w in enumerate(state.weights)}
+        arrays |= {f"o{i}": v for i, v in enumerate(state.optimizer)}
+        with atomic_path(self.path(planned)) as temp, open(temp, "wb") as stream:
+            np.savez(stream, meta=np.array(json.dumps(meta)), **arrays)
+
+    def load(self, planned: PlannedPhase) -> PhaseState | None:
+        """The phase's last state, or None: never saved, or unreadable (then renamed *.corrupt-<time>, logged,
+        and the phase simply starts over, which gives the same numbers, only later)."""
+        path = self.path(planned)
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path) as archive:
+                meta = json.loads(str(archive["meta"]))
+                weights = [archive[f"w{i}"] for i in range(sum(k.startswith("w") for k in archive.files))]
+                optimizer = [archive[f"o{i}"] for i in range(sum(k.startswith("o") for k in archive.files))]
+            histories = [PhaseHistory.from_dict(h) for h in meta["histories"]]
+            return PhaseState(meta["epochs_done"], histories, weights, optimizer)
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+            aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+            path.rename(aside)
+            log.warning("%s: unreadable checkpoint (%s); moved to %s, the phase starts over", path, exc, aside.name)
+            return None
+
+    def clear(self) -> None:
+        """Once a run has finished its checkpoints are no use: free the disk."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def optimizer_values(optimizer: Any) -> list[np.ndarray]:
+    """A Keras optimizer's whole state (iterations, slots) as arrays."""
+    return [np.array(variable) for variable in optimizer.variables]
+
+
+def restore_optimizer(optimizer: Any, trainable: list, values: list[np.ndarray]) -> None:
+    """Give a fresh optimizer for `trainable` the saved state, so the next step is the step that was next."""
+    if not optimizer.built:
+        optimizer.build(trainable)
+    for variable, value in zip(optimizer.variables, values, strict=True):
+        variable.assign(value)
+
+
+def replay(state: PhaseState, seeds: tuple[int, ...], index: int, phase: str, epochs: int, listener: Listener) -> None:
+    """Tell the listener about the epochs a resumed phase had already finished, as if they had just run."""
+    for seed, history in zip(seeds, state.histories, strict=True):
+        for epoch in range(len(history.loss)):
+            metrics = EpochMetrics(*(getattr(history, name)[epoch] for name in PhaseHistory.METRICS))
+            listener(EpochDone(index, phase, seed, epoch + 1, epochs, metrics))

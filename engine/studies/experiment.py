@@ -1,0 +1,87 @@
+"""The transfer experiment: model A, B on A (frozen, then fine-tuned) and B from scratch, for every seed and
+every class pair of the config.
+
+`run_experiment` is the engine's one entry point for "train these models for these seeds"; callers
+get per-seed results and progress messages and never see how the training is done: one seed trains
+as plain Keras models, several seeds train together as populations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from engine.config import ExperimentConfig, config_to_dict
+from engine.data.fashion_mnist import Dataset
+from engine.data.split import tasks_for_seeds
+from engine.errors import ConfigError
+from engine.execution.plan import PlanCursor, ReadyA, plan_phases, training_sizes
+from engine.execution.population_runner import PopulationRunner
+from engine.execution.sequential import SequentialRunner
+from engine.networks.model_files import load_model_a
+from engine.progress import Cancelled, Listener, RunPlanned, StopToken, ignore
+from engine.results.experiment import ExperimentResult, SeedResult
+from engine.results.history import PhaseHistory
+from engine.runtime import device_name, keras
+from engine.storage.checkpoints import Checkpoints
+from engine.storage.model_cache import ModelACache, cache_key
+
+
+def _ready_models_a(
+    model_a_file: Path | None, cache: ModelACache | None, every: list[tuple], keys: dict[tuple, str]
+) -> dict[tuple[int, int], dict[int, ReadyA]]:
+    """Per pair and seed, the models A that are there already: the user's file, or cached ones."""
+    ready: dict[tuple[int, int], dict[int, ReadyA]] = {}
+    if model_a_file is not None:
+        loaded = load_model_a(model_a_file)
+        for pair, seed in every:
+            ready.setdefault(pair, {})[seed] = ReadyA(loaded, None, users_file=True)
+    elif cache is not None:
+        for (pair, seed), key in keys.items():
+            cached = cache.load(key)
+            if cached is not None:
+                ready.setdefault(pair, {})[seed] = ReadyA(cached.model, cached.history, users_file=False)
+    return ready
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    dataset: Dataset,
+    *,
+    listener: Listener = ignore,
+    stop: StopToken | None = None,
+    model_a_file: Path | None = None,
+    save_dir: Path | None = None,
+    checkpoints: Checkpoints | None = None,
+    model_a_cache: ModelACache | None = None,
+) -> ExperimentResult:
+    """Run every pair and seed of `config`; a stop request ends the run with status 'cancelled' and what finished.
+    With `checkpoints`, every phase continues from its last saved epoch and saves after each one. With
+    `model_a_cache`, a model A trained before with the same settings, seed and data is reused, not retrained."""
+    stop = stop or StopToken()
+    pairs = config.split.pairs
+    if model_a_file and len(pairs) > 1:
+        raise ConfigError.about("split.extra_pairs", "cannot be combined with --model-a: a model A fits one pair")
+    every = [(pair, seed) for pair in pairs for seed in config.run.seeds]
+    keys = {run: cache_key(config, *run, dataset) for run in every} if model_a_cache else {}
+    ready = _ready_models_a(model_a_file, model_a_cache, every, keys)
+    cursor = PlanCursor(
+        plan_phases(config, training_sizes(dataset, config), {p: set(by_seed) for p, by_seed in ready.items()})
+    )
+    listener(RunPlanned(tuple(cursor.plan)))
+    runner_type = SequentialRunner if len(config.run.seeds) == 1 else PopulationRunner
+    runner = runner_type(config, cursor, listener, stop, save_dir, checkpoints)
+    results: list[SeedResult] = []
+    status = "finished"
+    try:
+        for pair in pairs:
+            tasks = tasks_for_seeds(dataset, replace(config.split, b_classes=pair), config.run.seeds)
+
+            def remember(seed: int, model: keras.Model, history: PhaseHistory, pair: tuple = pair) -> None:
+                if model_a_cache is not None and not history.diverged:
+                    model_a_cache.store(keys[(pair, seed)], model, history)
+
+            results += runner.run(pair, tasks, ready.get(pair, {}), remember)
+    except Cancelled:
+        status = "cancelled"
+    return ExperimentResult(config_to_dict(config), results, status, device_name())

@@ -1,0 +1,152 @@
+"""The optimizer leaderboard: a fair race, then an honest table.
+
+Every optimizer trains the same network on the same task, from the same initial weights and with
+the same data order per seed, for the same number of epochs. The seeds of one optimizer train
+together as a population; optimizers run one after another.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from engine.config import ExperimentConfig, config_to_dict
+from engine.data.fashion_mnist import Dataset
+from engine.data.split import tasks_for_seeds
+from engine.execution.plan import PlanCursor, training_sizes
+from engine.networks.population import Population
+from engine.phases import B_FINETUNE, B_SCRATCH, MODEL_A
+from engine.progress import (
+    Cancelled,
+    EpochDone,
+    Listener,
+    PlannedPhase,
+    ProgressEvent,
+    RunPlanned,
+    StopToken,
+    ignore,
+)
+from engine.results.leaderboard import LeaderboardResult, OptimizerEntry
+from engine.runtime import device_name
+from engine.storage.checkpoints import Checkpoints
+from engine.training.population_trainer import member_data, train_planned_phase
+from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
+
+# the phase (and so the data order) each task trains under
+TASK_PHASES = {"a": MODEL_A, "b_scratch": B_SCRATCH, "b_on_a": B_FINETUNE}
+TASK_TITLES = {
+    "a": "task A (8 classes)",
+    "b_scratch": "task B from scratch",
+    "b_on_a": "task B on A (fine-tuned whole)",
+}
+
+
+def plan_leaderboard(config: ExperimentConfig, sizes: dict) -> list[PlannedPhase]:
+    """Model A first when the task is B on A, then one entry per optimizer, all seeds together."""
+    board, seeds = config.leaderboard, tuple(config.run.seeds)
+    pair = config.split.pairs[0]
+    n_a, n_b = sizes[pair]
+    batch = config.run.batch_size
+    steps = math.ceil((n_a if board.task == "a" else n_b) / batch)
+    plan = []
+    if board.task == "b_on_a":
+        plan.append(PlannedPhase(MODEL_A, seeds, config.train_a.epochs, math.ceil(n_a / batch), pair))
+    plan += [PlannedPhase(TASK_PHASES[board.task], seeds, board.epochs, steps, pair, name) for name in board.optimizers]
+    return plan
+
+
+def run_leaderboard(
+    config: ExperimentConfig,
+    dataset: Dataset,
+    *,
+    listener: Listener = ignore,
+    stop: StopToken | None = None,
+    checkpoints: Checkpoints | None = None,
+) -> LeaderboardResult:
+    """Race every optimizer of the config; a stop request keeps the optimizers that finished.
+    With `checkpoints`, each optimizer continues from its last saved epoch."""
+    stop = stop or StopToken()
+    board, net, seeds = config.leaderboard, config.network, tuple(config.run.seeds)
+    pair = config.split.pairs[0]
+    cursor = PlanCursor(plan_leaderboard(config, training_sizes(dataset, config)))
+    listener(RunPlanned(tuple(cursor.plan)))
+    tasks = tasks_for_seeds(dataset, replace(config.split, b_classes=pair), seeds)
+    first = tasks[seeds[0]]
+    n_classes = len(first.a_classes)
+    entries = [OptimizerEntry(name, dict(board.hyperparameters[name])) for name in board.optimizers]
+    status = "finished"
+    try:
+        if board.task == "a":
+            starts = [initial_model_a(net, seed, n_classes) for seed in seeds]
+            data, outputs = member_data([tasks[s].a for s in seeds]), (n_classes, "softmax")
+        else:
+            data, outputs = member_data([tasks[s].b for s in seeds]), (1, "sigmoid")
+            if board.task == "b_scratch":
+                starts = [initial_scratch(net, seed) for seed in seeds]
+            else:
+                starts = _transfer_starts(config, tasks, cursor, listener, stop, checkpoints)
+        phase = TASK_PHASES[board.task]
+        for entry in entries:
+            index, planned = cursor.take(phase, seeds)
+            entry.status = "running"
+            timing = _EpochSeconds(entry, listener)
+            histories = train_planned_phase(
+                Population(net, *outputs, starts),  # the same starting weights for every optimizer
+                data,
+                index=index,
+                planned=planned,
+                binary=board.task != "a",
+                optimizer=entry.name,
+                hyperparameters=entry.hyperparameters,
+                train_hidden=True,
+                batch_size=config.run.batch_size,
+                listener=timing,
+                stop=stop,
+                checkpoints=checkpoints,
+            )
+            entry.histories = {seed: history.as_dict() for seed, history in zip(seeds, histories, strict=True)}
+            entry.diverged_seeds = [seed for seed, history in zip(seeds, histories, strict=True) if history.diverged]
+            entry.status = "diverged" if len(entry.diverged_seeds) == len(seeds) else "finished"
+    except Cancelled:
+        status = "cancelled"
+        for entry in entries:
+            if entry.status in ("pending", "running"):
+                entry.status = "cancelled"
+    return LeaderboardResult(config_to_dict(config), entries, status, device_name())
+
+
+class _EpochSeconds:
+    """Passes events on, noting each population epoch's wall time once (it is the same for every member)."""
+
+    def __init__(self, entry: OptimizerEntry, listener: Listener) -> None:
+        self.entry, self.listener = entry, listener
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if isinstance(event, EpochDone) and event.epoch == len(self.entry.epoch_seconds) + 1:
+            self.entry.epoch_seconds.append(event.metrics.seconds)
+        self.listener(event)
+
+
+def _transfer_starts(config, tasks, cursor, listener, stop, checkpoints) -> list:
+    """Train model A once (with [train_a]'s optimizer) for all seeds, then build each seed's B on A."""
+    net, seeds = config.network, tuple(config.run.seeds)
+    first = tasks[seeds[0]]
+    population = Population(
+        net, len(first.a_classes), "softmax", [initial_model_a(net, s, len(first.a_classes)) for s in seeds]
+    )
+    index, planned = cursor.take(MODEL_A, seeds)
+    train_planned_phase(
+        population,
+        member_data([tasks[s].a for s in seeds]),
+        index=index,
+        planned=planned,
+        binary=False,
+        optimizer=config.train_a.optimizer,
+        hyperparameters={"learning_rate": config.train_a.learning_rate},
+        train_hidden=True,
+        batch_size=config.run.batch_size,
+        listener=listener,
+        stop=stop,
+        checkpoints=checkpoints,
+    )
+    return [initial_transfer(population.member_model(m, "model_a"), seed) for m, seed in enumerate(seeds)]

@@ -1,0 +1,1 @@
+"""Training: one model or one population through one phase; optimizers, seeds and each model's start."""

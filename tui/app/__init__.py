@@ -1,0 +1,1 @@
+"""The Textual app: the App, its engine thread, the messages between them, the stylesheet."""

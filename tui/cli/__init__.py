@@ -1,0 +1,1 @@
+"""The command line: argument parsing, the headless commands and the terminal reporter. No Textual."""

@@ -1,0 +1,229 @@
+"""The command line's arguments: one parser for the app and every subcommand, and the config they describe."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from engine.config import (
+    LEADERBOARD_TASKS,
+    DataConfig,
+    ExperimentConfig,
+    apply_overrides,
+    config_to_toml,
+    load_config_file,
+    parse_pairs,
+    parse_seeds,
+)
+from engine.config.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset
+from engine.results.leaderboard import SORT_COLUMNS
+
+
+def _experiment_options() -> argparse.ArgumentParser:
+    """Options that describe an experiment, shared by the app and the subcommands."""
+    options = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    group = options.add_argument_group("experiment")
+    names = ", ".join(f"{name} ({text})" for name, text in PRESET_DESCRIPTIONS.items())
+    group.add_argument("--preset", metavar="NAME", help=f"start from a preset: {names}; default {DEFAULT_PRESET}")
+    group.add_argument("--config", metavar="FILE", type=Path, help="a TOML experiment file, applied over the preset")
+    group.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        dest="overrides",
+        help="override one key, e.g. --set split.n_train_b=100 --set network.hidden=[100,100] (repeatable)",
+    )
+    group.add_argument("--seeds", metavar="LIST", help="seeds to run, e.g. 42,1,2 or 1-10 (sets run.seeds)")
+    group.add_argument(
+        "--b-classes",
+        metavar="PAIR",
+        nargs="+",
+        help="task B's class pair(s), e.g. 5,6 or 5,6 0,2 7,9 for a study over pairs (the second class is positive)",
+    )
+    group.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        type=Path,
+        help="also write TensorBoard logs (one folder per run, per model and seed) under DIR",
+    )
+    group.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="folder with the four Fashion-MNIST IDX .gz files (else $TRANSFER_TUI_DATA, else the Keras download)",
+    )
+    return options
+
+
+def _home_option() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    options.add_argument(
+        "--home",
+        metavar="DIR",
+        type=Path,
+        help="where runs, models and logs are kept (default ./resources, or $TRANSFER_TUI_HOME)",
+    )
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    home = _home_option()
+    experiment = _experiment_options()
+    parser = argparse.ArgumentParser(
+        prog="transfer-tui",
+        description="Honest transfer-learning experiments on Fashion-MNIST. With no command, opens the app.",
+        parents=[experiment, home],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        parents=[experiment, home],
+        help="run the transfer experiment headless and print the comparison",
+        description="Train model A, B on A (frozen, then fine-tuned) and B from scratch for every seed; "
+        "print a row per epoch as it happens and a comparison table at the end.",
+    )
+    run.add_argument("--model-a", metavar="FILE", type=Path, help="reuse a saved model A (.keras or .h5)")
+    run.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    run.add_argument("--no-save", action="store_true", help="do not save the trained models")
+    run.add_argument(
+        "--no-cache", action="store_true", help="train model A even if one trained with the same settings is cached"
+    )
+    run.set_defaults(handler=_run_command)
+
+    bench = commands.add_parser(
+        "bench",
+        parents=[experiment, home],
+        help="time population training against plain Keras model.fit on the real task A",
+        description="Train model A on the real data P times with plain Keras (batch 32, as the notebook) and "
+        "once as a population of P; print seconds per member-epoch, the ratio, images/s and the share of the "
+        "machine's measured float32 matmul peak each reaches.",
+    )
+    bench.add_argument("--members", metavar="P", type=int, default=8, help="population size (default 8)")
+    bench.add_argument("--epochs", metavar="N", type=int, default=3, help="epochs each way (default 3)")
+    bench.add_argument("--json", metavar="FILE", type=Path, help="also write the figures as JSON")
+    bench.set_defaults(handler=_bench_command)
+
+    board = commands.add_parser(
+        "leaderboard",
+        parents=[experiment, home],
+        help="race the optimizers on the same task, seeds and data order; print the ranked table",
+        description="Train the same network from the same initial weights and data order per seed with each "
+        "optimizer ([leaderboard] in the config), then rank them. NaN or infinite losses show as diverged.",
+    )
+    board.add_argument("--epochs", metavar="N", type=int, help="epochs per optimizer (sets leaderboard.epochs)")
+    board.add_argument("--optimizers", metavar="LIST", help="e.g. sgd,adam,nadam (sets leaderboard.optimizers)")
+    board.add_argument("--task", choices=LEADERBOARD_TASKS, help="a (default), b_scratch or b_on_a")
+    board.add_argument("--target", metavar="ACC", type=float, help="target validation accuracy, e.g. 0.85")
+    board.add_argument("--sort", choices=list(SORT_COLUMNS), default="best", help="column to rank by (default best)")
+    board.add_argument("--reverse", action="store_true", help="worst first")
+    board.add_argument("--json", metavar="FILE", type=Path, help="write the leaderboard with per-epoch histories")
+    board.add_argument("--csv", metavar="FILE", type=Path, help="write the ranked table as CSV")
+    board.add_argument("--markdown", metavar="FILE", type=Path, help="write the ranked table as Markdown")
+    board.set_defaults(handler=_leaderboard_command)
+
+    config = commands.add_parser(
+        "config",
+        parents=[experiment, home],
+        help="print an experiment config (a preset plus your changes) as TOML",
+        description="Print the experiment config as TOML, ready to edit and pass back with --config.",
+    )
+    config.add_argument("--output", metavar="FILE", type=Path, help="write to FILE instead of printing")
+    config.set_defaults(handler=_config_command)
+
+    runs = commands.add_parser(
+        "runs", parents=[home], help="list, show, export, delete or resume stored runs and leaderboards"
+    )
+    actions = runs.add_subparsers(dest="runs_action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", parents=[home], help="every stored run, newest first")
+    listing.add_argument("--kind", choices=["experiment", "leaderboard"], help="only runs of this kind")
+    listing.set_defaults(handler=lambda args: _runs("runs_list", getattr(args, "kind", None)))
+    show = actions.add_parser("show", parents=[home], help="one run's details and results")
+    show.add_argument("run_id", metavar="ID", help="a run id (or the start of one)")
+    show.set_defaults(handler=lambda args: _runs("runs_show", args.run_id))
+    export = actions.add_parser("export", parents=[home], help="write a run's results as csv, json or md")
+    export.add_argument("run_id", metavar="ID")
+    export.add_argument("--format", choices=["csv", "json", "md"], required=True)
+    export.add_argument("--output", metavar="FILE", type=Path, help="default: <run folder>/<kind>.<format>")
+    export.set_defaults(handler=lambda args: _runs("runs_export", args.run_id, args.format, args.output))
+    delete = actions.add_parser("delete", parents=[home], help="remove a run and its folder")
+    delete.add_argument("run_id", metavar="ID")
+    delete.add_argument("--yes", action="store_true", help="do not ask")
+    delete.set_defaults(handler=lambda args: _runs("runs_delete", args.run_id, args.yes))
+    resume = actions.add_parser("resume", parents=[home], help="continue an interrupted run from its last epoch")
+    resume.add_argument("run_id", metavar="ID")
+    resume.set_defaults(handler=lambda args: _runs("runs_resume", args.run_id))
+    return parser
+
+
+def _runs(action: str, *arguments: object) -> int:
+    from tui.cli import runs
+
+    return getattr(runs, action)(*arguments)
+
+
+def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
+    """Preset, then --config file, then --set overrides, then --seeds and --data-dir."""
+    config = preset(getattr(args, "preset", DEFAULT_PRESET))
+    if getattr(args, "config", None):
+        config = load_config_file(args.config, config)
+    config = apply_overrides(config, getattr(args, "overrides", None) or [])
+    if getattr(args, "seeds", None):
+        config = replace(config, run=replace(config.run, seeds=parse_seeds(args.seeds)))
+    if getattr(args, "b_classes", None):
+        first, *more = parse_pairs(args.b_classes)
+        config = replace(config, split=replace(config.split, b_classes=first, extra_pairs=tuple(more)))
+    if getattr(args, "data_dir", None):
+        config = replace(config, data=DataConfig(dir=args.data_dir))
+    return config
+
+
+def _config_command(args: argparse.Namespace) -> int:
+    from engine.fileio import atomic_write_text
+
+    text = config_to_toml(experiment_config(args))
+    if args.output:
+        atomic_write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    from tui.cli.run import run_headless
+
+    return run_headless(
+        experiment_config(args),
+        model_a=args.model_a,
+        json_path=args.json,
+        save_models=not args.no_save,
+        use_cache=not args.no_cache,
+        tensorboard=getattr(args, "tensorboard", None),
+    )
+
+
+def _leaderboard_command(args: argparse.Namespace) -> int:
+    from tui.cli.leaderboard import run_leaderboard_command
+
+    changes = {
+        "epochs": args.epochs,
+        "optimizers": tuple(name.strip() for name in args.optimizers.split(",")) if args.optimizers else None,
+        "task": args.task,
+        "target_accuracy": args.target,
+    }
+    config = experiment_config(args)
+    board = replace(config.leaderboard, **{key: value for key, value in changes.items() if value is not None})
+    return run_leaderboard_command(
+        replace(config, leaderboard=board),
+        sort=args.sort,
+        reverse=args.reverse,
+        exports={"json": args.json, "csv": args.csv, "md": args.markdown},
+        tensorboard=getattr(args, "tensorboard", None),
+    )
+
+
+def _bench_command(args: argparse.Namespace) -> int:
+    from tui.cli.bench import run_bench_command
+
+    return run_bench_command(experiment_config(args), members=args.members, epochs=args.epochs, json_path=args.json)

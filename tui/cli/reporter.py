@@ -1,0 +1,179 @@
+"""Progress of a headless run on the terminal: a Rich progress bar and a row per epoch, or plain lines when piped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from engine.config import ExperimentConfig
+from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
+from engine.phases import MODEL_A, PHASE_TITLES
+from engine.progress import (
+    EpochDone,
+    Listener,
+    PhaseDone,
+    PhaseStarted,
+    PlannedPhase,
+    ProgressEvent,
+    RunPlanned,
+    StepsDone,
+    StopToken,
+)
+from tui.render import EPOCH_HEADER, epoch_line, pair_label, seeds_label
+from tui.state.run_state import RunState
+
+
+def describe(planned: PlannedPhase) -> str:
+    """'Sandal vs Shirt · seeds 1-3 · Model A' (or '· adam' on a leaderboard), for the progress bar."""
+    what = planned.optimizer or PHASE_TITLES[planned.phase]
+    return f"{pair_label(planned.pair)} · {seeds_label(planned.seeds)} · {what}"
+
+
+class ConsoleReporter:
+    """A progress listener for `transfer-tui run`: live bar on a terminal, one flushed line per epoch otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.live = console.is_terminal
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("steps"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not self.live,
+        )
+        self.task_id = None
+        self.state = RunState()  # the step count the bar shows, as the app's Run view counts it
+
+    def __enter__(self) -> ConsoleReporter:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: ProgressEvent) -> None:
+        self.state.apply(event)
+        plan = self.state.plan
+        if isinstance(event, RunPlanned):
+            self.task_id = self.progress.add_task("starting", total=self.state.total_steps)
+            groups = {(p.pair, p.seeds) for p in plan if p.optimizer is None}
+            if any(
+                (pair, seeds) not in {(p.pair, p.seeds) for p in plan if p.phase == MODEL_A} for pair, seeds in groups
+            ):
+                self._print(
+                    "Model A is not trained where it already exists (cached with the same settings, "
+                    "seed and data, or given with --model-a)."
+                )
+            self._print(EPOCH_HEADER)
+        elif isinstance(event, PhaseStarted):
+            if event.index == 0 or plan[event.index - 1].pair != event.planned.pair:
+                self._print(f"── Task B: {pair_label(event.planned.pair)} ──")
+            self._advance(describe(event.planned))
+        elif isinstance(event, StepsDone):
+            planned = plan[event.index]
+            self._advance(f"{describe(planned)} · epoch {event.epoch + 1}/{planned.epochs}")
+        elif isinstance(event, EpochDone):
+            self._advance(describe(plan[event.index]))
+            self._print(epoch_line(event, plan[event.index].optimizer))
+        elif isinstance(event, PhaseDone):
+            self._advance(describe(plan[event.index]))
+
+    def _advance(self, description: str) -> None:
+        if self.task_id is not None:
+            self.progress.update(self.task_id, description=description, completed=self.state.completed_steps)
+
+    def _print(self, line: str) -> None:
+        if self.live:
+            self.progress.console.print(line, highlight=False)
+        else:
+            print(line, flush=True)
+
+
+def load_data_and_engine(console: Console, config: ExperimentConfig) -> Dataset:
+    """Read the data (fails fast, before TensorFlow loads), then import TensorFlow under a spinner."""
+    dataset = load_dataset(resolve_data_dir(config.data.dir or None))
+    with console.status("Loading TensorFlow…", spinner="dots") if console.is_terminal else nullcontext():
+        import engine.runtime  # noqa: F401 - the slow import, done here so the spinner covers it
+    return dataset
+
+
+@contextmanager
+def interruptible() -> Iterator[StopToken]:
+    """Ctrl-C once stops after the current batch (what finished is kept); a second Ctrl-C aborts.
+
+    Python runs a signal handler only between bytecodes, and two signals that arrive while TensorFlow is
+    inside one long C++ call would reach it as one. The wakeup file descriptor gets a byte per signal,
+    so the handler counts the presses that really happened."""
+    stop = StopToken()
+    presses_read, presses_written = os.pipe()
+    for fd in (presses_read, presses_written):
+        os.set_blocking(fd, False)
+    previous_fd = signal.set_wakeup_fd(presses_written, warn_on_full_buffer=False)
+
+    def handle(_signum: int, _frame: object) -> None:
+        try:
+            presses = os.read(presses_read, 64).count(signal.SIGINT)
+        except BlockingIOError:
+            presses = 1
+        if stop.requested or presses > 1:
+            raise KeyboardInterrupt
+        stop.request()
+        print("Stopping after the current batch; Ctrl-C again aborts.", file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.set_wakeup_fd(previous_fd)
+        os.close(presses_read)
+        os.close(presses_written)
+
+
+def with_tensorboard(listener: Listener, folder: str | None, run_id: str) -> Listener:
+    """`listener`, also writing TensorBoard logs under folder/run_id when a folder is given."""
+    if not folder:
+        return listener
+    from engine.storage.tensorboard import TensorBoardListener
+
+    return TensorBoardListener(Path(folder) / run_id, listener)
+
+
+def tracked_in_terminal(
+    console: Console,
+    kind: str,
+    config: ExperimentConfig,
+    run_dir: Path,
+    work: Callable,
+    *,
+    options: dict,
+    resume: bool,
+):
+    """Run `work(listener, checkpoints, stop)` recorded in the run store, with live progress on `console`,
+    optional TensorBoard logs, and Ctrl-C handled as a cooperative stop."""
+    from engine.storage.tracking import run_tracked
+
+    with interruptible() as stop, ConsoleReporter(console) as reporter:
+        listener = with_tensorboard(reporter, options.get("tensorboard"), run_dir.name)
+        return run_tracked(
+            kind,
+            config,
+            run_dir,
+            lambda recorder, checkpoints: work(recorder, checkpoints, stop),
+            listener,
+            resume=resume,
+            options=options,
+        )

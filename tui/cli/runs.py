@@ -1,0 +1,121 @@
+"""`transfer-tui runs list|show|export|delete|resume`: the run store from the command line."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from engine.config import config_from_dict
+from engine.errors import ConfigError
+from engine.fileio import atomic_write_text
+from engine.results.exports import FORMATS, export_text
+from engine.results.leaderboard import LeaderboardResult
+from engine.storage.store import RunStore, open_store
+from tui.render import leaderboard_table, report, summary_line
+from tui.stored import RESUMABLE, result_of, when
+
+
+def store_for(console: Console) -> RunStore:
+    """The store; an error opening it propagates (one line, exit 2), a set-aside corrupt one is reported."""
+    store = open_store()
+    if store.set_aside is not None:
+        console.print(
+            f"The run database was unreadable: moved to {store.set_aside}; a new one was started.", style="bold yellow"
+        )
+    return store
+
+
+def runs_list(kind: str | None) -> int:
+    console = Console(highlight=False)
+    records = store_for(console).runs(kind)
+    if not records:
+        console.print("No runs yet.")
+        return 0
+    table = Table(title=f"{len(records)} run(s), newest first", title_justify="left", box=box.SIMPLE)
+    for name in ("Run", "Kind", "Status", "Seeds", "Summary"):
+        table.add_column(name, no_wrap=name != "Summary")
+    for record in records:
+        seeds = record.config["run"]["seeds"]
+        table.add_row(record.id, record.kind, record.status, str(len(seeds)), summary_line(result_of(record)))
+    console.print(table)
+    return 0
+
+
+def runs_show(run_id: str) -> int:
+    console = Console(highlight=False)
+    store = store_for(console)
+    record = store.find(run_id)
+    console.print(
+        f"[bold]{record.kind.capitalize()} {record.id}[/]: {record.status}, started {when(record.started_at)}"
+        f", ended {when(record.ended_at)}, on {record.device or '?'}"
+    )
+    console.print("Versions: " + ", ".join(f"{k} {v}" for k, v in record.versions.items()), style="dim")
+    console.print(f"Folder: {record.folder}; {len(store.epochs(record.id))} epoch rows recorded", style="dim")
+    result = result_of(record)
+    if isinstance(result, LeaderboardResult):
+        console.print(leaderboard_table(result.rows(), result.target, "best"))
+    elif result is not None:
+        for part in report(result):
+            console.print(part)
+    else:
+        console.print(
+            "No results: the run did not end."
+            + (" 'transfer-tui runs resume' continues it." if record.status in RESUMABLE else "")
+        )
+    return 0
+
+
+def runs_export(run_id: str, fmt: str, output: Path | None) -> int:
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}")
+    console = Console(highlight=False)
+    store = store_for(console)
+    record = store.find(run_id)
+    result = result_of(record)
+    if result is None:
+        raise ConfigError(f"run {record.id} has no results to export (status {record.status})")
+    target = output or Path(record.folder) / f"{record.kind}.{fmt}"
+    atomic_write_text(target, export_text(result, fmt))
+    store.add_files(record.id, "export", [str(target)])
+    console.print(f"Wrote {target}")
+    return 0
+
+
+def runs_delete(run_id: str, yes: bool) -> int:
+    console = Console(highlight=False)
+    store = store_for(console)
+    record = store.find(run_id)
+    if record.status == "running":
+        raise ConfigError(f"run {record.id} is running; stop it before deleting it")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ConfigError("deleting needs --yes when there is no terminal to ask")
+        answer = console.input(f"Delete run {record.id} and its folder {record.folder}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            console.print("Kept.")
+            return 0
+    store.delete(record.id)
+    shutil.rmtree(record.folder, ignore_errors=True)
+    console.print(f"Deleted run {record.id}.")
+    return 0
+
+
+def runs_resume(run_id: str) -> int:
+    from tui.cli.leaderboard import execute_leaderboard
+    from tui.cli.run import execute_experiment
+
+    console = Console(highlight=False)
+    record = store_for(console).find(run_id)
+    if record.status not in RESUMABLE:
+        raise ConfigError(f"run {record.id} is {record.status}; only interrupted, cancelled or failed runs resume")
+    config = config_from_dict(record.config)
+    run_dir = Path(record.folder)
+    console.print(f"Resuming {record.kind} {record.id} from its last finished epoch.")
+    if record.kind == "leaderboard":
+        return execute_leaderboard(config, run_dir, resume=True, options=record.options)
+    return execute_experiment(config, run_dir, record.options, json_path=None, resume=True)

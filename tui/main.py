@@ -1,0 +1,45 @@
+"""The `transfer-tui` command: the app by default, headless subcommands for scripts and CI.
+
+Nothing here imports TensorFlow or Textual at module level, so `--help` and argument errors answer at once;
+the app (Textual) is imported only when it is the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+from engine.errors import UserError
+from engine.paths import HOME_ENV_VAR
+from tui.cli.parser import build_parser, experiment_config
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+
+def _app_command(args: argparse.Namespace) -> int:
+    from tui.app.app import run_app
+
+    return run_app(experiment_config(args), tensorboard=getattr(args, "tensorboard", None))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "home", None):
+        os.environ[HOME_ENV_VAR] = str(args.home.expanduser().resolve())
+    handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _app_command)
+    try:
+        return handler(args)
+    except UserError as exc:
+        print(f"transfer-tui: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("transfer-tui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

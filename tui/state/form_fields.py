@@ -1,0 +1,204 @@
+"""The setup form's fields: how each shows a config value and how what the user typed becomes one.
+
+Kept free of widgets so the parsing and the per-field errors can be tested on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from engine.config import ExperimentConfig, config_from_dict, config_to_dict, parse_pairs, parse_seeds
+from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS
+from engine.data.classes import CLASS_NAMES
+from engine.errors import ConfigError
+from engine.training.optimizers import OPTIMIZERS
+
+Choices = tuple[tuple[str, Any], ...]
+
+CLASS_CHOICES: Choices = tuple((f"{name} ({index})", index) for index, name in enumerate(CLASS_NAMES))
+B_SAMPLE_LABELS = {"first": "first N, as the notebook", "random": "random N per seed"}
+B_SAMPLE_CHOICES: Choices = tuple((B_SAMPLE_LABELS[name], name) for name in B_SAMPLES)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One form field: `key` is the config key it sets (`split.b_classes` for both class fields)."""
+
+    id: str
+    key: str
+    label: str
+    kind: str  # "int", "float", "intlist", "seeds", "pairs", "text", "choice", "bool"
+    section: str
+    choices: Choices = ()
+    placeholder: str = ""
+
+
+def _choices(names: tuple[str, ...]) -> Choices:
+    return tuple((name, name) for name in names)
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("negative_class", "split.b_classes", "B class (negative)", "choice", "Split", CLASS_CHOICES),
+    FieldSpec("positive_class", "split.b_classes", "B class (positive)", "choice", "Split", CLASS_CHOICES),
+    FieldSpec("n_train_b", "split.n_train_b", "B training images", "int", "Split"),
+    FieldSpec("b_sample", "split.b_sample", "Which B images", "choice", "Split", B_SAMPLE_CHOICES),
+    FieldSpec("extra_pairs", "split.extra_pairs", "More B pairs (study)", "pairs", "Split", placeholder="e.g. 0,2 7,9"),
+    FieldSpec("hidden", "network.hidden", "Hidden layers", "intlist", "Network", placeholder="300, 100, 50"),
+    FieldSpec("activation", "network.activation", "Activation", "choice", "Network", _choices(ACTIVATIONS)),
+    FieldSpec("initializer", "network.initializer", "Initializer", "choice", "Network", _choices(INITIALIZERS)),
+    FieldSpec(
+        "batch_norm",
+        "network.batch_norm",
+        "Batch normalization",
+        "bool",
+        "Network",
+        placeholder="after each hidden layer",
+    ),
+    FieldSpec("a_epochs", "train_a.epochs", "A epochs", "int", "Training"),
+    FieldSpec("a_learning_rate", "train_a.learning_rate", "A learning rate", "float", "Training"),
+    FieldSpec("a_optimizer", "train_a.optimizer", "A optimizer", "choice", "Training", _choices(OPTIMIZERS)),
+    FieldSpec("frozen_epochs", "transfer.frozen_epochs", "Frozen epochs", "int", "Training"),
+    FieldSpec("frozen_learning_rate", "transfer.frozen_learning_rate", "Frozen learning rate", "float", "Training"),
+    FieldSpec("unfrozen_epochs", "transfer.unfrozen_epochs", "Fine-tune epochs", "int", "Training"),
+    FieldSpec(
+        "unfrozen_learning_rate", "transfer.unfrozen_learning_rate", "Fine-tune learning rate", "float", "Training"
+    ),
+    FieldSpec("scratch_learning_rate", "transfer.scratch_learning_rate", "Scratch learning rate", "float", "Training"),
+    FieldSpec("b_optimizer", "transfer.optimizer", "B optimizer", "choice", "Training", _choices(OPTIMIZERS)),
+    FieldSpec("batch_size", "run.batch_size", "Batch size", "int", "Training"),
+    FieldSpec("seeds", "run.seeds", "Seeds", "seeds", "Training", placeholder="42 or 1-5 or 1,2,42"),
+    FieldSpec("data_dir", "data.dir", "Data folder", "text", "Data", placeholder="$TRANSFER_TUI_DATA or download"),
+)
+
+FIELDS_BY_ID = {spec.id: spec for spec in FIELDS}
+
+
+def form_values(config: ExperimentConfig) -> dict[str, Any]:
+    """What each widget shows for `config`: text for inputs, the value itself for selects and checkboxes."""
+    values = config_to_dict(config)
+    shown: dict[str, Any] = {}
+    for spec in FIELDS:
+        section, key = spec.key.split(".")
+        value = values[section][key]
+        if spec.id in ("negative_class", "positive_class"):
+            value = value[0 if spec.id == "negative_class" else 1]
+        shown[spec.id] = _display(spec.kind, value)
+    return shown
+
+
+def _display(kind: str, value: Any) -> Any:
+    if kind == "pairs":
+        return " ".join(f"{first},{second}" for first, second in value)
+    if kind in ("intlist", "seeds"):
+        return ", ".join(str(v) for v in value)
+    if kind in ("int", "float"):
+        return repr(value)  # 20 -> '20', 1e-3 -> '0.001', 1e-05 -> '1e-05'
+    return value
+
+
+def _parse_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+
+
+def _parse_float(text: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise ValueError("must be a number, e.g. 0.001 or 1e-3") from None
+
+
+def _parse_int_list(text: str) -> list[int]:
+    parts = [part for part in text.replace(",", " ").split() if part]
+    try:
+        return [int(part) for part in parts]
+    except ValueError:
+        raise ValueError("must be whole numbers separated by commas, e.g. 300, 100, 50") from None
+
+
+def _parse_seeds(text: str) -> list[int]:
+    try:
+        return list(parse_seeds(text))
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _parse_pairs(text: str) -> list[list[int]]:
+    try:
+        return [list(pair) for pair in parse_pairs(text.replace(";", " ").split())]
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "pairs": _parse_pairs,
+    "int": _parse_int,
+    "float": _parse_float,
+    "intlist": _parse_int_list,
+    "seeds": _parse_seeds,
+    "text": lambda text: text.strip(),
+    "choice": lambda value: value,
+    "bool": bool,
+}
+
+
+def parse_form(
+    values: dict[str, Any], base: ExperimentConfig | None = None
+) -> tuple[ExperimentConfig | None, dict[str, str]]:
+    """The config the form describes over `base` (which keeps what the form does not show, such as the
+    leaderboard settings), or None with an error message per field id."""
+    parsed: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for spec in FIELDS:
+        try:
+            parsed[spec.id] = PARSERS[spec.kind](values[spec.id])
+        except ValueError as exc:
+            errors[spec.id] = str(exc)
+    by_key = _by_key(parsed)
+    for key, value in by_key.items():
+        try:
+            config_from_dict(_sections({key: value}))  # each value alone, so every bad field shows at once
+        except ConfigError as exc:
+            errors.setdefault(_field_for(key), _without_key(str(exc), key))
+    if errors:
+        return None, errors
+    try:
+        return config_from_dict(_sections(by_key), base), {}
+    except ConfigError as exc:
+        key = exc.key or "run.seeds"
+        return None, {_field_for(key): _without_key(str(exc), key)}
+
+
+def _by_key(parsed: dict[str, Any]) -> dict[str, Any]:
+    """Field values by config key; the two class fields make one b_classes list (only if both parsed)."""
+    by_key = {FIELDS_BY_ID[field_id].key: value for field_id, value in parsed.items() if "class" not in field_id}
+    if "negative_class" in parsed and "positive_class" in parsed:
+        by_key["split.b_classes"] = [parsed["negative_class"], parsed["positive_class"]]
+    return by_key
+
+
+def _sections(by_key: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    sections: dict[str, dict[str, Any]] = {}
+    for key, value in by_key.items():
+        section, name = key.split(".")
+        sections.setdefault(section, {})[name] = value
+    return sections
+
+
+def _field_for(key: str) -> str:
+    """The field that shows errors about `key`: the last field setting it (the positive class for b_classes)."""
+    return [spec.id for spec in FIELDS if spec.key == key][-1]
+
+
+def _without_key(message: str, key: str) -> str:
+    """The message as shown beside the field, where the key is already obvious."""
+    return message[len(key) + 1 :] if message.startswith(key + " ") else message
+
+
+def with_preset(preset_config: ExperimentConfig, current: ExperimentConfig) -> ExperimentConfig:
+    """A preset, keeping the data folder and the leaderboard settings the user already chose."""
+    return replace(preset_config, data=current.data, leaderboard=current.leaderboard)
