@@ -34,3 +34,11 @@ def shown_text(static: Static) -> str:
     console = Console(width=120, record=True, file=io.StringIO())
     console.print(static.content)
     return console.export_text()
+
+
+async def open_history(pilot) -> None:
+    """Show History and wait until it has read the run store (it reads off the UI thread)."""
+    history = pilot.app.get_screen("history")
+    history.loaded = False
+    await pilot.press("f6")
+    await wait_for(pilot, lambda: history.loaded)

@@ -11,7 +11,7 @@ from engine.data.fashion_mnist import Dataset
 from engine.results.experiment import ExperimentResult, SeedResult
 from engine.storage.store import RunStore
 from tests.conftest import tiny_config
-from tests.pilot import shown_text, wait_for
+from tests.pilot import open_history, shown_text, wait_for
 from tui.app.app import TransferApp
 from tui.screens.compare import CompareScreen
 
@@ -36,8 +36,7 @@ async def test_open_and_compare_stored_runs(small_dataset: Dataset, isolated_hom
     store_two_runs(isolated_home)
     app = make_app(small_dataset, preload_engine=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f6")
-        await pilot.pause()
+        await open_history(pilot)
         table = app.screen.query_one("#runs", DataTable)
         assert table.row_count == 2 and str(table.get_row_at(0)[1]) == "20260102-000000-bbbb"  # newest first
 
@@ -46,7 +45,8 @@ async def test_open_and_compare_stored_runs(small_dataset: Dataset, isolated_hom
         assert app.screen.id == "results"
         assert "91.00%" in shown_text(app.screen.query_one("#results-view", Static))
 
-        await pilot.press("f6", "space", "down", "space", "v")
+        await open_history(pilot)
+        await pilot.press("space", "down", "space", "v")
         await pilot.pause()
         assert isinstance(app.screen, CompareScreen)
         differences = shown_text(app.screen.query_one("#compare-differences", Static))
@@ -55,8 +55,9 @@ async def test_open_and_compare_stored_runs(small_dataset: Dataset, isolated_hom
         assert app.screen.id == "history"
 
         await pilot.press("d", "y")
-        await pilot.pause()
+        await wait_for(pilot, lambda: not app.screen.deleting)
         assert app.screen.query_one("#runs", DataTable).row_count == 1
+        assert [record.id for record in RunStore(isolated_home / "runs.sqlite").runs()] == ["20260102-000000-bbbb"]
 
 
 async def test_cancel_then_resume_from_history_gives_the_uninterrupted_numbers(
@@ -64,18 +65,17 @@ async def test_cancel_then_resume_from_history_gives_the_uninterrupted_numbers(
 ) -> None:
     from engine.studies.experiment import run_experiment
 
-    config = apply_overrides(tiny_config(), ["train_a.epochs=60"])
+    config = apply_overrides(tiny_config(), ["train_a.epochs=20"])
     never_stopped = run_experiment(config, small_dataset)
     app = make_app(small_dataset, config)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+r")
         run = app.get_screen("run")
-        await wait_for(pilot, lambda: len(run.state.epochs) >= 5)
+        await wait_for(pilot, lambda: len(run.state.epochs) >= 3)
         await pilot.press("c")
         await wait_for(pilot, lambda: app.screen.id == "results")
 
-        await pilot.press("f6")
-        await pilot.pause()
+        await open_history(pilot)
         history = app.screen
         assert str(history.query_one("#runs", DataTable).get_row_at(0)[3]) == "cancelled"
         await pilot.press("u")
@@ -97,7 +97,8 @@ async def test_rerun_loads_the_config_into_setup(small_dataset: Dataset, isolate
     store_two_runs(isolated_home)
     app = make_app(small_dataset)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f6", "ctrl+r")
+        await open_history(pilot)
+        await pilot.press("ctrl+r")
         await pilot.pause()
         assert app.get_screen("setup").validate().transfer.unfrozen_learning_rate == 0.01
         await wait_for(pilot, lambda: app.screen.id == "results" and app.get_screen("results").result is not None)
@@ -108,12 +109,10 @@ async def test_the_app_starts_over_a_corrupt_database(small_dataset: Dataset, is
     (isolated_home / "runs.sqlite").write_bytes(b"garbage " * 500)
     app = make_app(small_dataset, preload_engine=False)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await pilot.pause()
-        assert app.screen.id == "setup"
-        messages = [notification.message for notification in app._notifications]
-        assert any("The run database was unreadable: moved to" in message for message in messages)
-        await pilot.press("f6")
-        await pilot.pause()
+        assert app.screen.id == "setup"  # the form is up while the store is checked off the UI thread
+        unreadable = "The run database was unreadable: moved to"
+        await wait_for(pilot, lambda: any(unreadable in n.message for n in app._notifications))
+        await open_history(pilot)
         assert app.screen.query_one("#runs", DataTable).row_count == 0
     (aside,) = isolated_home.glob("runs.sqlite.corrupt-*")
     assert aside.read_bytes().startswith(b"garbage")

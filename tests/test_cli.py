@@ -369,9 +369,9 @@ def test_ctrl_c_once_stops_after_the_batch_and_keeps_finished_seeds(real_data_di
 # the first Ctrl-C is handled (a stop is requested), then a second comes while the run has not stopped yet.
 TWO_PRESSES = """
 import os, signal, sys, threading, time
-import numpy as np
 import tui.cli.reporter
 from engine.progress import EpochDone
+from engine.runtime import tf
 
 report = tui.cli.reporter.ConsoleReporter.__call__
 
@@ -382,14 +382,14 @@ def press_twice(self, event):
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.5)  # the first press is handled here: a stop is requested
             os.kill(os.getpid(), signal.SIGINT)
-        else:  # both presses land while the main thread is inside one long C call (half a second or more)
+        else:  # both presses land while the main thread waits on one long TensorFlow operation
             def press():
                 for _ in range(2):
                     time.sleep(0.05)
                     os.kill(os.getpid(), signal.SIGINT)
-            big = np.ones((3000, 3000), dtype=np.float32)
+            big = tf.ones((3000, 3000))
             threading.Thread(target=press).start()
-            big @ big  # Python runs the signal handler only after this returns, and then only once
+            tf.linalg.matmul(big, big).numpy()  # Python runs the signal handler only after this, and only once
         time.sleep(60)  # not reached: the second press aborts at once
 
 tui.cli.reporter.ConsoleReporter.__call__ = press_twice

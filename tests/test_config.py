@@ -10,6 +10,7 @@ from engine.config import (
     ExperimentConfig,
     apply_overrides,
     config_from_dict,
+    config_to_dict,
     config_to_toml,
     load_config_file,
     parse_seeds,
@@ -144,3 +145,37 @@ def test_errors_carry_the_key_for_the_form() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_seeds("x")
     assert caught.value.key == "run.seeds"
+
+
+def test_network_kind_is_checked_and_written() -> None:
+    assert config_to_dict(ExperimentConfig())["network"]["kind"] == "dense"
+    with pytest.raises(ConfigError, match=r"network\.kind must be one of dense; got 'rnn'") as caught:
+        apply_overrides(ExperimentConfig(), ["network.kind=rnn"])
+    assert caught.value.key == "network.kind"
+    with pytest.raises(
+        ConfigError, match=r"unknown key network.filters; known keys in \[network\]: hidden, activation"
+    ):
+        apply_overrides(ExperimentConfig(), ["network.filters=[32]"])
+
+
+def test_a_config_written_before_network_kinds_reads_as_dense() -> None:
+    old = {"network": {"hidden": [64, 32], "activation": "relu", "initializer": "he_normal", "batch_norm": False}}
+    config = config_from_dict(old)
+    assert config.network.hidden == (64, 32) and config_to_dict(config)["network"]["kind"] == "dense"
+
+
+def test_values_inside_tables_name_their_whole_key() -> None:
+    with pytest.raises(ConfigError, match=r"leaderboard.hyperparameters.adam.beta_1 must be a number .*got 'high'"):
+        apply_overrides(ExperimentConfig(), ["leaderboard.hyperparameters.adam.beta_1='high'"])
+    with pytest.raises(ConfigError, match=r"leaderboard.hyperparameters must be a table of optimizer tables"):
+        config_from_dict({"leaderboard": {"hyperparameters": 3}})
+    with pytest.raises(
+        ConfigError, match=r"split.extra_pairs must be a list of class pairs like \[\[0, 2\], \[7, 9\]\]"
+    ):
+        apply_overrides(ExperimentConfig(), ["split.extra_pairs=[[0, 'x']]"])
+
+
+def test_a_config_round_trips_through_its_dict() -> None:
+    config = apply_overrides(ExperimentConfig(), ["leaderboard.hyperparameters.adam.learning_rate=2", "run.seeds=[3]"])
+    assert config_from_dict(config_to_dict(config)) == config
+    assert config.leaderboard.hyperparameters["adam"]["learning_rate"] == 2.0  # a whole number read as a number

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 import pytest
 
 from engine.config import SECTIONS, apply_overrides
@@ -26,7 +25,7 @@ def test_every_config_key_has_a_field() -> None:
         f"{section}.{field.name}"
         for section, section_type in SECTIONS.items()
         if section != "leaderboard"
-        for field in dataclasses.fields(section_type)
+        for field in msgspec.structs.fields(section_type)
     }
     assert {spec.key for spec in FIELDS} == expected
 

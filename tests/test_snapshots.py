@@ -8,6 +8,7 @@ from pathlib import Path
 from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned
 from engine.results.experiment import ExperimentResult, SeedResult
 from tests.conftest import synthetic_dataset, tiny_config
+from tests.pilot import open_history
 from tui.app.app import TransferApp
 
 PLAN = (
@@ -27,7 +28,7 @@ def offline_app() -> TransferApp:
 def replay_first_phases(app: TransferApp) -> None:
     """Model A done, B frozen half done: the events a real run would send, with fixed numbers."""
     run = app.get_screen("run")
-    run.start(1)
+    run.start(tiny_config())
     run.apply(RunPlanned(PLAN))
     run.apply(PhaseStarted(0, PLAN[0]))
     for epoch, (loss, acc) in enumerate([(0.61, 0.82), (0.37, 0.87), (0.33, 0.89)], start=1):
@@ -96,7 +97,7 @@ def test_results_screen(snap_compare) -> None:
     async def show_results(pilot) -> None:
         app = pilot.app
         app.sub_title = "CPU"
-        app.get_screen("results").show(fixed_result(), run_dir=Path("/runs/x"))
+        app.get_screen("results").show_result(fixed_result(), run_dir=Path("/runs/x"))
         app.action_show("results")
         await pilot.pause()
 
@@ -152,7 +153,7 @@ def test_leaderboard_screen(snap_compare) -> None:
         app.sub_title = "CPU"
         app.action_show("leaderboard")
         await pilot.pause()
-        app.get_screen("leaderboard").show_result(fixed_leaderboard(), "Fixed leaderboard")
+        app.get_screen("leaderboard").show_result(fixed_leaderboard(), caption="Fixed leaderboard")
         await pilot.pause()
 
     assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=show_board)
@@ -162,4 +163,4 @@ def test_history_screen(snap_compare, isolated_home) -> None:
     from tests.test_app_history import store_two_runs
 
     store_two_runs(isolated_home)
-    assert snap_compare(offline_app(), terminal_size=(80, 24), press=["f6"])
+    assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=open_history)

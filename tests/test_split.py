@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+import msgspec
 import numpy as np
 import pytest
 
@@ -69,4 +68,4 @@ def test_random_b_sample_is_per_seed_and_reproducible() -> None:
     assert np.array_equal(first, b_train_indices(1_000, split, seed=1))
     assert not np.array_equal(first, b_train_indices(1_000, split, seed=2))
     assert len(set(first.tolist())) == 20 and np.all(np.diff(first) > 0)
-    assert b_train_indices(1_000, replace(split, b_sample="first"), seed=1).tolist() == list(range(20))
+    assert b_train_indices(1_000, msgspec.structs.replace(split, b_sample="first"), seed=1).tolist() == list(range(20))

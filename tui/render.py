@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from engine.data.classes import class_label, class_name
+from engine.kinds import kind_of
 from engine.phases import PHASE_TITLES
 from engine.progress import EpochDone
 from engine.results.experiment import ExperimentResult, SeedResult, Summary
-from engine.results.leaderboard import SORT_COLUMNS, Row, ranked
+from engine.results.leaderboard import SORT_COLUMNS, LeaderboardResult, Row, ranked
+from engine.results.protocol import RunResult
 
 DASH = "—"
 
@@ -244,13 +248,25 @@ def leaderboard_table(rows: list[Row], target: float, column: str, reverse: bool
     return table
 
 
-def summary_line(result: object) -> str:
-    """One line for a run list: the verdict of each pair, or a leaderboard's winner."""
-    if result is None:
-        return DASH
-    if isinstance(result, ExperimentResult):
-        return " | ".join(f"{pair_label(pair)}: {s.verdict.split(':')[0]}" for pair, s in result.summaries().items())
-    rows = ranked(result.rows())
-    if not rows or rows[0].best_val_accuracy[0] is None:
-        return "no optimizer finished"
-    return f"best: {rows[0].optimizer} {pct(rows[0].best_val_accuracy[0])}"
+def leaderboard_report(result: LeaderboardResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:
+    """What a race has to say: that it was cancelled, if it was, and the ranked table."""
+    parts: list[RenderableType] = []
+    if result.status == "cancelled":
+        parts.append(Text("Cancelled: optimizers that had not finished are marked so.", style="bold yellow"))
+    return [*parts, leaderboard_table(result.rows(), result.target, sort, reverse)]
+
+
+def experiment_report(result: ExperimentResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:
+    return report(result)
+
+
+# what the terminal prints for each view a kind of run names (see engine.kinds)
+REPORTS: dict[str, Callable[..., list[RenderableType]]] = {
+    "results": experiment_report,
+    "leaderboard": leaderboard_report,
+}
+
+
+def result_report(result: RunResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:
+    """The report of any stored or finished run, as its kind's view prints it."""
+    return REPORTS[kind_of(result).view](result, sort=sort, reverse=reverse)

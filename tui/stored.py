@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from engine.errors import UserError
-from engine.results.experiment import ExperimentResult
-from engine.results.leaderboard import LeaderboardResult
-from engine.storage.store import RunRecord, RunStore, open_store
+from engine.kinds import kind_named
+from engine.results.protocol import RunResult
+from engine.storage.store import RunRecord, open_store
 
 RESUMABLE = ("interrupted", "cancelled", "failed")
 
@@ -17,13 +16,17 @@ def when(seconds: float | None) -> str:
     return "—" if seconds is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
 
 
-def result_of(record: RunRecord) -> ExperimentResult | LeaderboardResult | None:
-    """The run's results, read back; None while it has none (running, interrupted, failed)."""
+def result_of(record: RunRecord) -> RunResult | None:
+    """The run's results, read back by its kind; None while it has none (running, interrupted, failed)."""
     if record.result is None:
         return None
-    if record.kind == "leaderboard":
-        return LeaderboardResult.from_dict(record.result)
-    return ExperimentResult.from_dict(record.result)
+    return kind_named(record.kind).result_from(record.result)
+
+
+def summary_of(record: RunRecord) -> str:
+    """The run's summary line, or a dash while it has no results."""
+    result = result_of(record)
+    return "—" if result is None else result.summary_line()
 
 
 def config_differences(left: dict, right: dict) -> list[str]:
@@ -38,18 +41,13 @@ def config_differences(left: dict, right: dict) -> list[str]:
     return lines
 
 
-def open_store_telling(notify: Callable[..., None]) -> RunStore | None:
-    """The run store, or None after telling the user why not; says so too when a corrupt one was set aside."""
+def store_problem() -> tuple[str, str] | None:
+    """Open the run store (marking runs of dead processes interrupted); what went wrong and how bad, if anything
+    did: (message, notification severity)."""
     try:
         store = open_store()
     except UserError as exc:
-        notify(str(exc), title="Run store", severity="error", timeout=10)
-        return None
+        return str(exc), "error"
     if store.set_aside is not None:
-        notify(
-            f"The run database was unreadable: moved to {store.set_aside}; a new one was started.",
-            title="Run store",
-            severity="warning",
-            timeout=10,
-        )
-    return store
+        return f"The run database was unreadable: moved to {store.set_aside}; a new one was started.", "warning"
+    return None

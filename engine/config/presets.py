@@ -1,37 +1,31 @@
-"""Named starting points: the notebook as given, and the two handson-ml editions it descends from."""
+"""Named starting points: the notebook as given, and the two handson-ml editions it descends from.
 
-from dataclasses import replace
+Each preset is what it changes from the defaults, as a TOML file would say it.
+"""
 
-from engine.config import ExperimentConfig, NetworkConfig, SplitConfig
+from __future__ import annotations
+
+from typing import Any
+
+from engine.config.codec import config_from_dict
+from engine.config.schema import ExperimentConfig
 from engine.errors import ConfigError
 
 DEFAULT_PRESET = "seed"
 
-
-def _handson_ml2() -> ExperimentConfig:
-    base = ExperimentConfig()
-    return replace(
-        base,
-        network=replace(base.network, initializer="glorot_uniform"),
-        transfer=replace(base.transfer, unfrozen_learning_rate=1e-3),
-    )
-
-
-def _handson_ml3() -> ExperimentConfig:
-    base = ExperimentConfig()
-    return replace(
-        base,
-        split=SplitConfig(b_classes=(0, 2)),
-        network=NetworkConfig(hidden=(100, 100, 100), activation="relu", initializer="he_normal"),
-        transfer=replace(base.transfer, frozen_learning_rate=1e-3, unfrozen_learning_rate=1e-3),
-    )
-
-
-PRESETS = {
-    "seed": ExperimentConfig,
-    "handson-ml2": _handson_ml2,
-    "handson-ml3": _handson_ml3,
+PRESET_VALUES: dict[str, dict[str, dict[str, Any]]] = {
+    "seed": {},
+    "handson-ml2": {
+        "network": {"initializer": "glorot_uniform"},
+        "transfer": {"unfrozen_learning_rate": 1e-3},
+    },
+    "handson-ml3": {
+        "split": {"b_classes": [0, 2]},
+        "network": {"hidden": [100, 100, 100], "activation": "relu", "initializer": "he_normal"},
+        "transfer": {"frozen_learning_rate": 1e-3, "unfrozen_learning_rate": 1e-3},
+    },
 }
+PRESETS = tuple(PRESET_VALUES)
 
 PRESET_DESCRIPTIONS = {
     "seed": "the notebook as given: Sandal vs Shirt, SELU + lecun_normal, fine-tune lr 1e-4",
@@ -42,7 +36,6 @@ PRESET_DESCRIPTIONS = {
 
 def preset(name: str) -> ExperimentConfig:
     """The preset called `name`; a clear error lists the known ones."""
-    try:
-        return PRESETS[name]()
-    except KeyError:
-        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+    if name not in PRESET_VALUES:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return config_from_dict(PRESET_VALUES[name])

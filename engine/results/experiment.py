@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.data.classes import class_name
 from engine.results import stats
 
 History = dict[str, dict[str, list[float]]]
@@ -169,6 +170,35 @@ class ExperimentResult:
     def planned_runs(self) -> int:
         """How many (pair, seed) runs the config asked for."""
         return len(self.config["run"]["seeds"]) * (1 + len(self.config["split"].get("extra_pairs", [])))
+
+    def export_rows(self) -> list[dict[str, Any]]:
+        """One flat row per (class pair, seed)."""
+        return [
+            {
+                "b_pair": f"{class_name(r.b_classes[0])} vs {class_name(r.b_classes[1])}",
+                "seed": r.seed,
+                "test_acc_a": r.test_acc_a,
+                "test_acc_b_scratch": r.test_acc_b_scratch,
+                "test_acc_b_transfer": r.test_acc_b_transfer,
+                "difference": r.difference,
+                "error_ratio": r.error_ratio,
+                "diverged": r.diverged or "",
+            }
+            for r in self.seeds
+        ]
+
+    def export_heading(self) -> str:
+        heading = (
+            f"# Transfer experiment\n\nSeeds {self.config['run']['seeds']}, status {self.status}, {self.device}.\n"
+        )
+        for pair, summary in self.summaries().items():
+            heading += f"\n- {class_name(pair[0])} vs {class_name(pair[1])}: {summary.verdict}"
+        return heading + "\n"
+
+    def summary_line(self) -> str:
+        return " | ".join(
+            f"{class_name(p[0])} vs {class_name(p[1])}: {s.verdict.split(':')[0]}" for p, s in self.summaries().items()
+        )
 
     def to_dict(self) -> dict[str, Any]:
         summaries = self.summaries()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -129,6 +130,43 @@ class LeaderboardResult:
 
     def rows(self) -> list[Row]:
         return [row_of(entry, self.target) for entry in self.entries]
+
+    def export_rows(self) -> list[dict[str, Any]]:
+        """One flat row per optimizer, in rank order (best validation accuracy)."""
+        hyper = {entry.name: entry.hyperparameters for entry in self.entries}
+        return [
+            {
+                "rank": rank,
+                "optimizer": row.optimizer,
+                "status": row.status,
+                "best_val_accuracy_mean": row.best_val_accuracy[0],
+                "best_val_accuracy_std": row.best_val_accuracy[1],
+                "final_val_accuracy_mean": row.final_val_accuracy[0],
+                "final_val_accuracy_std": row.final_val_accuracy[1],
+                "final_val_loss_mean": row.final_val_loss[0],
+                "final_val_loss_std": row.final_val_loss[1],
+                "epochs_to_target_mean": row.epochs_to_target,
+                "seeds_reaching_target": row.seeds_reaching_target,
+                "seeds_counted": row.seeds_counted,
+                "seconds_per_epoch": row.seconds_per_epoch,
+                "hyperparameters": json.dumps(hyper[row.optimizer], sort_keys=True),
+            }
+            for rank, row in enumerate(ranked(self.rows()), start=1)
+        ]
+
+    def export_heading(self) -> str:
+        board = self.config["leaderboard"]
+        return (
+            f"# Optimizer leaderboard: {TASK_TITLES[board['task']]}\n\n"
+            f"{board['epochs']} epochs, seeds {self.config['run']['seeds']}, target validation accuracy "
+            f"{board['target_accuracy']:.2%}, status {self.status}, {self.device}.\n"
+        )
+
+    def summary_line(self) -> str:
+        rows = ranked(self.rows())
+        if not rows or rows[0].best_val_accuracy[0] is None:
+            return "no optimizer finished"
+        return f"best: {rows[0].optimizer} {100 * rows[0].best_val_accuracy[0]:.2f}%"
 
     def to_dict(self) -> dict[str, Any]:
         rows = {row.optimizer: row for row in self.rows()}

@@ -12,8 +12,10 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset
@@ -28,8 +30,8 @@ log = logging.getLogger(__name__)
 
 def cache_key(config: ExperimentConfig, pair: tuple[int, int], seed: int, dataset: Dataset) -> str:
     shaping = {
-        "network": asdict(config.network),
-        "train_a": asdict(config.train_a),
+        "network": msgspec.structs.asdict(config.network),
+        "train_a": msgspec.structs.asdict(config.train_a),
         "pair": list(pair),
         "seed": seed,
         "batch_size": config.run.batch_size,

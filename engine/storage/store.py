@@ -390,11 +390,16 @@ def database_path() -> Path:
     return home_dir() / "runs.sqlite"
 
 
+_OPENING = threading.Lock()
+
+
 def open_store() -> RunStore:
     """The store under the app's home, with runs orphaned by a dead process marked 'interrupted'.
-    A corrupt database is moved aside (see `store.set_aside`) and a fresh one started."""
-    store = RunStore(database_path())
-    if store.set_aside is not None:
-        log.warning("the run database was unreadable; it was moved to %s and a new one started", store.set_aside)
-    store.mark_interrupted()
+    A corrupt database is moved aside (see `store.set_aside`) and a fresh one started. Threads of one process
+    open it one at a time, so two of them never both set aside the same corrupt file."""
+    with _OPENING:
+        store = RunStore(database_path())
+        if store.set_aside is not None:
+            log.warning("the run database was unreadable; it was moved to %s and a new one started", store.set_aside)
+        store.mark_interrupted()
     return store

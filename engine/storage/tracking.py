@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy
 
 from engine.config import ExperimentConfig, config_to_dict
+from engine.data.fashion_mnist import Dataset
 from engine.fileio import remove_temporary_files
-from engine.progress import Listener
+from engine.kinds import RunContext, RunKind, RunOptions
+from engine.progress import Listener, StopToken
+from engine.results.protocol import RunResult
 from engine.storage.checkpoints import Checkpoints
 from engine.storage.store import RecordingListener, open_store
-
-
-class Result(Protocol):
-    status: str
-    device: str
-
-    def to_dict(self) -> dict[str, Any]: ...
-
-    def model_files(self) -> list[str]: ...
 
 
 def library_versions() -> dict[str, str]:
@@ -36,21 +28,20 @@ def library_versions() -> dict[str, str]:
     }
 
 
-Work = Callable[[Listener, Checkpoints], Result]
-
-
 def run_tracked(
-    kind: str,
+    kind: RunKind,
     config: ExperimentConfig,
+    dataset: Dataset,
     run_dir: Path,
-    work: Work,
     listener: Listener,
+    stop: StopToken,
+    options: RunOptions,
     *,
     resume: bool = False,
-    options: dict | None = None,
-) -> Result:
-    """Call `work` with a listener that also records every epoch and with the run's checkpoints (a resumed run
-    continues from them); the run's row always ends with a status, and a finished run drops its checkpoints."""
+) -> RunResult:
+    """Run `kind` with a listener that also records every epoch (and writes TensorBoard logs if the options ask)
+    and with the run's checkpoints (a resumed run continues from them); the run's row always ends with a status,
+    and a finished run drops its checkpoints."""
     from engine.runtime import device_name
 
     store = open_store()
@@ -58,11 +49,17 @@ def run_tracked(
     if resume:
         store.reopen(run_id)
     else:
-        store.start(run_id, kind, config_to_dict(config), run_dir, library_versions(), device_name(), options)
+        versions = library_versions()
+        store.start(run_id, kind.name, config_to_dict(config), run_dir, versions, device_name(), options.to_dict())
     remove_temporary_files(run_dir)
     checkpoints = Checkpoints(run_dir / "checkpoints")
+    if options.tensorboard:
+        from engine.storage.tensorboard import TensorBoardListener
+
+        listener = TensorBoardListener(Path(options.tensorboard) / run_id, listener)
+    context = RunContext(run_dir, RecordingListener(store, run_id, listener), stop, checkpoints, options)
     try:
-        result = work(RecordingListener(store, run_id, listener), checkpoints)
+        result = kind.start(config, dataset, context)
     except KeyboardInterrupt:
         store.finish(run_id, "cancelled", None)
         raise

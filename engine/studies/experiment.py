@@ -8,7 +8,6 @@ as plain Keras models, several seeds train together as populations.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from engine.config import ExperimentConfig, config_to_dict
@@ -18,6 +17,7 @@ from engine.errors import ConfigError
 from engine.execution.plan import PlanCursor, ReadyA, plan_phases, training_sizes
 from engine.execution.population_runner import PopulationRunner
 from engine.execution.sequential import SequentialRunner
+from engine.kinds import RunContext
 from engine.networks.model_files import load_model_a
 from engine.progress import Cancelled, Listener, RunPlanned, StopToken, ignore
 from engine.results.experiment import ExperimentResult, SeedResult
@@ -75,7 +75,7 @@ def run_experiment(
     status = "finished"
     try:
         for pair in pairs:
-            tasks = tasks_for_seeds(dataset, replace(config.split, b_classes=pair), config.run.seeds)
+            tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), config.run.seeds)
 
             def remember(seed: int, model: keras.Model, history: PhaseHistory, pair: tuple = pair) -> None:
                 if model_a_cache is not None and not history.diverged:
@@ -85,3 +85,19 @@ def run_experiment(
     except Cancelled:
         status = "cancelled"
     return ExperimentResult(config_to_dict(config), results, status, device_name())
+
+
+def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) -> ExperimentResult:
+    """The experiment as a kind of run: its options say whether to start from the user's model A, use the
+    model A cache, and keep the trained models in the run folder."""
+    options = context.options
+    return run_experiment(
+        config,
+        dataset,
+        listener=context.listener,
+        stop=context.stop,
+        model_a_file=Path(options.model_a) if options.model_a else None,
+        save_dir=context.run_dir if options.save_models else None,
+        checkpoints=context.checkpoints,
+        model_a_cache=ModelACache() if options.use_cache else None,
+    )

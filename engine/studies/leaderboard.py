@@ -8,12 +8,12 @@ together as a population; optimizers run one after another.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data.fashion_mnist import Dataset
 from engine.data.split import tasks_for_seeds
 from engine.execution.plan import PlanCursor, training_sizes
+from engine.kinds import RunContext
 from engine.networks.population import Population
 from engine.phases import B_FINETUNE, B_SCRATCH, MODEL_A
 from engine.progress import (
@@ -70,7 +70,7 @@ def run_leaderboard(
     pair = config.split.pairs[0]
     cursor = PlanCursor(plan_leaderboard(config, training_sizes(dataset, config)))
     listener(RunPlanned(tuple(cursor.plan)))
-    tasks = tasks_for_seeds(dataset, replace(config.split, b_classes=pair), seeds)
+    tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), seeds)
     first = tasks[seeds[0]]
     n_classes = len(first.a_classes)
     entries = [OptimizerEntry(name, dict(board.hyperparameters[name])) for name in board.optimizers]
@@ -150,3 +150,10 @@ def _transfer_starts(config, tasks, cursor, listener, stop, checkpoints) -> list
         checkpoints=checkpoints,
     )
     return [initial_transfer(population.member_model(m, "model_a"), seed) for m, seed in enumerate(seeds)]
+
+
+def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) -> LeaderboardResult:
+    """The leaderboard as a kind of run (a race keeps its numbers, not its models)."""
+    return run_leaderboard(
+        config, dataset, listener=context.listener, stop=context.stop, checkpoints=context.checkpoints
+    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.config.optimizers import split_learning_rate
 from engine.networks.population import Population
 from engine.progress import (
     Cancelled,
@@ -30,7 +31,7 @@ from engine.results.history import PhaseHistory
 from engine.runtime import tf
 from engine.storage.checkpoints import Checkpoints, PhaseState, optimizer_values, replay, restore_optimizer
 from engine.training.keras_phase import epoch_order
-from engine.training.optimizers import make_optimizer, split_learning_rate
+from engine.training.optimizers import make_optimizer
 
 CHUNK_SECONDS = 0.1  # how long one in-graph run of steps may last before Python looks at progress and stop
 

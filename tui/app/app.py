@@ -1,26 +1,31 @@
-"""The Textual app: Setup, Run and Results screens, with one engine thread doing all TensorFlow work."""
+"""The Textual app: its views, the engine thread doing all TensorFlow work, and the keys that reach them."""
 
 from __future__ import annotations
 
 import logging
 import sys
 from collections.abc import Iterable
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+import msgspec
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.errors import UserError
+from engine.kinds import EXPERIMENT, LEADERBOARD, RunKind, RunOptions, kind_named
 from engine.paths import log_dir, new_run_id, runs_dir
-from engine.results.leaderboard import LeaderboardResult
+from engine.results.protocol import RunResult
 from engine.storage.store import RunRecord
-from tui.app.engine_thread import DatasetLoader, EngineThread, RunRequest
-from tui.app.messages import EngineProgress, EngineReady, RunFailed, RunFinished
+from tui.app.engine_thread import DatasetLoader, EngineThread
+from tui.app.messages import EngineProgress, EngineReady, RunFailed, RunFinished, RunRequest
+from tui.app.settings import Settings, load_settings
 from tui.app.terminal import stderr_to_log
 from tui.screens.help import HelpScreen
 from tui.screens.history import HistoryScreen
@@ -28,7 +33,8 @@ from tui.screens.leaderboard import LeaderboardScreen
 from tui.screens.results import ResultsScreen
 from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
-from tui.stored import open_store_telling
+from tui.screens.view_switcher import ViewSwitcher
+from tui.stored import store_problem
 
 
 @lru_cache(maxsize=2)
@@ -42,32 +48,63 @@ def load_configured_dataset(config: ExperimentConfig) -> Dataset:
     return _cached_dataset(str(folder) if folder else None)
 
 
-VIEW_TITLES = {
-    "setup": "Setup",
-    "run": "Progress",
-    "results": "Results",
-    "leaderboard": "Optimizers",
-    "history": "History",
-}
+# every view: (id, title, F-key, number key, what it shows); the number keys work where nothing is being typed,
+# and ctrl+g opens a switcher, for terminals (SSH, tmux, screen) that swallow F-keys
+VIEWS = (
+    ("setup", "Setup", "f2", "1", "the experiment form"),
+    ("run", "Progress", "f3", "2", "phases, epoch table and curves"),
+    ("results", "Results", "f4", "3", "the last experiment's results"),
+    ("leaderboard", "Optimizers", "f5", "4", "the leaderboard"),
+    ("history", "History", "f6", "5", "every stored run"),
+)
+VIEW_TITLES = {view: title for view, title, *_ in VIEWS}
+
+
+def view_bindings() -> list[Binding]:
+    """One binding per view, with an id a keymap can remap; the footer shows the first as 'Views'."""
+    return [
+        Binding(
+            f"{fkey},{number}",
+            f"show('{view}')",
+            "Views" if position == 0 else title,
+            key_display="F2-6" if position == 0 else None,
+            show=position == 0,
+            tooltip=f"{title}: {what}",
+            id=f"view.{view}",
+        )
+        for position, (view, title, fkey, number, what) in enumerate(VIEWS)
+    ]
 
 
 class TransferApp(App[int]):
     """Keyboard-driven transfer experiments; `preload_engine` loads TensorFlow as soon as the app shows."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute, so subclasses elsewhere find it too
     TITLE = "transfer-tui"
     SUB_TITLE = "loading TensorFlow…"
     BINDINGS = [
-        Binding("ctrl+r", "start_run", "Run", tooltip="check the setup and start the transfer experiment"),
-        Binding("question_mark,f1", "help", "Help", key_display="?", tooltip="this list of keys"),
-        # the footer has room for one entry for all four views; the help screen lists each
-        Binding("f2", "show('setup')", "Views", key_display="F2-6", tooltip="Setup: the experiment form"),
-        Binding("f3", "show('run')", "Progress", show=False, tooltip="Progress: phases, epoch table and curves"),
-        Binding("f4", "show('results')", "Results", show=False, tooltip="Results: the last experiment's results"),
-        Binding("f5", "show('leaderboard')", "Optimizers", show=False, tooltip="Optimizers: the leaderboard"),
-        Binding("f6", "show('history')", "History", show=False, tooltip="History: every stored run"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="stop any run after its current batch and quit"),
+        Binding(
+            "ctrl+r", "start_run", "Run", tooltip="check the setup and start the transfer experiment", id="run.start"
+        ),
+        Binding("question_mark,f1", "help", "Help", key_display="?", tooltip="this list of keys", id="app.help"),
+        *view_bindings(),
+        Binding("ctrl+g", "switch_view", "Go to", show=False, tooltip="choose a view from a list", id="view.switch"),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            priority=True,
+            tooltip="stop any run after its current batch and quit",
+            id="app.quit",
+        ),
     ]
+
+    class StoreChecked(Message):
+        """The run store was opened off the UI thread; `problem` says what went wrong, if anything did."""
+
+        def __init__(self, problem: tuple[str, str] | None) -> None:
+            super().__init__()
+            self.problem = problem
 
     def __init__(
         self,
@@ -76,37 +113,59 @@ class TransferApp(App[int]):
         load_dataset: DatasetLoader = load_configured_dataset,
         preload_engine: bool = True,
         tensorboard: Path | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__()
         self.initial_config = config or ExperimentConfig()
-        self.engine = EngineThread(self, load_dataset, tensorboard)
+        self.engine = EngineThread(self, load_dataset)
         self.preload_engine = preload_engine
+        self.run_options = RunOptions(tensorboard=str(tensorboard) if tensorboard else None)
+        self.settings = settings or Settings()
+        self.running: RunRequest | None = None
 
     def on_mount(self) -> None:
+        self.set_keymap(self.settings.keymap)
+        for problem in self.settings.problems:
+            self.notify(problem, title="Settings", severity="warning", timeout=10)
         self.install_screen(SetupScreen(self.initial_config), "setup")
         self.install_screen(RunScreen(), "run")
         self.install_screen(ResultsScreen(), "results")
         self.install_screen(LeaderboardScreen(), "leaderboard")
         self.install_screen(HistoryScreen(), "history")
         self.push_screen("setup")
-        self.call_after_refresh(self._check_store)
+        self.check_store()
         if self.preload_engine:
             # after the first paint, so the form is on screen before TensorFlow starts loading
             self.call_after_refresh(self.engine.start)
 
-    def _check_store(self) -> None:
-        """Runs a killed process left 'running' become 'interrupted'; a corrupt database is set aside."""
-        open_store_telling(self.notify)
+    @work(thread=True, group="store")
+    def check_store(self) -> None:
+        """Runs a killed process left 'running' become 'interrupted'; a corrupt database is set aside. Off the
+        UI thread: the database may be locked by another process for up to half a minute."""
+        self.post_message(self.StoreChecked(store_problem()))
+
+    def on_transfer_app_store_checked(self, message: StoreChecked) -> None:
+        if message.problem is not None:
+            text, severity = message.problem
+            self.notify(text, title="Run store", severity=severity, timeout=10)
 
     def action_show(self, name: str) -> None:
-        if self.screen.id != name:
+        if self.screen.id != name and name in VIEW_TITLES:
             self.switch_screen(name)
+
+    def action_switch_view(self) -> None:
+        self.push_screen(ViewSwitcher([(view, title, self.keys_for(f"view.{view}")) for view, title, *_ in VIEWS]))
+
+    def keys_for(self, binding_id: str) -> str:
+        """The keys an app-wide binding answers to after the user's keymap."""
+        binding = next(binding for binding in self.BINDINGS if binding.id == binding_id)
+        return self.settings.keys(binding.id, binding.key)
 
     def action_help(self) -> None:
         sections = [("everywhere", list(self.BINDINGS))]
         for name, title in VIEW_TITLES.items():
             sections.append((title, list(self.get_screen(name).BINDINGS)))
-        self.push_screen(HelpScreen(sections))
+        self.push_screen(HelpScreen(sections, lambda binding: self.settings.keys(binding.id, binding.key)))
 
     def current_config(self) -> ExperimentConfig:
         """The setup form's config if it is valid, else the last valid one it started from."""
@@ -115,7 +174,7 @@ class TransferApp(App[int]):
 
     def set_leaderboard_settings(self, board: LeaderboardConfig) -> None:
         setup: SetupScreen = self.get_screen("setup")
-        setup.base = replace(setup.base, leaderboard=board)
+        setup.base = msgspec.structs.replace(setup.base, leaderboard=board)
 
     def _valid_setup(self) -> ExperimentConfig | None:
         setup: SetupScreen = self.get_screen("setup")
@@ -129,31 +188,33 @@ class TransferApp(App[int]):
             return None
         return config
 
-    def action_start_run(self) -> None:
+    def start(self, request: RunRequest) -> None:
+        """Hand a run to the engine thread and show it live."""
+        self.running = request
+        for view in dict.fromkeys(("run", request.kind.live_view)):
+            self.get_screen(view).start(request.config)
+        self.engine.submit(request)
+        self.action_show(request.kind.live_view)
+
+    def start_new(self, kind: RunKind) -> None:
         config = self._valid_setup()
-        if config is None:
-            return
-        self.get_screen("run").start(len(config.run.seeds))
-        self.engine.submit(RunRequest("experiment", config, runs_dir() / new_run_id()))
-        self.action_show("run")
+        if config is not None:
+            self.start(RunRequest(kind, config, runs_dir() / new_run_id(), self.run_options))
+
+    def action_start_run(self) -> None:
+        self.start_new(EXPERIMENT)
 
     def action_start_leaderboard(self) -> None:
-        config = self._valid_setup()
-        if config is None:
-            return
-        self.get_screen("run").start(len(config.run.seeds))
-        self.get_screen("leaderboard").start(config)
-        self.engine.submit(RunRequest("leaderboard", config, runs_dir() / new_run_id()))
-        self.action_show("leaderboard")
+        self.start_new(LEADERBOARD)
 
-    def show_stored(self, record: RunRecord, result: object) -> None:
-        """Open a stored run's results in the view that shows that kind of result."""
-        if isinstance(result, LeaderboardResult):
-            self.get_screen("leaderboard").show_result(result, f"Stored leaderboard {record.id}")
-            self.action_show("leaderboard")
-        else:
-            self.get_screen("results").show(result, Path(record.folder))
-            self.action_show("results")
+    def show_result(self, kind: RunKind, result: RunResult, run_dir: Path, caption: str | None = None) -> None:
+        """Show a result in the view its kind names."""
+        self.get_screen(kind.view).show_result(result, run_dir, caption)
+        self.action_show(kind.view)
+
+    def show_stored(self, record: RunRecord, result: RunResult) -> None:
+        kind = kind_named(record.kind)
+        self.show_result(kind, result, Path(record.folder), f"Stored {kind.title} {record.id}")
 
     def rerun(self, record: RunRecord) -> None:
         """A stored run's config, back in the Setup form, run again as a new run."""
@@ -163,23 +224,16 @@ class TransferApp(App[int]):
             self.notify(f"That run's config cannot be used: {exc}", severity="error")
             return
         self.get_screen("setup").fill(config)
-        if record.kind == "leaderboard":
-            self.action_start_leaderboard()
-        else:
-            self.action_start_run()
+        self.start_new(kind_named(record.kind))
 
     def resume(self, record: RunRecord) -> None:
         """Continue an interrupted run in its own folder, from its checkpoints."""
         if self.engine.busy:
             self.notify("A run is in progress: cancel it first (c).", severity="warning")
             return
-        config = config_from_dict(record.config)
-        self.get_screen("run").start(len(config.run.seeds))
-        if record.kind == "leaderboard":
-            self.get_screen("leaderboard").start(config)
-        self.engine.submit(RunRequest(record.kind, config, Path(record.folder), resume=True))
+        kind, options = kind_named(record.kind), RunOptions.from_dict(record.options)
+        self.start(RunRequest(kind, config_from_dict(record.config), Path(record.folder), options, resume=True))
         self.notify(f"Resuming {record.id} from its last finished epoch.")
-        self.action_show("leaderboard" if record.kind == "leaderboard" else "run")
 
     def action_cancel_run(self) -> None:
         if not self.engine.busy:
@@ -199,35 +253,46 @@ class TransferApp(App[int]):
         self.sub_title = message.device
 
     def on_engine_progress(self, message: EngineProgress) -> None:
-        self.get_screen("run").apply(message.event)
-        self.get_screen("leaderboard").apply(message.event)
+        if self.running is not None:
+            for view in dict.fromkeys(("run", self.running.kind.live_view)):
+                self.get_screen(view).apply(message.event)
 
     def on_run_finished(self, message: RunFinished) -> None:
-        result = message.result
-        cancelled = result.status == "cancelled"
-        if isinstance(result, LeaderboardResult):
-            self.get_screen("run").finish("Cancelled." if cancelled else "Finished: the ranking is on Optimizers (F5).")
-            self.get_screen("leaderboard").show_result(result)
-            self.action_show("leaderboard")
-            return
-        self.get_screen("run").finish("Cancelled; finished seeds are on Results (F4)." if cancelled else "Finished.")
-        self.get_screen("results").show(result, message.run_dir)
-        self.action_show("results")
+        self.engine.done()
+        self.running = None
+        kind, result = message.request.kind, message.result
+        where = f"{VIEW_TITLES[kind.view]} ({self.keys_for(f'view.{kind.view}')})"
+        cancelled = "Cancelled; what finished is on" if result.status == "cancelled" else "Finished: see"
+        self.get_screen("run").finish(f"{cancelled} {where}.")
+        self.show_result(kind, result, message.request.run_dir)
 
     def on_run_failed(self, message: RunFailed) -> None:
+        self.engine.done()
+        self.running = None
         self.get_screen("run").finish(f"Failed: {message.message}")
         self.notify(message.message, title="Run failed", severity="error", timeout=10)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The engine thread should only end when the app does; if it dies, say so, and let the next run
+        start a new one."""
+        worker = event.worker
+        if worker.name != EngineThread.WORKER_NAME or event.state not in (WorkerState.ERROR, WorkerState.SUCCESS):
+            return
+        if self.engine.shutting_down:
+            return
+        self.engine.died()
+        self.running = None
+        reason = f"{type(worker.error).__name__}: {worker.error}" if worker.error else "it ended"
+        self.get_screen("run").finish(f"Failed: the engine stopped ({reason}); the next run starts it again.")
+        self.notify(f"The engine stopped unexpectedly ({reason}). Details in the app log.", severity="error")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Start run", "Validate the setup and train", self.action_start_run)
         yield SystemCommand("Cancel run", "Stop after the current batch, keep finished seeds", self.action_cancel_run)
-        yield SystemCommand("Setup", "Show the setup form", lambda: self.action_show("setup"))
-        yield SystemCommand("Progress", "Show training progress", lambda: self.action_show("run"))
-        yield SystemCommand("Results", "Show the last results", lambda: self.action_show("results"))
-        yield SystemCommand("Optimizers", "Show the optimizer leaderboard", lambda: self.action_show("leaderboard"))
+        for view, title, _fkey, _number, what in VIEWS:
+            yield SystemCommand(title, f"Show {what}", lambda view=view: self.action_show(view))
         yield SystemCommand("Race optimizers", "Start the optimizer leaderboard", self.action_start_leaderboard)
-        yield SystemCommand("History", "Every stored run and leaderboard", lambda: self.action_show("history"))
         yield SystemCommand("Keys", "List every key", self.action_help)
 
 
@@ -239,7 +304,7 @@ def run_app(config: ExperimentConfig, tensorboard: Path | None = None) -> int:
         logging.basicConfig(filename=log_path, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     except OSError:
         pass  # an unwritable home still lets the app run; errors then go nowhere rather than onto the screen
-    app = TransferApp(config, tensorboard=tensorboard)
+    app = TransferApp(config, tensorboard=tensorboard, settings=load_settings())
     with stderr_to_log(log_path):
         app.run()
     if app.return_code:

@@ -1,7 +1,9 @@
 """The one thread where TensorFlow is imported and every model is built and trained.
 
-It starts with the app (so TensorFlow loads while the user fills the form), then waits for
-run requests. Progress reaches the UI as Messages; a StopToken per run stops it cooperatively.
+It starts with the app (so TensorFlow loads while the user fills the form), then waits for run requests.
+Progress, results and failures reach the UI as Messages; a StopToken per run stops it cooperatively. The
+UI thread alone says whether a run is in progress (`busy`): it sets it when it submits a request and clears
+it when it handles the request's RunFinished or RunFailed, so it never sees a stale state.
 """
 
 from __future__ import annotations
@@ -10,54 +12,41 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual.app import App
 
 from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset
 from engine.errors import UserError
-from engine.progress import Listener, ProgressEvent, StopToken
-from tui.app.messages import EngineProgress, EngineReady, RunFailed, RunFinished
-
-if TYPE_CHECKING:
-    from engine.storage.checkpoints import Checkpoints
-    from engine.storage.tracking import Result
+from engine.progress import ProgressEvent, StopToken
+from tui.app.messages import EngineProgress, EngineReady, RunFailed, RunFinished, RunRequest
 
 DatasetLoader = Callable[[ExperimentConfig], Dataset]
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    """A transfer experiment ('experiment') or an optimizer race ('leaderboard'), and its run folder."""
-
-    kind: str
-    config: ExperimentConfig
-    run_dir: Path
-    resume: bool = False
+TENSORFLOW_FAILED = "TensorFlow failed to load; see resources/logs for details"
 
 
 class EngineThread:
     """Owns the engine's thread worker, its request queue and the current run's stop token."""
 
-    def __init__(self, app: App, load_dataset: DatasetLoader, tensorboard: Path | None = None) -> None:
+    WORKER_NAME = "engine"
+
+    def __init__(self, app: App, load_dataset: DatasetLoader) -> None:
         self.app = app
         self.load_dataset = load_dataset
-        self.tensorboard = tensorboard
         self.requests: queue.Queue[RunRequest | None] = queue.Queue()
         self.stop = StopToken()
         self.started = False
         self.busy = False
+        self.shutting_down = False
         self.ended = threading.Event()  # set when the thread has returned, so a caller can wait for it
 
     def start(self) -> None:
-        """Start the thread (once); it imports TensorFlow and posts EngineReady."""
+        """Start the thread (once, or again after it died); it imports TensorFlow and posts EngineReady."""
         if not self.started:
             self.started = True
-            self.app.run_worker(self._serve, thread=True, name="engine", group="engine", exit_on_error=False)
+            self.ended = threading.Event()
+            self.app.run_worker(self._serve, thread=True, name=self.WORKER_NAME, group="engine", exit_on_error=False)
 
     def submit(self, request: RunRequest) -> None:
         self.start()
@@ -65,12 +54,23 @@ class EngineThread:
         self.busy = True
         self.requests.put(request)
 
+    def done(self) -> None:
+        """Called on the UI thread when it has handled the end of the run in progress."""
+        self.busy = False
+
+    def died(self) -> None:
+        """The thread ended unexpectedly: forget it (the next run starts a new one) and what it was doing."""
+        self.started = False
+        self.busy = False
+        self.requests = queue.Queue()
+
     def cancel(self) -> None:
         """Stop the current run at the end of the batch in progress; finished seeds are kept."""
         self.stop.request()
 
     def shutdown(self) -> None:
         """Stop any run and let the thread end, so nothing keeps the process alive."""
+        self.shutting_down = True
         self.stop.request()
         self.requests.put(None)
 
@@ -91,51 +91,40 @@ class EngineThread:
             device = device_name()
         except Exception as exc:
             log.exception("TensorFlow failed to load")
-            self.app.post_message(EngineReady(f"TensorFlow failed to load: {exc}"))
+            self.app.post_message(EngineReady(f"TensorFlow failed to load: {exc}", failed=True))
             device = None
         else:
             self.app.post_message(EngineReady(device))
-        while (request := self.requests.get()) is not None:
+        requests = self.requests
+        while (request := requests.get()) is not None:
             if device is None:
-                self._post(RunFailed("TensorFlow failed to load; see resources/logs for details"))
+                self.app.post_message(RunFailed(request, TENSORFLOW_FAILED))
             else:
                 self._run(request)
-            self.busy = False
 
     def _run(self, request: RunRequest) -> None:
-        from engine.storage.model_cache import ModelACache
         from engine.storage.tracking import run_tracked
-        from engine.studies.experiment import run_experiment
-        from engine.studies.leaderboard import run_leaderboard
-
-        config, stop = request.config, self.stop
-
-        def work(listener: Listener, checkpoints: Checkpoints) -> Result:
-            if request.kind == "leaderboard":
-                return run_leaderboard(config, dataset, listener=listener, stop=stop, checkpoints=checkpoints)
-            return run_experiment(
-                config,
-                dataset,
-                listener=listener,
-                stop=stop,
-                save_dir=request.run_dir,
-                checkpoints=checkpoints,
-                model_a_cache=ModelACache(),
-            )
 
         try:
-            dataset = self.load_dataset(config)
-            result = run_tracked(request.kind, config, request.run_dir, work, self._progress, resume=request.resume)
+            dataset = self.load_dataset(request.config)
+            result = run_tracked(
+                request.kind,
+                request.config,
+                dataset,
+                request.run_dir,
+                self._progress,
+                self.stop,
+                request.options,
+                resume=request.resume,
+            )
         except UserError as exc:
-            self._post(RunFailed(str(exc)))
+            self.app.post_message(RunFailed(request, str(exc)))
         except Exception as exc:
             log.exception("run failed")
-            self._post(RunFailed(f"unexpected error: {type(exc).__name__}: {exc} (details in the app log)"))
+            message = f"unexpected error: {type(exc).__name__}: {exc} (details in the app log)"
+            self.app.post_message(RunFailed(request, message))
         else:
-            self._post(RunFinished(result, request.run_dir))
+            self.app.post_message(RunFinished(request, result))
 
     def _progress(self, event: ProgressEvent) -> None:
-        self._post(EngineProgress(event))
-
-    def _post(self, message: object) -> None:
-        self.app.post_message(message)
+        self.app.post_message(EngineProgress(event))

@@ -1,20 +1,36 @@
-"""Messages the engine thread posts to the app; Textual delivers them on the UI thread."""
+"""Messages the app's workers post; Textual delivers them on the UI thread."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.message import Message
 
+from engine.config import ExperimentConfig
+from engine.kinds import RunKind, RunOptions
 from engine.progress import ProgressEvent
+from engine.results.protocol import RunResult
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What the engine thread is asked to run: a kind of run, its config, its folder and how it was started."""
+
+    kind: RunKind
+    config: ExperimentConfig
+    run_dir: Path
+    options: RunOptions = field(default_factory=RunOptions)
+    resume: bool = False
 
 
 class EngineReady(Message):
-    """TensorFlow has loaded; `device` is 'CPU' or the GPU's name."""
+    """TensorFlow has loaded (`device`: 'CPU' or the GPU's name), or failed to (`device` says so, `failed` is set)."""
 
-    def __init__(self, device: str) -> None:
+    def __init__(self, device: str, failed: bool = False) -> None:
         super().__init__()
         self.device = device
+        self.failed = failed
 
 
 class EngineProgress(Message):
@@ -26,17 +42,18 @@ class EngineProgress(Message):
 
 
 class RunFinished(Message):
-    """A run ended, finished or cancelled; `result` is its engine.results.ExperimentResult."""
+    """A run ended, finished or cancelled, with the result its kind produces."""
 
-    def __init__(self, result: object, run_dir: Path) -> None:
+    def __init__(self, request: RunRequest, result: RunResult) -> None:
         super().__init__()
+        self.request = request
         self.result = result
-        self.run_dir = run_dir
 
 
 class RunFailed(Message):
     """A run could not start or stopped with an error; `message` is for the user."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, request: RunRequest | None, message: str) -> None:
         super().__init__()
+        self.request = request
         self.message = message

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from engine.config import (
     LEADERBOARD_TASKS,
-    DataConfig,
     ExperimentConfig,
     apply_overrides,
+    config_from_dict,
     config_to_toml,
     load_config_file,
     parse_pairs,
     parse_seeds,
 )
 from engine.config.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset
+from engine.kinds import KINDS
 from engine.results.leaderboard import SORT_COLUMNS
 
 
@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     actions = runs.add_subparsers(dest="runs_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", parents=[home], help="every stored run, newest first")
-    listing.add_argument("--kind", choices=["experiment", "leaderboard"], help="only runs of this kind")
+    listing.add_argument("--kind", choices=list(KINDS), help="only runs of this kind")
     listing.set_defaults(handler=lambda args: _runs("runs_list", getattr(args, "kind", None)))
     show = actions.add_parser("show", parents=[home], help="one run's details and results")
     show.add_argument("run_id", metavar="ID", help="a run id (or the start of one)")
@@ -164,19 +164,20 @@ def _runs(action: str, *arguments: object) -> int:
 
 
 def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
-    """Preset, then --config file, then --set overrides, then --seeds and --data-dir."""
+    """Preset, then --config file, then --set overrides, then --seeds, --b-classes and --data-dir."""
     config = preset(getattr(args, "preset", DEFAULT_PRESET))
     if getattr(args, "config", None):
         config = load_config_file(args.config, config)
     config = apply_overrides(config, getattr(args, "overrides", None) or [])
+    options: dict[str, dict] = {}
     if getattr(args, "seeds", None):
-        config = replace(config, run=replace(config.run, seeds=parse_seeds(args.seeds)))
+        options["run"] = {"seeds": list(parse_seeds(args.seeds))}
     if getattr(args, "b_classes", None):
         first, *more = parse_pairs(args.b_classes)
-        config = replace(config, split=replace(config.split, b_classes=first, extra_pairs=tuple(more)))
+        options["split"] = {"b_classes": list(first), "extra_pairs": [list(pair) for pair in more]}
     if getattr(args, "data_dir", None):
-        config = replace(config, data=DataConfig(dir=args.data_dir))
-    return config
+        options["data"] = {"dir": args.data_dir}
+    return config_from_dict(options, config)
 
 
 def _config_command(args: argparse.Namespace) -> int:
@@ -208,14 +209,14 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
 
     changes = {
         "epochs": args.epochs,
-        "optimizers": tuple(name.strip() for name in args.optimizers.split(",")) if args.optimizers else None,
+        "optimizers": [name.strip() for name in args.optimizers.split(",")] if args.optimizers else None,
         "task": args.task,
         "target_accuracy": args.target,
     }
-    config = experiment_config(args)
-    board = replace(config.leaderboard, **{key: value for key, value in changes.items() if value is not None})
+    board = {key: value for key, value in changes.items() if value is not None}
+    config = config_from_dict({"leaderboard": board}, experiment_config(args))
     return run_leaderboard_command(
-        replace(config, leaderboard=board),
+        config,
         sort=args.sort,
         reverse=args.reverse,
         exports={"json": args.json, "csv": args.csv, "md": args.markdown},

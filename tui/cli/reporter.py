@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -14,10 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
+from engine.kinds import RunKind, RunOptions
 from engine.phases import MODEL_A, PHASE_TITLES
 from engine.progress import (
     EpochDone,
-    Listener,
     PhaseDone,
     PhaseStarted,
     PlannedPhase,
@@ -26,6 +26,7 @@ from engine.progress import (
     StepsDone,
     StopToken,
 )
+from engine.results.protocol import RunResult
 from tui.render import EPOCH_HEADER, epoch_line, pair_label, seeds_label
 from tui.state.run_state import RunState
 
@@ -143,37 +144,18 @@ def interruptible() -> Iterator[StopToken]:
         os.close(presses_written)
 
 
-def with_tensorboard(listener: Listener, folder: str | None, run_id: str) -> Listener:
-    """`listener`, also writing TensorBoard logs under folder/run_id when a folder is given."""
-    if not folder:
-        return listener
-    from engine.storage.tensorboard import TensorBoardListener
-
-    return TensorBoardListener(Path(folder) / run_id, listener)
-
-
 def tracked_in_terminal(
     console: Console,
-    kind: str,
+    kind: RunKind,
     config: ExperimentConfig,
+    dataset: Dataset,
     run_dir: Path,
-    work: Callable,
+    options: RunOptions,
     *,
-    options: dict,
     resume: bool,
-):
-    """Run `work(listener, checkpoints, stop)` recorded in the run store, with live progress on `console`,
-    optional TensorBoard logs, and Ctrl-C handled as a cooperative stop."""
+) -> RunResult:
+    """Run `kind` recorded in the run store, with live progress on `console` and Ctrl-C as a cooperative stop."""
     from engine.storage.tracking import run_tracked
 
     with interruptible() as stop, ConsoleReporter(console) as reporter:
-        listener = with_tensorboard(reporter, options.get("tensorboard"), run_dir.name)
-        return run_tracked(
-            kind,
-            config,
-            run_dir,
-            lambda recorder, checkpoints: work(recorder, checkpoints, stop),
-            listener,
-            resume=resume,
-            options=options,
-        )
+        return run_tracked(kind, config, dataset, run_dir, reporter, stop, options, resume=resume)

@@ -13,11 +13,11 @@ from rich.table import Table
 from engine.config import config_from_dict
 from engine.errors import ConfigError
 from engine.fileio import atomic_write_text
+from engine.kinds import RunOptions, kind_named
 from engine.results.exports import FORMATS, export_text
-from engine.results.leaderboard import LeaderboardResult
 from engine.storage.store import RunStore, open_store
-from tui.render import leaderboard_table, report, summary_line
-from tui.stored import RESUMABLE, result_of, when
+from tui.render import result_report
+from tui.stored import RESUMABLE, result_of, summary_of, when
 
 
 def store_for(console: Console) -> RunStore:
@@ -41,7 +41,7 @@ def runs_list(kind: str | None) -> int:
         table.add_column(name, no_wrap=name != "Summary")
     for record in records:
         seeds = record.config["run"]["seeds"]
-        table.add_row(record.id, record.kind, record.status, str(len(seeds)), summary_line(result_of(record)))
+        table.add_row(record.id, record.kind, record.status, str(len(seeds)), summary_of(record))
     console.print(table)
     return 0
 
@@ -57,10 +57,8 @@ def runs_show(run_id: str) -> int:
     console.print("Versions: " + ", ".join(f"{k} {v}" for k, v in record.versions.items()), style="dim")
     console.print(f"Folder: {record.folder}; {len(store.epochs(record.id))} epoch rows recorded", style="dim")
     result = result_of(record)
-    if isinstance(result, LeaderboardResult):
-        console.print(leaderboard_table(result.rows(), result.target, "best"))
-    elif result is not None:
-        for part in report(result):
+    if result is not None:
+        for part in result_report(result):
             console.print(part)
     else:
         console.print(
@@ -106,16 +104,12 @@ def runs_delete(run_id: str, yes: bool) -> int:
 
 
 def runs_resume(run_id: str) -> int:
-    from tui.cli.leaderboard import execute_leaderboard
-    from tui.cli.run import execute_experiment
+    from tui.cli.execute import execute
 
     console = Console(highlight=False)
     record = store_for(console).find(run_id)
     if record.status not in RESUMABLE:
         raise ConfigError(f"run {record.id} is {record.status}; only interrupted, cancelled or failed runs resume")
-    config = config_from_dict(record.config)
-    run_dir = Path(record.folder)
     console.print(f"Resuming {record.kind} {record.id} from its last finished epoch.")
-    if record.kind == "leaderboard":
-        return execute_leaderboard(config, run_dir, resume=True, options=record.options)
-    return execute_experiment(config, run_dir, record.options, json_path=None, resume=True)
+    kind, options = kind_named(record.kind), RunOptions.from_dict(record.options)
+    return execute(kind, config_from_dict(record.config), Path(record.folder), options, resume=True)

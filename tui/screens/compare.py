@@ -10,19 +10,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from engine.results.leaderboard import LeaderboardResult
 from engine.storage.store import RunRecord
-from tui.render import leaderboard_table, report
+from tui.render import result_report
 from tui.stored import config_differences, result_of, when
 
 
 def run_column(record: RunRecord) -> Group:
     result = result_of(record)
     parts = [Text(f"{record.kind} {record.id}", style="bold"), Text(f"{record.status}, {when(record.started_at)}")]
-    if isinstance(result, LeaderboardResult):
-        parts.append(leaderboard_table(result.rows(), result.target, "best"))
-    elif result is not None:
-        parts += report(result)
+    if result is not None:
+        parts += result_report(result)
     else:
         parts.append(Text("No results (the run did not end).", style="dim"))
     return Group(*parts)
@@ -31,7 +28,7 @@ def run_column(record: RunRecord) -> Group:
 class CompareScreen(Screen):
     """Opened from History with two marked runs; escape goes back."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="compare.back")]
 
     def __init__(self, left: RunRecord, right: RunRecord) -> None:
         super().__init__()

@@ -17,7 +17,7 @@ from engine.errors import UserError
 class PathDialog(ModalScreen[Path | None]):
     """Ask for a file or folder path; enter accepts, escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(self, title: str, default: Path) -> None:
         super().__init__()
@@ -43,8 +43,8 @@ class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question: y confirms, n or escape declines."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes", id="dialog.yes"),
+        Binding("n,escape", "answer(False)", "No", id="dialog.no"),
     ]
 
     def __init__(self, question: str, detail: str = "") -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,11 +17,13 @@ FORM_KEYS = (
     ("space", "Setup", "tick or untick a checkbox"),
     ("↑ ↓ pgup pgdn", "tables", "move in a table or scroll a view"),
     ("ctrl+p", "everywhere", "command palette: every action by name"),
+    ("1 - 5", "everywhere", "the views, as F2-F6, where nothing is being typed"),
     ("escape", "dialogs", "close without doing anything"),
 )
 
 
-def key_table(sections: list[tuple[str, list[Binding]]]) -> Table:
+def key_table(sections: list[tuple[str, list[Binding]]], keys_of: Callable[[Binding], str]) -> Table:
+    """Every binding of every section, with the keys it answers to (`keys_of` applies the user's keymap)."""
     table = Table(title="Keys", title_justify="left", show_edge=False, expand=True)
     table.add_column("Key", style="bold", no_wrap=True)
     table.add_column("Where")
@@ -29,8 +33,7 @@ def key_table(sections: list[tuple[str, list[Binding]]]) -> Table:
         for binding in bindings:
             if binding.description and (binding.key, where) not in seen:
                 seen.add((binding.key, where))
-                key = binding.key.replace(",", " / ").replace("question_mark", "?")
-                table.add_row(key, where, binding.tooltip or binding.description)
+                table.add_row(keys_of(binding), where, binding.tooltip or binding.description)
     for key, where, what in FORM_KEYS:
         table.add_row(key, where, what)
     return table
@@ -39,15 +42,16 @@ def key_table(sections: list[tuple[str, list[Binding]]]) -> Table:
 class HelpScreen(ModalScreen[None]):
     """Opened with ? or F1; any of escape, q, ? or F1 closes it."""
 
-    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close help")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close help", id="help.close")]
 
-    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[Binding]]], keys_of: Callable[[Binding], str]) -> None:
         super().__init__()
         self.sections = sections
+        self.keys_of = keys_of
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(key_table(self.sections))
+            yield Static(key_table(self.sections, self.keys_of))
             yield Static("escape closes this help.", classes="dialog-hint")
 
     def action_close(self) -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from engine.storage.store import RunRecord, open_store
-from tui.render import summary_line
 from tui.screens.dialogs import ConfirmDialog
-from tui.stored import RESUMABLE, open_store_telling, result_of
+from tui.stored import RESUMABLE, result_of, store_problem, summary_of
 
 COLUMNS = ("", "run", "kind", "status", "seeds", "summary")
 
@@ -22,18 +23,29 @@ class HistoryScreen(Screen):
     """Reads the run store each time it is shown, so runs from the CLI appear too."""
 
     BINDINGS = [
-        Binding("o", "open", "Open", tooltip="show the run's results and curves (enter too)"),
-        Binding("space", "mark", "Mark", key_display="␣", tooltip="mark up to two runs to compare"),
-        Binding("v", "compare", "Compare", tooltip="the two marked runs side by side"),
-        Binding("ctrl+r", "rerun", "Rerun", tooltip="load the run's config into Setup and run it again"),
-        Binding("u", "resume", "Resume", tooltip="continue an interrupted run from its last finished epoch"),
-        Binding("d", "delete", "Delete", tooltip="remove the run and its folder (asks first)"),
+        Binding("o", "open", "Open", tooltip="show the run's results and curves (enter too)", id="history.open"),
+        Binding("space", "mark", "Mark", key_display="␣", tooltip="mark up to two runs to compare", id="history.mark"),
+        Binding("v", "compare", "Compare", tooltip="the two marked runs side by side", id="history.compare"),
+        Binding(
+            "ctrl+r", "rerun", "Rerun", tooltip="load the run's config into Setup and run it again", id="history.rerun"
+        ),
+        Binding(
+            "u",
+            "resume",
+            "Resume",
+            tooltip="continue an interrupted run from its last finished epoch",
+            id="history.resume",
+        ),
+        Binding("d", "delete", "Delete", tooltip="remove the run and its folder (asks first)", id="history.delete"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="history")
         self.records: list[RunRecord] = []
+        self.summaries: dict[str, str] = {}
         self.marked: list[str] = []
+        self.loaded = False  # whether the table shows what the store held at the last look
+        self.deleting: set[str] = set()  # runs being deleted: hidden, whatever a reload meanwhile reads
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -46,29 +58,56 @@ class HistoryScreen(Screen):
     def on_data_table_row_selected(self) -> None:
         self.action_open()
 
+    class Loaded(Message):
+        """The stored runs with their summary lines, read off the UI thread; or why they could not be read."""
+
+        def __init__(
+            self,
+            records: list[RunRecord],
+            summaries: dict[str, str],
+            problem: tuple[str, str] | None,
+            deleted: str | None = None,
+        ) -> None:
+            super().__init__()
+            self.records, self.summaries, self.problem, self.deleted = records, summaries, problem, deleted
+
     def on_screen_resume(self) -> None:
         self.reload()
 
-    def reload(self) -> None:
-        store = open_store_telling(self.notify)
-        if store is None:
+    @work(thread=True, group="history")
+    def reload(self, delete: RunRecord | None = None) -> None:
+        """Read the store again (first deleting a run, if asked); the database may be busy for a while."""
+        problem = store_problem()
+        if problem is not None and problem[1] == "error":
+            self.post_message(self.Loaded([], {}, problem))
             return
-        self.records = store.runs()
+        store = open_store()
+        if delete is not None:
+            store.delete(delete.id)
+            shutil.rmtree(Path(delete.folder), ignore_errors=True)
+        records = store.runs()
+        summaries = {record.id: summary_of(record) for record in records}
+        self.post_message(self.Loaded(records, summaries, problem, deleted=delete.id if delete else None))
+
+    def on_history_screen_loaded(self, message: Loaded) -> None:
+        if message.problem is not None:
+            text, severity = message.problem
+            self.notify(text, title="Run store", severity=severity, timeout=10)
+        self.deleting.discard(message.deleted)
+        self.records = [record for record in message.records if record.id not in self.deleting]
+        self.summaries = message.summaries
         self.marked = [run_id for run_id in self.marked if any(r.id == run_id for r in self.records)]
+        self.loaded = True
+        self._draw()
+
+    def _draw(self) -> None:
         table = self.query_one("#runs", DataTable)
         row = table.cursor_row
         table.clear()
         for record in self.records:
             mark = "*" if record.id in self.marked else ""
-            table.add_row(
-                mark,
-                record.id,
-                record.kind,
-                record.status,
-                str(len(record.config["run"]["seeds"])),
-                summary_line(result_of(record)),
-                key=record.id,
-            )
+            seeds = str(len(record.config["run"]["seeds"]))
+            table.add_row(mark, record.id, record.kind, record.status, seeds, self.summaries[record.id], key=record.id)
         if self.records:
             table.move_cursor(row=min(row, len(self.records) - 1))
         self.query_one("#history-caption", Static).update(
@@ -102,7 +141,7 @@ class HistoryScreen(Screen):
             self.marked.remove(record.id)
         else:
             self.marked = [*self.marked[-1:], record.id]  # the two most recent marks
-        self.reload()
+        self._draw()
 
     def action_compare(self) -> None:
         if len(self.marked) != 2:
@@ -140,9 +179,10 @@ class HistoryScreen(Screen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                open_store().delete(record.id)
-                shutil.rmtree(Path(record.folder), ignore_errors=True)
+                self.deleting.add(record.id)
+                self.records = [r for r in self.records if r.id != record.id]
+                self._draw()
+                self.reload(delete=record)
                 self.notify(f"Deleted run {record.id}.")
-                self.reload()
 
         self.app.push_screen(ConfirmDialog(f"Delete run {record.id} and its folder?", record.folder), confirmed)

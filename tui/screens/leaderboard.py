@@ -6,16 +6,21 @@ import math
 import time
 from pathlib import Path
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
+from engine.config import ExperimentConfig
 from engine.errors import UserError
+from engine.kinds import LEADERBOARD
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
 from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
+from engine.storage.store import RunRecord
 from tui.render import DASH, seeds_label
 from tui.screens.dialogs import PathDialog, export_to
 from tui.state.leaderboard_state import LeaderboardState
@@ -52,12 +57,30 @@ class LeaderboardScreen(Screen):
     """Shows the race in progress, or the last one kept in the run store."""
 
     BINDINGS = [
-        Binding("ctrl+r", "race", "Race", tooltip="race the optimizers with these settings and the Setup form"),
-        Binding("o", "options", "Edit", tooltip="choose optimizers, task, epochs, target and hyperparameters"),
-        Binding("s", "sort", "Sort", tooltip="rank by the next column"),
-        Binding("S", "reverse", "Reverse", tooltip="reverse the ranking"),
-        Binding("e", "export", "Export", tooltip="write the table as .csv, .json or .md"),
-        Binding("c", "cancel_run", "Cancel", tooltip="stop after the current batch; finished optimizers stay"),
+        Binding(
+            "ctrl+r",
+            "race",
+            "Race",
+            tooltip="race the optimizers with these settings and the Setup form",
+            id="board.race",
+        ),
+        Binding(
+            "o",
+            "options",
+            "Edit",
+            tooltip="choose optimizers, task, epochs, target and hyperparameters",
+            id="board.options",
+        ),
+        Binding("s", "sort", "Sort", tooltip="rank by the next column", id="board.sort"),
+        Binding("S", "reverse", "Reverse", tooltip="reverse the ranking", id="board.reverse"),
+        Binding("e", "export", "Export", tooltip="write the table as .csv, .json or .md", id="board.export"),
+        Binding(
+            "c",
+            "cancel_run",
+            "Cancel",
+            tooltip="stop after the current batch; finished optimizers stay",
+            id="run.cancel",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -78,25 +101,39 @@ class LeaderboardScreen(Screen):
             yield PlotextPlot(id="board-plot")
         yield Footer(compact=True, show_command_palette=False)
 
+    class LastFound(Message):
+        """The newest stored leaderboard, read off the UI thread after a restart."""
+
+        def __init__(self, record: RunRecord | None, problem: str | None) -> None:
+            super().__init__()
+            self.record, self.problem = record, problem
+
     def on_mount(self) -> None:
         if self.state is None:
             self._reopen_last()
         self._draw()
 
+    @work(thread=True, group="store")
     def _reopen_last(self) -> None:
-        """After a restart, show the newest leaderboard the run store kept."""
+        """After a restart, find the newest leaderboard the run store kept (the database may be busy)."""
         from engine.storage.store import open_store
 
         try:
-            records = [r for r in open_store().runs("leaderboard") if r.result]
+            records = [r for r in open_store().runs(LEADERBOARD.name) if r.result]
         except UserError as exc:
-            self.notify(str(exc), title="Run store", severity="error", timeout=8)
+            self.post_message(self.LastFound(None, str(exc)))
             return
-        if records:
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(records[0].started_at))
-            self.show_result(LeaderboardResult.from_dict(records[0].result), f"Last leaderboard, {when}")
+        self.post_message(self.LastFound(records[0] if records else None, None))
 
-    def start(self, config) -> None:
+    def on_leaderboard_screen_last_found(self, message: LastFound) -> None:
+        if message.problem:
+            self.notify(message.problem, title="Run store", severity="error", timeout=8)
+        elif message.record is not None and self.state is None:  # a race started meanwhile wins
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(message.record.started_at))
+            result = LeaderboardResult.from_dict(message.record.result)
+            self.show_result(result, Path(message.record.folder), f"Last leaderboard, {when}")
+
+    def start(self, config: ExperimentConfig) -> None:
         board = config.leaderboard
         self.result = None
         self.state = LeaderboardState.starting(config)
@@ -112,7 +149,7 @@ class LeaderboardScreen(Screen):
         if isinstance(event, (EpochDone, PhaseStarted, PhaseDone)) and self.is_mounted:
             self._draw()
 
-    def show_result(self, result: LeaderboardResult, caption: str | None = None) -> None:
+    def show_result(self, result: LeaderboardResult, run_dir: Path | None = None, caption: str | None = None) -> None:
         self.result = result
         self.state = LeaderboardState.of(result)
         board = result.config["leaderboard"]

@@ -12,9 +12,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
 
 from engine.config import LEADERBOARD_TASKS, ExperimentConfig, LeaderboardConfig, config_from_dict, parse_value
+from engine.config.optimizers import OPTIMIZERS
 from engine.errors import ConfigError
 from engine.results.leaderboard import TASK_TITLES
-from engine.training.optimizers import OPTIMIZERS
 
 
 def hyperparameter_text(values: dict[str, Any]) -> str:
@@ -39,8 +39,8 @@ class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
     """Edit the [leaderboard] section; ctrl+s applies (if every value is valid), escape cancels."""
 
     BINDINGS = [
-        Binding("ctrl+s", "apply", "Apply", tooltip="use these settings for the next race"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "apply", "Apply", tooltip="use these settings for the next race", id="options.apply"),
+        Binding("escape", "cancel", "Cancel", id="options.cancel"),
     ]
 
     def __init__(self, config: ExperimentConfig) -> None:

@@ -27,8 +27,14 @@ class ResultsScreen(Screen):
     """The last run's results; empty until a run ends."""
 
     BINDINGS = [
-        Binding("m", "save_models", "Save models", tooltip="copy the trained .keras models to a folder"),
-        Binding("e", "export", "Export", tooltip="write these results as .csv, .json or .md"),
+        Binding(
+            "m",
+            "save_models",
+            "Save models",
+            tooltip="copy the trained .keras models to a folder",
+            id="results.save_models",
+        ),
+        Binding("e", "export", "Export", tooltip="write these results as .csv, .json or .md", id="results.export"),
     ]
 
     def __init__(self) -> None:
@@ -46,7 +52,8 @@ class ResultsScreen(Screen):
     def on_mount(self) -> None:
         self._draw_curves()
 
-    def show(self, result: ExperimentResult, run_dir: Path) -> None:
+    def show_result(self, result: ExperimentResult, run_dir: Path, caption: str | None = None) -> None:
+        """Show an experiment's results; `caption` is not needed, the report says what it is."""
         self.result, self.run_dir = result, run_dir
         for view in self.query("#results-view").results(Static):  # none before the screen was first shown
             view.update(self._content())

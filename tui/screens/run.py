@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
+from engine.config import ExperimentConfig
 from engine.phases import PHASE_TITLES
 from engine.progress import EpochDone, PhaseStarted, ProgressEvent, RunPlanned
 from tui.render import EPOCH_COLUMNS, epoch_cells, seeds_label
@@ -27,6 +28,7 @@ class RunScreen(Screen):
             "cancel_run",
             "Cancel",
             tooltip="stop soon (after this batch, or this chunk of batches for a population); keep what finished",
+            id="run.cancel",
         )
     ]
 
@@ -61,10 +63,10 @@ class RunScreen(Screen):
         """False until the screen is first shown: then the state alone is updated."""
         return bool(self.query("#epochs"))
 
-    def start(self, n_seeds: int) -> None:
+    def start(self, config: ExperimentConfig) -> None:
         """Forget the previous run and show that this one is loading."""
         self.state = RunState()
-        self.set_status(f"Loading data and TensorFlow for {n_seeds} seed(s)…")
+        self.set_status(f"Loading data and TensorFlow for {len(config.run.seeds)} seed(s)…")
         if self.composed:
             self.query_one("#epochs", DataTable).clear()
             self.query_one("#progress", ProgressBar).update(total=None, progress=0)

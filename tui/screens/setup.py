@@ -29,8 +29,8 @@ class SetupScreen(Screen):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
-        Binding("ctrl+o", "load_config", "Load", tooltip="fill the form from a TOML experiment file"),
-        Binding("ctrl+s", "save_config", "Save", tooltip="save the form as a TOML file the CLI reads"),
+        Binding("ctrl+o", "load_config", "Load", tooltip="fill the form from a TOML experiment file", id="setup.load"),
+        Binding("ctrl+s", "save_config", "Save", tooltip="save the form as a TOML file the CLI reads", id="setup.save"),
     ]
 
     def __init__(self, config: ExperimentConfig) -> None:

@@ -6,14 +6,16 @@ Kept free of widgets so the parsing and the per-field errors can be tested on th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from engine.config import ExperimentConfig, config_from_dict, config_to_dict, parse_pairs, parse_seeds
 from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS
+from engine.config.optimizers import OPTIMIZERS
 from engine.data.classes import CLASS_NAMES
 from engine.errors import ConfigError
-from engine.training.optimizers import OPTIMIZERS
 
 Choices = tuple[tuple[str, Any], ...]
 
@@ -201,4 +203,4 @@ def _without_key(message: str, key: str) -> str:
 
 def with_preset(preset_config: ExperimentConfig, current: ExperimentConfig) -> ExperimentConfig:
     """A preset, keeping the data folder and the leaderboard settings the user already chose."""
-    return replace(preset_config, data=current.data, leaderboard=current.leaderboard)
+    return msgspec.structs.replace(preset_config, data=current.data, leaderboard=current.leaderboard)

@@ -1,0 +1,170 @@
+"""The config in and out: plain dicts, TOML files, and the one-line errors a bad value gets.
+
+Reading overlays what is given on a base config, key by key, then lets msgspec check every type against
+the schema; its errors are reworded to name the key as users write it (`split.n_train_b`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from engine.config.schema import (
+    NETWORK_KINDS,
+    SECTIONS,
+    ExperimentConfig,
+    Hyperparameters,
+    IntList,
+    NameList,
+    PairList,
+)
+from engine.errors import ConfigError
+
+# what a value of each declared type must be, in words
+EXPECTED = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "a string",
+    IntList: "a list of whole numbers",
+    NameList: "a list of names",
+    PairList: "a list of class pairs like [[0, 2], [7, 9]]",
+    Hyperparameters: "a table of optimizer tables, e.g. adam = { learning_rate = 0.01 }",
+}
+_LOCATION = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+
+
+def config_to_dict(config: ExperimentConfig) -> dict[str, dict[str, Any]]:
+    """Plain nested dict (lists, not tuples), as written to TOML and JSON."""
+    return json.loads(msgspec.json.encode(config))
+
+
+def config_from_dict(values: dict[str, Any], base: ExperimentConfig | None = None) -> ExperimentConfig:
+    """Overlay `values` (sections of keys) on `base`; unknown keys and wrong types raise ConfigError."""
+    merged = overlay(config_to_dict(base or ExperimentConfig()), values)
+    try:
+        return msgspec.convert(merged, ExperimentConfig, strict=True)
+    except msgspec.ValidationError as exc:
+        raise _reworded(str(exc), merged) from None
+
+
+def overlay(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """`given` over `base`, tables merged key by key (so one hyperparameter can change alone). A [network] of
+    another kind starts from that kind's defaults: keys of the old kind do not carry over."""
+    merged = dict(base)
+    for key, value in given.items():
+        current = merged.get(key)
+        if not (isinstance(value, dict) and isinstance(current, dict)):
+            merged[key] = value
+            continue
+        if key == "network" and value.get("kind", current.get("kind")) != current.get("kind"):
+            current = {}
+        merged[key] = overlay(current, value)
+    return merged
+
+
+def _reworded(message: str, values: dict[str, Any]) -> ConfigError:
+    """msgspec's 'Expected `int`, got `str` - at `$.split.n_train_b`' as 'split.n_train_b must be a whole
+    number, got 'x''; the key goes with the error so the app can show it at its field."""
+    location = _LOCATION.search(message)
+    problem = message[: location.start()] if location else message
+    path = [part for part in re.split(r"\.|\[[^]]*\]", location.group("path")) if part] if location else []
+    unknown = re.match(r"Object contains unknown field `(?P<name>[^`]+)`", problem)
+    if unknown and not path:
+        return ConfigError(f"unknown section [{unknown['name']}]; known sections: {', '.join(SECTIONS)}")
+    if unknown:
+        section, name = path[0], unknown["name"]
+        key = ".".join([*path, name])
+        known = ", ".join(_fields_of(section, values))
+        return ConfigError(f"unknown key {key}; known keys in [{section}]: {known}", key=key)
+    if len(path) == 1:
+        return ConfigError(f"[{path[0]}] must be a table of keys, got {type(values.get(path[0])).__name__}")
+    if path[:2] == ["network", "kind"]:
+        return ConfigError.about(
+            "network.kind", f"must be one of {', '.join(NETWORK_KINDS)}; got {_at(values, path)!r}"
+        )
+    key = ".".join(path[:2])
+    expected = _declared(path[0], path[1], values)
+    if expected == Hyperparameters and "hyperparameters[" in location.group("path"):  # a value inside the tables
+        return _bad_hyperparameter(values[path[0]][path[1]], key)
+    return ConfigError.about(key, f"must be {EXPECTED.get(expected, problem)}, got {_at(values, path[:2])!r}")
+
+
+def _bad_hyperparameter(tables: dict[str, Any], key: str) -> ConfigError:
+    """msgspec does not say which optimizer's table or which value was wrong: find it."""
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            return ConfigError.about(
+                f"{key}.{name}", f"must be a table such as {{ learning_rate = 0.01 }}, got {table!r}"
+            )
+        for parameter, value in table.items():
+            if not isinstance(value, (int, float, bool)):
+                return ConfigError.about(f"{key}.{name}.{parameter}", f"must be a number or true/false, got {value!r}")
+    return ConfigError.about(key, f"must be {EXPECTED[Hyperparameters]}")
+
+
+def _fields_of(section: str, values: dict[str, Any]) -> list[str]:
+    section_type = SECTIONS[section]
+    if section == "network":
+        section_type = NETWORK_KINDS.get(values["network"].get("kind"), section_type)
+    return [field.name for field in msgspec.structs.fields(section_type)]
+
+
+def _declared(section: str, name: str, values: dict[str, Any]) -> Any:
+    section_type = SECTIONS[section]
+    if section == "network":
+        section_type = NETWORK_KINDS.get(values["network"].get("kind"), section_type)
+    return next((f.type for f in msgspec.structs.fields(section_type) if f.name == name), None)
+
+
+def _at(values: dict[str, Any], path: list[str]) -> Any:
+    for part in path:
+        values = values[part]
+    return values
+
+
+def load_config_file(path: Path, base: ExperimentConfig | None = None) -> ExperimentConfig:
+    """Read a TOML experiment file over `base` (default: the built-in defaults)."""
+    try:
+        with open(path, "rb") as stream:
+            values = tomllib.load(stream)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    try:
+        return config_from_dict(values, base)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}", key=exc.key) from None
+
+
+def config_to_toml(config: ExperimentConfig) -> str:
+    """The config as a TOML document that `load_config_file` reads back unchanged."""
+    lines: list[str] = []
+    for name, section in config_to_dict(config).items():
+        tables = {key: value for key, value in section.items() if isinstance(value, dict)}
+        lines += ["", f"[{name}]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in section.items() if key not in tables]
+        for key, table in tables.items():
+            lines += ["", f"[{name}.{key}]"]
+            lines += [f"{entry} = {_toml_value(value)}" for entry, value in table.items()]
+    return "\n".join(lines[1:]) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)

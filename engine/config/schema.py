@@ -1,0 +1,183 @@
+"""The experiment's configuration: typed, frozen sections that check their own values when built.
+
+Every value a user can set lives here, so the CLI, the TOML file and the app's form all validate the same way.
+Types are checked by msgspec when a config is read (see codec.py); ranges and consistency by each section's
+`__post_init__`, with messages that name the key.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS
+from engine.config.optimizers import OPTIMIZERS, default_hyperparameters
+from engine.config.validation import (
+    check_class_pair,
+    check_epochs,
+    check_hyperparameters,
+    check_learning_rate,
+    check_one_of,
+)
+from engine.errors import ConfigError
+
+IntList = tuple[int, ...]
+PairList = tuple[IntList, ...]
+NameList = tuple[str, ...]
+Hyperparameters = dict[str, dict[str, float | bool]]
+LEADERBOARD_TASKS = ("a", "b_scratch", "b_on_a")
+MAX_SEED = 2**31 - 1
+
+
+class Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A TOML table: unknown keys are refused, values are immutable."""
+
+
+class DataConfig(Section):
+    """Where the data comes from; empty `dir` means $TRANSFER_TUI_DATA or the Keras download."""
+
+    dir: str = ""
+
+
+class SplitConfig(Section):
+    """Which two classes form task B (the second is the positive class) and how many B images to train on.
+
+    `extra_pairs` turns the experiment into a study: the same experiment again for each further pair.
+    """
+
+    b_classes: IntList = (5, 6)
+    n_train_b: int = 200
+    b_sample: str = "first"
+    extra_pairs: PairList = ()
+
+    def __post_init__(self) -> None:
+        check_class_pair("split.b_classes", self.b_classes)
+        for pair in self.extra_pairs:
+            check_class_pair("split.extra_pairs", pair)
+        if len(set(self.pairs)) != len(self.pairs):
+            raise ConfigError.about("split.extra_pairs", f"repeats a pair: {[list(p) for p in self.pairs]}")
+        if self.n_train_b < 1:
+            raise ConfigError.about("split.n_train_b", f"must be at least 1, got {self.n_train_b}")
+        check_one_of("split.b_sample", self.b_sample, B_SAMPLES)
+
+    def for_pair(self, pair: tuple[int, int]) -> SplitConfig:
+        """This split for one pair of a study alone."""
+        return msgspec.structs.replace(self, b_classes=pair, extra_pairs=())
+
+    @property
+    def pairs(self) -> list[tuple[int, int]]:
+        """Every B class pair of the study: b_classes first, then extra_pairs."""
+        return [(self.b_classes[0], self.b_classes[1]), *((first, second) for first, second in self.extra_pairs)]
+
+
+class DenseNetwork(Section, tag="dense", tag_field="kind"):
+    """The dense network shared by model A, B on A and B from scratch (`kind = "dense"`)."""
+
+    hidden: IntList = (300, 100, 50, 50, 50)
+    activation: str = "selu"
+    initializer: str = "lecun_normal"
+    batch_norm: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.hidden) <= 20 or any(not 1 <= n <= 100_000 for n in self.hidden):
+            raise ConfigError.about(
+                "network.hidden", f"must be 1 to 20 layer sizes between 1 and 100000, got {list(self.hidden)}"
+            )
+        check_one_of("network.activation", self.activation, ACTIVATIONS)
+        check_one_of("network.initializer", self.initializer, INITIALIZERS)
+
+
+# The kinds of network [network] may hold, told apart by its `kind` key.
+NetworkConfig = DenseNetwork
+NETWORK_KINDS: dict[str, type[Section]] = {"dense": DenseNetwork}
+
+
+class TrainAConfig(Section):
+    """Training model A on the 8-class task."""
+
+    epochs: int = 20
+    learning_rate: float = 1e-3
+    optimizer: str = "sgd"
+
+    def __post_init__(self) -> None:
+        check_epochs("train_a.epochs", self.epochs, minimum=1)
+        check_learning_rate("train_a.learning_rate", self.learning_rate)
+        check_one_of("train_a.optimizer", self.optimizer, OPTIMIZERS)
+
+
+class TransferConfig(Section):
+    """Training B on A (frozen, then fine-tuned) and the scratch baseline."""
+
+    frozen_epochs: int = 4
+    unfrozen_epochs: int = 16
+    frozen_learning_rate: float = 1e-3
+    unfrozen_learning_rate: float = 1e-4
+    scratch_learning_rate: float = 1e-3
+    optimizer: str = "sgd"
+
+    def __post_init__(self) -> None:
+        check_one_of("transfer.optimizer", self.optimizer, OPTIMIZERS)
+        check_epochs("transfer.frozen_epochs", self.frozen_epochs, minimum=0)
+        check_epochs("transfer.unfrozen_epochs", self.unfrozen_epochs, minimum=0)
+        if self.frozen_epochs + self.unfrozen_epochs < 1:
+            raise ConfigError(
+                "transfer.frozen_epochs + transfer.unfrozen_epochs must be at least 1", key="transfer.unfrozen_epochs"
+            )
+        for name in ("frozen_learning_rate", "unfrozen_learning_rate", "scratch_learning_rate"):
+            check_learning_rate(f"transfer.{name}", getattr(self, name))
+
+
+class RunConfig(Section):
+    """Which seeds to run and the batch size of every phase."""
+
+    seeds: IntList = (42,)
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        if not self.seeds:
+            raise ConfigError.about("run.seeds", "must list at least one seed")
+        if any(not 0 <= s <= MAX_SEED for s in self.seeds):
+            raise ConfigError.about("run.seeds", f"must be between 0 and {MAX_SEED}, got {list(self.seeds)}")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ConfigError.about("run.seeds", f"must not repeat a seed, got {list(self.seeds)}")
+        if not 1 <= self.batch_size <= 65_536:
+            raise ConfigError.about("run.batch_size", f"must be between 1 and 65536, got {self.batch_size}")
+
+
+class LeaderboardConfig(Section):
+    """Which optimizers race, on which task, for how long; hyperparameters are merged over the notebook's."""
+
+    optimizers: NameList = OPTIMIZERS
+    task: str = "a"
+    epochs: int = 10
+    target_accuracy: float = 0.85
+    hyperparameters: Hyperparameters = msgspec.field(default_factory=default_hyperparameters)
+
+    def __post_init__(self) -> None:
+        if not self.optimizers:
+            raise ConfigError.about("leaderboard.optimizers", "must list at least one optimizer")
+        for name in self.optimizers:
+            check_one_of("leaderboard.optimizers", name, OPTIMIZERS)
+        if len(set(self.optimizers)) != len(self.optimizers):
+            raise ConfigError.about(
+                "leaderboard.optimizers", f"must not repeat an optimizer, got {list(self.optimizers)}"
+            )
+        check_one_of("leaderboard.task", self.task, LEADERBOARD_TASKS)
+        check_epochs("leaderboard.epochs", self.epochs, minimum=1)
+        if not 0 < self.target_accuracy <= 1:
+            raise ConfigError.about("leaderboard.target_accuracy", f"must be in (0, 1], got {self.target_accuracy}")
+        check_hyperparameters("leaderboard.hyperparameters", self.hyperparameters)
+
+
+class ExperimentConfig(Section):
+    """A whole experiment, one field per TOML section."""
+
+    data: DataConfig = DataConfig()
+    split: SplitConfig = SplitConfig()
+    network: NetworkConfig = NetworkConfig()
+    train_a: TrainAConfig = TrainAConfig()
+    transfer: TransferConfig = TransferConfig()
+    run: RunConfig = RunConfig()
+    leaderboard: LeaderboardConfig = msgspec.field(default_factory=LeaderboardConfig)
+
+
+SECTIONS: dict[str, type[Section]] = {field.name: field.type for field in msgspec.structs.fields(ExperimentConfig)}

@@ -1,0 +1,103 @@
+"""The kinds of run, each declared once: what runs it, what it produces, and which views show it.
+
+The run store, the CLI, the app's engine thread, History, compare and exports ask here (or ask the result
+itself: its summary line and export rows) instead of branching on the kind. Adding a kind means one entry
+below plus its own modules: the study that runs it and the result type it produces.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.config import ExperimentConfig
+from engine.data.fashion_mnist import Dataset
+from engine.errors import ConfigError
+from engine.progress import Listener, StopToken, ignore
+from engine.results.experiment import ExperimentResult
+from engine.results.leaderboard import LeaderboardResult
+from engine.results.protocol import RunResult
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run was started beyond its config, kept in the run store so `runs resume` starts it the same way."""
+
+    model_a: str | None = None  # the user's model A file, instead of training one
+    save_models: bool = True
+    use_cache: bool = True  # reuse a model A trained before with the same settings
+    tensorboard: str | None = None  # a folder for TensorBoard logs
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunOptions:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{name: value for name, value in values.items() if name in names})
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a run needs besides its config and data: where progress goes, the stop request, its folder."""
+
+    run_dir: Path
+    listener: Listener = ignore
+    stop: StopToken = field(default_factory=StopToken)
+    checkpoints: Any = None  # engine.storage.checkpoints.Checkpoints: every phase resumes from and saves to it
+    options: RunOptions = field(default_factory=RunOptions)
+
+
+@dataclass(frozen=True)
+class RunKind:
+    """One kind of run. `runner` names the function that runs it ("module:function"), imported only when a run
+    starts, because it imports TensorFlow; results read back without it."""
+
+    name: str  # as the run store records it
+    title: str
+    result_type: type
+    runner: str
+    view: str  # the app view that shows its results, and the report the CLI prints
+    live_view: str  # the app view that shows it while it runs
+
+    def start(self, config: ExperimentConfig, dataset: Dataset, context: RunContext) -> RunResult:
+        module, function = self.runner.split(":")
+        return getattr(importlib.import_module(module), function)(config, dataset, context)
+
+    def result_from(self, data: dict[str, Any]) -> RunResult:
+        """A stored result read back."""
+        return self.result_type.from_dict(data)
+
+
+EXPERIMENT = RunKind(
+    name="experiment",
+    title="transfer experiment",
+    result_type=ExperimentResult,
+    runner="engine.studies.experiment:run_kind",
+    view="results",
+    live_view="run",
+)
+LEADERBOARD = RunKind(
+    name="leaderboard",
+    title="optimizer leaderboard",
+    result_type=LeaderboardResult,
+    runner="engine.studies.leaderboard:run_kind",
+    view="leaderboard",
+    live_view="leaderboard",
+)
+KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD)}
+
+
+def kind_named(name: str) -> RunKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ConfigError(f"unknown kind of run {name!r}; known: {', '.join(KINDS)}") from None
+
+
+def kind_of(result: RunResult) -> RunKind:
+    """The kind that produced `result`."""
+    return next(kind for kind in KINDS.values() if isinstance(result, kind.result_type))

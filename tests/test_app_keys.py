@@ -1,0 +1,96 @@
+"""Keys over SSH: every view is reachable without F-keys, and a keymap in the user's settings file remaps them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, Static
+
+from engine.data.fashion_mnist import Dataset
+from tests.conftest import tiny_config
+from tests.pilot import shown_text
+from tui.app.app import VIEWS, TransferApp
+from tui.app.settings import SETTINGS_ENV_VAR, load_settings
+
+
+def make_app(dataset: Dataset, **kwargs) -> TransferApp:
+    return TransferApp(tiny_config(), load_dataset=lambda _config: dataset, preload_engine=False, **kwargs)
+
+
+async def test_number_keys_reach_every_view_where_nothing_is_typed(small_dataset: Dataset) -> None:
+    app = make_app(small_dataset)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.set_focus(None)
+        for number, (view, *_) in enumerate(VIEWS, start=1):
+            await pilot.press(str(number))
+            await pilot.pause()
+            assert app.screen.id == view
+        await pilot.press("1")
+        await pilot.pause()
+        field = app.screen.query_one("#field-n_train_b", Input)
+        field.focus()
+        await pilot.press("end", "3")  # in a text field a digit is typed, not a view switch
+        assert app.screen.id == "setup" and field.value == "503"
+
+
+async def test_ctrl_g_lists_the_views(small_dataset: Dataset) -> None:
+    app = make_app(small_dataset)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.query_one("#field-n_train_b", Input).focus()  # works while typing, too
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        options = app.screen.query_one("#views", OptionList)
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == [v for v, *_ in VIEWS]
+        assert "History  (f6 / 5)" in str(options.get_option_at_index(4).prompt)
+        await pilot.press("down", "down", "down", "down", "enter")
+        await pilot.pause()
+        assert app.screen.id == "history"
+
+
+def test_the_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SETTINGS_ENV_VAR, str(tmp_path / "none.toml"))
+    assert load_settings().keymap == {} and load_settings().problems == ()
+    good = tmp_path / "settings.toml"
+    good.write_text('[keymap]\n"view.history" = "f9, h"\n')
+    assert load_settings(good).keymap == {"view.history": "f9,h"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[keymap\n")
+    assert "cannot be read" in load_settings(bad).problems[0]
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('[keymap]\n"view.history" = 3\n')
+    assert "must map binding ids to keys" in load_settings(wrong).problems[0]
+
+
+async def test_a_keymap_remaps_keys_and_help_shows_the_effective_ones(small_dataset: Dataset, tmp_path: Path) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[keymap]\n"view.history" = "f9,h"\n"run.start" = "ctrl+t"\n')
+    app = make_app(small_dataset, settings=load_settings(settings))
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.set_focus(None)
+        await pilot.press("f9")
+        await pilot.pause()
+        assert app.screen.id == "history"
+        await pilot.press("1", "h")
+        await pilot.pause()
+        assert app.screen.id == "history"
+        await pilot.press("f6")  # no longer bound
+        await pilot.pause()
+        assert app.screen.id == "history"
+        await pilot.press("f1")
+        await pilot.pause()
+        keys = shown_text(app.screen.query_one(Static))
+        assert "f9 / h" in keys and "ctrl+t" in keys and "f6 / 5" not in keys
+
+
+async def test_a_bad_settings_file_is_reported_and_the_defaults_apply(small_dataset: Dataset, tmp_path: Path) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[keymap\n")
+    app = make_app(small_dataset, settings=load_settings(settings))
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.pause()
+        assert any("cannot be read" in n.message for n in app._notifications)
+        app.set_focus(None)
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.screen.id == "history"

@@ -1,0 +1,45 @@
+"""One registry of run kinds: a new kind is one entry plus its own modules, and the store, exports, History's
+summaries and `runs list` handle it without being told."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.config import ExperimentConfig, apply_overrides
+from engine.errors import ConfigError
+from engine.kinds import EXPERIMENT, KINDS, LEADERBOARD, RunOptions, kind_named, kind_of
+from engine.progress import StopToken
+from engine.results.exports import export_text
+from engine.storage.store import RunStore
+from engine.storage.tracking import run_tracked
+from tests.coin_kind import COINS
+from tests.conftest import synthetic_dataset
+from tui.main import main
+from tui.stored import result_of, summary_of
+
+
+def test_each_kind_reads_back_what_it_stores() -> None:
+    assert kind_named("experiment") is EXPERIMENT and kind_named("leaderboard") is LEADERBOARD
+    with pytest.raises(ConfigError, match="unknown kind of run 'nope'"):
+        kind_named("nope")
+    options = RunOptions(model_a="/a.keras", save_models=False, use_cache=False, tensorboard="/tb")
+    assert RunOptions.from_dict(json.loads(json.dumps(options.to_dict()))) == options
+    assert RunOptions.from_dict({"save_models": False, "something_old": 1}) == RunOptions(save_models=False)
+
+
+def test_a_new_kind_is_one_entry(monkeypatch: pytest.MonkeyPatch, isolated_home: Path, capsys) -> None:
+    monkeypatch.setitem(KINDS, COINS.name, COINS)
+    config = apply_overrides(ExperimentConfig(), ["run.seeds=[1, 2, 4]"])
+    result = run_tracked(
+        COINS, config, synthetic_dataset(), isolated_home / "runs" / "r-coins", print, StopToken(), RunOptions()
+    )
+    assert kind_of(result) is COINS
+    (record,) = RunStore(isolated_home / "runs.sqlite").runs()
+    assert (record.kind, record.status) == ("coins", "finished")
+    assert result_of(record) == result and summary_of(record) == "2 heads of 3"
+    assert export_text(result, "csv") == "seed,heads\n1,False\n2,True\n4,True\n"
+    assert main(["runs", "list"]) == 0
+    assert "2 heads of 3" in capsys.readouterr().out

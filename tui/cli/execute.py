@@ -1,0 +1,46 @@
+"""Any kind of run from the terminal: live progress, the report its kind prints, exports, the run store line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from engine.config import ExperimentConfig
+from engine.kinds import RunKind, RunOptions
+from tui.cli.reporter import load_data_and_engine, tracked_in_terminal
+from tui.render import result_report
+
+EXIT_CANCELLED = 130
+
+
+def execute(
+    kind: RunKind,
+    config: ExperimentConfig,
+    run_dir: Path,
+    options: RunOptions,
+    *,
+    exports: dict[str, Path | None] | None = None,
+    resume: bool = False,
+    sort: str = "best",
+    reverse: bool = False,
+) -> int:
+    """Run (or resume) `kind` in `run_dir`, print its report, write the exports (format -> file); Ctrl-C once
+    stops after the current batch and what finished is reported."""
+    console = Console(highlight=False)
+    dataset = load_data_and_engine(console, config)
+    from engine.fileio import atomic_write_text
+    from engine.results.exports import export_text
+
+    result = tracked_in_terminal(console, kind, config, dataset, run_dir, options, resume=resume)
+    console.print()
+    for part in result_report(result, sort=sort, reverse=reverse):
+        console.print(part)
+    for fmt, path in (exports or {}).items():
+        if path is not None:
+            atomic_write_text(path, export_text(result, fmt))
+            console.print(f"{fmt.upper()} written to {path}")
+    if result.model_files():
+        console.print(f"Models saved under {run_dir}")
+    console.print(f"Run {run_dir.name} is in the run store.", style="dim")
+    return EXIT_CANCELLED if result.status == "cancelled" else 0
