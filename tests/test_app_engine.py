@@ -40,13 +40,16 @@ async def test_busy_is_cleared_where_the_ui_handles_the_end_of_the_run(small_dat
 async def test_a_locked_run_store_does_not_freeze_the_app(small_dataset: Dataset, isolated_home: Path) -> None:
     """Another process holds the database's write lock: the app still starts and takes keys meanwhile."""
     RunStore(isolated_home / "runs.sqlite")  # a database to lock
-    locked, release = threading.Event(), threading.Event()
+    locked, release, gave_up = threading.Event(), threading.Event(), threading.Event()
 
     def hold_the_lock() -> None:
+        """Hold the lock until the test is done with the app, or give up after 20 s (a UI thread stuck on the
+        database would be waiting for that)."""
         connection = sqlite3.connect(isolated_home / "runs.sqlite", isolation_level=None)
         connection.execute("BEGIN EXCLUSIVE")
         locked.set()
-        release.wait(60)
+        if not release.wait(20):
+            gave_up.set()
         connection.execute("ROLLBACK")
         connection.close()
 
@@ -61,9 +64,9 @@ async def test_a_locked_run_store_does_not_freeze_the_app(small_dataset: Dataset
             # would wait out the 30 s lock timeout if the store were opened on the UI thread
             await asyncio.wait_for(pilot.press("end", "backspace", "backspace", "7"), timeout=10)
             await asyncio.wait_for(pilot.press("5"), timeout=10)
-            assert field.value == "75" and not release.is_set()
+            assert field.value == "75" and not gave_up.is_set()  # typed while the database was locked
             await asyncio.wait_for(pilot.press("f5"), timeout=10)  # Optimizers reads the store too
-            assert app.screen.id == "leaderboard"
+            assert app.screen.id == "leaderboard" and not gave_up.is_set()
             release.set()
             await pilot.pause()
     finally:
