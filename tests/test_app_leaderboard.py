@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, SelectionList
+from textual.widgets import DataTable, Input, SelectionList, Static
 
 from engine.config import apply_overrides
 from engine.data.fashion_mnist import Dataset
 from tests.conftest import tiny_config
-from tests.pilot import wait_for
+from tests.pilot import shown_text, wait_for
 from tui.app.app import TransferApp
 
 
@@ -46,6 +47,8 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
         await wait_for(pilot, lambda: board.result is not None)
         table = board.query_one("#board", DataTable)
         assert column(table, 7)[-1] == "diverged" and column(table, 1)[-1] == "sgd"
+        assert str(table.ordered_columns[5].label) == "epochs to\ntarget"
+        assert all(re.fullmatch(r"(\d+\.\d|—) \(\d of 2\)", cell) for cell in column(table, 5)[:2]), column(table, 5)
         assert set(column(table, 1)) == {"sgd", "momentum", "adam"}
 
         best = [float(cell.split("±")[0]) for cell in column(table, 2)[:2]]
@@ -75,6 +78,15 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
         board = again.get_screen("leaderboard")
         assert board.result is not None and "Last leaderboard" in board.caption
         assert set(column(board.query_one("#board", DataTable), 1)) == {"sgd", "momentum", "adam"}
+
+
+async def test_the_empty_view_says_what_to_do_in_one_sentence(small_dataset: Dataset) -> None:
+    app = make_app(small_dataset, preload_engine=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f5")
+        await pilot.pause()
+        caption = shown_text(app.screen.query_one("#board-caption", Static))
+        assert "ctrl+r to race. Ranked by best val acc." in " ".join(caption.split()) and ".." not in caption
 
 
 async def test_invalid_options_are_refused(small_dataset: Dataset) -> None:

@@ -78,7 +78,7 @@ def test_corrupt_model_a_exits_2(tmp_path: Path, real_data_dir: Path) -> None:
     bad.write_bytes(b"\x00" * 64)
     completed = run_cli("run", "--data-dir", str(real_data_dir), "--model-a", str(bad))
     assert completed.returncode == 2 and "Traceback" not in completed.stderr
-    assert "model_a.keras: cannot be read as a Keras model" in completed.stderr
+    assert "model_a.keras is not a readable Keras model file" in completed.stderr
 
 
 def test_run_end_to_end_on_real_data(tmp_path: Path, real_data_dir: Path, isolated_home: Path) -> None:
@@ -215,6 +215,7 @@ def test_leaderboard_on_real_data_is_recorded_and_exported(tmp_path: Path, real_
     )
     assert completed.returncode == 0, completed.stderr
     assert "Optimizers, sorted by final val loss" in completed.stdout
+    assert re.search(r"\d of 2", completed.stdout) and "how many did" in completed.stdout  # no bare "1.0 1/1"
     data = json.loads(files["json"].read_text())
     assert [item["name"] for item in data["optimizers"]] == ["sgd", "adam"]
     assert all(len(item["histories"]["2"]["val_loss"]) == 1 for item in data["optimizers"])

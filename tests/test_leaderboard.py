@@ -157,7 +157,7 @@ def test_leaderboard_config_is_checked() -> None:
 
 def test_plan_for_b_on_a_trains_model_a_first() -> None:
     config = board_config("leaderboard.task=b_on_a")
-    plan = plan_leaderboard(config, {(5, 6): (480, 50)})
+    plan = plan_leaderboard(config, {(5, 6): (480, 50)}, n_full=600)
     assert [(p.phase, p.optimizer) for p in plan] == [
         ("model_a", None),
         ("b_finetune", "sgd"),

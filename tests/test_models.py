@@ -127,7 +127,7 @@ def test_model_file_errors(tmp_path: Path) -> None:
         load_model_a(tmp_path / "missing.keras")
     corrupt = tmp_path / "corrupt.keras"
     corrupt.write_bytes(b"definitely not a zip archive")
-    with pytest.raises(ModelFileError, match=r"corrupt\.keras: cannot be read as a Keras model"):
+    with pytest.raises(ModelFileError, match=r"corrupt\.keras is not a readable Keras model file"):
         load_model_a(corrupt)
     text = tmp_path / "notes.txt"
     text.write_text("hello")

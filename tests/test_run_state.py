@@ -80,3 +80,23 @@ async def test_curves_panel_plots_finite_members_and_leaves_out_diverged_ones(mo
         assert handed["loss-plot"] == {} and handed["accuracy-plot"] == {}  # NaN is never handed to plotext
         await pilot.pause()
         assert "all diverged" in str(panel.query_one("#loss-plot").render())
+
+
+def test_many_seeds_make_one_row_per_epoch_and_a_diverged_seed_is_counted() -> None:
+    from tui.render import mean_line
+    from tui.state.epoch_rows import EpochRows
+
+    planned = PlannedPhase("model_a", (1, 2, 3, 4), 2, 10, (5, 6))
+    rows = EpochRows()
+    first = [EpochDone(0, "model_a", seed, 1, 2, EpochMetrics(loss, 0.5, loss, acc, 2.0)) for seed, loss, acc in
+             [(1, 0.5, 0.80), (2, 0.7, 0.70), (3, math.nan, 0.10), (4, 0.6, 0.90)]]  # fmt: skip
+    assert [rows.add(event, planned) for event in first[:3]] == [[], [], []]
+    (row,) = rows.add(first[3], planned)  # every seed reported: the row is complete
+    assert row.loss == pytest.approx((0.6, 0.1)) and row.val_accuracy == pytest.approx((0.8, 0.1))
+    assert row.worst == (0.70, 2) and row.diverged == (3,) and row.seeds == 4
+    assert "0.600±0.100" in mean_line(row) and "80.00±10.00" in mean_line(row) and "1 diverged" in mean_line(row)
+    # seed 3 reports no more: epoch 2's row is complete only when something else happens
+    second = [EpochDone(0, "model_a", seed, 2, 2, EpochMetrics(0.4, 0.5, 0.4, 0.85, 2.0)) for seed in (1, 2, 4)]
+    assert [rows.add(event, planned) for event in second] == [[], [], []]
+    (row,) = rows.take()
+    assert row.seeds == 3 and row.epoch == 2 and rows.take() == []

@@ -37,7 +37,8 @@ def test_list_and_show(stored: RunStore, capsys) -> None:
     out = capsys.readouterr().out
     assert "2 run(s), newest first" in out
     assert out.index("20260102-000000-bbbb") < out.index("20260101-000000-aaaa")
-    assert "Sandal vs Shirt: No clear" in " ".join(out.split())
+    # the numbers, not the first words of a verdict
+    assert "Sandal vs Shirt: scratch 95.50%, B on A 96.00%, Δ +0.50 points, won 1/2" in " ".join(out.split())
     assert main(["runs", "show", "20260101"]) == 0
     out = capsys.readouterr().out
     assert "Experiment 20260101-000000-aaaa: finished" in out and "97.00%" in out and "95.50%" in out

@@ -15,6 +15,7 @@ from engine.progress import EpochDone
 from engine.results.experiment import ExperimentResult, SeedResult, Summary
 from engine.results.leaderboard import SORT_COLUMNS, LeaderboardResult, Row, ranked
 from engine.results.protocol import RunResult
+from tui.state.epoch_rows import MeanRow
 
 DASH = "—"
 
@@ -85,6 +86,30 @@ def epoch_line(event: EpochDone, label: str | None = None) -> str:
     """One per-epoch row as a fixed-width plain line under EPOCH_HEADER, for terminals, logs and pipes."""
     seed, phase, epoch, loss, acc, val_loss, val_acc, seconds = epoch_cells(event, label)
     return f"{seed:>6}  {phase:<17} {epoch:>6}  {loss:>7} {acc:>7}  {val_loss:>8} {val_acc:>7} {seconds:>7}"
+
+
+MEAN_HEADER = (
+    f"{'seeds':>8} {'phase':<17} {'epoch':>6} {'loss':>11} {'val acc %':>11} {'worst val acc':>15} {'time':>6}"
+)
+
+
+def mean_line(row: MeanRow) -> str:
+    """One row for an epoch of several seeds under MEAN_HEADER: loss and validation accuracy as mean±std over
+    the seeds that did not diverge, the worst seed's validation accuracy, and how many diverged."""
+    label = row.planned.optimizer or PHASE_TITLES[row.planned.phase]
+
+    def spread(values: tuple[float, float | None] | None, scale: float, digits: int) -> str:
+        if values is None:
+            return DASH
+        mean, std = values
+        return f"{scale * mean:.{digits}f}" + ("" if std is None else f"±{scale * std:.{digits}f}")
+
+    worst = DASH if row.worst is None else f"{100 * row.worst[0]:.2f} (seed {row.worst[1]})"
+    if row.diverged:
+        worst = f"{len(row.diverged)} diverged"
+    seeds, epoch = f"{row.seeds} seeds", f"{row.epoch}/{row.planned.epochs}"
+    loss, accuracy = spread(row.loss, 1, 3), spread(row.val_accuracy, 100, 2)
+    return f"{seeds:>8} {label:<17} {epoch:>6} {loss:>11} {accuracy:>11} {worst:>15} {row.seconds:>5.1f}s"
 
 
 def winner(result: SeedResult) -> Text:
@@ -217,7 +242,8 @@ def leaderboard_table(rows: list[Row], target: float, column: str, reverse: bool
     table = Table(
         title=title,
         title_justify="left",
-        caption="mean ± std over seeds, diverged seeds left out; epochs to target: mean, and how many seeds got there",
+        caption="mean ± std over seeds, diverged seeds left out; epochs to reach the target validation accuracy: "
+        "the mean over the seeds that reached it, and how many did",
         caption_justify="left",
     )
     table.add_column("#", justify="right")
@@ -225,13 +251,13 @@ def leaderboard_table(rows: list[Row], target: float, column: str, reverse: bool
     table.add_column("Best val\nacc", justify="right")
     table.add_column("Final val\nacc", justify="right")
     table.add_column("Final val\nloss", justify="right")
-    table.add_column(f"Epochs\nto {100 * target:g}%", justify="right")
+    table.add_column(f"Epochs to\n{100 * target:g}%", justify="right")
     table.add_column("s per\nepoch", justify="right")
     table.add_column("Status", no_wrap=True)
     for rank, row in enumerate(ranked(rows, column, reverse), start=1):
         reached = DASH if row.epochs_to_target is None else f"{row.epochs_to_target:.1f}"
         if row.seeds_counted:
-            reached += f"\n{row.seeds_reaching_target}/{row.seeds_counted}"
+            reached += f"\n{row.seeds_reaching_target} of {row.seeds_counted} seeds"
         status_style = (
             "bold red" if row.status.startswith("diverged") else ("yellow" if row.status == "running" else "")
         )

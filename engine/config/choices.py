@@ -10,3 +10,4 @@ INITIALIZERS: tuple[str, ...] = (
     "he_uniform",
 )
 B_SAMPLES: tuple[str, ...] = ("first", "random")
+VALIDATION_SETS: tuple[str, ...] = ("first", "last")

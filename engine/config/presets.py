@@ -20,9 +20,12 @@ PRESET_VALUES: dict[str, dict[str, dict[str, Any]]] = {
         "transfer": {"unfrozen_learning_rate": 1e-3},
     },
     "handson-ml3": {
-        "split": {"b_classes": [0, 2]},
+        "split": {"b_classes": [0, 2], "validation": "last"},
         "network": {"hidden": [100, 100, 100], "activation": "relu", "initializer": "he_normal"},
         "transfer": {"frozen_learning_rate": 1e-3, "unfrozen_learning_rate": 1e-3},
+        # its optimizer comparison: all ten classes, 10 epochs, every optimizer at 1e-3 with the notebook's
+        # hyperparameters (momentum 0.9, RMSProp rho 0.9, betas 0.9/0.999), AdamW's weight decay 1e-5
+        "leaderboard": {"task": "full", "epochs": 10, "hyperparameters": {"adamw": {"weight_decay": 1e-5}}},
     },
 }
 PRESETS = tuple(PRESET_VALUES)
@@ -30,7 +33,8 @@ PRESETS = tuple(PRESET_VALUES)
 PRESET_DESCRIPTIONS = {
     "seed": "the notebook as given: Sandal vs Shirt, SELU + lecun_normal, fine-tune lr 1e-4",
     "handson-ml2": "glorot_uniform (no initializer argument), fine-tune lr 1e-3",
-    "handson-ml3": "T-shirt/top vs Pullover, 100-100-100 ReLU + he_normal, lr 1e-3 throughout",
+    "handson-ml3": "T-shirt/top vs Pullover, 100-100-100 ReLU + he_normal, lr 1e-3, validates on the last 5,000; "
+    "its leaderboard races on all ten classes",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import msgspec
 
-from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS
+from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS, VALIDATION_SETS
 from engine.config.optimizers import OPTIMIZERS, default_hyperparameters
 from engine.config.validation import (
     check_class_pair,
@@ -24,7 +24,7 @@ IntList = tuple[int, ...]
 PairList = tuple[IntList, ...]
 NameList = tuple[str, ...]
 Hyperparameters = dict[str, dict[str, float | bool]]
-LEADERBOARD_TASKS = ("a", "b_scratch", "b_on_a")
+LEADERBOARD_TASKS = ("a", "b_scratch", "b_on_a", "full")
 MAX_SEED = 2**31 - 1
 
 
@@ -48,6 +48,7 @@ class SplitConfig(Section):
     n_train_b: int = 200
     b_sample: str = "first"
     extra_pairs: PairList = ()
+    validation: str = "first"  # which 5,000 training images validate: the first (seed notebook) or the last
 
     def __post_init__(self) -> None:
         check_class_pair("split.b_classes", self.b_classes)
@@ -58,6 +59,7 @@ class SplitConfig(Section):
         if self.n_train_b < 1:
             raise ConfigError.about("split.n_train_b", f"must be at least 1, got {self.n_train_b}")
         check_one_of("split.b_sample", self.b_sample, B_SAMPLES)
+        check_one_of("split.validation", self.validation, VALIDATION_SETS)
 
     def for_pair(self, pair: tuple[int, int]) -> SplitConfig:
         """This split for one pair of a study alone."""

@@ -55,8 +55,30 @@ def a_classes_for(b_classes: tuple[int, int]) -> list[int]:
     return [c for c in range(N_CLASSES) if c not in b_classes]
 
 
+def train_and_valid(x: np.ndarray, y: np.ndarray, validation: str) -> tuple[tuple, tuple]:
+    """((x_train, y_train), (x_valid, y_valid)): 5,000 training images set aside to validate on, the first
+    (the seed notebook) or the last (the third edition: X_train_full[:-5000] trains, [-5000:] validates)."""
+    if validation == "last":
+        return (x[:-N_VALID], y[:-N_VALID]), (x[-N_VALID:], y[-N_VALID:])
+    return (x[N_VALID:], y[N_VALID:]), (x[:N_VALID], y[:N_VALID])
+
+
+def training_labels(dataset: Dataset, split: SplitConfig) -> np.ndarray:
+    """The labels of the images that train (validation set aside), without copying any image."""
+    return train_and_valid(dataset.y_train, dataset.y_train, split.validation)[0][1]
+
+
+def full_task(dataset: Dataset, split: SplitConfig) -> TaskData:
+    """All ten classes, as the third edition's optimizer comparison trains them."""
+    x_full = dataset.x_train.astype(np.float32) / 255.0
+    y_full = dataset.y_train.astype(np.int64)
+    (x_train, y_train), (x_valid, y_valid) = train_and_valid(x_full, y_full, split.validation)
+    x_test = dataset.x_test.astype(np.float32) / 255.0
+    return TaskData(x_train, y_train, x_valid, y_valid, x_test, dataset.y_test.astype(np.int64))
+
+
 def make_tasks(dataset: Dataset, split: SplitConfig, seed: int) -> Tasks:
-    """Both tasks for one seed; validation is the first 5,000 training images, B training keeps `n_train_b`."""
+    """Both tasks for one seed; 5,000 training images validate (`split.validation`), B keeps `n_train_b`."""
     return tasks_for_seeds(dataset, split, [seed])[seed]
 
 
@@ -66,8 +88,7 @@ def tasks_for_seeds(dataset: Dataset, split: SplitConfig, seeds: Sequence[int]) 
     b_classes = (split.b_classes[0], split.b_classes[1])
     x_full = dataset.x_train.astype(np.float32) / 255.0
     x_test = dataset.x_test.astype(np.float32) / 255.0
-    x_valid, x_train = x_full[:N_VALID], x_full[N_VALID:]
-    y_valid, y_train = dataset.y_train[:N_VALID], dataset.y_train[N_VALID:]
+    (x_train, y_train), (x_valid, y_valid) = train_and_valid(x_full, dataset.y_train, split.validation)
 
     (xa_train, ya_train), (xb_train, yb_train) = split_labels(x_train, y_train, b_classes)
     (xa_valid, ya_valid), (xb_valid, yb_valid) = split_labels(x_valid, y_valid, b_classes)

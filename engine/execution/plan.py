@@ -14,7 +14,7 @@ import numpy as np
 
 from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset
-from engine.data.split import N_VALID
+from engine.data.split import training_labels
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import PlannedPhase
 from engine.results.history import PhaseHistory
@@ -62,7 +62,7 @@ def plan_phases(
 
 def training_sizes(dataset: Dataset, config: ExperimentConfig) -> Sizes:
     """Each pair's number of A and B training images, from the labels alone (no copy of the images)."""
-    labels = dataset.y_train[N_VALID:]
+    labels = training_labels(dataset, config.split)
     sizes = {}
     for pair in config.split.pairs:
         n_b = int(np.isin(labels, pair).sum())

@@ -28,8 +28,10 @@ def load_model_a(path: Path, n_classes: int = 8) -> keras.Model:
         raise ModelFileError(f"{path}: expected a .keras or .h5 model file")
     try:
         model = keras.models.load_model(path, compile=False)
-    except Exception as exc:
-        raise ModelFileError(f"{path}: cannot be read as a Keras model ({type(exc).__name__}: {exc})") from None
+    except Exception:  # Keras' own messages mislead here (a file of random bytes is "File not found")
+        raise ModelFileError(
+            f"{path} is not a readable Keras model file (one saved with model.save, as this tool saves model A)"
+        ) from None
     input_shape = tuple(model.input_shape[1:])
     output_shape = tuple(model.output_shape[1:])
     if input_shape != IMAGE_SHAPE:

@@ -196,8 +196,23 @@ class ExperimentResult:
         return heading + "\n"
 
     def summary_line(self) -> str:
-        return " | ".join(
-            f"{class_name(p[0])} vs {class_name(p[1])}: {s.verdict.split(':')[0]}" for p, s in self.summaries().items()
+        """The numbers, not the verdict's words: one pair in full, a study by the range of its differences."""
+        summaries = self.summaries()
+        finished = {pair: s for pair, s in summaries.items() if s.difference_mean is not None}
+        if not finished:
+            return "every seed diverged" if summaries else "no seed finished"
+        if len(summaries) == 1:
+            ((pair, s),) = finished.items()
+            return (
+                f"{class_name(pair[0])} vs {class_name(pair[1])}: scratch {100 * s.acc_scratch_mean:.2f}%, "
+                f"B on A {100 * s.acc_transfer_mean:.2f}%, Δ {100 * s.difference_mean:+.2f} points, "
+                f"won {s.wins}/{s.n_seeds}"
+            )
+        differences = [100 * s.difference_mean for s in finished.values()]
+        ahead = sum(d > 0 for d in differences)
+        return (
+            f"{len(summaries)} pairs: Δ from {min(differences):+.2f} to {max(differences):+.2f} points; "
+            f"transfer ahead on average in {ahead} of {len(summaries)}"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -33,6 +33,7 @@ def cache_key(config: ExperimentConfig, pair: tuple[int, int], seed: int, datase
         "network": msgspec.structs.asdict(config.network),
         "train_a": msgspec.structs.asdict(config.train_a),
         "pair": list(pair),
+        "validation": config.split.validation,
         "seed": seed,
         "batch_size": config.run.batch_size,
         "data": dataset.checksum,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 
 from engine.config import ExperimentConfig, config_to_dict
+from engine.data.classes import N_CLASSES
 from engine.data.fashion_mnist import Dataset
-from engine.data.split import tasks_for_seeds
+from engine.data.split import full_task, tasks_for_seeds, training_labels
 from engine.execution.plan import PlanCursor, training_sizes
 from engine.kinds import RunContext
 from engine.networks.population import Population
@@ -33,21 +34,18 @@ from engine.training.population_trainer import member_data, train_planned_phase
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
 # the phase (and so the data order) each task trains under
-TASK_PHASES = {"a": MODEL_A, "b_scratch": B_SCRATCH, "b_on_a": B_FINETUNE}
-TASK_TITLES = {
-    "a": "task A (8 classes)",
-    "b_scratch": "task B from scratch",
-    "b_on_a": "task B on A (fine-tuned whole)",
-}
+TASK_PHASES = {"a": MODEL_A, "b_scratch": B_SCRATCH, "b_on_a": B_FINETUNE, "full": MODEL_A}
+MULTICLASS_TASKS = ("a", "full")
 
 
-def plan_leaderboard(config: ExperimentConfig, sizes: dict) -> list[PlannedPhase]:
-    """Model A first when the task is B on A, then one entry per optimizer, all seeds together."""
+def plan_leaderboard(config: ExperimentConfig, sizes: dict, n_full: int) -> list[PlannedPhase]:
+    """Model A first when the task is B on A, then one entry per optimizer, all seeds together. `sizes` gives
+    the pair's (A, B) training set sizes, `n_full` the number of training images of all ten classes."""
     board, seeds = config.leaderboard, tuple(config.run.seeds)
     pair = config.split.pairs[0]
     n_a, n_b = sizes[pair]
     batch = config.run.batch_size
-    steps = math.ceil((n_a if board.task == "a" else n_b) / batch)
+    steps = math.ceil({"a": n_a, "full": n_full}.get(board.task, n_b) / batch)
     plan = []
     if board.task == "b_on_a":
         plan.append(PlannedPhase(MODEL_A, seeds, config.train_a.epochs, math.ceil(n_a / batch), pair))
@@ -68,7 +66,8 @@ def run_leaderboard(
     stop = stop or StopToken()
     board, net, seeds = config.leaderboard, config.network, tuple(config.run.seeds)
     pair = config.split.pairs[0]
-    cursor = PlanCursor(plan_leaderboard(config, training_sizes(dataset, config)))
+    n_full = len(training_labels(dataset, config.split))
+    cursor = PlanCursor(plan_leaderboard(config, training_sizes(dataset, config), n_full))
     listener(RunPlanned(tuple(cursor.plan)))
     tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), seeds)
     first = tasks[seeds[0]]
@@ -76,7 +75,10 @@ def run_leaderboard(
     entries = [OptimizerEntry(name, dict(board.hyperparameters[name])) for name in board.optimizers]
     status = "finished"
     try:
-        if board.task == "a":
+        if board.task == "full":
+            data, outputs = member_data([full_task(dataset, config.split)]), (N_CLASSES, "softmax")
+            starts = [initial_model_a(net, seed, N_CLASSES) for seed in seeds]
+        elif board.task == "a":
             starts = [initial_model_a(net, seed, n_classes) for seed in seeds]
             data, outputs = member_data([tasks[s].a for s in seeds]), (n_classes, "softmax")
         else:
@@ -95,7 +97,7 @@ def run_leaderboard(
                 data,
                 index=index,
                 planned=planned,
-                binary=board.task != "a",
+                binary=board.task not in MULTICLASS_TASKS,
                 optimizer=entry.name,
                 hyperparameters=entry.hyperparameters,
                 train_hidden=True,

@@ -26,7 +26,6 @@ from engine.storage.store import RunRecord
 from tui.app.engine_thread import DatasetLoader, EngineThread
 from tui.app.messages import EngineProgress, EngineReady, RunFailed, RunFinished, RunRequest
 from tui.app.settings import Settings, load_settings
-from tui.app.terminal import stderr_to_log
 from tui.screens.help import HelpScreen
 from tui.screens.history import HistoryScreen
 from tui.screens.leaderboard import LeaderboardScreen
@@ -35,6 +34,7 @@ from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
 from tui.screens.view_switcher import ViewSwitcher
 from tui.stored import store_problem
+from tui.terminal import stderr_to_log
 
 
 @lru_cache(maxsize=2)

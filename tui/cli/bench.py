@@ -10,7 +10,9 @@ from rich.table import Table
 from engine.config import ExperimentConfig
 from engine.data.split import make_tasks
 from engine.errors import ConfigError
+from engine.paths import log_dir
 from tui.cli.reporter import load_data_and_engine
+from tui.terminal import stderr_to_log
 
 MAX_MEMBERS = 1024
 
@@ -20,6 +22,11 @@ def run_bench_command(config: ExperimentConfig, *, members: int, epochs: int, js
         raise ConfigError(f"--members must be between 1 and {MAX_MEMBERS}, got {members}")
     if not 1 <= epochs <= 1000:
         raise ConfigError(f"--epochs must be between 1 and 1000, got {epochs}")
+    with stderr_to_log(log_dir() / "tensorflow.log"):
+        return _bench(config, members=members, epochs=epochs, json_path=json_path)
+
+
+def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Path | None) -> int:
     console = Console(highlight=False)
     dataset = load_data_and_engine(console, config)
     from engine.fileio import atomic_write_json

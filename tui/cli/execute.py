@@ -8,8 +8,10 @@ from rich.console import Console
 
 from engine.config import ExperimentConfig
 from engine.kinds import RunKind, RunOptions
+from engine.paths import log_dir
 from tui.cli.reporter import load_data_and_engine, tracked_in_terminal
 from tui.render import result_report
+from tui.terminal import stderr_to_log
 
 EXIT_CANCELLED = 130
 
@@ -24,15 +26,17 @@ def execute(
     resume: bool = False,
     sort: str = "best",
     reverse: bool = False,
+    rows: str = "auto",
 ) -> int:
     """Run (or resume) `kind` in `run_dir`, print its report, write the exports (format -> file); Ctrl-C once
     stops after the current batch and what finished is reported."""
     console = Console(highlight=False)
-    dataset = load_data_and_engine(console, config)
+    with stderr_to_log(log_dir() / "tensorflow.log"):  # TensorFlow's C++ chatter goes to the log
+        dataset = load_data_and_engine(console, config)
+        result = tracked_in_terminal(console, kind, config, dataset, run_dir, options, resume=resume, rows=rows)
     from engine.fileio import atomic_write_text
     from engine.results.exports import export_text
 
-    result = tracked_in_terminal(console, kind, config, dataset, run_dir, options, resume=resume)
     console.print()
     for part in result_report(result, sort=sort, reverse=reverse):
         console.print(part)

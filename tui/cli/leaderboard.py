@@ -17,7 +17,10 @@ def run_leaderboard_command(
     reverse: bool,
     exports: dict[str, Path | None],
     tensorboard: Path | None = None,
+    rows: str = "auto",
 ) -> int:
     """A new race, recorded in the run store; `exports` maps a format (json, csv, md) to a file to write."""
     options = RunOptions(tensorboard=str(tensorboard) if tensorboard else None)
-    return execute(LEADERBOARD, config, runs_dir() / new_run_id(), options, exports=exports, sort=sort, reverse=reverse)
+    return execute(
+        LEADERBOARD, config, runs_dir() / new_run_id(), options, exports=exports, sort=sort, reverse=reverse, rows=rows
+    )

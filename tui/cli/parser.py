@@ -17,8 +17,10 @@ from engine.config import (
     parse_seeds,
 )
 from engine.config.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset
+from engine.errors import ConfigError
 from engine.kinds import KINDS
 from engine.results.leaderboard import SORT_COLUMNS
+from tui.cli.outputs import check_output_file, check_output_folder
 
 
 def _experiment_options() -> argparse.ArgumentParser:
@@ -67,6 +69,17 @@ def _home_option() -> argparse.ArgumentParser:
     return options
 
 
+ROWS_ARGUMENT = (
+    ("--rows",),
+    {
+        "choices": ["auto", "all", "mean"],
+        "default": "auto",
+        "help": "rows printed per epoch: every seed (all), one with the mean ± std over seeds (mean), or mean "
+        "from 4 seeds up (auto, the default)",
+    },
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     home = _home_option()
     experiment = _experiment_options()
@@ -86,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--model-a", metavar="FILE", type=Path, help="reuse a saved model A (.keras or .h5)")
     run.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    run.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
     run.add_argument("--no-save", action="store_true", help="do not save the trained models")
     run.add_argument(
         "--no-cache", action="store_true", help="train model A even if one trained with the same settings is cached"
@@ -121,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--json", metavar="FILE", type=Path, help="write the leaderboard with per-epoch histories")
     board.add_argument("--csv", metavar="FILE", type=Path, help="write the ranked table as CSV")
     board.add_argument("--markdown", metavar="FILE", type=Path, help="write the ranked table as Markdown")
+    board.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
     board.set_defaults(handler=_leaderboard_command)
 
     config = commands.add_parser(
@@ -170,7 +185,9 @@ def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
         config = load_config_file(args.config, config)
     config = apply_overrides(config, getattr(args, "overrides", None) or [])
     options: dict[str, dict] = {}
-    if getattr(args, "seeds", None):
+    if getattr(args, "seeds", None) is not None:
+        if not args.seeds.strip():
+            raise ConfigError("--seeds is empty; give seeds like 42,1,2 or 1-10", key="run.seeds")
         options["run"] = {"seeds": list(parse_seeds(args.seeds))}
     if getattr(args, "b_classes", None):
         first, *more = parse_pairs(args.b_classes)
@@ -183,6 +200,7 @@ def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
 def _config_command(args: argparse.Namespace) -> int:
     from engine.fileio import atomic_write_text
 
+    check_output_file("--output", args.output)
     text = config_to_toml(experiment_config(args))
     if args.output:
         atomic_write_text(args.output, text)
@@ -194,13 +212,17 @@ def _config_command(args: argparse.Namespace) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     from tui.cli.run import run_headless
 
+    config = experiment_config(args)
+    check_output_file("--json", args.json)
+    check_output_folder("--tensorboard", getattr(args, "tensorboard", None))
     return run_headless(
-        experiment_config(args),
+        config,
         model_a=args.model_a,
         json_path=args.json,
         save_models=not args.no_save,
         use_cache=not args.no_cache,
         tensorboard=getattr(args, "tensorboard", None),
+        rows=args.rows,
     )
 
 
@@ -215,16 +237,22 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
     }
     board = {key: value for key, value in changes.items() if value is not None}
     config = config_from_dict({"leaderboard": board}, experiment_config(args))
+    for option, path in (("--json", args.json), ("--csv", args.csv), ("--markdown", args.markdown)):
+        check_output_file(option, path)
+    check_output_folder("--tensorboard", getattr(args, "tensorboard", None))
     return run_leaderboard_command(
         config,
         sort=args.sort,
         reverse=args.reverse,
         exports={"json": args.json, "csv": args.csv, "md": args.markdown},
         tensorboard=getattr(args, "tensorboard", None),
+        rows=args.rows,
     )
 
 
 def _bench_command(args: argparse.Namespace) -> int:
     from tui.cli.bench import run_bench_command
 
-    return run_bench_command(experiment_config(args), members=args.members, epochs=args.epochs, json_path=args.json)
+    config = experiment_config(args)
+    check_output_file("--json", args.json)
+    return run_bench_command(config, members=args.members, epochs=args.epochs, json_path=args.json)

@@ -27,7 +27,8 @@ from engine.progress import (
     StopToken,
 )
 from engine.results.protocol import RunResult
-from tui.render import EPOCH_HEADER, epoch_line, pair_label, seeds_label
+from tui.render import EPOCH_HEADER, MEAN_HEADER, epoch_line, mean_line, pair_label, seeds_label
+from tui.state.epoch_rows import MEAN_ROWS_FROM, EpochRows
 from tui.state.run_state import RunState
 
 
@@ -40,8 +41,10 @@ def describe(planned: PlannedPhase) -> str:
 class ConsoleReporter:
     """A progress listener for `transfer-tui run`: live bar on a terminal, one flushed line per epoch otherwise."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, rows: str = "auto") -> None:
         self.console = console
+        self.rows = rows  # "all": a row per seed and epoch; "mean": one per epoch over seeds; "auto": mean from 4 up
+        self.mean_rows: EpochRows | None = None
         self.live = console.is_terminal
         self.progress = Progress(
             TextColumn("{task.description}"),
@@ -63,12 +66,18 @@ class ConsoleReporter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self._print_mean_rows()
         self.progress.stop()
 
     def __call__(self, event: ProgressEvent) -> None:
         self.state.apply(event)
         plan = self.state.plan
+        if not isinstance(event, EpochDone):
+            self._print_mean_rows()
         if isinstance(event, RunPlanned):
+            most = max((len(p.seeds) for p in plan), default=1)
+            if self.rows == "mean" or (self.rows == "auto" and most >= MEAN_ROWS_FROM):
+                self.mean_rows = EpochRows()
             self.task_id = self.progress.add_task("starting", total=self.state.total_steps)
             groups = {(p.pair, p.seeds) for p in plan if p.optimizer is None}
             if any(
@@ -78,7 +87,7 @@ class ConsoleReporter:
                     "Model A is not trained where it already exists (cached with the same settings, "
                     "seed and data, or given with --model-a)."
                 )
-            self._print(EPOCH_HEADER)
+            self._print(EPOCH_HEADER if self.mean_rows is None else MEAN_HEADER)
         elif isinstance(event, PhaseStarted):
             if event.index == 0 or plan[event.index - 1].pair != event.planned.pair:
                 self._print(f"── Task B: {pair_label(event.planned.pair)} ──")
@@ -88,9 +97,17 @@ class ConsoleReporter:
             self._advance(f"{describe(planned)} · epoch {event.epoch + 1}/{planned.epochs}")
         elif isinstance(event, EpochDone):
             self._advance(describe(plan[event.index]))
-            self._print(epoch_line(event, plan[event.index].optimizer))
+            if self.mean_rows is None:
+                self._print(epoch_line(event, plan[event.index].optimizer))
+            else:
+                for row in self.mean_rows.add(event, plan[event.index]):
+                    self._print(mean_line(row))
         elif isinstance(event, PhaseDone):
             self._advance(describe(plan[event.index]))
+
+    def _print_mean_rows(self) -> None:
+        for row in self.mean_rows.take() if self.mean_rows else []:
+            self._print(mean_line(row))
 
     def _advance(self, description: str) -> None:
         if self.task_id is not None:
@@ -153,9 +170,10 @@ def tracked_in_terminal(
     options: RunOptions,
     *,
     resume: bool,
+    rows: str = "auto",
 ) -> RunResult:
     """Run `kind` recorded in the run store, with live progress on `console` and Ctrl-C as a cooperative stop."""
     from engine.storage.tracking import run_tracked
 
-    with interruptible() as stop, ConsoleReporter(console) as reporter:
+    with interruptible() as stop, ConsoleReporter(console, rows) as reporter:
         return run_tracked(kind, config, dataset, run_dir, reporter, stop, options, resume=resume)

@@ -18,6 +18,7 @@ def run_headless(
     save_models: bool,
     use_cache: bool,
     tensorboard: Path | None,
+    rows: str = "auto",
 ) -> int:
     """A new run, recorded in the run store."""
     options = RunOptions(
@@ -26,4 +27,4 @@ def run_headless(
         use_cache=use_cache,
         tensorboard=str(tensorboard) if tensorboard else None,
     )
-    return execute(EXPERIMENT, config, runs_dir() / new_run_id(), options, exports={"json": json_path})
+    return execute(EXPERIMENT, config, runs_dir() / new_run_id(), options, exports={"json": json_path}, rows=rows)

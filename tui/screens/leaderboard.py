@@ -26,7 +26,17 @@ from tui.screens.dialogs import PathDialog, export_to
 from tui.state.leaderboard_state import LeaderboardState
 from tui.widgets.curves import draw_epoch_curves
 
-COLUMNS = ("#", "optimizer", "best acc", "final acc", "val loss", "target", "s/ep", "status")
+# two-line headers keep the table within 80 columns
+COLUMNS = (
+    "#",
+    "optimizer",
+    "best val\nacc %",
+    "final\nacc %",
+    "final val\nloss",
+    "epochs to\ntarget",
+    "s/ep",
+    "status",
+)
 
 
 def spread_cell(mean: float | None, std: float | None, percent: bool) -> str:
@@ -45,9 +55,9 @@ def row_cells(rank: int, row: Row) -> tuple[str, ...]:
         str(rank),
         row.optimizer,
         spread_cell(*row.best_val_accuracy, percent=True),
-        spread_cell(*row.final_val_accuracy, percent=True),
+        spread_cell(row.final_val_accuracy[0], None, percent=True),  # its spread is in the exports and the CLI
         spread_cell(*row.final_val_loss, percent=False),
-        f"{reached} {row.seeds_reaching_target}/{row.seeds_counted}",
+        f"{reached} ({row.seeds_reaching_target} of {row.seeds_counted})",
         DASH if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.2f}",
         "done" if row.status == "finished" else row.status,
     )
@@ -89,13 +99,13 @@ class LeaderboardScreen(Screen):
         self.result: LeaderboardResult | None = None
         self.sort_column = "best"
         self.reverse = False
-        self.caption = "No leaderboard yet: press o to choose optimizers, ctrl+r to race."
+        self.caption = "No leaderboard yet: press o to choose optimizers, ctrl+r to race"
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="board-body"):
             yield Static(self.caption, id="board-caption")
-            table = DataTable(id="board", cursor_type="row", zebra_stripes=True)
+            table = DataTable(id="board", cursor_type="row", zebra_stripes=True, header_height=2)
             table.add_columns(*COLUMNS)
             yield table
             yield PlotextPlot(id="board-plot")
@@ -159,9 +169,14 @@ class LeaderboardScreen(Screen):
             self._draw()
 
     def _draw(self) -> None:
-        self.query_one("#board-caption", Static).update(
-            f"{self.caption}. Ranked by {SORT_COLUMNS[self.sort_column][0]}{' (reversed)' if self.reverse else ''}."
+        ranking = f"Ranked by {SORT_COLUMNS[self.sort_column][0]}{' (reversed)' if self.reverse else ''}."
+        target = (
+            f" Epochs to target: mean epochs to {100 * self.state.target:g}% validation accuracy "
+            "(of how many seeds got there)."
+            if self.state is not None
+            else ""
         )
+        self.query_one("#board-caption", Static).update(f"{self.caption}. {ranking}{target}")
         table = self.query_one("#board", DataTable)
         table.clear()
         if self.state is None:

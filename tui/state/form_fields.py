@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from engine.config import ExperimentConfig, config_from_dict, config_to_dict, parse_pairs, parse_seeds
-from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS
+from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS, VALIDATION_SETS
 from engine.config.optimizers import OPTIMIZERS
 from engine.data.classes import CLASS_NAMES
 from engine.errors import ConfigError
@@ -22,6 +22,8 @@ Choices = tuple[tuple[str, Any], ...]
 CLASS_CHOICES: Choices = tuple((f"{name} ({index})", index) for index, name in enumerate(CLASS_NAMES))
 B_SAMPLE_LABELS = {"first": "first N, as the notebook", "random": "random N per seed"}
 B_SAMPLE_CHOICES: Choices = tuple((B_SAMPLE_LABELS[name], name) for name in B_SAMPLES)
+VALIDATION_LABELS = {"first": "first 5,000 (seed notebook)", "last": "last 5,000 (3rd edition)"}
+VALIDATION_CHOICES: Choices = tuple((VALIDATION_LABELS[name], name) for name in VALIDATION_SETS)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("positive_class", "split.b_classes", "B class (positive)", "choice", "Split", CLASS_CHOICES),
     FieldSpec("n_train_b", "split.n_train_b", "B training images", "int", "Split"),
     FieldSpec("b_sample", "split.b_sample", "Which B images", "choice", "Split", B_SAMPLE_CHOICES),
+    FieldSpec("validation", "split.validation", "Validation images", "choice", "Split", VALIDATION_CHOICES),
     FieldSpec("extra_pairs", "split.extra_pairs", "More B pairs (study)", "pairs", "Split", placeholder="e.g. 0,2 7,9"),
     FieldSpec("hidden", "network.hidden", "Hidden layers", "intlist", "Network", placeholder="300, 100, 50"),
     FieldSpec("activation", "network.activation", "Activation", "choice", "Network", _choices(ACTIVATIONS)),

@@ -1,0 +1,34 @@
+"""Output paths checked before any training starts, so a typo costs a second, not a whole run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from engine.errors import ConfigError
+
+
+def check_output_file(option: str, path: Path | None) -> None:
+    """`path` can be written: its folder exists and is writable, and it is not itself a folder."""
+    if path is None:
+        return
+    path = Path(path).expanduser()
+    folder = path.parent
+    if path.is_dir():
+        raise ConfigError(f"{option} {path}: is a folder; give a file name")
+    if not folder.is_dir():
+        raise ConfigError(f"{option} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"{option} {path}: the folder {folder} is not writable")
+
+
+def check_output_folder(option: str, path: Path | None) -> None:
+    """`path` is a folder, or can be made one: the nearest part of it that exists is a writable folder."""
+    if path is None:
+        return
+    path = Path(path).expanduser()
+    existing = next(part for part in (path, *path.parents) if part.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"{option} {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK):
+        raise ConfigError(f"{option} {path}: cannot write in {existing}")
