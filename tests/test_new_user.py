@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -11,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from engine.config import apply_overrides
 from engine.config.presets import preset
 from engine.data.fashion_mnist import Dataset
 from engine.data.split import make_tasks
 from engine.storage.store import RunStore
+from tui.cli.reporter import ConsoleReporter
 
 CLI = [sys.executable, "-m", "tui"]
 TINY = ["--set", "network.hidden=[16]", "--set", "train_a.epochs=1"]
@@ -129,7 +132,7 @@ def test_the_third_editions_optimizer_comparison_is_the_preset(real_data_dir: Pa
     assert board.hyperparameters["adamw"]["weight_decay"] == 1e-5
 
 
-def test_a_leaderboard_on_all_ten_classes(small_dataset: Dataset) -> None:
+def test_a_leaderboard_on_all_ten_classes(small_dataset: Dataset, capsys: pytest.CaptureFixture) -> None:
     from engine.studies.leaderboard import run_leaderboard
     from tests.conftest import tiny_config
 
@@ -138,7 +141,10 @@ def test_a_leaderboard_on_all_ten_classes(small_dataset: Dataset) -> None:
         ["run.seeds=[1, 2]", "leaderboard.task='full'", "leaderboard.epochs=2", "leaderboard.optimizers=['adam']"],
     )
     events = []
-    result = run_leaderboard(config, small_dataset, listener=events.append)
+    with ConsoleReporter(Console(file=io.StringIO()), "all", config.leaderboard.task) as reporter:
+        result = run_leaderboard(config, small_dataset, listener=lambda e: (events.append(e), reporter(e)))
+    printed = capsys.readouterr().out
+    assert "── All ten classes ──" in printed and " vs " not in printed, printed
     (planned,) = events[0].plan
     assert planned.steps_per_epoch == int(np.ceil((len(small_dataset.y_train) - 5_000) / 32))  # all ten classes
     (entry,) = result.entries

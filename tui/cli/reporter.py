@@ -32,17 +32,18 @@ from tui.state.epoch_rows import MEAN_ROWS_FROM, EpochRows
 from tui.state.run_state import RunState
 
 
-def describe(planned: PlannedPhase) -> str:
+def describe(planned: PlannedPhase, task: str = "b_on_a") -> str:
     """'Sandal vs Shirt · seeds 1-3 · Model A' (or '· adam' on a leaderboard), for the progress bar."""
     what = planned.optimizer or PHASE_TITLES[planned.phase]
-    return f"{pair_label(planned.pair)} · {seeds_label(planned.seeds)} · {what}"
+    return f"{section_title(planned, task).removeprefix('Task B: ')} · {seeds_label(planned.seeds)} · {what}"
 
 
 class ConsoleReporter:
     """A progress listener for `transfer-tui run`: live bar on a terminal, one flushed line per epoch otherwise."""
 
-    def __init__(self, console: Console, rows: str = "auto") -> None:
+    def __init__(self, console: Console, rows: str = "auto", task: str = "b_on_a") -> None:
         self.console = console
+        self.task = task  # the leaderboard's task, which names the section its races print under
         self.rows = rows  # "all": a row per seed and epoch; "mean": one per epoch over seeds; "auto": mean from 4 up
         self.mean_rows: EpochRows | None = None
         self.live = console.is_terminal
@@ -90,20 +91,20 @@ class ConsoleReporter:
             self._print(EPOCH_HEADER if self.mean_rows is None else MEAN_HEADER)
         elif isinstance(event, PhaseStarted):
             if event.index == 0 or plan[event.index - 1].pair != event.planned.pair:
-                self._print(f"── Task B: {pair_label(event.planned.pair)} ──")
-            self._advance(describe(event.planned))
+                self._print(f"── {section_title(event.planned, self.task)} ──")
+            self._advance(describe(event.planned, self.task))
         elif isinstance(event, StepsDone):
             planned = plan[event.index]
-            self._advance(f"{describe(planned)} · epoch {event.epoch + 1}/{planned.epochs}")
+            self._advance(f"{describe(planned, self.task)} · epoch {event.epoch + 1}/{planned.epochs}")
         elif isinstance(event, EpochDone):
-            self._advance(describe(plan[event.index]))
+            self._advance(describe(plan[event.index], self.task))
             if self.mean_rows is None:
                 self._print(epoch_line(event, plan[event.index].optimizer))
             else:
                 for row in self.mean_rows.add(event, plan[event.index]):
                     self._print(mean_line(row))
         elif isinstance(event, PhaseDone):
-            self._advance(describe(plan[event.index]))
+            self._advance(describe(plan[event.index], self.task))
 
     def _print_mean_rows(self) -> None:
         for row in self.mean_rows.take() if self.mean_rows else []:
@@ -161,6 +162,15 @@ def interruptible() -> Iterator[StopToken]:
         os.close(presses_written)
 
 
+def section_title(planned: PlannedPhase, task: str) -> str:
+    """What the rows below train on: task B's pair, or for a race on a multi-class task, that task."""
+    if planned.optimizer is not None and task == "full":
+        return "All ten classes"
+    if planned.optimizer is not None and task == "a":
+        return f"Task A: 8 classes (all but {pair_label(planned.pair)})"
+    return f"Task B: {pair_label(planned.pair)}"
+
+
 def tracked_in_terminal(
     console: Console,
     kind: RunKind,
@@ -175,5 +185,5 @@ def tracked_in_terminal(
     """Run `kind` recorded in the run store, with live progress on `console` and Ctrl-C as a cooperative stop."""
     from engine.storage.tracking import run_tracked
 
-    with interruptible() as stop, ConsoleReporter(console, rows) as reporter:
+    with interruptible() as stop, ConsoleReporter(console, rows, config.leaderboard.task) as reporter:
         return run_tracked(kind, config, dataset, run_dir, reporter, stop, options, resume=resume)
