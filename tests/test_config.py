@@ -149,7 +149,7 @@ def test_errors_carry_the_key_for_the_form() -> None:
 
 def test_network_kind_is_checked_and_written() -> None:
     assert config_to_dict(ExperimentConfig())["network"]["kind"] == "dense"
-    with pytest.raises(ConfigError, match=r"network\.kind must be one of dense; got 'rnn'") as caught:
+    with pytest.raises(ConfigError, match=r"network\.kind must be one of dense, cnn; got 'rnn'") as caught:
         apply_overrides(ExperimentConfig(), ["network.kind=rnn"])
     assert caught.value.key == "network.kind"
     with pytest.raises(

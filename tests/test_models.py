@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.config import NetworkConfig
+from engine.config import DenseNetwork
 from engine.data.fashion_mnist import Dataset
 from engine.data.split import SplitConfig, make_tasks
 from engine.errors import ModelFileError
@@ -24,7 +24,7 @@ from engine.progress import StopToken, ignore
 from engine.runtime import keras
 from engine.training.keras_phase import compile_model, epoch_order, train_phase
 
-SMALL = NetworkConfig(hidden=(32, 16))
+SMALL = DenseNetwork(hidden=(32, 16))
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def train(model, data, phase: str, epochs: int = 2) -> None:
 
 
 def test_network_shape_follows_config() -> None:
-    net = NetworkConfig(hidden=(300, 100, 50, 50, 50), activation="selu", initializer="lecun_normal")
+    net = DenseNetwork(hidden=(300, 100, 50, 50, 50), activation="selu", initializer="lecun_normal")
     model = build_model_a(net)
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     assert [layer.units for layer in dense] == [300, 100, 50, 50, 50, 8]
@@ -51,7 +51,7 @@ def test_network_shape_follows_config() -> None:
     assert dense[-1].activation.__name__ == "softmax"
     assert type(dense[0].kernel_initializer).__name__ == "LecunNormal"
     assert model.count_params() == 784 * 300 + 300 + 300 * 100 + 100 + 100 * 50 + 50 + 2 * (50 * 50 + 50) + 50 * 8 + 8
-    with_bn = build_network(NetworkConfig(hidden=(10, 10), batch_norm=True), 1, "sigmoid", name="bn")
+    with_bn = build_network(DenseNetwork(hidden=(10, 10), batch_norm=True), 1, "sigmoid", name="bn")
     assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in with_bn.layers) == 2
 
 

@@ -31,6 +31,7 @@ EXPECTED = {
     int: "a whole number",
     float: "a number",
     str: "a string",
+    int | str: 'a whole number or "all"',
     IntList: "a list of whole numbers",
     NameList: "a list of names",
     PairList: "a list of class pairs like [[0, 2], [7, 9]]",

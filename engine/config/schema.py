@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import msgspec
 
-from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS, VALIDATION_SETS
+from engine.config.choices import (
+    ACTIVATIONS,
+    B_SAMPLES,
+    INITIALIZERS,
+    TRANSFER_SOURCES,
+    TREATMENTS,
+    VALIDATION_SETS,
+)
 from engine.config.optimizers import OPTIMIZERS, default_hyperparameters
 from engine.config.validation import (
     check_class_pair,
@@ -87,10 +94,45 @@ class DenseNetwork(Section, tag="dense", tag_field="kind"):
         check_one_of("network.activation", self.activation, ACTIVATIONS)
         check_one_of("network.initializer", self.initializer, INITIALIZERS)
 
+    @property
+    def n_hidden_layers(self) -> int:
+        """The layers `transfer.reuse_layers` counts: each hidden Dense layer."""
+        return len(self.hidden)
+
+
+class CnnNetwork(Section, tag="cnn", tag_field="kind"):
+    """A small convolutional network (`kind = "cnn"`): per entry of `conv` a block of Conv2D 3x3 (same padding)
+    with that many filters, the activation, optional BatchNormalization and MaxPooling 2x2; then the `hidden`
+    Dense layers and the output."""
+
+    conv: IntList = (32, 64)
+    hidden: IntList = (80,)
+    activation: str = "relu"
+    initializer: str = "he_normal"
+    batch_norm: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.conv) <= 4 or any(not 1 <= n <= 1024 for n in self.conv):
+            # 28 pixels halve at most 4 times
+            raise ConfigError.about(
+                "network.conv", f"must be 1 to 4 filter counts between 1 and 1024, got {list(self.conv)}"
+            )
+        if len(self.hidden) > 20 or any(not 1 <= n <= 100_000 for n in self.hidden):
+            raise ConfigError.about(
+                "network.hidden", f"must be 0 to 20 layer sizes between 1 and 100000, got {list(self.hidden)}"
+            )
+        check_one_of("network.activation", self.activation, ACTIVATIONS)
+        check_one_of("network.initializer", self.initializer, INITIALIZERS)
+
+    @property
+    def n_hidden_layers(self) -> int:
+        """The layers `transfer.reuse_layers` counts: each conv block, then each hidden Dense layer."""
+        return len(self.conv) + len(self.hidden)
+
 
 # The kinds of network [network] may hold, told apart by its `kind` key.
-NetworkConfig = DenseNetwork
-NETWORK_KINDS: dict[str, type[Section]] = {"dense": DenseNetwork}
+NetworkConfig = DenseNetwork | CnnNetwork
+NETWORK_KINDS: dict[str, type[Section]] = {"dense": DenseNetwork, "cnn": CnnNetwork}
 
 
 class TrainAConfig(Section):
@@ -115,9 +157,17 @@ class TransferConfig(Section):
     unfrozen_learning_rate: float = 1e-4
     scratch_learning_rate: float = 1e-3
     optimizer: str = "sgd"
+    reuse_layers: int | str = "all"  # how many hidden layers B on A copies, counted from the input
+    fine_tune: bool = True  # unfreeze the reused layers after the frozen epochs (AnB+), or keep them frozen (AnB)
+    source: str = "a"  # "b": reuse this seed's B from scratch instead of model A (the selffer control)
 
     def __post_init__(self) -> None:
         check_one_of("transfer.optimizer", self.optimizer, OPTIMIZERS)
+        check_one_of("transfer.source", self.source, TRANSFER_SOURCES)
+        if self.reuse_layers != "all" and not (isinstance(self.reuse_layers, int) and self.reuse_layers >= 0):
+            raise ConfigError.about(
+                "transfer.reuse_layers", f'must be "all" or a whole number from 0, got {self.reuse_layers!r}'
+            )
         check_epochs("transfer.frozen_epochs", self.frozen_epochs, minimum=0)
         check_epochs("transfer.unfrozen_epochs", self.unfrozen_epochs, minimum=0)
         if self.frozen_epochs + self.unfrozen_epochs < 1:
@@ -170,16 +220,60 @@ class LeaderboardConfig(Section):
         check_hyperparameters("leaderboard.hyperparameters", self.hyperparameters)
 
 
+class StudyConfig(Section):
+    """The layer sweep (`transfer-tui study`): which reuse depths and which treatments, over the run's seeds."""
+
+    layers: IntList = ()  # empty: 0 to every hidden layer
+    treatments: NameList = TREATMENTS
+
+    def __post_init__(self) -> None:
+        if any(n < 0 for n in self.layers) or len(set(self.layers)) != len(self.layers):
+            raise ConfigError.about("study.layers", f"must be distinct whole numbers from 0, got {list(self.layers)}")
+        if not self.treatments:
+            raise ConfigError.about("study.treatments", "must list at least one treatment")
+        for name in self.treatments:
+            check_one_of("study.treatments", name, TREATMENTS)
+        if len(set(self.treatments)) != len(self.treatments):
+            raise ConfigError.about("study.treatments", f"must not repeat a treatment, got {list(self.treatments)}")
+
+
 class ExperimentConfig(Section):
     """A whole experiment, one field per TOML section."""
 
     data: DataConfig = DataConfig()
     split: SplitConfig = SplitConfig()
-    network: NetworkConfig = NetworkConfig()
+    network: NetworkConfig = DenseNetwork()
     train_a: TrainAConfig = TrainAConfig()
     transfer: TransferConfig = TransferConfig()
     run: RunConfig = RunConfig()
     leaderboard: LeaderboardConfig = msgspec.field(default_factory=LeaderboardConfig)
+    study: StudyConfig = StudyConfig()
+
+    def __post_init__(self) -> None:
+        depth = self.network.n_hidden_layers
+        reuse = self.transfer.reuse_layers
+        if isinstance(reuse, int) and reuse > depth:
+            raise ConfigError.about(
+                "transfer.reuse_layers", f"must be at most {depth}, the network's hidden layers; got {reuse}"
+            )
+        if any(n > depth for n in self.study.layers):
+            raise ConfigError.about(
+                "study.layers", f"must be at most {depth}, the network's hidden layers; got {list(self.study.layers)}"
+            )
+
+    @property
+    def reused_layers(self) -> int:
+        """How many hidden layers B on A reuses, "all" resolved."""
+        reuse = self.transfer.reuse_layers
+        return self.network.n_hidden_layers if reuse == "all" else int(reuse)
+
+    @property
+    def study_layers(self) -> tuple[int, ...]:
+        """The reuse depths the layer sweep covers, in order."""
+        return tuple(sorted(self.study.layers)) or tuple(range(self.network.n_hidden_layers + 1))
 
 
-SECTIONS: dict[str, type[Section]] = {field.name: field.type for field in msgspec.structs.fields(ExperimentConfig)}
+SECTIONS: dict[str, type[Section]] = {
+    field.name: DenseNetwork if field.name == "network" else field.type
+    for field in msgspec.structs.fields(ExperimentConfig)
+}

@@ -50,12 +50,11 @@ def plan_phases(
         steps_b = math.ceil(n_train_b / config.run.batch_size)
         for group in groups:
             a_ready = set(group) <= (ready or {}).get(pair, set())
-            phases = [
-                (MODEL_A, 0 if a_ready else config.train_a.epochs, steps_a),
-                (B_FROZEN, transfer.frozen_epochs, steps_b),
-                (B_FINETUNE, transfer.unfrozen_epochs, steps_b),
-                (B_SCRATCH, transfer.frozen_epochs + transfer.unfrozen_epochs, steps_b),
-            ]
+            scratch = [(B_SCRATCH, transfer.frozen_epochs + transfer.unfrozen_epochs, steps_b)]
+            on_a = [(B_FROZEN, transfer.frozen_epochs, steps_b), (B_FINETUNE, transfer.unfrozen_epochs, steps_b)]
+            # the selffer control (source "b") reuses the scratch model, so that trains first
+            b_phases = scratch + on_a if transfer.source == "b" else on_a + scratch
+            phases = [(MODEL_A, 0 if a_ready else config.train_a.epochs, steps_a), *b_phases]
             plan += [PlannedPhase(phase, group, epochs, steps, pair) for phase, epochs, steps in phases if epochs > 0]
     return plan
 

@@ -37,21 +37,30 @@ class PopulationRunner(Runner):
                     histories[seed][MODEL_A] = ready[seed].history
         else:
             population_a = Population(net, len(first.a_classes), "softmax", [initial_model_a(net, s) for s in seeds])
-            self._phase(population_a, task_a, MODEL_A, seeds, histories, binary=False, train_hidden=True)
+            self._phase(population_a, task_a, MODEL_A, seeds, histories, binary=False)
         models_a = [population_a.member_model(member, "model_a") for member in range(len(seeds))]
         if not all_ready:
             for seed, model in zip(seeds, models_a, strict=True):
                 remember(seed, model, histories[seed][MODEL_A])
 
-        transfer_members = [initial_transfer(model_a, seed) for model_a, seed in zip(models_a, seeds, strict=True)]
+        population_scratch = Population(net, 1, "sigmoid", [initial_scratch(net, seed) for seed in seeds])
+        if transfer.source == "b":  # the selffer control reuses the trained scratch models
+            self._phase(population_scratch, task_b, B_SCRATCH, seeds, histories, binary=True)
+            sources = [population_scratch.member_model(member, "b_scratch") for member in range(len(seeds))]
+        else:
+            sources = models_a
+        reused = self.config.reused_layers
+        transfer_members = [
+            initial_transfer(source, seed, net, reused) for source, seed in zip(sources, seeds, strict=True)
+        ]
         population_b = Population(net, 1, "sigmoid", transfer_members)
         if transfer.frozen_epochs:
-            self._phase(population_b, task_b, B_FROZEN, seeds, histories, binary=True, train_hidden=False)
+            self._phase(population_b, task_b, B_FROZEN, seeds, histories, binary=True, frozen=reused)
         if transfer.unfrozen_epochs:
-            self._phase(population_b, task_b, B_FINETUNE, seeds, histories, binary=True, train_hidden=True)
-
-        population_scratch = Population(net, 1, "sigmoid", [initial_scratch(net, seed) for seed in seeds])
-        self._phase(population_scratch, task_b, B_SCRATCH, seeds, histories, binary=True, train_hidden=True)
+            frozen = 0 if transfer.fine_tune else reused
+            self._phase(population_b, task_b, B_FINETUNE, seeds, histories, binary=True, frozen=frozen)
+        if transfer.source == "a":
+            self._phase(population_scratch, task_b, B_SCRATCH, seeds, histories, binary=True)
 
         accuracy_a = member_accuracies(population_a, first.a.x_test, first.a.y_test)
         accuracy_transfer = member_accuracies(population_b, first.b.x_test, first.b.y_test)
@@ -69,7 +78,7 @@ class PopulationRunner(Runner):
             self.listener(SeedDone(results[-1]))
         return results
 
-    def _phase(self, population, data, phase, seeds, histories, *, binary: bool, train_hidden: bool) -> None:
+    def _phase(self, population, data, phase, seeds, histories, *, binary: bool, frozen: int = 0) -> None:
         index, planned = self.cursor.take(phase, seeds)
         optimizer, learning_rate = self.phase_optimizer(phase)
         phase_histories = train_planned_phase(
@@ -80,7 +89,7 @@ class PopulationRunner(Runner):
             binary=binary,
             optimizer=optimizer,
             hyperparameters={"learning_rate": learning_rate},
-            train_hidden=train_hidden,
+            frozen=frozen,
             batch_size=self.config.run.batch_size,
             listener=self.listener,
             stop=self.stop,

@@ -44,8 +44,12 @@ class SequentialRunner(Runner):
             model_a = ready.model
             if ready.history is not None:
                 histories[MODEL_A] = ready.history
-        b_on_a = self._trained_transfer(seed, tasks, model_a, histories)
-        b_scratch = self._trained_scratch(seed, tasks, histories)
+        if self.config.transfer.source == "b":  # the selffer control reuses the trained scratch model
+            b_scratch = self._trained_scratch(seed, tasks, histories)
+            b_on_a = self._trained_transfer(seed, tasks, b_scratch, histories)
+        else:
+            b_on_a = self._trained_transfer(seed, tasks, model_a, histories)
+            b_scratch = self._trained_scratch(seed, tasks, histories)
         models = {MODEL_A: model_a, B_FINETUNE: b_on_a, B_SCRATCH: b_scratch}
         if ready is not None and ready.users_file:
             del models[MODEL_A]  # the user's own file stays where it is
@@ -63,15 +67,18 @@ class SequentialRunner(Runner):
         return model
 
     def _trained_transfer(
-        self, seed: int, tasks: Tasks, model_a: keras.Model, histories: dict[str, PhaseHistory]
+        self, seed: int, tasks: Tasks, source: keras.Model, histories: dict[str, PhaseHistory]
     ) -> keras.Model:
+        """B on `source` (model A, or B from scratch for the selffer control): its first layers reused,
+        frozen for the frozen epochs, then fine-tuned or kept frozen."""
         transfer = self.config.transfer
-        model = initial_transfer(model_a, seed)
+        reused = self.config.reused_layers
+        model = initial_transfer(source, seed, self.config.network, reused)
         if transfer.frozen_epochs:
-            set_reused_trainable(model, False)
+            set_reused_trainable(model, False, reused)
             compile_model(model, B_LOSS, *self.phase_optimizer(B_FROZEN))
             self._phase(model, tasks, B_FROZEN, seed, histories)
-        set_reused_trainable(model, True)
+        set_reused_trainable(model, transfer.fine_tune, reused)
         compile_model(model, B_LOSS, *self.phase_optimizer(B_FINETUNE))
         if transfer.unfrozen_epochs:
             self._phase(model, tasks, B_FINETUNE, seed, histories)

@@ -1,18 +1,35 @@
-"""The dense networks of the experiment, in plain Keras: model A, B on A (a clone), B from scratch."""
+"""The networks of the experiment, in plain Keras: model A, B on A (a clone), B from scratch; dense or convolutional.
+
+`transfer.reuse_layers` counts a network's hidden layers as `layer_groups` does: each conv block (Conv2D with its
+BatchNormalization and pooling), then each Dense layer (with its BatchNormalization).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from engine.config import NetworkConfig
+from engine.config import CnnNetwork, NetworkConfig
 from engine.runtime import keras
 
 IMAGE_SHAPE = (28, 28)
 
 
 def build_network(net: NetworkConfig, n_outputs: int, output_activation: str, name: str) -> keras.Sequential:
-    """Flatten, the hidden Dense layers (each optionally followed by BatchNormalization), then the output layer."""
-    layers = [keras.Input(shape=IMAGE_SHAPE), keras.layers.Flatten()]
+    """[Conv blocks,] Flatten, the hidden Dense layers (each optionally followed by BatchNormalization), then the
+    output layer."""
+    layers = [keras.Input(shape=IMAGE_SHAPE)]
+    if isinstance(net, CnnNetwork):
+        layers.append(keras.layers.Reshape((*IMAGE_SHAPE, 1)))
+        for filters in net.conv:
+            layers.append(
+                keras.layers.Conv2D(
+                    filters, 3, padding="same", activation=net.activation, kernel_initializer=net.initializer
+                )
+            )
+            if net.batch_norm:
+                layers.append(keras.layers.BatchNormalization())
+            layers.append(keras.layers.MaxPooling2D(2))
+    layers.append(keras.layers.Flatten())
     for units in net.hidden:
         layers.append(keras.layers.Dense(units, activation=net.activation, kernel_initializer=net.initializer))
         if net.batch_norm:
@@ -29,19 +46,50 @@ def build_scratch_b(net: NetworkConfig) -> keras.Sequential:
     return build_network(net, 1, "sigmoid", name="b_scratch")
 
 
-def transfer_model(model_a: keras.Model) -> keras.Sequential:
-    """B on A: a clone of A with A's weights, its output layer replaced by Dense(1, sigmoid). A is left untouched."""
-    clone = keras.models.clone_model(model_a)
-    clone.set_weights(model_a.get_weights())
+def layer_groups(model: keras.Model) -> list[list[keras.layers.Layer]]:
+    """The model's layers as reuse counts them, the output layer last: a Conv2D or Dense layer with the
+    BatchNormalization and pooling after it. Weightless reshaping layers belong to none."""
+    groups: list[list[keras.layers.Layer]] = []
+    for layer in model.layers:
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+            groups.append([layer])
+        elif groups and isinstance(layer, (keras.layers.BatchNormalization, keras.layers.MaxPooling2D)):
+            groups[-1].append(layer)
+    return groups
+
+
+def layer_signature(model: keras.Model) -> list[str]:
+    """Each hidden layer in words ('conv 32', 'dense 300'), to compare a user's model A with [network]."""
+    return [
+        f"conv {group[0].filters}" if isinstance(group[0], keras.layers.Conv2D) else f"dense {group[0].units}"
+        for group in layer_groups(model)[:-1]
+    ]
+
+
+def transfer_model(source: keras.Model) -> keras.Sequential:
+    """B on A: a clone of `source` with its weights, its output layer replaced by Dense(1, sigmoid).
+    The source is left untouched."""
+    clone = keras.models.clone_model(source)
+    clone.set_weights(source.get_weights())
     reused = [layer for layer in clone.layers[:-1] if not isinstance(layer, keras.layers.InputLayer)]
     head = keras.layers.Dense(1, activation="sigmoid", name="b_output")
-    return keras.Sequential([keras.Input(shape=model_a.input_shape[1:]), *reused, head], name="b_on_a")
+    return keras.Sequential([keras.Input(shape=source.input_shape[1:]), *reused, head], name="b_on_a")
 
 
-def set_reused_trainable(model: keras.Model, trainable: bool) -> None:
-    """Freeze or unfreeze every layer but the new output layer."""
-    for layer in model.layers[:-1]:
-        layer.trainable = trainable
+def replace_layers_above(model: keras.Model, fresh: keras.Model, n: int) -> None:
+    """Give `model` the weights of `fresh` (same shape) in every hidden layer above the first `n`."""
+    for group, fresh_group in zip(layer_groups(model)[n:-1], layer_groups(fresh)[n:-1], strict=True):
+        for layer, fresh_layer in zip(group, fresh_group, strict=True):
+            layer.set_weights(fresh_layer.get_weights())
+
+
+def set_reused_trainable(model: keras.Model, trainable: bool, reused: int | None = None) -> None:
+    """Freeze or unfreeze the first `reused` hidden layers (default: all of them); the others always train."""
+    groups = layer_groups(model)[:-1]
+    reused = len(groups) if reused is None else reused
+    for number, group in enumerate(groups):
+        for layer in group:
+            layer.trainable = trainable or number >= reused
 
 
 def predicted_labels(outputs: np.ndarray) -> np.ndarray:

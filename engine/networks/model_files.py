@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.config import NetworkConfig
 from engine.errors import ModelFileError
 from engine.fileio import atomic_path
-from engine.networks.keras_models import IMAGE_SHAPE
+from engine.networks.keras_models import IMAGE_SHAPE, build_model_a, layer_signature
 from engine.runtime import keras
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -39,3 +40,19 @@ def load_model_a(path: Path, n_classes: int = 8) -> keras.Model:
     if output_shape != (n_classes,):
         raise ModelFileError(f"{path}: model outputs shape {output_shape}, task A has {n_classes} classes")
     return model
+
+
+def check_reusable(model: keras.Model, path: Path, net: NetworkConfig, reuse: int | str, seeds: int) -> None:
+    """A user's model A must hold the layers B on A reuses. Below all of them, [network] builds the fresh
+    layers above, and several seeds train as one population of [network]'s shape: then its layers must be
+    [network]'s."""
+    layers = layer_signature(model)
+    expected = layer_signature(build_model_a(net))
+    if isinstance(reuse, int) and reuse > len(layers):
+        raise ModelFileError(f"{path} has {len(layers)} hidden layers; transfer.reuse_layers asks for {reuse}")
+    if layers != expected and (reuse != "all" or seeds > 1):
+        why = "several seeds train as one population" if reuse == "all" else "B on A reuses only part of it"
+        raise ModelFileError(
+            f"{path} has hidden layers {', '.join(layers)}; [network] has {', '.join(expected)}, "
+            f"and they must match when {why}"
+        )

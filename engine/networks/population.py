@@ -1,8 +1,9 @@
-"""A population: P copies of one dense network, weights stacked on a leading member axis.
+"""A population: P copies of one network, dense or convolutional, weights stacked on a leading member axis.
 
-Every weight carries a leading member axis: a Dense kernel is (P, in, out), so each layer of all P members is
-one batched matmul. Members start from the weights of plain Keras models (built per seed by the caller) and
-export back to plain Keras models.
+Every weight carries a leading member axis. A Dense kernel is (P, in, out), so each dense layer of all P members
+is one batched matmul. A Conv2D kernel is (P, 3, 3, in, out); the P members' feature maps sit side by side on
+the channel axis, so each conv layer of all P members is one grouped convolution (P groups). Members start from
+the weights of plain Keras models (built per seed by the caller) and export back to plain Keras models.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.config import NetworkConfig
-from engine.networks.keras_models import build_network, predicted_labels
+from engine.config import CnnNetwork, NetworkConfig
+from engine.networks.keras_models import IMAGE_SHAPE, build_network, layer_groups, predicted_labels
 from engine.runtime import keras, tf
 
 BN_MOMENTUM = 0.99  # keras.layers.BatchNormalization's defaults
@@ -22,8 +23,10 @@ BN_EPSILON = 1e-3
 
 @dataclass(frozen=True)
 class LayerShape:
-    """One hidden or output Dense layer of the population, and whether BatchNormalization follows it."""
+    """One layer of the population as reuse counts it: a conv block or a Dense layer, its activation (None for
+    the output's logits) and whether BatchNormalization follows it."""
 
+    kind: str  # "conv" or "dense"
     units: int
     activation: str | None
     batch_norm: bool
@@ -37,9 +40,11 @@ class Population:
         self.n_outputs = n_outputs
         self.output_activation = output_activation
         self.size = len(members)
-        self.shapes = [LayerShape(units, net.activation, net.batch_norm) for units in net.hidden]
-        self.shapes.append(LayerShape(n_outputs, None, False))  # logits; the activation is in the loss
-        per_member = [_dense_and_norm_weights(model) for model in members]
+        conv = net.conv if isinstance(net, CnnNetwork) else ()
+        self.shapes = [LayerShape("conv", filters, net.activation, net.batch_norm) for filters in conv]
+        self.shapes += [LayerShape("dense", units, net.activation, net.batch_norm) for units in net.hidden]
+        self.shapes.append(LayerShape("dense", n_outputs, None, False))  # logits; the activation is in the loss
+        per_member = [_layer_weights(model) for model in members]
         self.kernels, self.biases, self.norms = [], [], []
         for layer, shape in enumerate(self.shapes):
             stacked = [np.stack([weights[layer][part] for weights in per_member]) for part in range(2)]
@@ -60,6 +65,10 @@ class Population:
             else:
                 self.norms.append(None)
 
+    @property
+    def n_hidden_layers(self) -> int:
+        return len(self.shapes) - 1
+
     def variables(self) -> list[keras.Variable]:
         """Every weight, moving statistics included, in a fixed order (for checkpoints)."""
         variables = [*self.kernels, *self.biases]
@@ -67,37 +76,70 @@ class Population:
             variables += list(norm or ())
         return variables
 
-    def trainable_variables(self, train_hidden: bool) -> list[keras.Variable]:
-        """All weights, or only the output layer's when the reused hidden layers are frozen."""
-        layers = range(len(self.shapes)) if train_hidden else [len(self.shapes) - 1]
+    def trainable_variables(self, frozen: int = 0) -> list[keras.Variable]:
+        """The weights of every layer above the first `frozen` hidden layers (the reused ones, while frozen)."""
         variables = []
-        for layer in layers:
+        for layer in range(frozen, len(self.shapes)):
             variables += [self.kernels[layer], self.biases[layer]]
             if self.norms[layer] is not None:
                 variables += list(self.norms[layer][:2])
         return variables
 
-    def logits(self, x: tf.Tensor, training: bool, train_hidden: bool = True) -> tf.Tensor:
+    def logits(self, x: tf.Tensor, training: bool, frozen: int = 0) -> tf.Tensor:
         """x: (P, batch, 784) or (batch, 784) shared by all members -> logits (P, batch, n_outputs)."""
-        h = x if len(x.shape) == 3 else x[None]  # shared examples broadcast over the member axis
+        h = x
         for layer, shape in enumerate(self.shapes):
-            h = tf.matmul(h, self.kernels[layer].value) + self.biases[layer].value[:, None, :]
-            if shape.activation is not None:
-                h = keras.activations.get(shape.activation)(h)
+            if shape.kind == "conv":
+                h = self._conv_block(h, layer)
+            else:
+                if layer > 0 and self.shapes[layer - 1].kind == "conv":
+                    h = self._flatten_maps(h)
+                elif len(h.shape) == 2:
+                    h = h[None]  # shared examples broadcast over the member axis
+                h = tf.matmul(h, self.kernels[layer].value) + self.biases[layer].value[:, None, :]
+                if shape.activation is not None:
+                    h = keras.activations.get(shape.activation)(h)
             if self.norms[layer] is not None:
                 # a frozen BatchNormalization layer runs in inference mode, as in Keras
-                h = self._normalise(h, self.norms[layer], training and train_hidden)
+                h = self._normalise(h, layer, training and layer >= frozen)
+            if shape.kind == "conv":
+                h = tf.nn.max_pool2d(h, 2, 2, "VALID")
         return h
 
-    def _normalise(self, h: tf.Tensor, norm: tuple, training: bool) -> tf.Tensor:
-        gamma, beta, moving_mean, moving_variance = norm
+    def _conv_block(self, h: tf.Tensor, layer: int) -> tf.Tensor:
+        """Conv2D 3x3 'same' and the activation for every member at once. In: the images (batch, 784) or
+        (P, batch, 784), or the previous block's maps (batch, H, W, P * C); out: (batch, H, W, P * filters)."""
+        kernel = self.kernels[layer].value  # (P, 3, 3, C_in, C_out)
+        size, _, _, c_in, c_out = kernel.shape
+        if layer == 0 and len(h.shape) == 2:  # shared images: one ordinary convolution with P * C_out filters
+            h = tf.reshape(h, [-1, *IMAGE_SHAPE, 1])
+        elif layer == 0:  # each member its own images: one channel per member
+            h = tf.transpose(tf.reshape(h, [size, -1, *IMAGE_SHAPE]), [1, 2, 3, 0])
+        filters = tf.reshape(tf.transpose(kernel, [1, 2, 3, 0, 4]), [3, 3, c_in, size * c_out])
+        h = tf.nn.conv2d(h, filters, 1, "SAME") + tf.reshape(self.biases[layer].value, [-1])
+        return keras.activations.get(self.shapes[layer].activation)(h)
+
+    def _flatten_maps(self, h: tf.Tensor) -> tf.Tensor:
+        """(batch, H, W, P * C) -> (P, batch, H * W * C), in the order keras.layers.Flatten gives."""
+        _, height, width, channels = h.shape
+        h = tf.reshape(h, [-1, height, width, self.size, channels // self.size])
+        return tf.reshape(tf.transpose(h, [3, 0, 1, 2, 4]), [self.size, -1, height * width * channels // self.size])
+
+    def _normalise(self, h: tf.Tensor, layer: int, training: bool) -> tf.Tensor:
+        gamma, beta, moving_mean, moving_variance = self.norms[layer]
+        maps = self.shapes[layer].kind == "conv"
+        if maps:  # (batch, H, W, P * C) -> (batch, H, W, P, C): statistics per member and channel
+            shape = tf.shape(h)
+            h = tf.reshape(h, [shape[0], shape[1], shape[2], self.size, -1])
         if training:
-            mean, variance = tf.nn.moments(h, axes=[1])
+            mean, variance = tf.nn.moments(h, axes=[0, 1, 2] if maps else [1])
             moving_mean.assign(moving_mean * BN_MOMENTUM + mean * (1 - BN_MOMENTUM))
             moving_variance.assign(moving_variance * BN_MOMENTUM + variance * (1 - BN_MOMENTUM))
         else:
             mean, variance = moving_mean.value, moving_variance.value
         inverse = tf.math.rsqrt(variance + BN_EPSILON) * gamma.value
+        if maps:
+            return tf.reshape((h - mean) * inverse + beta.value, shape)
         return (h - mean[:, None, :]) * inverse[:, None, :] + beta.value[:, None, :]
 
     def member_model(self, member: int, name: str) -> keras.Sequential:
@@ -112,15 +154,9 @@ class Population:
         return model
 
 
-def _dense_and_norm_weights(model: keras.Model) -> list[list[np.ndarray]]:
-    """Per Dense layer: [kernel, bias] plus [gamma, beta, moving_mean, moving_variance] of the norm after it."""
-    layers: list[list[np.ndarray]] = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Dense):
-            layers.append([np.asarray(w) for w in layer.get_weights()])
-        elif isinstance(layer, keras.layers.BatchNormalization):
-            layers[-1] += [np.asarray(w) for w in layer.get_weights()]
-    return layers
+def _layer_weights(model: keras.Model) -> list[list[np.ndarray]]:
+    """Per layer group: [kernel, bias] plus [gamma, beta, moving_mean, moving_variance] of its norm."""
+    return [[np.asarray(w) for layer in group for w in layer.get_weights()] for group in layer_groups(model)]
 
 
 def member_accuracies(population: Population, x: np.ndarray, y: np.ndarray, batch: int = 1024) -> list[float]:

@@ -133,7 +133,7 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
         binary=False,
         optimizer=config.train_a.optimizer,
         learning_rate=config.train_a.learning_rate,
-        train_hidden=True,
+        frozen=0,
     )
     population_epoch_seconds: list[float] = []
 

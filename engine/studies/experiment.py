@@ -18,7 +18,7 @@ from engine.execution.plan import PlanCursor, ReadyA, plan_phases, training_size
 from engine.execution.population_runner import PopulationRunner
 from engine.execution.sequential import SequentialRunner
 from engine.kinds import RunContext
-from engine.networks.model_files import load_model_a
+from engine.networks.model_files import check_reusable, load_model_a
 from engine.progress import Cancelled, Listener, RunPlanned, StopToken, ignore
 from engine.results.experiment import ExperimentResult, SeedResult
 from engine.results.history import PhaseHistory
@@ -28,12 +28,17 @@ from engine.storage.model_cache import ModelACache, cache_key
 
 
 def _ready_models_a(
-    model_a_file: Path | None, cache: ModelACache | None, every: list[tuple], keys: dict[tuple, str]
+    config: ExperimentConfig,
+    model_a_file: Path | None,
+    cache: ModelACache | None,
+    every: list[tuple],
+    keys: dict[tuple, str],
 ) -> dict[tuple[int, int], dict[int, ReadyA]]:
     """Per pair and seed, the models A that are there already: the user's file, or cached ones."""
     ready: dict[tuple[int, int], dict[int, ReadyA]] = {}
     if model_a_file is not None:
         loaded = load_model_a(model_a_file)
+        check_reusable(loaded, model_a_file, config.network, config.transfer.reuse_layers, len(config.run.seeds))
         for pair, seed in every:
             ready.setdefault(pair, {})[seed] = ReadyA(loaded, None, users_file=True)
     elif cache is not None:
@@ -64,7 +69,7 @@ def run_experiment(
         raise ConfigError.about("split.extra_pairs", "cannot be combined with --model-a: a model A fits one pair")
     every = [(pair, seed) for pair in pairs for seed in config.run.seeds]
     keys = {run: cache_key(config, *run, dataset) for run in every} if model_a_cache else {}
-    ready = _ready_models_a(model_a_file, model_a_cache, every, keys)
+    ready = _ready_models_a(config, model_a_file, model_a_cache, every, keys)
     cursor = PlanCursor(
         plan_phases(config, training_sizes(dataset, config), {p: set(by_seed) for p, by_seed in ready.items()})
     )

@@ -67,7 +67,7 @@ def member_data(tasks_per_member: Sequence) -> MemberData:
 
 
 class PopulationTrainer:
-    """Trains a Population for one phase: loss, optimizer, frozen or not."""
+    """Trains a Population for one phase: loss, optimizer, which layers are frozen."""
 
     def __init__(
         self,
@@ -76,13 +76,13 @@ class PopulationTrainer:
         binary: bool,
         optimizer: str,
         learning_rate: float,
-        train_hidden: bool,
+        frozen: int = 0,
         hyperparameters: dict | None = None,
     ) -> None:
         self.population = population
         self.binary = binary
-        self.train_hidden = train_hidden
-        self.variables = population.trainable_variables(train_hidden)
+        self.frozen = frozen  # how many hidden layers, from the input, do not train in this phase
+        self.variables = population.trainable_variables(frozen)
         self.optimizer = make_optimizer(optimizer, learning_rate, hyperparameters)
         self.optimizer.build(self.variables)
         self._train_step = tf.function(self._step, jit_compile=True)
@@ -107,7 +107,7 @@ class PopulationTrainer:
     def _step(self, xb, yb):
         """One optimizer step for every member at once; compiled with XLA, which fuses the elementwise work."""
         with tf.GradientTape() as tape:
-            logits = self.population.logits(xb, training=True, train_hidden=self.train_hidden)
+            logits = self.population.logits(xb, training=True, frozen=self.frozen)
             losses = self._member_losses(logits, yb)
             total = tf.reduce_sum(losses)
         gradients = tape.gradient(total, [v.value for v in self.variables])
@@ -225,7 +225,7 @@ def train_planned_phase(
     binary: bool,
     optimizer: str,
     hyperparameters: dict,
-    train_hidden: bool,
+    frozen: int,
     batch_size: int,
     listener: Listener,
     stop: StopToken,
@@ -239,7 +239,7 @@ def train_planned_phase(
         binary=binary,
         optimizer=optimizer,
         learning_rate=learning_rate,
-        train_hidden=train_hidden,
+        frozen=frozen,
         hyperparameters=rest,
     )
     listener(PhaseStarted(index, planned))
