@@ -20,6 +20,7 @@ from engine.progress import Listener, StopToken, ignore
 from engine.results.experiment import ExperimentResult
 from engine.results.leaderboard import LeaderboardResult
 from engine.results.protocol import RunResult
+from engine.results.study import StudyResult
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,15 @@ LEADERBOARD = RunKind(
     view="leaderboard",
     live_view="leaderboard",
 )
-KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD)}
+STUDY = RunKind(
+    name="study",
+    title="layer sweep",
+    result_type=StudyResult,
+    runner="engine.studies.sweep:run_kind",
+    view="study",
+    live_view="study",
+)
+KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD, STUDY)}
 
 
 def kind_named(name: str) -> RunKind:

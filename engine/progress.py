@@ -24,6 +24,7 @@ class PlannedPhase:
     steps_per_epoch: int
     pair: tuple[int, int] = (5, 6)
     optimizer: str | None = None  # set on a leaderboard: the optimizer this phase races
+    variant: str | None = None  # set in a layer sweep: the treatment and reuse depth, e.g. "AnB+ 2"
 
     @property
     def steps(self) -> int:
@@ -34,7 +35,8 @@ class PlannedPhase:
         """What the phase is, not where it stands in the plan (which may differ when a run resumes, say because
         model A turned up in the cache meanwhile): names its checkpoint and its epochs in the run store."""
         seeds = hashlib.sha256(json.dumps(self.seeds).encode()).hexdigest()[:12]
-        return f"b{self.pair[0]}-{self.pair[1]}_{self.phase}_{self.optimizer or 'own'}_{seeds}"
+        variant = f"_{self.variant.replace(' ', '-')}" if self.variant else ""
+        return f"b{self.pair[0]}-{self.pair[1]}_{self.phase}_{self.optimizer or 'own'}_{seeds}{variant}"
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ from rich.text import Text
 from engine.data.classes import class_label, class_name
 from engine.kinds import kind_of
 from engine.phases import PHASE_TITLES
-from engine.progress import EpochDone
+from engine.progress import EpochDone, PlannedPhase
 from engine.results.experiment import ExperimentResult, SeedResult, Summary
 from engine.results.leaderboard import SORT_COLUMNS, LeaderboardResult, Row, ranked
 from engine.results.protocol import RunResult
+from engine.results.stats import mean, std
+from engine.results.study import StudyResult
 from tui.state.epoch_rows import MeanRow
 
 DASH = "—"
@@ -82,6 +84,16 @@ EPOCH_HEADER = (
 )
 
 
+def phase_label(planned: PlannedPhase) -> str:
+    """What a row trains, in at most 17 characters: the optimizer racing, 'AnB+ 2 fine-tune' in a layer sweep,
+    or the phase's title."""
+    if planned.optimizer:
+        return planned.optimizer
+    if planned.variant:
+        return f"{planned.variant} {PHASE_TITLES[planned.phase].split(', ')[-1]}"
+    return PHASE_TITLES[planned.phase]
+
+
 def epoch_line(event: EpochDone, label: str | None = None) -> str:
     """One per-epoch row as a fixed-width plain line under EPOCH_HEADER, for terminals, logs and pipes."""
     seed, phase, epoch, loss, acc, val_loss, val_acc, seconds = epoch_cells(event, label)
@@ -96,7 +108,7 @@ MEAN_HEADER = (
 def mean_line(row: MeanRow) -> str:
     """One row for an epoch of several seeds under MEAN_HEADER: loss and validation accuracy as mean±std over
     the seeds that did not diverge, the worst seed's validation accuracy, and how many diverged."""
-    label = row.planned.optimizer or PHASE_TITLES[row.planned.phase]
+    label = phase_label(row.planned)
 
     def spread(values: tuple[float, float | None] | None, scale: float, digits: int) -> str:
         if values is None:
@@ -286,10 +298,50 @@ def experiment_report(result: ExperimentResult, sort: str = "best", reverse: boo
     return report(result)
 
 
+def sweep_table(result: StudyResult) -> Table:
+    """The layer sweep: a row per treatment, a column per reuse depth; each cell B's test accuracy as
+    mean ± std over seeds and how many seeds beat B from scratch (baseB, n = 0)."""
+    depths = sorted({cell.layers for cell in result.cells})
+    table = Table(title="B test accuracy: mean ± std over seeds (seeds above baseB)", title_justify="left")
+    table.add_column("treatment")
+    table.add_column("n=0", justify="right")
+    for depth in depths:
+        table.add_column(f"n={depth}", justify="right")
+    base = list(result.baseline.values())
+    base_cell = DASH if not base else _mean_std(mean(base), std(base))
+    summaries = {(s.treatment, s.layers): s for s in result.summaries()}
+    for treatment in dict.fromkeys(cell.treatment for cell in result.cells):
+        cells = []
+        for depth in depths:
+            summary = summaries.get((treatment, depth))
+            if summary is None or summary.mean is None:
+                cells.append(DASH)
+            else:
+                counted = summary.wins + summary.ties + summary.losses
+                cells.append(f"{_mean_std(summary.mean, summary.std)}\n{summary.wins}/{counted} above")
+        table.add_row(treatment, base_cell, *cells)
+    return table
+
+
+def _mean_std(centre: float | None, spread: float | None) -> str:
+    if centre is None:
+        return DASH
+    return f"{100 * centre:.2f}%" + ("" if spread is None else f" ± {100 * spread:.2f}")
+
+
+def study_report(result: StudyResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:
+    """The sweep's table, then its reading in words no stronger than the numbers."""
+    parts: list[RenderableType] = []
+    if result.status == "cancelled":
+        parts.append(Text("Cancelled: cells that had not finished show —.", style="bold yellow"))
+    return [*parts, sweep_table(result), Text("\n".join(result.reading()))]
+
+
 # what the terminal prints for each view a kind of run names (see engine.kinds)
 REPORTS: dict[str, Callable[..., list[RenderableType]]] = {
     "results": experiment_report,
     "leaderboard": leaderboard_report,
+    "study": study_report,
 }
 
 

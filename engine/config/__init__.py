@@ -20,7 +20,7 @@ from engine.config.schema import (
     TrainAConfig,
     TransferConfig,
 )
-from engine.config.values import apply_overrides, parse_pairs, parse_seeds, parse_value
+from engine.config.values import apply_overrides, parse_numbers, parse_pairs, parse_seeds, parse_value
 
 __all__ = [
     "LEADERBOARD_TASKS",
@@ -42,6 +42,7 @@ __all__ = [
     "config_to_dict",
     "config_to_toml",
     "load_config_file",
+    "parse_numbers",
     "parse_pairs",
     "parse_seeds",
     "parse_value",

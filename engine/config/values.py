@@ -51,6 +51,11 @@ def parse_pairs(texts: list[str]) -> tuple[tuple[int, int], ...]:
 
 def parse_seeds(text: str) -> tuple[int, ...]:
     """'42,1,2' or '1-10' or '1-3,42' -> a tuple of seeds, in the order given."""
+    return parse_numbers(text, "run.seeds", "seeds")
+
+
+def parse_numbers(text: str, key: str, what: str) -> tuple[int, ...]:
+    """'42,1,2' or '1-10' or '1-3,42' -> a tuple of whole numbers, in the order given; errors name `key`."""
     seeds: list[int] = []
     for part in text.replace(" ", "").split(","):
         start, dash, end = part.partition("-")
@@ -63,5 +68,5 @@ def parse_seeds(text: str) -> tuple[int, ...]:
             else:
                 seeds.append(int(part))
         except ValueError:
-            raise ConfigError(f"seeds must look like 42,1,2 or 1-10; cannot read {part!r}", key="run.seeds") from None
+            raise ConfigError(f"{what} must look like 42,1,2 or 1-10; cannot read {part!r}", key=key) from None
     return tuple(seeds)

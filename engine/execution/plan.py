@@ -76,10 +76,10 @@ class PlanCursor:
         self.plan = plan
         self.next_index = 0
 
-    def take(self, phase: str, seeds: tuple[int, ...]) -> tuple[int, PlannedPhase]:
+    def take(self, phase: str, seeds: tuple[int, ...], variant: str | None = None) -> tuple[int, PlannedPhase]:
         index = self.next_index
         planned = self.plan[index]
-        if (planned.phase, planned.seeds) != (phase, seeds):
-            raise RuntimeError(f"plan entry {index} is {planned}, not {phase} for {seeds}")
+        if (planned.phase, planned.seeds, planned.variant) != (phase, seeds, variant):
+            raise RuntimeError(f"plan entry {index} is {planned}, not {phase} {variant or ''} for {seeds}")
         self.next_index += 1
         return index, planned

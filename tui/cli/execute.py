@@ -27,6 +27,7 @@ def execute(
     sort: str = "best",
     reverse: bool = False,
     rows: str = "auto",
+    plot: Path | None = None,
 ) -> int:
     """Run (or resume) `kind` in `run_dir`, print its report, write the exports (format -> file); Ctrl-C once
     stops after the current batch and what finished is reported."""
@@ -44,6 +45,11 @@ def execute(
         if path is not None:
             atomic_write_text(path, export_text(result, fmt))
             console.print(f"{fmt.upper()} written to {path}")
+    if plot is not None:
+        from tui.cli.plot import write_study_plot
+
+        write_study_plot(result, plot)
+        console.print(f"Chart written to {plot}")
     if result.model_files():
         console.print(f"Models saved under {run_dir}")
     console.print(f"Run {run_dir.name} is in the run store.", style="dim")

@@ -13,6 +13,7 @@ from engine.config import (
     config_from_dict,
     config_to_toml,
     load_config_file,
+    parse_numbers,
     parse_pairs,
     parse_seeds,
 )
@@ -138,6 +139,26 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
     board.set_defaults(handler=_leaderboard_command)
 
+    study = commands.add_parser(
+        "study",
+        parents=[experiment, home],
+        help="the layer sweep: which layers transfer, frozen or fine-tuned, against the selffer control",
+        description="Yosinski et al. 2014 on Fashion-MNIST: per seed, train model A and B from scratch once, then "
+        "B reusing the first n hidden layers of A (AnB) or of the scratch B (BnB, the selffer control), kept "
+        "frozen or fine-tuned (+). Prints B's test accuracy per n and treatment over seeds, and a reading.",
+    )
+    study.add_argument("--layers", metavar="LIST", help="reuse depths, e.g. 0-5 or 0,2,4 (sets study.layers)")
+    study.add_argument("--treatments", metavar="LIST", help="e.g. AnB,AnB+,BnB,BnB+ (sets study.treatments)")
+    study.add_argument("--json", metavar="FILE", type=Path, help="write the sweep with every seed's accuracy")
+    study.add_argument("--csv", metavar="FILE", type=Path, help="write the table as CSV")
+    study.add_argument("--markdown", metavar="FILE", type=Path, help="write the table as Markdown")
+    study.add_argument("--plot", metavar="FILE", type=Path, help="draw the chart into FILE (.svg or .png)")
+    study.add_argument(
+        "--no-cache", action="store_true", help="train model A even if one trained with the same settings is cached"
+    )
+    study.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
+    study.set_defaults(handler=_study_command)
+
     config = commands.add_parser(
         "config",
         parents=[experiment, home],
@@ -246,6 +267,30 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
         reverse=args.reverse,
         exports={"json": args.json, "csv": args.csv, "md": args.markdown},
         tensorboard=getattr(args, "tensorboard", None),
+        rows=args.rows,
+    )
+
+
+def _study_command(args: argparse.Namespace) -> int:
+    from tui.cli.plot import PLOT_SUFFIXES
+    from tui.cli.study import run_study_command
+
+    changes = {
+        "layers": parse_numbers(args.layers, "study.layers", "layers") if args.layers else None,
+        "treatments": [name.strip() for name in args.treatments.split(",")] if args.treatments else None,
+    }
+    study = {key: value for key, value in changes.items() if value is not None}
+    config = config_from_dict({"study": study}, experiment_config(args))
+    for option, path in (("--json", args.json), ("--csv", args.csv), ("--markdown", args.markdown)):
+        check_output_file(option, path)
+    check_output_file("--plot", args.plot)
+    if args.plot is not None and args.plot.suffix.lower() not in PLOT_SUFFIXES:
+        raise ConfigError(f"--plot {args.plot}: give a .svg or .png file")
+    return run_study_command(
+        config,
+        exports={"json": args.json, "csv": args.csv, "md": args.markdown},
+        plot=args.plot,
+        use_cache=not args.no_cache,
         rows=args.rows,
     )
 

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.kinds import RunKind, RunOptions
-from engine.phases import MODEL_A, PHASE_TITLES
+from engine.phases import MODEL_A
 from engine.progress import (
     EpochDone,
     PhaseDone,
@@ -27,14 +27,14 @@ from engine.progress import (
     StopToken,
 )
 from engine.results.protocol import RunResult
-from tui.render import EPOCH_HEADER, MEAN_HEADER, epoch_line, mean_line, pair_label, seeds_label
+from tui.render import EPOCH_HEADER, MEAN_HEADER, epoch_line, mean_line, pair_label, phase_label, seeds_label
 from tui.state.epoch_rows import MEAN_ROWS_FROM, EpochRows
 from tui.state.run_state import RunState
 
 
 def describe(planned: PlannedPhase, task: str = "b_on_a") -> str:
     """'Sandal vs Shirt · seeds 1-3 · Model A' (or '· adam' on a leaderboard), for the progress bar."""
-    what = planned.optimizer or PHASE_TITLES[planned.phase]
+    what = phase_label(planned)
     return f"{section_title(planned, task).removeprefix('Task B: ')} · {seeds_label(planned.seeds)} · {what}"
 
 
@@ -99,7 +99,7 @@ class ConsoleReporter:
         elif isinstance(event, EpochDone):
             self._advance(describe(plan[event.index], self.task))
             if self.mean_rows is None:
-                self._print(epoch_line(event, plan[event.index].optimizer))
+                self._print(epoch_line(event, phase_label(plan[event.index])))
             else:
                 for row in self.mean_rows.add(event, plan[event.index]):
                     self._print(mean_line(row))

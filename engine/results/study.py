@@ -1,0 +1,190 @@
+"""What a layer sweep holds: B's test accuracy per treatment, reuse depth and seed, against B from scratch.
+
+The design is Yosinski et al. 2014's (NIPS, "How transferable are features in deep neural networks?"): AnB
+reuses A's first n layers frozen, AnB+ fine-tunes them, BnB and BnB+ reuse the scratch B's own layers (the
+selffer control), and baseB (n = 0) is B trained from scratch. Kept free of TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from engine.results.stats import interval_95, mean, std
+
+
+@dataclass
+class StudyCell:
+    """One treatment at one reuse depth: each seed's B test accuracy."""
+
+    treatment: str
+    layers: int
+    accuracies: dict[int, float] = field(default_factory=dict)
+    diverged_seeds: list[int] = field(default_factory=list)
+
+    @property
+    def variant(self) -> str:
+        """How plan entries and rows name it: 'AnB+ 2'."""
+        return f"{self.treatment} {self.layers}"
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """A cell against baseB over the seeds both finished: mean ± std, the 95% interval of the difference, and
+    in how many seeds the treatment beat, tied or lost to B from scratch."""
+
+    treatment: str
+    layers: int
+    mean: float | None
+    std: float | None
+    difference: float | None  # mean over seeds of (cell - baseB)
+    interval: tuple[float, float] | None
+    wins: int
+    ties: int
+    losses: int
+
+
+@dataclass
+class StudyResult:
+    """A layer sweep: model A's and baseB's test accuracy per seed, and every (treatment, depth) cell."""
+
+    config: dict[str, Any]
+    cells: list[StudyCell]
+    baseline: dict[int, float]  # B from scratch (n = 0), per seed
+    accuracy_a: dict[int, float]
+    status: str
+    device: str = ""
+
+    def summaries(self) -> list[CellSummary]:
+        return [self._summary(cell) for cell in self.cells]
+
+    def _summary(self, cell: StudyCell) -> CellSummary:
+        seeds = [s for s in cell.accuracies if s in self.baseline and s not in cell.diverged_seeds]
+        values = [cell.accuracies[s] for s in seeds]
+        differences = [cell.accuracies[s] - self.baseline[s] for s in seeds]
+        return CellSummary(
+            cell.treatment,
+            cell.layers,
+            mean(values),
+            std(values),
+            mean(differences),
+            interval_95(differences),
+            sum(d > 0 for d in differences),
+            sum(d == 0 for d in differences),
+            sum(d < 0 for d in differences),
+        )
+
+    def reading(self) -> list[str]:
+        """Sentences no stronger than the numbers: a direction is stated only where every seed agrees, or as
+        a count of seeds; 'no clear difference' otherwise."""
+        if not self.baseline:
+            return ["Nothing finished yet."]
+        base = list(self.baseline.values())
+        lines = [f"B from scratch (baseB): {_percent(mean(base))} test accuracy over {len(base)} seed(s)."]
+        for treatment in dict.fromkeys(cell.treatment for cell in self.cells):
+            rows = [s for s in self.summaries() if s.treatment == treatment and s.mean is not None]
+            if not rows:
+                continue
+            n_seeds = rows[0].wins + rows[0].ties + rows[0].losses
+            above = [r.layers for r in rows if r.wins == n_seeds]
+            below = [r.layers for r in rows if r.losses == n_seeds]
+            parts = []
+            if above:
+                parts.append(f"beats baseB in all {n_seeds} seeds at n = {_layers(above)}")
+            if below:
+                parts.append(f"falls below baseB in all {n_seeds} seeds at n = {_layers(below)}")
+            mixed = [r.layers for r in rows if r.layers not in above + below]
+            if mixed:
+                parts.append(f"no difference every seed agrees on at n = {_layers(mixed)}")
+            best = max(rows, key=lambda r: r.mean)
+            parts.append(f"best mean at n = {best.layers} ({_percent(best.mean)}, {_points(best.difference)})")
+            lines.append(f"{treatment}: " + "; ".join(parts) + ".")
+        if len(base) < 3:
+            lines.append("Fewer than 3 seeds: read these as anecdotes, not findings.")
+        return lines
+
+    def model_files(self) -> list[str]:
+        return []  # a sweep keeps its numbers; model A stays in the model cache
+
+    def summary_line(self) -> str:
+        rows = [s for s in self.summaries() if s.mean is not None]
+        if not self.baseline or not rows:
+            return "no cell finished"
+        best = max(rows, key=lambda r: r.mean)
+        seeds = best.wins + best.ties + best.losses
+        return (
+            f"baseB {_percent(mean(list(self.baseline.values())))}; best {best.treatment} n={best.layers} "
+            f"{_percent(best.mean)} ({_points(best.difference)}, {best.wins}/{seeds} wins)"
+        )
+
+    def export_rows(self) -> list[dict[str, Any]]:
+        """One flat row per cell, baseB first."""
+        seeds = sorted(self.baseline)
+        rows = [{"treatment": "baseB", "layers": 0, **_seed_columns(self.baseline, seeds)}]
+        for cell, summary in zip(self.cells, self.summaries(), strict=True):
+            rows.append(
+                {
+                    "treatment": cell.treatment,
+                    "layers": cell.layers,
+                    "mean": summary.mean,
+                    "std": summary.std,
+                    "difference_to_baseB": summary.difference,
+                    "wins": summary.wins,
+                    "losses": summary.losses,
+                    **_seed_columns(cell.accuracies, seeds),
+                }
+            )
+        return rows
+
+    def export_heading(self) -> str:
+        pair = self.config["split"]["b_classes"]
+        network = self.config["network"]
+        return (
+            f"# Layer sweep: which layers transfer, classes {pair[0]} vs {pair[1]}\n\n"
+            f"{network['kind']} network, seeds {self.config['run']['seeds']}, B test accuracy, "
+            f"status {self.status}, {self.device}.\n"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "config": self.config,
+            "status": self.status,
+            "device": self.device,
+            "baseline": self.baseline,
+            "accuracy_a": self.accuracy_a,
+            "cells": [{**asdict(cell), "summary": asdict(self._summary(cell))} for cell in self.cells],
+            "reading": self.reading(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StudyResult:
+        """Read back what to_dict wrote (JSON turned the seed keys into strings)."""
+        by_seed = lambda values: {int(seed): value for seed, value in values.items()}  # noqa: E731
+        cells = [
+            StudyCell(item["treatment"], item["layers"], by_seed(item["accuracies"]), item["diverged_seeds"])
+            for item in data["cells"]
+        ]
+        return cls(
+            data["config"],
+            cells,
+            by_seed(data["baseline"]),
+            by_seed(data["accuracy_a"]),
+            data["status"],
+            data.get("device", ""),
+        )
+
+
+def _seed_columns(values: dict[int, float], seeds: list[int]) -> dict[str, float | None]:
+    return {f"seed_{seed}": values.get(seed) for seed in seeds}
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.2f}%"
+
+
+def _points(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:+.2f} points vs baseB"
+
+
+def _layers(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers)

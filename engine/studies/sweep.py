@@ -1,0 +1,161 @@
+"""The layer sweep: which layers transfer, frozen or fine-tuned, against the selffer control (Yosinski et al. 2014).
+
+Model A and B from scratch are trained once per seed (all seeds as one population) and reused by every cell.
+Each (treatment, depth) cell then trains as one population over the seeds: the first n hidden layers come from
+A (AnB) or from the seed's own trained scratch B (BnB), the layers above start as the scratch B started, and
+the reused layers stay frozen (AnB, BnB) or are fine-tuned after the frozen epochs (AnB+, BnB+).
+"""
+
+from __future__ import annotations
+
+from engine.config import ExperimentConfig, config_to_dict
+from engine.data.fashion_mnist import Dataset
+from engine.data.split import tasks_for_seeds
+from engine.errors import ConfigError
+from engine.execution.plan import PlanCursor, training_sizes
+from engine.kinds import RunContext
+from engine.networks.population import Population, member_accuracies
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
+from engine.progress import Cancelled, Listener, PlannedPhase, RunPlanned, StopToken, ignore
+from engine.results.study import StudyCell, StudyResult
+from engine.runtime import device_name
+from engine.storage.checkpoints import Checkpoints
+from engine.storage.model_cache import ModelACache, cache_key
+from engine.training.population_trainer import member_data, train_planned_phase
+from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
+
+
+def sweep_cells(config: ExperimentConfig) -> list[StudyCell]:
+    """Every (treatment, depth) the config asks for, depth by depth; n = 0 is baseB, trained once."""
+    return [StudyCell(t, n) for n in config.study_layers if n > 0 for t in config.study.treatments]
+
+
+def plan_sweep(config: ExperimentConfig, steps: tuple[int, int], a_ready: bool) -> list[PlannedPhase]:
+    """Model A (unless every seed has one, or no treatment reuses A), B from scratch, then each cell's frozen
+    and unfrozen phases. `steps` are the steps per epoch on task A and on task B."""
+    seeds, pair, transfer = tuple(config.run.seeds), config.split.pairs[0], config.transfer
+    cells = sweep_cells(config)
+    plan = []
+    if not a_ready and any(cell.treatment.startswith("A") for cell in cells):
+        plan.append(PlannedPhase(MODEL_A, seeds, config.train_a.epochs, steps[0], pair))
+    epochs_b = transfer.frozen_epochs + transfer.unfrozen_epochs
+    plan.append(PlannedPhase(B_SCRATCH, seeds, epochs_b, steps[1], pair))
+    for cell in cells:
+        for phase, epochs in ((B_FROZEN, transfer.frozen_epochs), (B_FINETUNE, transfer.unfrozen_epochs)):
+            if epochs:
+                plan.append(PlannedPhase(phase, seeds, epochs, steps[1], pair, variant=cell.variant))
+    return plan
+
+
+def run_sweep(
+    config: ExperimentConfig,
+    dataset: Dataset,
+    *,
+    listener: Listener = ignore,
+    stop: StopToken | None = None,
+    checkpoints: Checkpoints | None = None,
+    model_a_cache: ModelACache | None = None,
+) -> StudyResult:
+    """Run the layer sweep of `config` ([study] layers and treatments, over [run] seeds); a stop request ends it
+    with status 'cancelled' and the cells that finished."""
+    if config.split.extra_pairs:
+        raise ConfigError.about("split.extra_pairs", "must be empty for a layer sweep: it studies one pair")
+    stop = stop or StopToken()
+    seeds, net, pair = tuple(config.run.seeds), config.network, config.split.pairs[0]
+    keys = {seed: cache_key(config, pair, seed, dataset) for seed in seeds} if model_a_cache else {}
+    cached = {seed: model_a_cache.load(key) for seed, key in keys.items()} if model_a_cache else {}
+    a_ready = bool(cached) and all(c is not None for c in cached.values())
+    n_a, n_b = training_sizes(dataset, config)[pair]
+    batch = config.run.batch_size
+    cursor = PlanCursor(plan_sweep(config, (-(-n_a // batch), -(-n_b // batch)), a_ready))
+    listener(RunPlanned(tuple(cursor.plan)))
+    tasks = tasks_for_seeds(dataset, config.split, seeds)
+    first = tasks[seeds[0]]
+    n_classes = len(first.a_classes)
+    task_b = member_data([tasks[s].b for s in seeds])
+    result = StudyResult(config_to_dict(config), sweep_cells(config), {}, {}, "finished", device_name())
+
+    def train(population: Population, data, phase: str, variant: str | None = None, frozen: int = 0) -> list:
+        index, planned = cursor.take(phase, seeds, variant)
+        optimizer, learning_rate = _optimizer(config, phase)
+        return train_planned_phase(
+            population,
+            data,
+            index=index,
+            planned=planned,
+            binary=phase != MODEL_A,
+            optimizer=optimizer,
+            hyperparameters={"learning_rate": learning_rate},
+            frozen=frozen,
+            batch_size=batch,
+            listener=listener,
+            stop=stop,
+            checkpoints=checkpoints,
+        )
+
+    try:
+        models_a = []
+        if cursor.plan[0].phase == MODEL_A:
+            population_a = Population(net, n_classes, "softmax", [initial_model_a(net, s, n_classes) for s in seeds])
+            histories = train(population_a, member_data([tasks[s].a for s in seeds]), MODEL_A)
+            models_a = [population_a.member_model(m, "model_a") for m in range(len(seeds))]
+            for seed, model, history in zip(seeds, models_a, histories, strict=True):
+                if model_a_cache is not None and not history.diverged:
+                    model_a_cache.store(keys[seed], model, history)
+        elif a_ready:
+            models_a = [cached[seed].model for seed in seeds]
+        if models_a:
+            population_a = Population(net, n_classes, "softmax", models_a)
+            accuracy_a = member_accuracies(population_a, first.a.x_test, first.a.y_test)
+            result.accuracy_a = dict(zip(seeds, accuracy_a, strict=True))
+
+        scratch = Population(net, 1, "sigmoid", [initial_scratch(net, s) for s in seeds])
+        train(scratch, task_b, B_SCRATCH)
+        result.baseline = dict(zip(seeds, member_accuracies(scratch, first.b.x_test, first.b.y_test), strict=True))
+        models_b = [scratch.member_model(m, "b_scratch") for m in range(len(seeds))]
+
+        for cell in result.cells:
+            sources = models_a if cell.treatment.startswith("A") else models_b
+            starts = [initial_transfer(src, seed, net, cell.layers) for src, seed in zip(sources, seeds, strict=True)]
+            population = Population(net, 1, "sigmoid", starts)
+            diverged: set[int] = set()
+            for phase, epochs in (
+                (B_FROZEN, config.transfer.frozen_epochs),
+                (B_FINETUNE, config.transfer.unfrozen_epochs),
+            ):
+                if epochs:
+                    frozen = 0 if phase == B_FINETUNE and cell.treatment.endswith("+") else cell.layers
+                    histories = train(population, task_b, phase, cell.variant, frozen)
+                    diverged |= {seed for seed, h in zip(seeds, histories, strict=True) if h.diverged}
+            accuracies = member_accuracies(population, first.b.x_test, first.b.y_test)
+            cell.accuracies = dict(zip(seeds, accuracies, strict=True))
+            cell.diverged_seeds = sorted(diverged)
+    except Cancelled:
+        result.status = "cancelled"
+    return result
+
+
+def _optimizer(config: ExperimentConfig, phase: str) -> tuple[str, float]:
+    """The notebook's schedule: A with [train_a]; B's frozen epochs at the frozen rate, the rest at the
+    unfrozen rate (also when the reused layers stay frozen), B from scratch at its own."""
+    transfer = config.transfer
+    if phase == MODEL_A:
+        return config.train_a.optimizer, config.train_a.learning_rate
+    rate = {
+        B_FROZEN: transfer.frozen_learning_rate,
+        B_FINETUNE: transfer.unfrozen_learning_rate,
+        B_SCRATCH: transfer.scratch_learning_rate,
+    }[phase]
+    return transfer.optimizer, rate
+
+
+def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) -> StudyResult:
+    """The layer sweep as a kind of run: model A comes from, and goes to, the model A cache."""
+    return run_sweep(
+        config,
+        dataset,
+        listener=context.listener,
+        stop=context.stop,
+        checkpoints=context.checkpoints,
+        model_a_cache=ModelACache() if context.options.use_cache else None,
+    )

@@ -1,0 +1,25 @@
+"""`transfer-tui study`: the layer sweep headless, then the table, its reading, and the chart as a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.config import ExperimentConfig
+from engine.kinds import STUDY, RunOptions
+from engine.paths import new_run_id, runs_dir
+from tui.cli.execute import execute
+
+
+def run_study_command(
+    config: ExperimentConfig,
+    *,
+    exports: dict[str, Path | None],
+    plot: Path | None = None,
+    use_cache: bool = True,
+    rows: str = "auto",
+) -> int:
+    """A new sweep, recorded in the run store; `exports` maps a format (json, csv, md) to a file to write,
+    `plot` is an .svg or .png file for the chart."""
+    return execute(
+        STUDY, config, runs_dir() / new_run_id(), RunOptions(use_cache=use_cache), exports=exports, plot=plot, rows=rows
+    )
