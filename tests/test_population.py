@@ -155,16 +155,17 @@ def test_frozen_population_matches_frozen_keras(tasks, net) -> None:
 
 
 def test_conv_batch_norm_gradients_match_keras(tasks) -> None:
-    """Conv + BatchNormalization, one step: every member's gradient is its Keras model's. (Trajectories are not
-    compared: XLA's statistics over batch x 28 x 28 round differently from Keras' by ~5e-5, which two epochs
-    amplify to 1e-2; without XLA the members agree to 1e-7, but CPU grouped convolutions need XLA.)"""
+    """Conv + BatchNormalization, one step: every member's gradient is its Keras model's. Trajectories are not
+    compared: ReLU, then BatchNormalization, then MaxPooling makes exact ties (every dead unit of a window maps to
+    the same value), and a 1e-8 rounding difference that breaks one sends a step's gradient elsewhere: seen as
+    4e-8 becoming 7e-5 in one step between a member trained alone and the same member trained second of two."""
     net = CnnNetwork(conv=(4, 6), hidden=(), batch_norm=True)
     seeds = [1, 2, 3]
     population = Population(net, 8, "softmax", keras_models(net, seeds))
     trainer = PopulationTrainer(population, binary=False, optimizer="sgd", learning_rate=1e-3)
     x, y = tasks.a.x_train[:32], tasks.a.y_train[:32]
 
-    @tf.function(jit_compile=True)
+    @tf.function
     def population_gradients():
         with tf.GradientTape() as tape:
             logits = population.logits(tf.constant(x.reshape(32, -1)), training=True)
@@ -177,7 +178,7 @@ def test_conv_batch_norm_gradients_match_keras(tasks) -> None:
             loss = keras.losses.sparse_categorical_crossentropy(y, reference(x, training=True))
             loss = tf.reduce_mean(loss)
         for want, stacked in zip(tape.gradient(loss, reference.trainable_variables), got, strict=True):
-            np.testing.assert_allclose(stacked.numpy()[member], want.numpy(), atol=2e-4)
+            np.testing.assert_allclose(stacked.numpy()[member], want.numpy(), atol=2e-5)
 
 
 def test_exported_member_predicts_like_the_population(tasks, tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """A population: P copies of one network, dense or convolutional, weights stacked on a leading member axis.
 
 Every weight carries a leading member axis. A Dense kernel is (P, in, out), so each dense layer of all P members
-is one batched matmul. A Conv2D kernel is (P, 3, 3, in, out); the P members' feature maps sit side by side on
-the channel axis, so each conv layer of all P members is one grouped convolution (P groups). Members start from
+is one batched matmul. A Conv2D kernel is (P, 3, 3, in, out) and the members' feature maps are stacked
+member-major on the batch axis, (P * batch, H, W, C); each conv layer of all P members is one batched matmul
+over 3x3 patches. Members start from
 the weights of plain Keras models (built per seed by the caller) and export back to plain Keras models.
 """
 
@@ -107,40 +108,45 @@ class Population:
         return h
 
     def _conv_block(self, h: tf.Tensor, layer: int) -> tf.Tensor:
-        """Conv2D 3x3 'same' and the activation for every member at once. In: the images (batch, 784) or
-        (P, batch, 784), or the previous block's maps (batch, H, W, P * C); out: (batch, H, W, P * filters)."""
+        """Conv2D 3x3 'same' and the activation for every member. In: the images (batch, 784) or (P, batch, 784),
+        or the previous block's maps (P * batch, H, W, C); out: (P * batch, H, W, filters). Shared images go
+        through one convolution with all members' filters side by side; otherwise each member's maps through
+        its own convolution."""
         kernel = self.kernels[layer].value  # (P, 3, 3, C_in, C_out)
         size, _, _, c_in, c_out = kernel.shape
-        if layer == 0 and len(h.shape) == 2:  # shared images: one ordinary convolution with P * C_out filters
-            h = tf.reshape(h, [-1, *IMAGE_SHAPE, 1])
-        elif layer == 0:  # each member its own images: one channel per member
-            h = tf.transpose(tf.reshape(h, [size, -1, *IMAGE_SHAPE]), [1, 2, 3, 0])
-        filters = tf.reshape(tf.transpose(kernel, [1, 2, 3, 0, 4]), [3, 3, c_in, size * c_out])
-        h = tf.nn.conv2d(h, filters, 1, "SAME") + tf.reshape(self.biases[layer].value, [-1])
+        bias = self.biases[layer].value
+        if layer == 0 and len(h.shape) == 2:
+            filters = tf.reshape(tf.transpose(kernel, [1, 2, 3, 0, 4]), [3, 3, c_in, size * c_out])
+            h = tf.nn.conv2d(tf.reshape(h, [-1, *IMAGE_SHAPE, 1]), filters, 1, "SAME") + tf.reshape(bias, [-1])
+            h = tf.transpose(tf.reshape(h, [-1, *IMAGE_SHAPE, size, c_out]), [3, 0, 1, 2, 4])
+            h = tf.reshape(h, [-1, *IMAGE_SHAPE, c_out])
+        else:
+            if layer == 0:
+                h = tf.reshape(h, [-1, *IMAGE_SHAPE, 1])
+            maps = tf.split(h, size, axis=0)
+            h = tf.concat(
+                [tf.nn.conv2d(maps[m], kernel[m], 1, "SAME") + bias[m] for m in range(size)], axis=0
+            )
         return keras.activations.get(self.shapes[layer].activation)(h)
 
     def _flatten_maps(self, h: tf.Tensor) -> tf.Tensor:
-        """(batch, H, W, P * C) -> (P, batch, H * W * C), in the order keras.layers.Flatten gives."""
-        _, height, width, channels = h.shape
-        h = tf.reshape(h, [-1, height, width, self.size, channels // self.size])
-        return tf.reshape(tf.transpose(h, [3, 0, 1, 2, 4]), [self.size, -1, height * width * channels // self.size])
+        """(P * batch, H, W, C) -> (P, batch, H * W * C), in the order keras.layers.Flatten gives."""
+        return tf.reshape(h, [self.size, -1, h.shape[1] * h.shape[2] * h.shape[3]])
 
     def _normalise(self, h: tf.Tensor, layer: int, training: bool) -> tf.Tensor:
         gamma, beta, moving_mean, moving_variance = self.norms[layer]
-        maps = self.shapes[layer].kind == "conv"
-        if maps:  # (batch, H, W, P * C) -> (batch, H, W, P, C): statistics per member and channel
-            shape = tf.shape(h)
-            h = tf.reshape(h, [shape[0], shape[1], shape[2], self.size, -1])
+        maps = h.shape if self.shapes[layer].kind == "conv" else None
+        if maps is not None:  # (P * batch, H, W, C) -> (P, batch * H * W, C): statistics per member and channel
+            h = tf.reshape(h, [self.size, -1, maps[-1]])
         if training:
-            mean, variance = tf.nn.moments(h, axes=[0, 1, 2] if maps else [1])
+            mean, variance = tf.nn.moments(h, axes=[1])
             moving_mean.assign(moving_mean * BN_MOMENTUM + mean * (1 - BN_MOMENTUM))
             moving_variance.assign(moving_variance * BN_MOMENTUM + variance * (1 - BN_MOMENTUM))
         else:
             mean, variance = moving_mean.value, moving_variance.value
         inverse = tf.math.rsqrt(variance + BN_EPSILON) * gamma.value
-        if maps:
-            return tf.reshape((h - mean) * inverse + beta.value, shape)
-        return (h - mean[:, None, :]) * inverse[:, None, :] + beta.value[:, None, :]
+        h = (h - mean[:, None, :]) * inverse[:, None, :] + beta.value[:, None, :]
+        return h if maps is None else tf.reshape(h, [-1, *maps[1:]])
 
     def member_model(self, member: int, name: str) -> keras.Sequential:
         """Member `member` as a plain Keras Sequential with exactly its weights."""
