@@ -9,19 +9,38 @@ from pathlib import Path
 
 import pytest
 
-from engine.studies.bench import matmul_peak_gflops, training_flops
+from engine.config import CnnNetwork, DenseNetwork
+from engine.config.presets import preset
+from engine.studies.bench import matmul_peak_gflops, multiply_adds, training_flops
 
 
 def test_training_flops_count() -> None:
     # 784-300-8: forward 2*(784*300 + 300*8); backward adds weight grads (same) and the input grad of layer 2 only
     forward = 2 * (784 * 300 + 300 * 8)
     backward = forward + 2 * (300 * 8)
-    assert training_flops([784, 300, 8], n_train=10, n_valid=3) == 10 * (forward + backward) + 3 * forward
+    products = multiply_adds(DenseNetwork(hidden=(300,)), 8)
+    assert training_flops(products, n_train=10, n_valid=3) == 10 * (forward + backward) + 3 * forward
 
 
 def test_default_network_needs_about_54_gflop_per_member_epoch() -> None:
-    flops = training_flops([784, 300, 100, 50, 50, 50, 8], n_train=43_986, n_valid=4_014)
+    flops = training_flops(multiply_adds(DenseNetwork(), 8), n_train=43_986, n_valid=4_014)
     assert flops / 1e9 == pytest.approx(54.26, abs=0.01)
+
+
+def test_convolutions_cost_per_pixel_and_pooling_halves_the_maps() -> None:
+    assert multiply_adds(CnnNetwork(conv=(32, 64), hidden=(80,)), 8) == [
+        28 * 28 * 9 * 1 * 32,
+        14 * 14 * 9 * 32 * 64,
+        7 * 7 * 64 * 80,
+        80 * 8,
+    ]
+    assert multiply_adds(CnnNetwork(conv=(4, 4, 4), hidden=()), 8) == [
+        28 * 28 * 36,
+        14 * 14 * 144,
+        7 * 7 * 144,
+        9 * 4 * 8,
+    ]
+    assert multiply_adds(preset("cnn").network, 8) == multiply_adds(CnnNetwork(), 8)
 
 
 def test_matmul_peak_is_the_best_of_the_timed_repeats(monkeypatch) -> None:
@@ -70,11 +89,24 @@ def test_bench_command_on_real_data(tmp_path: Path, real_data_dir: Path) -> None
     assert figures["speedup"] == pytest.approx(
         figures["plain_keras"]["seconds_per_member_epoch"] / figures["population"]["seconds_per_member_epoch"]
     )
-    assert figures["gflop_per_member_epoch"] == pytest.approx(training_flops([784, 32, 8], 43_986, 4_014) / 1e9)
+    products = multiply_adds(DenseNetwork(hidden=(32,)), 8)
+    assert figures["gflop_per_member_epoch"] == pytest.approx(training_flops(products, 43_986, 4_014) / 1e9)
     # the figures that used to be asserted on as wall-clock and memory bounds are measured here instead
     assert figures["plain_keras"]["stop_seconds"] > 0 and figures["population"]["stop_seconds"] > 0
     assert 0.1 < figures["peak_rss_gb"] < 64
     assert "Peak memory of this process:" in completed.stdout
+
+
+def test_bench_times_a_convolutional_network(tmp_path: Path, real_data_dir: Path) -> None:
+    out = tmp_path / "bench.json"
+    command = [sys.executable, "-m", "tui", "bench", "--data-dir", str(real_data_dir), "--network", "cnn"]
+    command += ["--set", "network.conv=[4]", "--set", "network.hidden=[8]", "--members", "2", "--epochs", "1"]
+    completed = subprocess.run([*command, "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr
+    figures = json.loads(out.read_text())
+    products = multiply_adds(CnnNetwork(conv=(4,), hidden=(8,)), 8)
+    assert figures["gflop_per_member_epoch"] == pytest.approx(training_flops(products, 43_986, 4_014) / 1e9)
+    assert figures["population"]["seconds_per_member_epoch"] > 0
 
 
 def test_bench_rejects_bad_sizes(capsys) -> None:

@@ -124,9 +124,7 @@ class Population:
             if layer == 0:
                 h = tf.reshape(h, [-1, *IMAGE_SHAPE, 1])
             maps = tf.split(h, size, axis=0)
-            h = tf.concat(
-                [tf.nn.conv2d(maps[m], kernel[m], 1, "SAME") + bias[m] for m in range(size)], axis=0
-            )
+            h = tf.concat([tf.nn.conv2d(maps[m], kernel[m], 1, "SAME") + bias[m] for m in range(size)], axis=0)
         return keras.activations.get(self.shapes[layer].activation)(h)
 
     def _flatten_maps(self, h: tf.Tensor) -> tf.Tensor:

@@ -17,8 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from engine.config import ExperimentConfig
+from engine.config import CnnNetwork, ExperimentConfig, NetworkConfig
 from engine.data.split import Tasks
+from engine.networks.keras_models import IMAGE_SHAPE
 from engine.networks.population import Population
 from engine.phases import MODEL_A
 from engine.progress import Cancelled, EpochDone, StopToken, ignore
@@ -82,10 +83,21 @@ def matmul_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
     return 2 * size**3 / best / 1e9
 
 
-def training_flops(layer_sizes: list[int], n_train: int, n_valid: int) -> float:
+def multiply_adds(net: NetworkConfig, n_outputs: int) -> list[int]:
+    """Multiply-adds per image of each layer with weights: a 3x3 'same' convolution costs 9 x in x out per
+    pixel (pooling halves the maps after it), a Dense layer fan-in x fan-out."""
+    side, channels, products = IMAGE_SHAPE[0], 1, []
+    for filters in net.conv if isinstance(net, CnnNetwork) else ():
+        products.append(side * side * 9 * channels * filters)
+        side, channels = side // 2, filters
+    sizes = [side * side * channels, *net.hidden, n_outputs]
+    return products + [fan_in * fan_out for fan_in, fan_out in itertools.pairwise(sizes)]
+
+
+def training_flops(products: list[int], n_train: int, n_valid: int) -> float:
     """FLOPs one member-epoch needs: forward, weight gradients and input gradients (none for the first
-    layer, whose input is the data) on the training images, plus a forward pass over the validation images."""
-    products = [fan_in * fan_out for fan_in, fan_out in itertools.pairwise(layer_sizes)]
+    layer, whose input is the data) on the training images, plus a forward pass over the validation images.
+    `products` are each layer's multiply-adds per image."""
     forward = 2 * sum(products)
     backward = 2 * sum(products) + 2 * sum(products[1:])
     return n_train * (forward + backward) + n_valid * forward
@@ -98,7 +110,7 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
     task = tasks.a
     n_classes = len(tasks.a_classes)
     peak = matmul_peak_gflops()
-    flops = training_flops([784, *net.hidden, n_classes], len(task.y_train), len(task.y_valid))
+    flops = training_flops(multiply_adds(net, n_classes), len(task.y_train), len(task.y_valid))
     flop_time = flops / (peak * 1e9)
     say(
         f"float32 matmul peak: {peak:.0f} GFLOP/s; one member-epoch needs {flops / 1e9:.1f} GFLOP "

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from engine.config import (
     LEADERBOARD_TASKS,
+    NETWORK_KINDS,
     ExperimentConfig,
     apply_overrides,
     config_from_dict,
@@ -117,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--members", metavar="P", type=int, default=8, help="population size (default 8)")
     bench.add_argument("--epochs", metavar="N", type=int, default=3, help="epochs each way (default 3)")
+    bench.add_argument(
+        "--network",
+        choices=list(NETWORK_KINDS),
+        help="the kind of network to time (cnn: conv 32-64, dense 80, as the cnn preset), before any --set",
+    )
     bench.add_argument("--json", metavar="FILE", type=Path, help="also write the figures as JSON")
     bench.set_defaults(handler=_bench_command)
 
@@ -200,10 +206,13 @@ def _runs(action: str, *arguments: object) -> int:
 
 
 def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
-    """Preset, then --config file, then --set overrides, then --seeds, --b-classes and --data-dir."""
+    """Preset, then --config file, then --network (bench), then --set overrides, then --seeds, --b-classes and
+    --data-dir."""
     config = preset(getattr(args, "preset", DEFAULT_PRESET))
     if getattr(args, "config", None):
         config = load_config_file(args.config, config)
+    if getattr(args, "network", None):  # another kind starts from that kind's defaults, which --set then changes
+        config = config_from_dict({"network": {"kind": args.network}}, config)
     config = apply_overrides(config, getattr(args, "overrides", None) or [])
     options: dict[str, dict] = {}
     if getattr(args, "seeds", None) is not None:
