@@ -98,7 +98,15 @@ class SeedDone:
     result: object
 
 
-ProgressEvent = RunPlanned | PhaseStarted | StepsDone | EpochDone | PhaseDone | SeedDone
+@dataclass(frozen=True)
+class PartDone:
+    """A part of a study finished (B from scratch, or one cell of a layer sweep); `result` is the study's result
+    so far, a copy the receiver may keep."""
+
+    result: object
+
+
+ProgressEvent = RunPlanned | PhaseStarted | StepsDone | EpochDone | PhaseDone | SeedDone | PartDone
 Listener = Callable[[ProgressEvent], None]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from engine.config import SECTIONS, apply_overrides, config_from_dict, config_to_dict
+from engine.config import NETWORK_KINDS, SECTIONS, apply_overrides, config_from_dict, config_to_dict
 from engine.config.presets import PRESETS, preset
 from tui.state.form_fields import FIELDS, form_values, parse_form
 
@@ -23,13 +23,41 @@ def test_presets_round_trip_through_the_form(name: str) -> None:
 
 def test_every_config_key_has_a_field() -> None:
     """Every key of every section the form shows (all but [leaderboard], which has its own dialog)."""
-    expected = {
-        f"{section}.{field.name}"
-        for section, section_type in SECTIONS.items()
-        if section != "leaderboard"
-        for field in msgspec.structs.fields(section_type)
-    }
-    assert {spec.key for spec in FIELDS} == expected
+    sections = [(name, kind) for name, kind in SECTIONS.items() if name not in ("leaderboard", "network")]
+    sections += [("network", kind) for kind in NETWORK_KINDS.values()]
+    expected = {f"{section}.{field.name}" for section, kind in sections for field in msgspec.structs.fields(kind)}
+    assert {spec.key for spec in FIELDS} == expected | {"network.kind"}
+
+
+def test_network_kind_chooses_the_fields_that_count() -> None:
+    values = form_values(preset("seed"))
+    assert values["conv"] == "32, 64"  # shown once the kind is switched, not parsed for a dense network
+    values["conv"] = "not numbers"
+    parsed, errors = parse_form(values)
+    assert errors == {} and parsed.network.kind == "dense"
+    values.update(network_kind="cnn", conv="4, 8", hidden="16")
+    parsed, errors = parse_form(values)
+    assert errors == {} and (parsed.network.conv, parsed.network.hidden) == ((4, 8), (16,))
+    values.update(conv="4, 8, 8, 8, 8")
+    assert parse_form(values)[1] == {"conv": "must be 1 to 4 filter counts between 1 and 1024, got [4, 8, 8, 8, 8]"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("all", None),
+        ("3", None),
+        ("three", "must be all or a whole number"),
+        ("6", "must be at most 5, the network's hidden layers; got 6"),
+    ],
+)
+def test_layers_reused_field(typed: str, error: str | None) -> None:
+    values = form_values(preset("seed"))
+    values["reuse_layers"] = typed
+    parsed, errors = parse_form(values)
+    assert errors.get("reuse_layers") == error
+    if error is None:
+        assert parsed.transfer.reuse_layers == (typed if typed == "all" else int(typed))
 
 
 def test_all_bad_fields_are_reported_together() -> None:

@@ -95,3 +95,22 @@ def test_a_model_a_of_another_shape_is_refused(small_dataset: Dataset, tmp_path:
     cnn = apply_overrides(tiny_config(), ["network.kind='cnn'", "network.conv=[4]", "transfer.reuse_layers=1"])
     with pytest.raises(ModelFileError, match=r"has hidden layers dense 16; \[network\] has conv 4, dense 80"):
         run_experiment(cnn, small_dataset, model_a_file=path)
+
+
+@pytest.mark.parametrize("seeds", ["[4]", "[4, 5]"])
+def test_a_cnn_experiment_saves_keras_files_that_run_reuses(small_dataset: Dataset, tmp_path: Path, seeds: str) -> None:
+    config = apply_overrides(
+        tiny_config(), ["network.kind='cnn'", "network.conv=[4, 6]", "network.hidden=[8]", f"run.seeds={seeds}"]
+    )
+    result = run_experiment(config, small_dataset, save_dir=tmp_path / "first")
+    files = result.seeds[0].model_files
+    model_a = keras.models.load_model(files[MODEL_A])
+    assert [type(layer).__name__ for layer in model_a.layers][:4] == ["Reshape", "Conv2D", "MaxPooling2D", "Conv2D"]
+    assert all(0 <= r.test_acc_b_transfer <= 1 for r in result.seeds)
+
+    reuse_conv = apply_overrides(config, ["transfer.reuse_layers=2", "transfer.fine_tune=false"])
+    again = run_experiment(reuse_conv, small_dataset, model_a_file=Path(files[MODEL_A]), save_dir=tmp_path / "again")
+    b_on_a = keras.models.load_model(again.seeds[0].model_files[B_FINETUNE])
+    for number in (0, 1):  # both conv blocks are A's, frozen throughout
+        assert same(group_weights(b_on_a)[number], group_weights(model_a)[number])
+    assert not same(group_weights(b_on_a)[2], group_weights(model_a)[2])

@@ -95,6 +95,10 @@ class DenseNetwork(Section, tag="dense", tag_field="kind"):
         check_one_of("network.initializer", self.initializer, INITIALIZERS)
 
     @property
+    def kind(self) -> str:
+        return "dense"
+
+    @property
     def n_hidden_layers(self) -> int:
         """The layers `transfer.reuse_layers` counts: each hidden Dense layer."""
         return len(self.hidden)
@@ -123,6 +127,10 @@ class CnnNetwork(Section, tag="cnn", tag_field="kind"):
             )
         check_one_of("network.activation", self.activation, ACTIVATIONS)
         check_one_of("network.initializer", self.initializer, INITIALIZERS)
+
+    @property
+    def kind(self) -> str:
+        return "cnn"
 
     @property
     def n_hidden_layers(self) -> int:

@@ -55,6 +55,10 @@ class StudyResult:
     status: str
     device: str = ""
 
+    def copy(self) -> StudyResult:
+        """An independent copy, for a live view to keep while the sweep goes on."""
+        return StudyResult.from_dict(self.to_dict())
+
     def summaries(self) -> list[CellSummary]:
         return [self._summary(cell) for cell in self.cells]
 

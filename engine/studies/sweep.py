@@ -16,7 +16,7 @@ from engine.execution.plan import PlanCursor, training_sizes
 from engine.kinds import RunContext
 from engine.networks.population import Population, member_accuracies
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
-from engine.progress import Cancelled, Listener, PlannedPhase, RunPlanned, StopToken, ignore
+from engine.progress import Cancelled, Listener, PartDone, PlannedPhase, RunPlanned, StopToken, ignore
 from engine.results.study import StudyCell, StudyResult
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
@@ -112,6 +112,7 @@ def run_sweep(
         scratch = Population(net, 1, "sigmoid", [initial_scratch(net, s) for s in seeds])
         train(scratch, task_b, B_SCRATCH)
         result.baseline = dict(zip(seeds, member_accuracies(scratch, first.b.x_test, first.b.y_test), strict=True))
+        listener(PartDone(result.copy()))
         models_b = [scratch.member_model(m, "b_scratch") for m in range(len(seeds))]
 
         for cell in result.cells:
@@ -130,6 +131,7 @@ def run_sweep(
             accuracies = member_accuracies(population, first.b.x_test, first.b.y_test)
             cell.accuracies = dict(zip(seeds, accuracies, strict=True))
             cell.diverged_seeds = sorted(diverged)
+            listener(PartDone(result.copy()))
     except Cancelled:
         result.status = "cancelled"
     return result

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.errors import UserError
-from engine.kinds import EXPERIMENT, LEADERBOARD, RunKind, RunOptions, kind_named
+from engine.kinds import EXPERIMENT, LEADERBOARD, STUDY, RunKind, RunOptions, kind_named
 from engine.paths import log_dir, new_run_id, runs_dir
 from engine.results.protocol import RunResult
 from engine.storage.store import RunRecord
@@ -32,6 +32,7 @@ from tui.screens.leaderboard import LeaderboardScreen
 from tui.screens.results import ResultsScreen
 from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
+from tui.screens.study import StudyScreen
 from tui.screens.view_switcher import ViewSwitcher
 from tui.stored import store_problem
 from tui.terminal import stderr_to_log
@@ -56,6 +57,7 @@ VIEWS = (
     ("results", "Results", "f4", "3", "the last experiment's results"),
     ("leaderboard", "Optimizers", "f5", "4", "the leaderboard"),
     ("history", "History", "f6", "5", "every stored run"),
+    ("study", "Study", "f7", "6", "the layer sweep: which layers transfer"),
 )
 VIEW_TITLES = {view: title for view, title, *_ in VIEWS}
 
@@ -67,7 +69,7 @@ def view_bindings() -> list[Binding]:
             f"{fkey},{number}",
             f"show('{view}')",
             "Views" if position == 0 else title,
-            key_display="F2-6" if position == 0 else None,
+            key_display="F2-7" if position == 0 else None,
             show=position == 0,
             tooltip=f"{title}: {what}",
             id=f"view.{view}",
@@ -132,6 +134,7 @@ class TransferApp(App[int]):
         self.install_screen(ResultsScreen(), "results")
         self.install_screen(LeaderboardScreen(), "leaderboard")
         self.install_screen(HistoryScreen(), "history")
+        self.install_screen(StudyScreen(), "study")
         self.push_screen("setup")
         self.check_store()
         if self.preload_engine:
@@ -206,6 +209,9 @@ class TransferApp(App[int]):
 
     def action_start_leaderboard(self) -> None:
         self.start_new(LEADERBOARD)
+
+    def action_start_study(self) -> None:
+        self.start_new(STUDY)
 
     def show_result(self, kind: RunKind, result: RunResult, run_dir: Path, caption: str | None = None) -> None:
         """Show a result in the view its kind names."""
@@ -293,6 +299,7 @@ class TransferApp(App[int]):
         for view, title, _fkey, _number, what in VIEWS:
             yield SystemCommand(title, f"Show {what}", lambda view=view: self.action_show(view))
         yield SystemCommand("Race optimizers", "Start the optimizer leaderboard", self.action_start_leaderboard)
+        yield SystemCommand("Sweep layers", "Start the layer sweep (which layers transfer)", self.action_start_study)
         yield SystemCommand("Keys", "List every key", self.action_help)
 
 

@@ -290,6 +290,8 @@ def _study_command(args: argparse.Namespace) -> int:
     }
     study = {key: value for key, value in changes.items() if value is not None}
     config = config_from_dict({"study": study}, experiment_config(args))
+    if config.split.extra_pairs:
+        raise ConfigError.about("split.extra_pairs", "must be empty for a layer sweep: it studies one pair")
     for option, path in (("--json", args.json), ("--csv", args.csv), ("--markdown", args.markdown)):
         check_output_file(option, path)
     check_output_file("--plot", args.plot)

@@ -21,7 +21,7 @@ from tui.widgets.field_row import FieldRow
 
 DEFAULT_CONFIG_FILE = "experiment.toml"
 # side by side on wide terminals, one under the other on narrow ones
-COLUMNS = (("Split", "Network", "Data"), ("Training",))
+COLUMNS = (("Split", "Network", "Data"), ("Training", "Study"))
 
 
 class SetupScreen(Screen):
@@ -66,7 +66,14 @@ class SetupScreen(Screen):
         values = form_values(config)
         for row in self.rows():
             row.value = values[row.spec.id]
+        self._show_network_fields()
         self.validate()
+
+    def _show_network_fields(self) -> None:
+        """Show only the fields of the chosen kind of network (the conv filters for a CNN)."""
+        kind = self.query_one("#field-network_kind", Select).value
+        for row in self.rows():
+            row.display = row.spec.shown_for(kind)
 
     def validate(self) -> ExperimentConfig | None:
         """Parse the form; mark each bad field with its message. Returns the config, or None if any field is bad."""
@@ -88,6 +95,9 @@ class SetupScreen(Screen):
                 row.scroll_visible()
                 return
 
+    def on_mount(self) -> None:
+        self._show_network_fields()
+
     @on(Input.Changed)
     @on(Checkbox.Changed)
     def _field_changed(self) -> None:
@@ -100,6 +110,8 @@ class SetupScreen(Screen):
                 self.fill(with_preset(preset(event.value), self.validate() or self.base))
                 self.notify(f"Preset {event.value} loaded")
         else:
+            if event.select.id == "field-network_kind":
+                self._show_network_fields()
             self.validate()
 
     def action_load_config(self) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from engine.config import ExperimentConfig, config_from_dict, config_to_dict, parse_pairs, parse_seeds
+from engine.config import CnnNetwork, ExperimentConfig, config_from_dict, config_to_dict, parse_pairs, parse_seeds
 from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS, VALIDATION_SETS
 from engine.config.optimizers import OPTIMIZERS
 from engine.data.classes import CLASS_NAMES
@@ -24,6 +24,10 @@ B_SAMPLE_LABELS = {"first": "first N, as the notebook", "random": "random N per 
 B_SAMPLE_CHOICES: Choices = tuple((B_SAMPLE_LABELS[name], name) for name in B_SAMPLES)
 VALIDATION_LABELS = {"first": "first 5,000 (seed notebook)", "last": "last 5,000 (3rd edition)"}
 VALIDATION_CHOICES: Choices = tuple((VALIDATION_LABELS[name], name) for name in VALIDATION_SETS)
+NETWORK_CHOICES: Choices = (("dense", "dense"), ("cnn: conv blocks, then dense", "cnn"))
+SOURCE_CHOICES: Choices = (("model A (AnB)", "a"), ("B from scratch (BnB, selffer)", "b"))
+# what a field of another kind of network shows until the user switches to that kind
+OTHER_KIND_DEFAULTS = {"network.conv": CnnNetwork().conv}
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,14 @@ class FieldSpec:
     id: str
     key: str
     label: str
-    kind: str  # "int", "float", "intlist", "seeds", "pairs", "text", "choice", "bool"
+    kind: str  # "int", "float", "intlist", "seeds", "pairs", "text", "choice", "bool", "reuse", "names"
     section: str
     choices: Choices = ()
     placeholder: str = ""
+    network_kinds: tuple[str, ...] = ()  # the kinds of network the field belongs to; empty: every kind
+
+    def shown_for(self, network_kind: str) -> bool:
+        return not self.network_kinds or network_kind in self.network_kinds
 
 
 def _choices(names: tuple[str, ...]) -> Choices:
@@ -50,6 +58,10 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("b_sample", "split.b_sample", "Which B images", "choice", "Split", B_SAMPLE_CHOICES),
     FieldSpec("validation", "split.validation", "Validation images", "choice", "Split", VALIDATION_CHOICES),
     FieldSpec("extra_pairs", "split.extra_pairs", "More B pairs (study)", "pairs", "Split", placeholder="e.g. 0,2 7,9"),
+    FieldSpec("network_kind", "network.kind", "Kind of network", "choice", "Network", NETWORK_CHOICES),
+    FieldSpec(
+        "conv", "network.conv", "Conv filters", "intlist", "Network", placeholder="32, 64", network_kinds=("cnn",)
+    ),
     FieldSpec("hidden", "network.hidden", "Hidden layers", "intlist", "Network", placeholder="300, 100, 50"),
     FieldSpec("activation", "network.activation", "Activation", "choice", "Network", _choices(ACTIVATIONS)),
     FieldSpec("initializer", "network.initializer", "Initializer", "choice", "Network", _choices(INITIALIZERS)),
@@ -72,9 +84,14 @@ FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec("scratch_learning_rate", "transfer.scratch_learning_rate", "Scratch learning rate", "float", "Training"),
     FieldSpec("b_optimizer", "transfer.optimizer", "B optimizer", "choice", "Training", _choices(OPTIMIZERS)),
+    FieldSpec("reuse_layers", "transfer.reuse_layers", "Layers reused", "reuse", "Training", placeholder="all or n"),
+    FieldSpec("fine_tune", "transfer.fine_tune", "Fine-tune reused", "bool", "Training", placeholder="unfreeze them"),
+    FieldSpec("source", "transfer.source", "Reuse layers of", "choice", "Training", SOURCE_CHOICES),
     FieldSpec("batch_size", "run.batch_size", "Batch size", "int", "Training"),
     FieldSpec("seeds", "run.seeds", "Seeds", "seeds", "Training", placeholder="42 or 1-5 or 1,2,42"),
     FieldSpec("data_dir", "data.dir", "Data folder", "text", "Data", placeholder="$TRANSFER_TUI_DATA or download"),
+    FieldSpec("study_layers", "study.layers", "Sweep depths", "intlist", "Study", placeholder="empty: 0 to all"),
+    FieldSpec("treatments", "study.treatments", "Treatments", "names", "Study", placeholder="AnB, AnB+, BnB, BnB+"),
 )
 
 FIELDS_BY_ID = {spec.id: spec for spec in FIELDS}
@@ -86,7 +103,7 @@ def form_values(config: ExperimentConfig) -> dict[str, Any]:
     shown: dict[str, Any] = {}
     for spec in FIELDS:
         section, key = spec.key.split(".")
-        value = values[section][key]
+        value = values[section].get(key, OTHER_KIND_DEFAULTS.get(spec.key))
         if spec.id in ("negative_class", "positive_class"):
             value = value[0 if spec.id == "negative_class" else 1]
         shown[spec.id] = _display(spec.kind, value)
@@ -96,9 +113,9 @@ def form_values(config: ExperimentConfig) -> dict[str, Any]:
 def _display(kind: str, value: Any) -> Any:
     if kind == "pairs":
         return " ".join(f"{first},{second}" for first, second in value)
-    if kind in ("intlist", "seeds"):
+    if kind in ("intlist", "seeds", "names"):
         return ", ".join(str(v) for v in value)
-    if kind in ("int", "float"):
+    if kind in ("int", "float") or (kind == "reuse" and value != "all"):
         return repr(value)  # 20 -> '20', 1e-3 -> '0.001', 1e-05 -> '1e-05'
     return value
 
@@ -125,6 +142,19 @@ def _parse_int_list(text: str) -> list[int]:
         raise ValueError("must be whole numbers separated by commas, e.g. 300, 100, 50") from None
 
 
+def _parse_reuse(text: str) -> int | str:
+    if text.strip().lower() == "all":
+        return "all"
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError("must be all or a whole number") from None
+
+
+def _parse_names(text: str) -> list[str]:
+    return [part for part in text.replace(",", " ").split() if part]
+
+
 def _parse_seeds(text: str) -> list[int]:
     try:
         return list(parse_seeds(text))
@@ -144,6 +174,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "int": _parse_int,
     "float": _parse_float,
     "intlist": _parse_int_list,
+    "reuse": _parse_reuse,
+    "names": _parse_names,
     "seeds": _parse_seeds,
     "text": lambda text: text.strip(),
     "choice": lambda value: value,
@@ -158,15 +190,19 @@ def parse_form(
     leaderboard settings), or None with an error message per field id."""
     parsed: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    network_kind = values["network_kind"]
     for spec in FIELDS:
+        if not spec.shown_for(network_kind):
+            continue
         try:
             parsed[spec.id] = PARSERS[spec.kind](values[spec.id])
         except ValueError as exc:
             errors[spec.id] = str(exc)
     by_key = _by_key(parsed)
     for key, value in by_key.items():
+        alone = {key: value, "network.kind": network_kind} if key.startswith("network.") else {key: value}
         try:
-            config_from_dict(_sections({key: value}))  # each value alone, so every bad field shows at once
+            config_from_dict(_sections(alone))  # each value alone, so every bad field shows at once
         except ConfigError as exc:
             errors.setdefault(_field_for(key), _without_key(str(exc), key))
     if errors:
