@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich import box
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -299,14 +300,19 @@ def experiment_report(result: ExperimentResult, sort: str = "best", reverse: boo
 
 
 def sweep_table(result: StudyResult) -> Table:
-    """The layer sweep: a row per treatment, a column per reuse depth; each cell B's test accuracy as
-    mean ± std over seeds and how many seeds beat B from scratch (baseB, n = 0)."""
+    """The layer sweep: a row per treatment, a column per reuse depth; each cell B's test accuracy % as
+    mean, ± std over seeds, and how many seeds beat B from scratch (baseB, n = 0), one under the other. One
+    decimal keeps six depths within 80 columns; the exports have every digit."""
     depths = sorted({cell.layers for cell in result.cells})
-    table = Table(title="B test accuracy: mean ± std over seeds (seeds above baseB)", title_justify="left")
-    table.add_column("treatment")
-    table.add_column("n=0", justify="right")
-    for depth in depths:
-        table.add_column(f"n={depth}", justify="right")
+    table = Table(
+        title="B test accuracy %: mean, ± std, (seeds above baseB)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("treatment", no_wrap=True)
+    for depth in [0, *depths]:
+        table.add_column(f"n={depth}", justify="right", no_wrap=True)
     base = list(result.baseline.values())
     base_cell = DASH if not base else _mean_std(mean(base), std(base))
     summaries = {(s.treatment, s.layers): s for s in result.summaries()}
@@ -318,15 +324,16 @@ def sweep_table(result: StudyResult) -> Table:
                 cells.append(DASH)
             else:
                 counted = summary.wins + summary.ties + summary.losses
-                cells.append(f"{_mean_std(summary.mean, summary.std)}\n{summary.wins}/{counted} above")
+                cells.append(f"{_mean_std(summary.mean, summary.std)}\n({summary.wins}/{counted})")
         table.add_row(treatment, base_cell, *cells)
     return table
 
 
 def _mean_std(centre: float | None, spread: float | None) -> str:
+    """'88.4' over '±5.7': a narrow column, so that six depths fit 80 columns."""
     if centre is None:
         return DASH
-    return f"{100 * centre:.2f}%" + ("" if spread is None else f" ± {100 * spread:.2f}")
+    return f"{100 * centre:.1f}" + ("" if spread is None else f"\n±{100 * spread:.1f}")
 
 
 def study_report(result: StudyResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:

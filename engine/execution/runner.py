@@ -17,6 +17,18 @@ from engine.runtime import keras
 from engine.storage.checkpoints import Checkpoints
 
 
+def phase_optimizer(config: ExperimentConfig, phase: str) -> tuple[str, float]:
+    """The optimizer and learning rate a phase trains with: B's unfrozen epochs take the unfrozen rate also
+    when the reused layers stay frozen."""
+    transfer = config.transfer
+    return {
+        MODEL_A: (config.train_a.optimizer, config.train_a.learning_rate),
+        B_FROZEN: (transfer.optimizer, transfer.frozen_learning_rate),
+        B_FINETUNE: (transfer.optimizer, transfer.unfrozen_learning_rate),
+        B_SCRATCH: (transfer.optimizer, transfer.scratch_learning_rate),
+    }[phase]
+
+
 @dataclass
 class Runner:
     """What both ways of training share: the config, the plan, where progress goes, and what to keep."""
@@ -29,14 +41,7 @@ class Runner:
     checkpoints: Checkpoints | None = None
 
     def phase_optimizer(self, phase: str) -> tuple[str, float]:
-        """The optimizer and learning rate a phase trains with."""
-        transfer = self.config.transfer
-        return {
-            MODEL_A: (self.config.train_a.optimizer, self.config.train_a.learning_rate),
-            B_FROZEN: (transfer.optimizer, transfer.frozen_learning_rate),
-            B_FINETUNE: (transfer.optimizer, transfer.unfrozen_learning_rate),
-            B_SCRATCH: (transfer.optimizer, transfer.scratch_learning_rate),
-        }[phase]
+        return phase_optimizer(self.config, phase)
 
     def seed_result(
         self,

@@ -12,7 +12,8 @@ from engine.runtime import tf
 
 
 class TensorBoardListener:
-    """Passes every event on, and writes each finished epoch to <folder>/<b5-6>/<phase or optimizer>/seed<N>."""
+    """Passes every event on, and writes each finished epoch to <folder>/<b5-6>/<phase or optimizer>/seed<N>
+    (a sweep's cell prefixes its phase with its treatment and depth)."""
 
     def __init__(self, folder: Path, inner: Listener) -> None:
         if importlib.util.find_spec("tensorboard") is None:
@@ -27,6 +28,8 @@ class TensorBoardListener:
         elif isinstance(event, EpochDone):
             planned = self.plan[event.index]
             name = planned.optimizer or PHASE_TITLES[event.phase].replace(" ", "_").replace(",", "")
+            if planned.variant:  # a layer sweep's cell: 'AnB+_2_B_on_A_frozen'
+                name = f"{planned.variant.replace(' ', '_')}_{name}"
             logdir = self.folder / f"b{planned.pair[0]}-{planned.pair[1]}" / name / f"seed{event.seed}"
             writer = self.writers.get(logdir)
             if writer is None:

@@ -8,11 +8,14 @@ the reused layers stay frozen (AnB, BnB) or are fine-tuned after the frozen epoc
 
 from __future__ import annotations
 
+import math
+
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data.fashion_mnist import Dataset
 from engine.data.split import tasks_for_seeds
 from engine.errors import ConfigError
 from engine.execution.plan import PlanCursor, training_sizes
+from engine.execution.runner import phase_optimizer
 from engine.kinds import RunContext
 from engine.networks.population import Population, member_accuracies
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
@@ -67,7 +70,7 @@ def run_sweep(
     a_ready = bool(cached) and all(c is not None for c in cached.values())
     n_a, n_b = training_sizes(dataset, config)[pair]
     batch = config.run.batch_size
-    cursor = PlanCursor(plan_sweep(config, (-(-n_a // batch), -(-n_b // batch)), a_ready))
+    cursor = PlanCursor(plan_sweep(config, (math.ceil(n_a / batch), math.ceil(n_b / batch)), a_ready))
     listener(RunPlanned(tuple(cursor.plan)))
     tasks = tasks_for_seeds(dataset, config.split, seeds)
     first = tasks[seeds[0]]
@@ -77,7 +80,7 @@ def run_sweep(
 
     def train(population: Population, data, phase: str, variant: str | None = None, frozen: int = 0) -> list:
         index, planned = cursor.take(phase, seeds, variant)
-        optimizer, learning_rate = _optimizer(config, phase)
+        optimizer, learning_rate = phase_optimizer(config, phase)
         return train_planned_phase(
             population,
             data,
@@ -135,20 +138,6 @@ def run_sweep(
     except Cancelled:
         result.status = "cancelled"
     return result
-
-
-def _optimizer(config: ExperimentConfig, phase: str) -> tuple[str, float]:
-    """The notebook's schedule: A with [train_a]; B's frozen epochs at the frozen rate, the rest at the
-    unfrozen rate (also when the reused layers stay frozen), B from scratch at its own."""
-    transfer = config.transfer
-    if phase == MODEL_A:
-        return config.train_a.optimizer, config.train_a.learning_rate
-    rate = {
-        B_FROZEN: transfer.frozen_learning_rate,
-        B_FINETUNE: transfer.unfrozen_learning_rate,
-        B_SCRATCH: transfer.scratch_learning_rate,
-    }[phase]
-    return transfer.optimizer, rate
 
 
 def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) -> StudyResult:

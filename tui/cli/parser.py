@@ -295,6 +295,7 @@ def _study_command(args: argparse.Namespace) -> int:
     for option, path in (("--json", args.json), ("--csv", args.csv), ("--markdown", args.markdown)):
         check_output_file(option, path)
     check_output_file("--plot", args.plot)
+    check_output_folder("--tensorboard", getattr(args, "tensorboard", None))
     if args.plot is not None and args.plot.suffix.lower() not in PLOT_SUFFIXES:
         raise ConfigError(f"--plot {args.plot}: give a .svg or .png file")
     return run_study_command(
@@ -302,6 +303,7 @@ def _study_command(args: argparse.Namespace) -> int:
         exports={"json": args.json, "csv": args.csv, "md": args.markdown},
         plot=args.plot,
         use_cache=not args.no_cache,
+        tensorboard=getattr(args, "tensorboard", None),
         rows=args.rows,
     )
 

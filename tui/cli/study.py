@@ -16,10 +16,10 @@ def run_study_command(
     exports: dict[str, Path | None],
     plot: Path | None = None,
     use_cache: bool = True,
+    tensorboard: Path | None = None,
     rows: str = "auto",
 ) -> int:
     """A new sweep, recorded in the run store; `exports` maps a format (json, csv, md) to a file to write,
     `plot` is an .svg or .png file for the chart."""
-    return execute(
-        STUDY, config, runs_dir() / new_run_id(), RunOptions(use_cache=use_cache), exports=exports, plot=plot, rows=rows
-    )
+    options = RunOptions(use_cache=use_cache, tensorboard=str(tensorboard) if tensorboard else None)
+    return execute(STUDY, config, runs_dir() / new_run_id(), options, exports=exports, plot=plot, rows=rows)
