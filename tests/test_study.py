@@ -126,7 +126,10 @@ def test_study_command_writes_table_json_and_chart(tmp_path: Path, real_data_dir
     assert svg.startswith("<?xml") and "<svg" in svg and "layers reused (n)" in svg
 
     listed = subprocess.run(
-        [sys.executable, "-m", "tui", "runs", "--home", str(tmp_path), "list"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "tui", "runs", "--home", str(tmp_path), "list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert "study" in listed.stdout and "baseB" in listed.stdout, listed.stdout
 
