@@ -31,7 +31,7 @@ async def test_a_sweep_runs_live_and_reopens_from_history(small_dataset: Dataset
         rows = [table.get_row_at(r) for r in range(table.row_count)]
         assert [row[0] for row in rows] == ["AnB", "BnB+"]
         base = 100 * sum(study.result.baseline.values()) / 2
-        assert all(row[1] == f"{base:.2f}" for row in rows)
+        assert all(row[1] == f"{base:.1f}" for row in rows)
         assert all(row[2].endswith("/2)") for row in rows)
         assert "B from scratch (baseB)" in shown_text(study.query_one("#study-reading", Static))
 

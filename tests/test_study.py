@@ -103,6 +103,7 @@ def test_the_reading_is_no_stronger_than_the_numbers() -> None:
     summary = {(s.treatment, s.layers): s for s in result.summaries()}[("AnB", 3)]
     assert (summary.wins, summary.losses) == (2, 1) and summary.interval[0] < 0 < summary.interval[1]
     assert "anecdotes" not in " ".join(reading)
+    assert result.summary_line() == "baseB 90.0%, best AnB n=1 93.0% (3/3 above)"
     two_seeds = make_result({("BnB", 1): [0.5, 0.6]}, base=[0.7, 0.8])
     assert two_seeds.reading()[-1] == "Fewer than 3 seeds: read these as anecdotes, not findings."
     assert StudyResult.from_dict(json.loads(json.dumps(result.to_dict()))).to_dict() == result.to_dict()

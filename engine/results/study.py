@@ -116,10 +116,9 @@ class StudyResult:
             return "no cell finished"
         best = max(rows, key=lambda r: r.mean)
         seeds = best.wins + best.ties + best.losses
-        return (
-            f"baseB {_percent(mean(list(self.baseline.values())))}; best {best.treatment} n={best.layers} "
-            f"{_percent(best.mean)} ({_points(best.difference)}, {best.wins}/{seeds} wins)"
-        )
+        base = mean(list(self.baseline.values()))
+        best_cell = f"{best.treatment} n={best.layers} {100 * best.mean:.1f}%"
+        return f"baseB {100 * base:.1f}%, best {best_cell} ({best.wins}/{seeds} above)"
 
     def export_rows(self) -> list[dict[str, Any]]:
         """One flat row per cell, baseB first."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
@@ -18,18 +18,21 @@ from engine.results.stats import mean
 from engine.results.study import StudyResult
 from tui.render import DASH, seeds_label
 
+COLOURS = {"AnB": "red", "AnB+": "orange", "BnB": "blue", "BnB+": "cyan"}  # as in the --plot file
+
 
 def depth_columns(result: StudyResult) -> list[int]:
     return sorted({0, *(cell.layers for cell in result.cells)})
 
 
 def treatment_rows(result: StudyResult) -> list[tuple[str, ...]]:
-    """A row per treatment: B's test accuracy at each depth as 'mean±std (wins/seeds)', baseB at n = 0."""
+    """A row per treatment: B's test accuracy % at each depth as 'mean±std' over '(wins/seeds)', two lines so
+    that six depths fit 80 columns; baseB at n = 0."""
     base = list(result.baseline.values())
     summaries = {(s.treatment, s.layers): s for s in result.summaries()}
     rows = []
     for treatment in dict.fromkeys(cell.treatment for cell in result.cells):
-        cells = [DASH if not base else f"{100 * mean(base):.2f}"]
+        cells = [DASH if not base else f"{100 * mean(base):.1f}"]
         for depth in depth_columns(result)[1:]:
             summary = summaries.get((treatment, depth))
             if summary is None or summary.mean is None:
@@ -37,7 +40,7 @@ def treatment_rows(result: StudyResult) -> list[tuple[str, ...]]:
                 continue
             spread = "" if summary.std is None else f"±{100 * summary.std:.1f}"
             counted = summary.wins + summary.ties + summary.losses
-            cells.append(f"{100 * summary.mean:.2f}{spread} ({summary.wins}/{counted})")
+            cells.append(f"{100 * summary.mean:.1f}{spread}\n({summary.wins}/{counted})")
         rows.append((treatment, *cells))
     return rows
 
@@ -65,7 +68,7 @@ class StudyScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(id="study-body"):
+        with VerticalScroll(id="study-body"):
             yield Static(self.caption, id="study-caption")
             yield DataTable(id="study-table", cursor_type="row", zebra_stripes=True)
             yield PlotextPlot(id="study-plot")
@@ -95,7 +98,7 @@ class StudyScreen(Screen):
         network = result.config["network"]["kind"]
         seeds = seeds_label(tuple(result.config["run"]["seeds"]))
         self.caption = caption or f"{result.status.capitalize()} layer sweep"
-        self.caption += f": {network} network, {seeds}. Cells: B test accuracy % mean±std (seeds above baseB)"
+        self.caption += f": {network} network, {seeds}. B test accuracy %, mean±std (seeds above baseB)"
         if self.is_mounted:
             self._draw()
 
@@ -114,24 +117,29 @@ class StudyScreen(Screen):
             return
         table.add_columns("treatment", *(f"n={depth}" for depth in depth_columns(self.result)))
         for row in treatment_rows(self.result):
-            table.add_row(*row)
+            table.add_row(*row, height=2)
         reading.update("\n".join(self.result.reading()))
         self._plot(plt)
         plot.refresh()
 
     def _plot(self, plt) -> None:
-        """x = layers reused, y = B test accuracy %: each treatment's mean from baseB at n = 0, a dot per seed."""
+        """x = layers reused, y = B test accuracy %: a line through each treatment's mean from baseB at n = 0, and
+        a dot per seed."""
         result = self.result
         base = [100 * v for v in result.baseline.values()]
         plt.title("B test accuracy % by layers reused")
         if base:
             plt.scatter([0] * len(base), base, marker="dot", color="white")
         for treatment in dict.fromkeys(cell.treatment for cell in result.cells):
+            colour = COLOURS.get(treatment, "white")
             cells = [c for c in result.cells if c.treatment == treatment and c.accuracies]
             points = [(0, mean(base))] if base else []
             points += [(c.layers, 100 * mean(list(c.accuracies.values()))) for c in cells]
             if points:
-                plt.plot(*zip(*points, strict=True), label=treatment, marker="braille")
+                plt.plot(*zip(*points, strict=True), label=treatment, marker="braille", color=colour)
+            seeds = [(c.layers, 100 * value) for c in cells for value in c.accuracies.values()]
+            if seeds:
+                plt.scatter(*zip(*seeds, strict=True), marker="dot", color=colour)
         plt.xticks(depth_columns(result))
         plt.xlabel("n")
 
