@@ -13,6 +13,7 @@ from engine.config import apply_overrides
 from engine.data.fashion_mnist import Dataset
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import PartDone, StepsDone, StopToken
+from engine.results.exports import export_text
 from engine.results.study import StudyCell, StudyResult
 from engine.storage.checkpoints import Checkpoints
 from engine.studies.experiment import run_experiment
@@ -108,7 +109,16 @@ def test_the_reading_is_no_stronger_than_the_numbers() -> None:
     assert two_seeds.reading()[-1] == "Fewer than 3 seeds: read these as anecdotes, not findings."
     assert StudyResult.from_dict(json.loads(json.dumps(result.to_dict()))).to_dict() == result.to_dict()
     rows = result.export_rows()
-    assert rows[0] == {"treatment": "baseB", "layers": 0, "seed_1": 0.9, "seed_2": 0.9, "seed_3": 0.9}
+    assert {key: rows[0][key] for key in ("treatment", "layers", "seed_1", "seed_2", "seed_3")} == {
+        "treatment": "baseB",
+        "layers": 0,
+        "seed_1": 0.9,
+        "seed_2": 0.9,
+        "seed_3": 0.9,
+    }
+    assert all(list(row) == list(rows[0]) for row in rows)  # one header for CSV and Markdown
+    markdown = export_text(result, "md").splitlines()
+    assert len({line.count("|") for line in markdown if line.startswith("|")}) == 1
     assert rows[2]["mean"] == pytest.approx(0.81) and rows[2]["losses"] == 3
 
 

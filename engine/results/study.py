@@ -123,7 +123,19 @@ class StudyResult:
     def export_rows(self) -> list[dict[str, Any]]:
         """One flat row per cell, baseB first."""
         seeds = sorted(self.baseline)
-        rows = [{"treatment": "baseB", "layers": 0, **_seed_columns(self.baseline, seeds)}]
+        base = list(self.baseline.values())
+        rows = [
+            {
+                "treatment": "baseB",
+                "layers": 0,
+                "mean": mean(base),
+                "std": std(base),
+                "difference_to_baseB": None,
+                "wins": None,
+                "losses": None,
+                **_seed_columns(self.baseline, seeds),
+            }
+        ]
         for cell, summary in zip(self.cells, self.summaries(), strict=True):
             rows.append(
                 {
