@@ -114,3 +114,7 @@ def test_a_cnn_experiment_saves_keras_files_that_run_reuses(small_dataset: Datas
     for number in (0, 1):  # both conv blocks are A's, frozen throughout
         assert same(group_weights(b_on_a)[number], group_weights(model_a)[number])
     assert not same(group_weights(b_on_a)[2], group_weights(model_a)[2])
+    fine_tuned = apply_overrides(reuse_conv, ["transfer.fine_tune=true"])
+    tuned = run_experiment(fine_tuned, small_dataset, model_a_file=Path(files[MODEL_A]), save_dir=tmp_path / "tuned")
+    b_on_a = keras.models.load_model(tuned.seeds[0].model_files[B_FINETUNE])
+    assert not same(group_weights(b_on_a)[0], group_weights(model_a)[0])  # unfrozen conv blocks train
