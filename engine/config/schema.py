@@ -78,7 +78,16 @@ class SplitConfig(Section):
         return [(self.b_classes[0], self.b_classes[1]), *((first, second) for first, second in self.extra_pairs)]
 
 
-class DenseNetwork(Section, tag="dense", tag_field="kind"):
+class NetworkSection(Section):
+    """What every kind of [network] shares."""
+
+    @property
+    def kind(self) -> str:
+        """The `kind` key the network is told apart by (msgspec's tag, not a field)."""
+        return self.__struct_config__.tag
+
+
+class DenseNetwork(NetworkSection, tag="dense", tag_field="kind"):
     """The dense network shared by model A, B on A and B from scratch (`kind = "dense"`)."""
 
     hidden: IntList = (300, 100, 50, 50, 50)
@@ -95,16 +104,12 @@ class DenseNetwork(Section, tag="dense", tag_field="kind"):
         check_one_of("network.initializer", self.initializer, INITIALIZERS)
 
     @property
-    def kind(self) -> str:
-        return "dense"
-
-    @property
     def n_hidden_layers(self) -> int:
         """The layers `transfer.reuse_layers` counts: each hidden Dense layer."""
         return len(self.hidden)
 
 
-class CnnNetwork(Section, tag="cnn", tag_field="kind"):
+class CnnNetwork(NetworkSection, tag="cnn", tag_field="kind"):
     """A small convolutional network (`kind = "cnn"`): per entry of `conv` a block of Conv2D 3x3 (same padding)
     with that many filters, the activation, optional BatchNormalization and MaxPooling 2x2; then the `hidden`
     Dense layers and the output."""
@@ -127,10 +132,6 @@ class CnnNetwork(Section, tag="cnn", tag_field="kind"):
             )
         check_one_of("network.activation", self.activation, ACTIVATIONS)
         check_one_of("network.initializer", self.initializer, INITIALIZERS)
-
-    @property
-    def kind(self) -> str:
-        return "cnn"
 
     @property
     def n_hidden_layers(self) -> int:
