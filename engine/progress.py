@@ -25,6 +25,7 @@ class PlannedPhase:
     pair: tuple[int, int] = (5, 6)
     optimizer: str | None = None  # set on a leaderboard: the optimizer this phase races
     variant: str | None = None  # set in a layer sweep: the treatment and reuse depth, e.g. "AnB+ 2"
+    group: int | None = None  # set when several pairs train as one population: entries of a group train together
 
     @property
     def steps(self) -> int:

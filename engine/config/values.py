@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.config.codec import config_from_dict
 from engine.config.schema import ExperimentConfig
+from engine.data.classes import ALL_PAIRS
 from engine.errors import ConfigError
 
 
@@ -35,9 +36,12 @@ def parse_value(raw: str) -> Any:
 
 
 def parse_pairs(texts: list[str]) -> tuple[tuple[int, int], ...]:
-    """['5,6', '0,2'] -> ((5, 6), (0, 2)), for --b-classes and the app's form."""
+    """['5,6', '0,2'] -> ((5, 6), (0, 2)), for --b-classes and the app's form; 'all' stands for every pair."""
     pairs = []
     for text in texts:
+        if text.strip().lower() == "all":
+            pairs += [pair for pair in ALL_PAIRS if pair not in pairs]
+            continue
         parts = text.replace(" ", "").split(",")
         try:
             first, second = (int(part) for part in parts)

@@ -15,6 +15,9 @@ CLASS_NAMES: tuple[str, ...] = (
 
 N_CLASSES = len(CLASS_NAMES)
 
+# every unordered pair of classes, (i, j) with i < j: the second class is task B's positive one
+ALL_PAIRS: tuple[tuple[int, int], ...] = tuple((i, j) for i in range(N_CLASSES) for j in range(i + 1, N_CLASSES))
+
 
 def class_name(index: int) -> str:
     """Name of a class index, e.g. 5 -> 'Sandal'."""

@@ -93,11 +93,7 @@ def tasks_for_seeds(dataset: Dataset, split: SplitConfig, seeds: Sequence[int]) 
     (xa_train, ya_train), (xb_train, yb_train) = split_labels(x_train, y_train, b_classes)
     (xa_valid, ya_valid), (xb_valid, yb_valid) = split_labels(x_valid, y_valid, b_classes)
     (xa_test, ya_test), (xb_test, yb_test) = split_labels(x_test, dataset.y_test, b_classes)
-    if split.n_train_b > len(yb_train):
-        names = " and ".join(class_label(c) for c in b_classes)
-        raise ConfigError.about(
-            "split.n_train_b", f"is {split.n_train_b} but only {len(yb_train)} training images of {names} exist"
-        )
+    check_b_size(split, b_classes, len(yb_train))
     task_a = TaskData(xa_train, ya_train, xa_valid, ya_valid, xa_test, ya_test)
 
     def tasks_keeping(keep: np.ndarray) -> Tasks:
@@ -108,6 +104,15 @@ def tasks_for_seeds(dataset: Dataset, split: SplitConfig, seeds: Sequence[int]) 
         shared = tasks_keeping(np.arange(split.n_train_b))
         return dict.fromkeys(seeds, shared)
     return {seed: tasks_keeping(b_train_indices(len(yb_train), split, seed)) for seed in seeds}
+
+
+def check_b_size(split: SplitConfig, b_classes: tuple[int, int], available: int) -> None:
+    """Refuse a B training set larger than the pair's training images."""
+    if split.n_train_b > available:
+        names = " and ".join(class_label(c) for c in b_classes)
+        raise ConfigError.about(
+            "split.n_train_b", f"is {split.n_train_b} but only {available} training images of {names} exist"
+        )
 
 
 def b_train_indices(available: int, split: SplitConfig, seed: int) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset
 from engine.data.split import training_labels
+from engine.networks.sizes import members_per_population
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import PlannedPhase
 from engine.results.history import PhaseHistory
@@ -38,25 +39,51 @@ RememberA = Callable[[int, keras.Model, PhaseHistory], None]
 def plan_phases(
     config: ExperimentConfig, sizes: Sizes, ready: dict[tuple[int, int], set[int]] | None = None
 ) -> list[PlannedPhase]:
-    """Every phase that will run, in order: per pair, then per seed (one seed) or for all seeds at once (several).
-    `sizes` gives each pair's (A, B) training set sizes; `ready` the seeds whose model A need not be trained
-    (a population trains A unless every seed has one). Phases with zero epochs are left out."""
+    """Every phase that will run, in order. One pair: per seed (one seed) or for all seeds at once (several).
+    Several pairs: the pairs in groups that train as one population each (as many as memory allows), every
+    phase of a group for all its pairs at once, one entry per pair. `sizes` gives each pair's (A, B) training
+    set sizes; `ready` the seeds whose model A need not be trained (a population trains A unless every member
+    has one). Phases with zero epochs are left out."""
     seeds = config.run.seeds
-    groups = [(seed,) for seed in seeds] if len(seeds) == 1 else [tuple(seeds)]
-    transfer = config.transfer
     plan = []
-    for pair, (n_train_a, n_train_b) in sizes.items():
-        steps_a = math.ceil(n_train_a / config.run.batch_size)
-        steps_b = math.ceil(n_train_b / config.run.batch_size)
+    if len(sizes) > 1:
+        for number, group in enumerate(pair_groups(config, list(sizes))):
+            a_ready = all(set(seeds) <= (ready or {}).get(pair, set()) for pair in group)
+            by_pair = [_pair_phases(config, sizes[pair], a_ready) for pair in group]
+            for phase_entries in zip(*by_pair, strict=True):
+                plan += [
+                    PlannedPhase(phase, tuple(seeds), epochs, steps, pair, group=number)
+                    for pair, (phase, epochs, steps) in zip(group, phase_entries, strict=True)
+                    if epochs > 0
+                ]
+        return plan
+    groups = [(seed,) for seed in seeds] if len(seeds) == 1 else [tuple(seeds)]
+    for pair, pair_sizes in sizes.items():
         for group in groups:
             a_ready = set(group) <= (ready or {}).get(pair, set())
-            scratch = [(B_SCRATCH, transfer.frozen_epochs + transfer.unfrozen_epochs, steps_b)]
-            on_a = [(B_FROZEN, transfer.frozen_epochs, steps_b), (B_FINETUNE, transfer.unfrozen_epochs, steps_b)]
-            # the selffer control (source "b") reuses the scratch model, so that trains first
-            b_phases = scratch + on_a if transfer.source == "b" else on_a + scratch
-            phases = [(MODEL_A, 0 if a_ready else config.train_a.epochs, steps_a), *b_phases]
+            phases = _pair_phases(config, pair_sizes, a_ready)
             plan += [PlannedPhase(phase, group, epochs, steps, pair) for phase, epochs, steps in phases if epochs > 0]
     return plan
+
+
+def _pair_phases(config: ExperimentConfig, pair_sizes: tuple[int, int], a_ready: bool) -> list[tuple[str, int, int]]:
+    """(phase, epochs, steps per epoch) of one pair, in training order."""
+    n_train_a, n_train_b = pair_sizes
+    steps_a = math.ceil(n_train_a / config.run.batch_size)
+    steps_b = math.ceil(n_train_b / config.run.batch_size)
+    transfer = config.transfer
+    scratch = [(B_SCRATCH, transfer.frozen_epochs + transfer.unfrozen_epochs, steps_b)]
+    on_a = [(B_FROZEN, transfer.frozen_epochs, steps_b), (B_FINETUNE, transfer.unfrozen_epochs, steps_b)]
+    # the selffer control (source "b") reuses the scratch model, so that trains first
+    b_phases = scratch + on_a if transfer.source == "b" else on_a + scratch
+    return [(MODEL_A, 0 if a_ready else config.train_a.epochs, steps_a), *b_phases]
+
+
+def pair_groups(config: ExperimentConfig, pairs: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """The pairs cut into groups that each train as one population: all seeds of a pair stay together, and a
+    group holds as many pairs as members_per_population allows."""
+    per_group = max(1, members_per_population(config.network, config.run.batch_size) // len(config.run.seeds))
+    return [pairs[start : start + per_group] for start in range(0, len(pairs), per_group)]
 
 
 def training_sizes(dataset: Dataset, config: ExperimentConfig) -> Sizes:

@@ -86,8 +86,9 @@ class Population:
                 variables += list(self.norms[layer][:2])
         return variables
 
-    def logits(self, x: tf.Tensor, training: bool, frozen: int = 0) -> tf.Tensor:
-        """x: (P, batch, 784) or (batch, 784) shared by all members -> logits (P, batch, n_outputs)."""
+    def logits(self, x: tf.Tensor, training: bool, frozen: int = 0, weights: tf.Tensor | None = None) -> tf.Tensor:
+        """x: (P, batch, 784) or (batch, 784) shared by all members -> logits (P, batch, n_outputs). `weights`
+        (P, batch), 0 for padding, keeps padding out of BatchNormalization's batch statistics."""
         h = x
         for layer, shape in enumerate(self.shapes):
             if shape.kind == "conv":
@@ -102,7 +103,7 @@ class Population:
                     h = keras.activations.get(shape.activation)(h)
             if self.norms[layer] is not None:
                 # a frozen BatchNormalization layer runs in inference mode, as in Keras
-                h = self._normalise(h, layer, training and layer >= frozen)
+                h = self._normalise(h, layer, training and layer >= frozen, weights)
             if shape.kind == "conv":
                 h = tf.nn.max_pool2d(h, 2, 2, "VALID")
         return h
@@ -131,17 +132,20 @@ class Population:
         """(P * batch, H, W, C) -> (P, batch, H * W * C), in the order keras.layers.Flatten gives."""
         return tf.reshape(h, [self.size, -1, h.shape[1] * h.shape[2] * h.shape[3]])
 
-    def _normalise(self, h: tf.Tensor, layer: int, training: bool) -> tf.Tensor:
+    def _normalise(self, h: tf.Tensor, layer: int, training: bool, weights: tf.Tensor | None = None) -> tf.Tensor:
         gamma, beta, moving_mean, moving_variance = self.norms[layer]
         maps = h.shape if self.shapes[layer].kind == "conv" else None
         if maps is not None:  # (P * batch, H, W, C) -> (P, batch * H * W, C): statistics per member and channel
             h = tf.reshape(h, [self.size, -1, maps[-1]])
-        if training:
+        if not training:
+            mean, variance = moving_mean.value, moving_variance.value
+        elif weights is None:
             mean, variance = tf.nn.moments(h, axes=[1])
+        else:
+            mean, variance = _weighted_moments(h, weights if maps is None else tf.repeat(weights, maps[1] * maps[2], 1))
+        if training:
             moving_mean.assign(moving_mean * BN_MOMENTUM + mean * (1 - BN_MOMENTUM))
             moving_variance.assign(moving_variance * BN_MOMENTUM + variance * (1 - BN_MOMENTUM))
-        else:
-            mean, variance = moving_mean.value, moving_variance.value
         inverse = tf.math.rsqrt(variance + BN_EPSILON) * gamma.value
         h = (h - mean[:, None, :]) * inverse[:, None, :] + beta.value[:, None, :]
         return h if maps is None else tf.reshape(h, [-1, *maps[1:]])
@@ -158,6 +162,14 @@ class Population:
         return model
 
 
+def _weighted_moments(h: tf.Tensor, weights: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Per member and unit, the mean and (biased) variance of h (P, n, C) over the entries of weight 1."""
+    weights = weights[..., None]
+    count = tf.maximum(tf.reduce_sum(weights, axis=1), 1.0)
+    mean = tf.reduce_sum(h * weights, axis=1) / count
+    return mean, tf.reduce_sum(tf.square(h - mean[:, None, :]) * weights, axis=1) / count
+
+
 def _layer_weights(model: keras.Model) -> list[list[np.ndarray]]:
     """Per layer group: [kernel, bias] plus [gamma, beta, moving_mean, moving_variance] of its norm."""
     return [[np.asarray(w) for layer in group for w in layer.get_weights()] for group in layer_groups(model)]
@@ -172,3 +184,21 @@ def member_accuracies(population: Population, x: np.ndarray, y: np.ndarray, batc
         outputs = keras.activations.get(population.output_activation)(logits).numpy()
         correct += (predicted_labels(outputs) == y[start : start + batch]).sum(axis=-1)
     return [float(c / len(y)) for c in correct]
+
+
+def indexed_accuracies(
+    population: Population, images: np.ndarray, positions: Sequence[np.ndarray], labels: Sequence[np.ndarray]
+) -> list[float]:
+    """Exact test accuracy of every member on a test set of its own (positions into the shared `images`)."""
+    correct = np.zeros(population.size)
+    longest = max(len(p) for p in positions)
+    for start in range(0, longest, 256):
+        width = min(256, longest - start)
+        chunk = [np.pad(p[start : start + width], (0, width - len(p[start : start + width]))) for p in positions]
+        x = np.stack([images[c] for c in chunk])
+        outputs = keras.activations.get(population.output_activation)(population.logits(tf.constant(x), False))
+        predicted = predicted_labels(np.asarray(outputs))
+        for member, (member_positions, member_labels) in enumerate(zip(positions, labels, strict=True)):
+            real = max(0, min(256, len(member_positions) - start))
+            correct[member] += (predicted[member, :real] == member_labels[start : start + real]).sum()
+    return [float(c / len(p)) for c, p in zip(correct, positions, strict=True)]

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data.fashion_mnist import Dataset
+from engine.data.pair_index import SharedImages
 from engine.data.split import tasks_for_seeds
 from engine.errors import ConfigError
-from engine.execution.plan import PlanCursor, ReadyA, plan_phases, training_sizes
+from engine.execution.pairs_runner import PairsRunner
+from engine.execution.plan import PlanCursor, ReadyA, RememberA, pair_groups, plan_phases, training_sizes
 from engine.execution.population_runner import PopulationRunner
 from engine.execution.sequential import SequentialRunner
 from engine.kinds import RunContext
@@ -74,19 +76,31 @@ def run_experiment(
         plan_phases(config, training_sizes(dataset, config), {p: set(by_seed) for p, by_seed in ready.items()})
     )
     listener(RunPlanned(tuple(cursor.plan)))
-    runner_type = SequentialRunner if len(config.run.seeds) == 1 else PopulationRunner
-    runner = runner_type(config, cursor, listener, stop, save_dir, checkpoints)
     results: list[SeedResult] = []
     status = "finished"
+
+    def remember(pair: tuple[int, int]) -> RememberA:
+        def keep(seed: int, model: keras.Model, history: PhaseHistory) -> None:
+            if model_a_cache is not None and not history.diverged:
+                model_a_cache.store(keys[(pair, seed)], model, history)
+
+        return keep
+
+    if len(pairs) > 1:
+        pairs_runner = PairsRunner(config, cursor, listener, stop, save_dir, checkpoints)
+        images = SharedImages.of(dataset)
+        try:
+            for group in pair_groups(config, pairs):
+                results += pairs_runner.run_group(dataset, images, group, ready, remember)
+        except Cancelled:
+            status = "cancelled"
+        return ExperimentResult(config_to_dict(config), results, status, device_name())
+    runner_type = SequentialRunner if len(config.run.seeds) == 1 else PopulationRunner
+    runner = runner_type(config, cursor, listener, stop, save_dir, checkpoints)
     try:
         for pair in pairs:
             tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), config.run.seeds)
-
-            def remember(seed: int, model: keras.Model, history: PhaseHistory, pair: tuple = pair) -> None:
-                if model_a_cache is not None and not history.diverged:
-                    model_a_cache.store(keys[(pair, seed)], model, history)
-
-            results += runner.run(pair, tasks, ready.get(pair, {}), remember)
+            results += runner.run(pair, tasks, ready.get(pair, {}), remember(pair))
     except Cancelled:
         status = "cancelled"
     return ExperimentResult(config_to_dict(config), results, status, device_name())

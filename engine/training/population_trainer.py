@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -66,6 +67,47 @@ def member_data(tasks_per_member: Sequence) -> MemberData:
     return MemberData(x_train, y_train, flat(first.x_valid), first.y_valid)
 
 
+@dataclass(frozen=True)
+class IndexedData:
+    """Training data of members that learn different tasks (class pairs): every image once in `images` (N, 784),
+    and per member the positions of its examples in `images` and their labels, padded with position 0 to the
+    longest member's count; `n_train[m]` and `n_valid[m]` say how many of member m's entries are real."""
+
+    images: np.ndarray
+    train: np.ndarray
+    y_train: np.ndarray
+    n_train: np.ndarray
+    valid: np.ndarray
+    y_valid: np.ndarray
+    n_valid: np.ndarray
+
+
+def indexed_data(images: np.ndarray, tasks_per_member: Sequence) -> IndexedData:
+    """Per-member IndexedTasks (engine.data.pair_index) as one IndexedData over the shared training images."""
+
+    def padded(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+        out = np.zeros((len(arrays), max(len(a) for a in arrays)), dtype)
+        for member, values in enumerate(arrays):
+            out[member, : len(values)] = values
+        return out
+
+    def counts(arrays: list[np.ndarray]) -> np.ndarray:
+        return np.array([len(a) for a in arrays], np.int32)
+
+    trains = [task.train for task in tasks_per_member]
+    valids = [task.valid for task in tasks_per_member]
+    label_type = tasks_per_member[0].y_train.dtype
+    return IndexedData(
+        images,
+        padded(trains, np.int32),
+        padded([task.y_train for task in tasks_per_member], label_type),
+        counts(trains),
+        padded(valids, np.int32),
+        padded([task.y_valid for task in tasks_per_member], label_type),
+        counts(valids),
+    )
+
+
 class PopulationTrainer:
     """Trains a Population for one phase: loss, optimizer, which layers are frozen."""
 
@@ -91,6 +133,12 @@ class PopulationTrainer:
         self._train_step = tf.function(self._step, jit_compile=not convolutional)
         self._run_steps = tf.function(self._steps, reduce_retracing=True)
         self._evaluate = tf.function(self._loss_and_correct, reduce_retracing=True)
+        # members of different tasks: a weighted step (padding weighs 0), and for the steps where some members
+        # have no examples left, one that also puts back those members' weights and optimizer state
+        self._weighted_step = tf.function(self._step_weighted, jit_compile=not convolutional)
+        self._masked_step = tf.function(self._step_masked, jit_compile=not convolutional)
+        self._run_indexed_steps = tf.function(self._indexed_steps, reduce_retracing=True)
+        self._evaluate_indexed = tf.function(self._indexed_loss_and_correct, reduce_retracing=True)
 
     def _member_losses(self, logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
         """Each member's mean loss over its batch, shape (P,)."""
@@ -134,6 +182,77 @@ class PopulationTrainer:
             correct += step_correct
         return loss_sum, correct
 
+    def _weighted_losses(self, logits: tf.Tensor, labels: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
+        """Each member's mean loss over its real examples (weight 1; padding 0), shape (P,): a member's last,
+        short batch is averaged over what it holds, as Keras does."""
+        if self.binary:
+            per_example = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits[..., 0])
+        else:
+            per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        return tf.reduce_sum(per_example * weights, axis=-1) / tf.maximum(tf.reduce_sum(weights, axis=-1), 1.0)
+
+    def _step_weighted(self, xb, yb, weights):
+        with tf.GradientTape() as tape:
+            logits = self.population.logits(xb, training=True, frozen=self.frozen, weights=weights)
+            losses = self._weighted_losses(logits, yb, weights)
+            total = tf.reduce_sum(losses)
+        gradients = tape.gradient(total, [v.value for v in self.variables])
+        self.optimizer.apply(gradients, self.variables)
+        return losses, self._correct_weighted(logits, yb, weights)
+
+    def _step_masked(self, xb, yb, weights):
+        """A step in which the members without examples (all weights 0) must not move: a zero gradient still moves
+        weights under momentum or Adam, so their weights and optimizer slots are put back afterwards."""
+        active = tf.reduce_sum(weights, axis=-1) > 0
+        kept = self._member_state()
+        before = [tf.identity(variable.value) for variable in kept]
+        losses, correct = self._step_weighted(xb, yb, weights)
+        for variable, old in zip(kept, before, strict=True):
+            where = tf.reshape(active, [-1] + [1] * (len(variable.shape) - 1))
+            variable.assign(tf.where(where, variable.value, old))
+        return losses, correct
+
+    def _member_state(self) -> list:
+        """Every variable with a member axis: weights, moving statistics and optimizer slots (not the step count,
+        which all members share: Adam-like optimizers see one more step there than alone)."""
+        size = self.population.size
+        slots = [v for v in self.optimizer.variables if len(v.shape) >= 1 and v.shape[0] == size]
+        return [*self.population.variables(), *slots]
+
+    def _correct_weighted(self, logits: tf.Tensor, labels: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
+        if self.binary:
+            predicted = tf.cast(tf.sigmoid(logits[..., 0]) > 0.5, labels.dtype)
+        else:
+            predicted = tf.cast(tf.argmax(logits, axis=-1), labels.dtype)
+        return tf.reduce_sum(tf.cast(tf.equal(predicted, labels), tf.float32) * weights, axis=-1)
+
+    def _indexed_steps(self, images, positions, labels, counts, order, first_step, last_step, batch_size, masked):
+        """Steps [first_step, last_step) for members of different tasks: `order` (P, n_max) holds each member's
+        shuffled entries, then its padding; the images are gathered from the one shared copy per batch."""
+        size = self.population.size
+        loss_sum = tf.zeros([size], tf.float64)
+        correct = tf.zeros([size])
+        for step in tf.range(first_step, last_step):
+            entries = order[:, step * batch_size : (step + 1) * batch_size]
+            weights = tf.cast(entries < tf.cast(counts, entries.dtype)[:, None], tf.float32)
+            xb = tf.gather(images, tf.gather(positions, entries, batch_dims=1))
+            yb = tf.gather(labels, entries, batch_dims=1)
+            if masked:
+                losses, step_correct = self._masked_step(xb, yb, weights)
+            else:
+                losses, step_correct = self._weighted_step(xb, yb, weights)
+            real = tf.cast(tf.reduce_sum(weights, axis=-1), tf.float64)
+            loss_sum += tf.cast(losses, tf.float64) * real
+            correct += step_correct
+        return loss_sum, correct
+
+    def _indexed_loss_and_correct(self, x, y, weights):
+        """Validation of members of different tasks: x (P, chunk, 784), summed loss and correct counts."""
+        logits = self.population.logits(x, training=False)
+        return self._weighted_losses(logits, y, weights) * tf.reduce_sum(weights, axis=-1), self._correct_weighted(
+            logits, y, weights
+        )
+
     def _loss_and_correct(self, x, y):
         """Validation: per-member summed loss and correct counts over one chunk of shared examples."""
         logits = self.population.logits(x, training=False)
@@ -151,15 +270,19 @@ class PopulationTrainer:
             correct += chunk_correct.numpy()
         return loss_sum / len(y), correct / len(y)
 
+    def validate_indexed(self, data: IndexedData, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
+        """Per-member mean loss and accuracy, each member on its own validation examples."""
+        return indexed_evaluation(self._evaluate_indexed, data.images, data.valid, data.y_valid, data.n_valid, batch)
+
     def train(
         self,
-        data: MemberData,
+        data: MemberData | IndexedData,
         *,
         seeds: Sequence[int],
         phase: str,
         epochs: int,
         batch_size: int,
-        index: int,
+        index: int | Sequence[int],
         listener: Listener,
         stop: StopToken,
         start_epoch: int = 0,
@@ -171,13 +294,21 @@ class PopulationTrainer:
         it already has (weights and optimizer already restored). `after_epoch(epochs_done, histories)` runs
         after every finished epoch. Raises Cancelled when `stop` is requested."""
         histories = histories or [PhaseHistory() for _ in seeds]
-        x_train = tf.constant(data.x_train)
-        y_train = tf.constant(data.y_train)
-        steps = math.ceil(data.n_train / batch_size)
+        indices = [index] * len(seeds) if isinstance(index, int) else list(index)
+        indexed = isinstance(data, IndexedData)
+        if indexed:
+            counts = data.n_train
+            tensors = [tf.constant(a) for a in (data.images, data.train, data.y_train, data.n_train)]
+        else:
+            counts = np.full(len(seeds), data.n_train)
+            tensors = [tf.constant(data.x_train), tf.constant(data.y_train)]
+        member_steps = [math.ceil(n / batch_size) for n in counts]
+        steps, steps_all_members = max(member_steps), min(member_steps)
+        entry_steps = {i: max(n for i2, n in zip(indices, member_steps, strict=True) if i2 == i) for i in indices}
         chunk = 8
         for epoch in range(start_epoch, epochs):
             started = time.perf_counter()
-            order = tf.constant(np.stack([epoch_order(seed, phase, epoch, data.n_train) for seed in seeds]))
+            order = tf.constant(_epoch_orders(seeds, phase, epoch, counts))
             loss_sum = np.zeros(len(seeds))
             correct = np.zeros(len(seeds))
             step = 0
@@ -185,23 +316,32 @@ class PopulationTrainer:
                 if stop.requested:
                     raise Cancelled
                 last = min(steps, step + chunk)
+                if step < steps_all_members:
+                    last = min(last, steps_all_members)
                 chunk_started = time.perf_counter()
-                chunk_loss, chunk_correct = self._run_steps(
-                    x_train, y_train, order, tf.constant(step), tf.constant(last), tf.constant(batch_size)
-                )
+                bounds = (tf.constant(step), tf.constant(last), tf.constant(batch_size))
+                if indexed:
+                    masked = step >= steps_all_members
+                    chunk_loss, chunk_correct = self._run_indexed_steps(*tensors, order, *bounds, masked)
+                else:
+                    chunk_loss, chunk_correct = self._run_steps(*tensors, order, *bounds)
                 loss_sum += chunk_loss.numpy()
                 correct += chunk_correct.numpy()
                 chunk = _next_chunk(chunk, last - step, time.perf_counter() - chunk_started)
                 step = last
-                listener(StepsDone(index, epoch, step))
-            val_loss, val_accuracy = self.validate(data.x_valid, data.y_valid)
+                for entry, most in entry_steps.items():
+                    listener(StepsDone(entry, epoch, min(step, most)))
+            if indexed:
+                val_loss, val_accuracy = self.validate_indexed(data)
+            else:
+                val_loss, val_accuracy = self.validate(data.x_valid, data.y_valid)
             seconds = time.perf_counter() - started
             for member, history in enumerate(histories):
                 if history.diverged:
                     continue
                 metrics = EpochMetrics(
-                    loss=float(loss_sum[member] / data.n_train),
-                    accuracy=float(correct[member] / data.n_train),
+                    loss=float(loss_sum[member] / counts[member]),
+                    accuracy=float(correct[member] / counts[member]),
                     val_loss=float(val_loss[member]),
                     val_accuracy=float(val_accuracy[member]),
                     seconds=seconds,
@@ -213,7 +353,7 @@ class PopulationTrainer:
             for member, seed in enumerate(seeds):
                 if len(histories[member].loss) == epoch + 1:
                     metrics = EpochMetrics(*(getattr(histories[member], n)[-1] for n in PhaseHistory.METRICS))
-                    listener(EpochDone(index, phase, seed, epoch + 1, epochs, metrics))
+                    listener(EpochDone(indices[member], phase, seed, epoch + 1, epochs, metrics))
             if all(history.diverged for history in histories):
                 break
         return histories
@@ -221,10 +361,21 @@ class PopulationTrainer:
 
 def train_planned_phase(
     population: Population,
-    data: MemberData,
+    data: MemberData | IndexedData,
     *,
     index: int,
     planned: PlannedPhase,
+    **settings: Any,
+) -> list[PhaseHistory]:
+    """Train one plan entry (all its seeds at once); see train_planned_group."""
+    return train_planned_group(population, data, entries=[(index, planned)], **settings)
+
+
+def train_planned_group(
+    population: Population,
+    data: MemberData | IndexedData,
+    *,
+    entries: Sequence[tuple[int, PlannedPhase]],
     binary: bool,
     optimizer: str,
     hyperparameters: dict,
@@ -234,8 +385,10 @@ def train_planned_phase(
     stop: StopToken,
     checkpoints: Checkpoints | None = None,
 ) -> list[PhaseHistory]:
-    """Train one plan entry (all its seeds at once) between PhaseStarted and PhaseDone messages,
-    continuing from its checkpoint if it has one and saving one after every epoch."""
+    """Train plan entries that form one population (their seeds' members in entry order; one class pair each)
+    between PhaseStarted and PhaseDone messages. Each entry saves its members' part of the state after every
+    epoch and continues from it; a group resumes only when every entry has the same finished epochs (else
+    it starts over, which gives the same numbers, only later)."""
     learning_rate, rest = split_learning_rate(hyperparameters)
     trainer = PopulationTrainer(
         population,
@@ -245,33 +398,90 @@ def train_planned_phase(
         frozen=frozen,
         hyperparameters=rest,
     )
-    listener(PhaseStarted(index, planned))
-    state = checkpoints.load(planned) if checkpoints else None
-    if state is not None:
-        for variable, value in zip(population.variables(), state.weights, strict=True):
-            variable.assign(value)
-        restore_optimizer(trainer.optimizer, trainer.variables, state.optimizer)
-        replay(state, planned.seeds, index, planned.phase, planned.epochs, listener)
+    parts, first = [], 0
+    for _, planned in entries:
+        parts.append(slice(first, first + len(planned.seeds)))
+        first += len(planned.seeds)
+    for index, planned in entries:
+        listener(PhaseStarted(index, planned))
+    states = [checkpoints.load(planned) for _, planned in entries] if checkpoints else []
+    resumed = bool(states) and all(states) and len({state.epochs_done for state in states}) == 1
+    if resumed:
+        for variable, *values in zip(population.variables(), *(state.weights for state in states), strict=True):
+            variable.assign(np.concatenate(values))
+        saved = zip(*(state.optimizer for state in states), strict=True)
+        joined = [_join_members(values, population.size) for values in saved]
+        restore_optimizer(trainer.optimizer, trainer.variables, joined)
+        for (index, planned), state in zip(entries, states, strict=True):
+            replay(state, planned.seeds, index, planned.phase, planned.epochs, listener)
 
     def save(epochs_done: int, histories: list[PhaseHistory]) -> None:
         weights = [variable.numpy() for variable in population.variables()]
-        checkpoints.save(planned, PhaseState(epochs_done, histories, weights, optimizer_values(trainer.optimizer)))
+        optimizer_state = optimizer_values(trainer.optimizer)
+        for (_, planned), part in zip(entries, parts, strict=True):
+            state = PhaseState(
+                epochs_done,
+                histories[part],
+                [w[part] for w in weights],
+                [_member_part(value, part, population.size) for value in optimizer_state],
+            )
+            checkpoints.save(planned, state)
 
+    member_indices = [index for index, planned in entries for _ in planned.seeds]
     histories = trainer.train(
         data,
-        seeds=planned.seeds,
-        phase=planned.phase,
-        epochs=planned.epochs,
+        seeds=[seed for _, planned in entries for seed in planned.seeds],
+        phase=entries[0][1].phase,
+        epochs=entries[0][1].epochs,
         batch_size=batch_size,
-        index=index,
+        index=member_indices[0] if len(entries) == 1 else member_indices,
         listener=listener,
         stop=stop,
-        start_epoch=state.epochs_done if state else 0,
-        histories=state.histories if state else None,
+        start_epoch=states[0].epochs_done if resumed else 0,
+        histories=[h for state in states for h in state.histories] if resumed else None,
         after_epoch=save if checkpoints else None,
     )
-    listener(PhaseDone(index))
+    for index, _ in entries:
+        listener(PhaseDone(index))
     return histories
+
+
+def _member_part(value: np.ndarray, part: slice, size: int) -> np.ndarray:
+    """An optimizer variable's share for some members: slots carry the member axis, the step count does not."""
+    return value[part] if value.ndim >= 1 and value.shape[0] == size else value
+
+
+def _join_members(values: tuple[np.ndarray, ...], size: int) -> np.ndarray:
+    """The inverse of _member_part over a group's entries."""
+    joined = np.concatenate(values) if values[0].ndim >= 1 else values[0]
+    return joined if joined.ndim >= 1 and joined.shape[0] == size else values[0]
+
+
+def _epoch_orders(seeds: Sequence[int], phase: str, epoch: int, counts: Sequence[int]) -> np.ndarray:
+    """Each member's data order for an epoch, (P, longest count): its own shuffle of its own examples, exactly as
+    if it trained alone, then its padding entries."""
+    longest = max(counts)
+    return np.stack(
+        [
+            np.concatenate([epoch_order(seed, phase, epoch, n), np.arange(n, longest)]).astype(np.int64)
+            for seed, n in zip(seeds, counts, strict=True)
+        ]
+    )
+
+
+def indexed_evaluation(
+    evaluate: Callable, images: np.ndarray, positions: np.ndarray, labels: np.ndarray, counts: np.ndarray, batch: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-member mean loss and accuracy of members on examples of their own, in chunks of `batch` per member."""
+    loss_sum = np.zeros(len(counts))
+    correct = np.zeros(len(counts))
+    for start in range(0, positions.shape[1], batch):
+        chunk = positions[:, start : start + batch]
+        weights = (np.arange(start, start + chunk.shape[1]) < counts[:, None]).astype(np.float32)
+        chunk_loss, chunk_correct = evaluate(images[chunk], labels[:, start : start + batch], weights)
+        loss_sum += chunk_loss.numpy()
+        correct += chunk_correct.numpy()
+    return loss_sum / counts, correct / counts
 
 
 def _next_chunk(chunk: int, done: int, seconds: float) -> int:

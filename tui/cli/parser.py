@@ -44,7 +44,8 @@ def _experiment_options() -> argparse.ArgumentParser:
         "--b-classes",
         metavar="PAIR",
         nargs="+",
-        help="task B's class pair(s), e.g. 5,6 or 5,6 0,2 7,9 for a study over pairs (the second class is positive)",
+        help="task B's class pair(s), e.g. 5,6 or 5,6 0,2 7,9 for a study over pairs, or all for the 45 pairs "
+        "(the second class is positive)",
     )
     group.add_argument(
         "--tensorboard",

@@ -1,0 +1,32 @@
+"""How big one member of a population is, so that a study can put as many members in one population as memory
+allows without guessing per network."""
+
+from __future__ import annotations
+
+from engine.config import CnnNetwork, NetworkConfig
+from engine.networks.keras_models import IMAGE_SHAPE
+
+MEMORY_BUDGET = 3 * 2**30  # bytes one population may take: well under a laptop's memory, with TensorFlow's own
+EVALUATION_CHUNK = 256  # images per member evaluated at once (engine.training.population_trainer)
+
+
+def member_bytes(net: NetworkConfig, batch_size: int, n_outputs: int = 8) -> int:
+    """A rough upper bound of one member's memory while training: its weights about eight times over
+    (weights, gradients, optimizer slots, XLA's temporaries) and the activations of a training batch and of
+    an evaluation chunk, forward and backward."""
+    side, channels, weights, activations = IMAGE_SHAPE[0], 1, 0, IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+    for filters in net.conv if isinstance(net, CnnNetwork) else ():
+        weights += 9 * channels * filters + filters
+        activations += side * side * filters
+        side, channels = side // 2, filters
+    fan_in = side * side * channels
+    for units in (*net.hidden, n_outputs):
+        weights += fan_in * units + units
+        activations += units
+        fan_in = units
+    return 4 * (8 * weights + 8 * batch_size * activations + 2 * EVALUATION_CHUNK * activations)
+
+
+def members_per_population(net: NetworkConfig, batch_size: int) -> int:
+    """How many members one population may hold within MEMORY_BUDGET (at least one)."""
+    return max(1, MEMORY_BUDGET // member_bytes(net, batch_size))
