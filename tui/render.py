@@ -15,9 +15,11 @@ from engine.phases import PHASE_TITLES
 from engine.progress import EpochDone, PlannedPhase
 from engine.results.experiment import ExperimentResult, SeedResult, Summary
 from engine.results.leaderboard import SORT_COLUMNS, LeaderboardResult, Row, ranked
+from engine.results.pair_map import PairMap
 from engine.results.protocol import RunResult
 from engine.results.stats import mean, std
 from engine.results.study import StudyResult
+from tui.map_render import map_report
 from tui.state.epoch_rows import MeanRow
 
 DASH = "—"
@@ -117,10 +119,14 @@ def mean_line(row: MeanRow) -> str:
         mean, std = values
         return f"{scale * mean:.{digits}f}" + ("" if std is None else f"±{scale * std:.{digits}f}")
 
-    worst = DASH if row.worst is None else f"{100 * row.worst[0]:.2f} (seed {row.worst[1]})"
+    who = (
+        f"seed {row.worst[1]}" if row.worst_pair is None else f"{row.worst_pair[0]},{row.worst_pair[1]} s{row.worst[1]}"
+    )
+    worst = DASH if row.worst is None else f"{100 * row.worst[0]:.2f} ({who})"
     if row.diverged:
         worst = f"{len(row.diverged)} diverged"
-    seeds, epoch = f"{row.seeds} seeds", f"{row.epoch}/{row.planned.epochs}"
+    runs = "seeds" if row.planned.group is None else "runs"
+    seeds, epoch = f"{row.seeds} {runs}", f"{row.epoch}/{row.planned.epochs}"
     loss, accuracy = spread(row.loss, 1, 3), spread(row.val_accuracy, 100, 2)
     return f"{seeds:>8} {label:<17} {epoch:>6} {loss:>11} {accuracy:>11} {worst:>15} {row.seconds:>5.1f}s"
 
@@ -212,6 +218,9 @@ def study_table(result: ExperimentResult) -> Table:
     return table
 
 
+SEED_TABLES_UP_TO = 3  # pairs; beyond this the report gives the study table and the map, not a table per pair
+
+
 def report(result: ExperimentResult) -> list[RenderableType]:
     """Everything a finished (or cancelled) run has to say, for the terminal and the Results screen alike."""
     parts: list[RenderableType] = []
@@ -222,7 +231,12 @@ def report(result: ExperimentResult) -> list[RenderableType]:
     if not result.seeds:
         parts.append(Text("No seed finished, so there is nothing to compare."))
     if len(result.pairs) > 1:
-        parts += [study_table(result), Text("")]
+        parts += [study_table(result), Text(""), map_report([PairMap.of(result)]), Text("")]
+    if len(result.pairs) > SEED_TABLES_UP_TO:
+        parts.append(
+            Text(f"Per-seed tables of the {len(result.pairs)} pairs: in the exports and the app.", style="dim")
+        )
+        return parts
     for pair, summary in result.summaries().items():
         parts += [seed_table(result, pair), verdict_text(summary), Text("")]
     return parts

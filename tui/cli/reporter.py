@@ -77,8 +77,9 @@ class ConsoleReporter:
             self._print_mean_rows()
         if isinstance(event, RunPlanned):
             most = max((len(p.seeds) for p in plan), default=1)
-            if self.rows == "mean" or (self.rows == "auto" and most >= MEAN_ROWS_FROM):
-                self.mean_rows = EpochRows()
+            grouped = any(p.group is not None for p in plan)
+            if self.rows == "mean" or (self.rows == "auto" and (most >= MEAN_ROWS_FROM or grouped)):
+                self.mean_rows = EpochRows(tuple(plan))
             self.task_id = self.progress.add_task("starting", total=self.state.total_steps)
             groups = {(p.pair, p.seeds) for p in plan if p.optimizer is None}
             if any(
@@ -90,7 +91,11 @@ class ConsoleReporter:
                 )
             self._print(EPOCH_HEADER if self.mean_rows is None else MEAN_HEADER)
         elif isinstance(event, PhaseStarted):
-            if event.index == 0 or plan[event.index - 1].pair != event.planned.pair:
+            planned = event.planned
+            if planned.group is not None:
+                if event.index == 0 or plan[event.index - 1].group != planned.group:
+                    self._print(f"── {group_title(plan, planned.group)} ──")
+            elif event.index == 0 or plan[event.index - 1].pair != planned.pair:
                 self._print(f"── {section_title(event.planned, self.task)} ──")
             self._advance(describe(event.planned, self.task))
         elif isinstance(event, StepsDone):
@@ -160,6 +165,14 @@ def interruptible() -> Iterator[StopToken]:
         signal.set_wakeup_fd(previous_fd)
         os.close(presses_read)
         os.close(presses_written)
+
+
+def group_title(plan: list[PlannedPhase], group: int) -> str:
+    """'45 pairs, seeds 1-3, as one population (group 1 of 1)' for pairs that train together."""
+    pairs = {p.pair for p in plan if p.group == group}
+    groups = len({p.group for p in plan})
+    seeds = next(p.seeds for p in plan if p.group == group)
+    return f"{len(pairs)} pairs, {seeds_label(seeds)}, as one population (group {group + 1} of {groups})"
 
 
 def section_title(planned: PlannedPhase, task: str) -> str:

@@ -24,9 +24,11 @@ class MeanRow:
     worst: tuple[float, int] | None  # (validation accuracy, seed)
     diverged: tuple[int, ...]
     seconds: float
+    worst_pair: tuple[int, int] | None = None  # set when the row gathers several pairs trained together
 
 
-def mean_row(planned: PlannedPhase, events: list[EpochDone]) -> MeanRow:
+def mean_row(planned: PlannedPhase, events: list[EpochDone], plan: tuple[PlannedPhase, ...] = ()) -> MeanRow:
+    """The row of `events` (one epoch of one entry, or of a group of pairs: then `plan` names each one's pair)."""
     finite = [e for e in events if math.isfinite(e.metrics.loss)]
 
     def spread(values: list[float]) -> tuple[float, float | None] | None:
@@ -44,6 +46,7 @@ def mean_row(planned: PlannedPhase, events: list[EpochDone]) -> MeanRow:
         worst=(worst.metrics.val_accuracy, worst.seed) if worst else None,
         diverged=tuple(e.seed for e in events if not math.isfinite(e.metrics.loss)),
         seconds=max(e.metrics.seconds for e in events),
+        worst_pair=plan[worst.index].pair if worst and planned.group is not None and plan else None,
     )
 
 
@@ -51,23 +54,35 @@ def mean_row(planned: PlannedPhase, events: list[EpochDone]) -> MeanRow:
 class EpochRows:
     """Gathers the epoch rows of the members training together; `take` gives the rows that are complete.
     A population reports all its members' epoch together, so a row is complete when every seed of the plan
-    entry reported it, or when anything else happens first (a member that diverged reports no more)."""
+    entry (or of every entry of its group of pairs) reported it, or when anything else happens first
+    (a member that diverged reports no more)."""
 
-    pending: dict[tuple[int, int], list[EpochDone]] = field(default_factory=dict)
-    plans: dict[int, PlannedPhase] = field(default_factory=dict)
+    plan: tuple[PlannedPhase, ...] = ()
+    pending: dict[tuple, list[EpochDone]] = field(default_factory=dict)
+    plans: dict[tuple, PlannedPhase] = field(default_factory=dict)
 
     def add(self, event: EpochDone, planned: PlannedPhase) -> list[MeanRow]:
-        rows = self.take(keep=(event.index, event.epoch))
-        self.plans[event.index] = planned
-        gathered = self.pending.setdefault((event.index, event.epoch), [])
+        row_key = self._row_key(event.index, planned)
+        rows = self.take(keep=(row_key, event.epoch))
+        self.plans[row_key] = planned
+        gathered = self.pending.setdefault((row_key, event.epoch), [])
         gathered.append(event)
-        if len(gathered) == len(planned.seeds):
-            del self.pending[(event.index, event.epoch)]
-            rows.append(mean_row(planned, gathered))
+        if len(gathered) == self._members(planned):
+            del self.pending[(row_key, event.epoch)]
+            rows.append(mean_row(planned, gathered, self.plan))
         return rows
 
-    def take(self, keep: tuple[int, int] | None = None) -> list[MeanRow]:
+    def take(self, keep: tuple | None = None) -> list[MeanRow]:
         """The rows still gathering (but `keep`), as they are: nothing else of theirs will come."""
-        rows = [mean_row(self.plans[key[0]], events) for key, events in self.pending.items() if key != keep]
+        rows = [mean_row(self.plans[key[0]], events, self.plan) for key, events in self.pending.items() if key != keep]
         self.pending = {key: events for key, events in self.pending.items() if key == keep}
         return rows
+
+    @staticmethod
+    def _row_key(index: int, planned: PlannedPhase) -> tuple:
+        return (index,) if planned.group is None else ("group", planned.group, planned.phase)
+
+    def _members(self, planned: PlannedPhase) -> int:
+        if planned.group is None:
+            return len(planned.seeds)
+        return sum(len(p.seeds) for p in self.plan if p.group == planned.group and p.phase == planned.phase)

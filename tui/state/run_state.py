@@ -27,42 +27,55 @@ class Curves:
 
 @dataclass
 class RunState:
-    """The plan, where training is in it, and the metrics so far."""
+    """The plan, where training is in it, and the metrics so far. Entries of a group of pairs train at the same
+    time, so the steps done are counted per entry."""
 
     plan: tuple[PlannedPhase, ...] = ()
     current: int | None = None
     finished: set[int] = field(default_factory=set)
-    completed_steps: int = 0
     epochs: list[EpochDone] = field(default_factory=list)
     curves: dict[tuple[int, int], Curves] = field(default_factory=dict)
+    steps_done: dict[int, int] = field(default_factory=dict)
 
     @property
     def total_steps(self) -> int:
         return sum(p.steps for p in self.plan)
+
+    @property
+    def completed_steps(self) -> int:
+        return sum(self.steps_done.values())
 
     def apply(self, event: ProgressEvent) -> None:
         """Fold one engine event into the state."""
         if isinstance(event, RunPlanned):
             self.plan = event.plan
         elif isinstance(event, PhaseStarted):
-            self.current = event.index
-            self.completed_steps = self._steps_before(event.index)
+            first = self._first_of_group(event.index)
+            if first == event.index:
+                self.current = event.index
+            for earlier in range(first):  # entries before a phase that starts are behind us
+                self.steps_done[earlier] = self.plan[earlier].steps
+            self.steps_done[event.index] = 0
         elif isinstance(event, StepsDone):
-            planned = self.plan[event.index]
-            self.completed_steps = self._steps_before(event.index) + event.epoch * planned.steps_per_epoch + event.step
+            self.steps_done[event.index] = event.epoch * self.plan[event.index].steps_per_epoch + event.step
         elif isinstance(event, EpochDone):
-            planned = self.plan[event.index]
-            self.completed_steps = self._steps_before(event.index) + event.epoch * planned.steps_per_epoch
+            self.steps_done[event.index] = event.epoch * self.plan[event.index].steps_per_epoch
             self.epochs.append(event)
             curves = self.curves.setdefault((event.index, event.seed), Curves())
             for name in ("loss", "val_loss", "accuracy", "val_accuracy"):
                 getattr(curves, name).append(getattr(event.metrics, name))
         elif isinstance(event, PhaseDone):
             self.finished.add(event.index)
-            self.completed_steps = self._steps_before(event.index + 1)
+            self.steps_done[event.index] = self.plan[event.index].steps
 
-    def _steps_before(self, index: int) -> int:
-        return sum(p.steps for p in self.plan[:index])
+    def _first_of_group(self, index: int) -> int:
+        """The first entry of the group of pairs `index` trains with (itself when it trains alone)."""
+        planned = self.plan[index]
+        if planned.group is None:
+            return index
+        while index > 0 and (self.plan[index - 1].group, self.plan[index - 1].phase) == (planned.group, planned.phase):
+            index -= 1
+        return index
 
     def current_curves(self) -> dict[int, Curves]:
         """Curves of every seed in the phase now training (or the last one), by seed."""

@@ -1,0 +1,128 @@
+"""The transfer map: for every class pair of a run, does reusing A help B? Per pair, the numbers of its Summary;
+over pairs, a reading that counts pairs and never claims more than those counts."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from engine.data.classes import CLASS_NAMES
+from engine.results import stats
+from engine.results.experiment import ExperimentResult, Summary
+
+Pair = tuple[int, int]
+
+# |mean Δ| in points at which a cell's colour steps up: faint, light, medium, strong
+SHADE_STEPS = (0.25, 1.0, 3.0)
+
+
+@dataclass(frozen=True)
+class PairMap:
+    """One network's map: the summary of every pair that has results, in run order."""
+
+    name: str
+    cells: dict[Pair, Summary]
+
+    @classmethod
+    def of(cls, result: ExperimentResult, name: str = "") -> PairMap:
+        return cls(name or result.config.get("network", {}).get("kind", "dense"), result.summaries())
+
+    def reading(self) -> str:
+        """'B on A was ahead on average in 7 of 45 pairs (won every seed in 2, 95% interval above zero in 1);
+        behind in 31 (…); level in 7.' Only counts; a pair whose seeds all diverged is counted apart."""
+        finished = {pair: s for pair, s in self.cells.items() if s.difference_mean is not None}
+        ahead = [s for s in finished.values() if s.difference_mean > 0]
+        behind = [s for s in finished.values() if s.difference_mean < 0]
+        level = len(finished) - len(ahead) - len(behind)
+
+        def detail(group: list[Summary], sign: int) -> str:
+            every = sum(s.n_seeds > 0 and (s.wins if sign > 0 else s.losses) == s.n_seeds for s in group)
+            sure = sum(
+                s.difference_ci95 is not None and sign * s.difference_ci95[0 if sign > 0 else 1] > 0 for s in group
+            )
+            side = "above" if sign > 0 else "below"
+            verb = "won" if sign > 0 else "lost"
+            return f"{verb} every seed in {every}, 95% interval {side} zero in {sure}"
+
+        text = (
+            f"B on A was ahead of B from scratch on average in {len(ahead)} of {len(self.cells)} pairs "
+            f"({detail(ahead, 1)}); behind in {len(behind)} ({detail(behind, -1)})"
+        )
+        text += f"; level in {level}." if level else "."
+        seeds = {s.n_seeds for s in finished.values()}
+        if seeds and max(seeds) < 5:
+            text += (
+                f" With {max(seeds)} seeds per pair a single pair's sign is weak evidence; the counts are the finding."
+            )
+        if len(finished) < len(self.cells):
+            text += f" {len(self.cells) - len(finished)} pair(s) diverged in every seed."
+        return text
+
+
+def shade(difference_points: float | None) -> int:
+    """0 (no colour) to 3 (strong): how far |mean Δ| is, by SHADE_STEPS."""
+    if difference_points is None or not math.isfinite(difference_points):
+        return 0
+    return sum(abs(difference_points) >= step for step in SHADE_STEPS)
+
+
+@dataclass(frozen=True)
+class PairedGain:
+    """One pair's paired difference of the gains of two networks (second minus first), over shared seeds."""
+
+    pair: Pair
+    n_seeds: int
+    mean: float | None
+    ci95: tuple[float, float] | None
+
+
+def paired_gains(first: ExperimentResult, second: ExperimentResult) -> list[PairedGain]:
+    """Per pair, the gain (B on A minus scratch) of `second` minus that of `first`, seed by seed."""
+    gains = []
+    for pair in first.pairs:
+        by_seed = {r.seed: r for r in first.seeds_of(pair) if r.diverged is None}
+        differences = [
+            r.difference - by_seed[r.seed].difference
+            for r in second.seeds_of(pair)
+            if r.diverged is None and r.seed in by_seed
+        ]
+        gains.append(PairedGain(pair, len(differences), stats.mean(differences), stats.interval_95(differences)))
+    return gains
+
+
+def gains_verdict(gains: list[PairedGain], first: str, second: str) -> str:
+    """One line on the claim that `second`'s layers transfer better than `first`'s, from the paired gains."""
+    measured = [g for g in gains if g.mean is not None]
+    if not measured:
+        return "No pair finished in both networks, so there is nothing to compare."
+    better = sum(g.mean > 0 for g in measured)
+    sure_better = sum(g.ci95 is not None and g.ci95[0] > 0 for g in measured)
+    sure_worse = sum(g.ci95 is not None and g.ci95[1] < 0 for g in measured)
+    overall = stats.mean([g.mean for g in measured])
+    return (
+        f"{second} gained more from transfer than {first} in {better} of {len(measured)} pairs "
+        f"(95% interval above zero in {sure_better}, below zero in {sure_worse}); "
+        f"mean difference of the gains {100 * overall:+.2f} points."
+    )
+
+
+def map_rows(pair_map: PairMap) -> list[dict]:
+    """One flat row per pair for CSV and JSON exports."""
+    rows = []
+    for (negative, positive), s in pair_map.cells.items():
+        rows.append(
+            {
+                "network": pair_map.name,
+                "negative": CLASS_NAMES[negative],
+                "positive": CLASS_NAMES[positive],
+                "seeds": s.n_seeds,
+                "scratch_mean": s.acc_scratch_mean,
+                "scratch_std": s.acc_scratch_std,
+                "b_on_a_mean": s.acc_transfer_mean,
+                "b_on_a_std": s.acc_transfer_std,
+                "difference_points": None if s.difference_mean is None else 100 * s.difference_mean,
+                "wins": s.wins,
+                "error_ratio_median": s.error_ratio_median,
+            }
+        )
+    return rows
