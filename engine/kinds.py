@@ -19,6 +19,7 @@ from engine.errors import ConfigError
 from engine.progress import Listener, StopToken, ignore
 from engine.results.experiment import ExperimentResult
 from engine.results.leaderboard import LeaderboardResult
+from engine.results.pair_map import MapResult
 from engine.results.protocol import RunResult
 from engine.results.study import StudyResult
 
@@ -97,7 +98,15 @@ STUDY = RunKind(
     view="study",
     live_view="study",
 )
-KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD, STUDY)}
+MAP = RunKind(
+    name="map",
+    title="transfer map",
+    result_type=MapResult,
+    runner="engine.studies.pair_map:run_kind",
+    view="results",
+    live_view="run",
+)
+KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD, STUDY, MAP)}
 
 
 def kind_named(name: str) -> RunKind:

@@ -15,7 +15,7 @@ from engine.phases import PHASE_TITLES
 from engine.progress import EpochDone, PlannedPhase
 from engine.results.experiment import ExperimentResult, SeedResult, Summary
 from engine.results.leaderboard import SORT_COLUMNS, LeaderboardResult, Row, ranked
-from engine.results.pair_map import PairMap
+from engine.results.pair_map import MapResult, PairMap
 from engine.results.protocol import RunResult
 from engine.results.stats import mean, std
 from engine.results.study import StudyResult
@@ -221,24 +221,31 @@ def study_table(result: ExperimentResult) -> Table:
 SEED_TABLES_UP_TO = 3  # pairs; beyond this the report gives the study table and the map, not a table per pair
 
 
-def report(result: ExperimentResult) -> list[RenderableType]:
-    """Everything a finished (or cancelled) run has to say, for the terminal and the Results screen alike."""
+def report(result: ExperimentResult | MapResult) -> list[RenderableType]:
+    """Everything a finished (or cancelled) run has to say, for the terminal and the Results screen alike:
+    one network's seeds per pair, or the maps of several networks side by side with their paired gains."""
     parts: list[RenderableType] = []
+    networks = result.by_network()
+    finished = sum(len(one.seeds) for one in networks.values())
     if result.status == "cancelled":
-        parts.append(
-            Text(f"Cancelled: {len(result.seeds)} of {result.planned_runs} seed runs finished.", style="bold yellow")
-        )
-    if not result.seeds:
+        planned = sum(one.planned_runs for one in networks.values())
+        parts.append(Text(f"Cancelled: {finished} of {planned} seed runs finished.", style="bold yellow"))
+    if not finished:
         parts.append(Text("No seed finished, so there is nothing to compare."))
-    if len(result.pairs) > 1:
-        parts += [study_table(result), Text(""), map_report([PairMap.of(result)]), Text("")]
-    if len(result.pairs) > SEED_TABLES_UP_TO:
-        parts.append(
-            Text(f"Per-seed tables of the {len(result.pairs)} pairs: in the exports and the app.", style="dim")
-        )
+    if len(networks) > 1:
+        for name, one in networks.items():
+            parts += [Text(f"Network {name}", style="bold"), study_table(one), Text("")]
+        maps = [PairMap(name, one.summaries()) for name, one in networks.items()]
+        return [*parts, map_report(maps, result.gains())]
+    (only,) = networks.values()
+    if len(only.pairs) > 1:
+        parts += [study_table(only), Text(""), map_report([PairMap.of(only)]), Text("")]
+    if len(only.pairs) > SEED_TABLES_UP_TO:
+        note = f"Per-seed tables of the {len(only.pairs)} pairs: in the exports and the app."
+        parts.append(Text(note, style="dim"))
         return parts
-    for pair, summary in result.summaries().items():
-        parts += [seed_table(result, pair), verdict_text(summary), Text("")]
+    for pair, summary in only.summaries().items():
+        parts += [seed_table(only, pair), verdict_text(summary), Text("")]
     return parts
 
 

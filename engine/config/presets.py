@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.config.codec import config_from_dict
-from engine.config.schema import ExperimentConfig
+from engine.config.schema import DenseNetwork, ExperimentConfig, NetworkConfig
 from engine.errors import ConfigError
 
 DEFAULT_PRESET = "seed"
@@ -48,3 +48,27 @@ def preset(name: str) -> ExperimentConfig:
     if name not in PRESET_VALUES:
         raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     return config_from_dict(PRESET_VALUES[name])
+
+
+def study_networks(config: ExperimentConfig) -> list[tuple[str, NetworkConfig]]:
+    """The networks a map compares, named: [study] networks resolved (a preset's network, "dense" for the
+    default one, or a table), or the config's own network alone. Names repeat only with a number added."""
+    entries = config.study.networks or (config.network,)
+    named: list[tuple[str, NetworkConfig]] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            if entry == "dense":
+                network: NetworkConfig = DenseNetwork()
+            elif entry in PRESET_VALUES:
+                network = preset(entry).network
+            else:
+                known = ", ".join(["dense", *PRESETS])
+                raise ConfigError.about(
+                    "study.networks", f"has {entry!r}, which is neither a preset nor dense ({known})"
+                )
+            name = entry
+        else:
+            network, name = entry, entry.kind
+        taken = [n for n, _ in named]
+        named.append((name if name not in taken else f"{name}-{len(taken) + 1}", network))
+    return named

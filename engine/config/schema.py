@@ -234,6 +234,9 @@ class StudyConfig(Section):
 
     layers: IntList = ()  # empty: 0 to every hidden layer
     treatments: NameList = TREATMENTS
+    # a map over pairs for each of these networks: a preset's name ("cnn"), "dense" for the default network,
+    # or a [network] table; empty: the config's own network
+    networks: tuple[str | NetworkConfig, ...] = ()
 
     def __post_init__(self) -> None:
         if any(n < 0 for n in self.layers) or len(set(self.layers)) != len(self.layers):

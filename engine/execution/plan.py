@@ -102,10 +102,12 @@ class PlanCursor:
     def __init__(self, plan: list[PlannedPhase]) -> None:
         self.plan = plan
         self.next_index = 0
+        self.variant: str | None = None  # the variant of the entries taken without naming one (a map's network)
 
     def take(self, phase: str, seeds: tuple[int, ...], variant: str | None = None) -> tuple[int, PlannedPhase]:
         index = self.next_index
         planned = self.plan[index]
+        variant = variant if variant is not None else self.variant
         if (planned.phase, planned.seeds, planned.variant) != (phase, seeds, variant):
             raise RuntimeError(f"plan entry {index} is {planned}, not {phase} {variant or ''} for {seeds}")
         self.next_index += 1

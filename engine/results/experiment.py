@@ -159,6 +159,10 @@ class ExperimentResult:
     def model_files(self) -> list[str]:
         return [path for r in self.seeds for path in r.model_files.values()]
 
+    def by_network(self) -> dict[str, ExperimentResult]:
+        """This run under its network's name: views that show maps of several networks take one alike."""
+        return {self.config.get("network", {}).get("kind", "dense"): self}
+
     def seeds_of(self, pair: tuple[int, int]) -> list[SeedResult]:
         return [r for r in self.seeds if r.b_classes == pair]
 

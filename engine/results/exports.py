@@ -21,10 +21,11 @@ def export_text(result: RunResult, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(finite(result.to_dict()), indent=2) + "\n"
     rows = result.export_rows()
-    return _csv(rows) if fmt == "csv" else _markdown(result.export_heading(), rows)
+    return rows_as_csv(rows) if fmt == "csv" else _markdown(result.export_heading(), rows)
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
+def rows_as_csv(rows: list[dict[str, Any]]) -> str:
+    """Flat rows as CSV text with a header line (none for no rows)."""
     buffer = io.StringIO()
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")

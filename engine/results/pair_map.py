@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from engine.data.classes import CLASS_NAMES
 from engine.results import stats
@@ -126,3 +127,77 @@ def map_rows(pair_map: PairMap) -> list[dict]:
             }
         )
     return rows
+
+
+@dataclass
+class MapResult:
+    """A map study: the same pairs and seeds for each network, one ExperimentResult per network name."""
+
+    config: dict[str, Any]
+    results: dict[str, ExperimentResult]
+    status: str
+    device: str
+
+    def maps(self) -> list[PairMap]:
+        return [PairMap(name, result.summaries()) for name, result in self.results.items()]
+
+    def by_network(self) -> dict[str, ExperimentResult]:
+        return dict(self.results)
+
+    def gains(self) -> list[PairedGain] | None:
+        """The paired difference of the gains (second network minus first), when there are two."""
+        if len(self.results) != 2:
+            return None
+        first, second = self.results.values()
+        return paired_gains(first, second)
+
+    def gains_verdict(self) -> str | None:
+        gains = self.gains()
+        if gains is None:
+            return None
+        first, second = self.results
+        return gains_verdict(gains, first, second)
+
+    def model_files(self) -> list[str]:
+        return [path for result in self.results.values() for path in result.model_files()]
+
+    def summary_line(self) -> str:
+        parts = []
+        for pair_map in self.maps():
+            finished = [s for s in pair_map.cells.values() if s.difference_mean is not None]
+            ahead = sum(s.difference_mean > 0 for s in finished)
+            parts.append(f"{pair_map.name}: ahead in {ahead} of {len(pair_map.cells)} pairs")
+        return "; ".join(parts) or "no pair finished"
+
+    def export_rows(self) -> list[dict[str, Any]]:
+        return [row for pair_map in self.maps() for row in map_rows(pair_map)]
+
+    def export_heading(self) -> str:
+        lines = [f"# Transfer map\n\nSeeds {self.config['run']['seeds']}, status {self.status}, {self.device}.\n"]
+        lines += [f"- {pair_map.name}: {pair_map.reading()}" for pair_map in self.maps()]
+        verdict = self.gains_verdict()
+        if verdict:
+            lines.append(f"- {verdict}")
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        gains = self.gains()
+        return {
+            "config": self.config,
+            "status": self.status,
+            "device": self.device,
+            "networks": {name: result.to_dict() for name, result in self.results.items()},
+            "maps": [{"network": m.name, "reading": m.reading(), "cells": map_rows(m)} for m in self.maps()],
+            "paired_gains": None
+            if gains is None
+            else [
+                {"pair": list(g.pair), "seeds": g.n_seeds, "mean": g.mean, "ci95": list(g.ci95) if g.ci95 else None}
+                for g in gains
+            ],
+            "verdict": self.gains_verdict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MapResult:
+        results = {name: ExperimentResult.from_dict(values) for name, values in data["networks"].items()}
+        return cls(data["config"], results, data["status"], data["device"])

@@ -8,6 +8,8 @@ as plain Keras models, several seeds train together as populations.
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config import ExperimentConfig, config_to_dict
@@ -21,7 +23,7 @@ from engine.execution.population_runner import PopulationRunner
 from engine.execution.sequential import SequentialRunner
 from engine.kinds import RunContext
 from engine.networks.model_files import check_reusable, load_model_a
-from engine.progress import Cancelled, Listener, RunPlanned, StopToken, ignore
+from engine.progress import Cancelled, Listener, PlannedPhase, RunPlanned, StopToken, ignore
 from engine.results.experiment import ExperimentResult, SeedResult
 from engine.results.history import PhaseHistory
 from engine.runtime import device_name, keras
@@ -51,6 +53,39 @@ def _ready_models_a(
     return ready
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An experiment ready to train: the models A already there, the cache keys and the plan (its entries named
+    by `variant` when several experiments share one plan, as the networks of a map do)."""
+
+    config: ExperimentConfig
+    ready: dict[tuple[int, int], dict[int, ReadyA]]
+    keys: dict[tuple, str]
+    plan: list[PlannedPhase]
+    variant: str | None = None
+
+
+def prepare_experiment(
+    config: ExperimentConfig,
+    dataset: Dataset,
+    *,
+    model_a_file: Path | None = None,
+    model_a_cache: ModelACache | None = None,
+    variant: str | None = None,
+) -> Prepared:
+    """Find the models A that need no training and plan the rest."""
+    pairs = config.split.pairs
+    if model_a_file and len(pairs) > 1:
+        raise ConfigError.about("split.extra_pairs", "cannot be combined with --model-a: a model A fits one pair")
+    every = [(pair, seed) for pair in pairs for seed in config.run.seeds]
+    keys = {run: cache_key(config, *run, dataset) for run in every} if model_a_cache else {}
+    ready = _ready_models_a(config, model_a_file, model_a_cache, every, keys)
+    plan = plan_phases(config, training_sizes(dataset, config), {p: set(by_seed) for p, by_seed in ready.items()})
+    if variant is not None:
+        plan = [dataclasses.replace(planned, variant=variant) for planned in plan]
+    return Prepared(config, ready, keys, plan, variant)
+
+
 def run_experiment(
     config: ExperimentConfig,
     dataset: Dataset,
@@ -65,17 +100,26 @@ def run_experiment(
     """Run every pair and seed of `config`; a stop request ends the run with status 'cancelled' and what finished.
     With `checkpoints`, every phase continues from its last saved epoch and saves after each one. With
     `model_a_cache`, a model A trained before with the same settings, seed and data is reused, not retrained."""
-    stop = stop or StopToken()
-    pairs = config.split.pairs
-    if model_a_file and len(pairs) > 1:
-        raise ConfigError.about("split.extra_pairs", "cannot be combined with --model-a: a model A fits one pair")
-    every = [(pair, seed) for pair in pairs for seed in config.run.seeds]
-    keys = {run: cache_key(config, *run, dataset) for run in every} if model_a_cache else {}
-    ready = _ready_models_a(config, model_a_file, model_a_cache, every, keys)
-    cursor = PlanCursor(
-        plan_phases(config, training_sizes(dataset, config), {p: set(by_seed) for p, by_seed in ready.items()})
-    )
+    prepared = prepare_experiment(config, dataset, model_a_file=model_a_file, model_a_cache=model_a_cache)
+    cursor = PlanCursor(prepared.plan)
     listener(RunPlanned(tuple(cursor.plan)))
+    return run_prepared(prepared, dataset, cursor, listener, stop or StopToken(), save_dir, checkpoints, model_a_cache)
+
+
+def run_prepared(
+    prepared: Prepared,
+    dataset: Dataset,
+    cursor: PlanCursor,
+    listener: Listener,
+    stop: StopToken,
+    save_dir: Path | None,
+    checkpoints: Checkpoints | None,
+    model_a_cache: ModelACache | None,
+) -> ExperimentResult:
+    """Train a prepared experiment, taking its entries from `cursor` (which may hold other experiments' too)."""
+    config, ready, keys = prepared.config, prepared.ready, prepared.keys
+    pairs = config.split.pairs
+    cursor.variant = prepared.variant
     results: list[SeedResult] = []
     status = "finished"
 
@@ -86,21 +130,18 @@ def run_experiment(
 
         return keep
 
-    if len(pairs) > 1:
-        pairs_runner = PairsRunner(config, cursor, listener, stop, save_dir, checkpoints)
-        images = SharedImages.of(dataset)
-        try:
+    try:
+        if len(pairs) > 1:
+            pairs_runner = PairsRunner(config, cursor, listener, stop, save_dir, checkpoints)
+            images = SharedImages.of(dataset)
             for group in pair_groups(config, pairs):
                 results += pairs_runner.run_group(dataset, images, group, ready, remember)
-        except Cancelled:
-            status = "cancelled"
-        return ExperimentResult(config_to_dict(config), results, status, device_name())
-    runner_type = SequentialRunner if len(config.run.seeds) == 1 else PopulationRunner
-    runner = runner_type(config, cursor, listener, stop, save_dir, checkpoints)
-    try:
-        for pair in pairs:
-            tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), config.run.seeds)
-            results += runner.run(pair, tasks, ready.get(pair, {}), remember(pair))
+        else:
+            runner_type = SequentialRunner if len(config.run.seeds) == 1 else PopulationRunner
+            runner = runner_type(config, cursor, listener, stop, save_dir, checkpoints)
+            for pair in pairs:
+                tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), config.run.seeds)
+                results += runner.run(pair, tasks, ready.get(pair, {}), remember(pair))
     except Cancelled:
         status = "cancelled"
     return ExperimentResult(config_to_dict(config), results, status, device_name())

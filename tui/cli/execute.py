@@ -28,6 +28,7 @@ def execute(
     reverse: bool = False,
     rows: str = "auto",
     plot: Path | None = None,
+    map_path: Path | None = None,
 ) -> int:
     """Run (or resume) `kind` in `run_dir`, print its report, write the exports (format -> file); Ctrl-C once
     stops after the current batch and what finished is reported."""
@@ -50,6 +51,11 @@ def execute(
 
         write_study_plot(result, plot)
         console.print(f"Chart written to {plot}")
+    if map_path is not None:
+        from tui.cli.map_file import write_map_file
+
+        write_map_file(result, map_path)
+        console.print(f"Map written to {map_path}")
     if result.model_files():
         console.print(f"Models saved under {run_dir}")
     console.print(f"Run {run_dir.name} is in the run store.", style="dim")

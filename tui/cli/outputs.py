@@ -32,3 +32,13 @@ def check_output_folder(option: str, path: Path | None) -> None:
         raise ConfigError(f"{option} {path}: {existing} is a file, not a folder")
     if not os.access(existing, os.W_OK):
         raise ConfigError(f"{option} {path}: cannot write in {existing}")
+
+
+MAP_SUFFIXES = (".svg", ".csv", ".json")
+
+
+def check_map_path(path: Path | None) -> None:
+    """`--map` names a file this can write: .svg, .csv or .json, in a writable folder."""
+    if path is not None and Path(path).suffix.lower() not in MAP_SUFFIXES:
+        raise ConfigError(f"--map {path}: give a .svg, .csv or .json file")
+    check_output_file("--map", path)

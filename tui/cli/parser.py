@@ -18,11 +18,11 @@ from engine.config import (
     parse_pairs,
     parse_seeds,
 )
-from engine.config.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset
+from engine.config.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset, study_networks
 from engine.errors import ConfigError
 from engine.kinds import KINDS
 from engine.results.leaderboard import SORT_COLUMNS
-from tui.cli.outputs import check_output_file, check_output_folder
+from tui.cli.outputs import check_map_path, check_output_file, check_output_folder
 
 
 def _experiment_options() -> argparse.ArgumentParser:
@@ -72,6 +72,14 @@ def _home_option() -> argparse.ArgumentParser:
     return options
 
 
+MAP_ARGUMENT = (
+    ("--map",),
+    {
+        "metavar": "FILE",
+        "type": Path,
+        "help": "write the transfer map of a run over several pairs: .svg (as the terminal shows it), .csv or .json",
+    },
+)
 ROWS_ARGUMENT = (
     ("--rows",),
     {
@@ -102,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--model-a", metavar="FILE", type=Path, help="reuse a saved model A (.keras or .h5)")
     run.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    run.add_argument(*MAP_ARGUMENT[0], **MAP_ARGUMENT[1])
     run.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
     run.add_argument("--no-save", action="store_true", help="do not save the trained models")
     run.add_argument(
@@ -149,12 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
     study = commands.add_parser(
         "study",
         parents=[experiment, home],
-        help="the layer sweep: which layers transfer, frozen or fine-tuned, against the selffer control",
-        description="Yosinski et al. 2014 on Fashion-MNIST: per seed, train model A and B from scratch once, then "
-        "B reusing the first n hidden layers of A (AnB) or of the scratch B (BnB, the selffer control), kept "
-        "frozen or fine-tuned (+). Prints B's test accuracy per n and treatment over seeds, and a reading.",
+        help="which layers transfer (one pair), or the transfer map over pairs and networks",
+        description="One pair: Yosinski et al. 2014 on Fashion-MNIST: per seed, train model A and B from scratch "
+        "once, then B reusing the first n hidden layers of A (AnB) or of the scratch B (BnB, the selffer control), "
+        "kept frozen or fine-tuned (+). Prints B's test accuracy per n and treatment over seeds, and a reading. "
+        "Several pairs (--b-classes all) or networks (--networks dense,cnn): the transfer map of each network, "
+        "side by side, with the paired difference of their gains per pair.",
     )
     study.add_argument("--layers", metavar="LIST", help="reuse depths, e.g. 0-5 or 0,2,4 (sets study.layers)")
+    study.add_argument(
+        "--networks",
+        metavar="LIST",
+        help="map these networks over the same pairs and seeds, e.g. dense,cnn (presets or dense; sets study.networks)",
+    )
+    study.add_argument(*MAP_ARGUMENT[0], **MAP_ARGUMENT[1])
     study.add_argument("--treatments", metavar="LIST", help="e.g. AnB,AnB+,BnB,BnB+ (sets study.treatments)")
     study.add_argument("--json", metavar="FILE", type=Path, help="write the sweep with every seed's accuracy")
     study.add_argument("--csv", metavar="FILE", type=Path, help="write the table as CSV")
@@ -245,6 +262,7 @@ def _run_command(args: argparse.Namespace) -> int:
 
     config = experiment_config(args)
     check_output_file("--json", args.json)
+    check_map_path(args.map)
     check_output_folder("--tensorboard", getattr(args, "tensorboard", None))
     return run_headless(
         config,
@@ -254,6 +272,7 @@ def _run_command(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         tensorboard=getattr(args, "tensorboard", None),
         rows=args.rows,
+        map_path=args.map,
     )
 
 
@@ -283,16 +302,20 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
 
 def _study_command(args: argparse.Namespace) -> int:
     from tui.cli.plot import PLOT_SUFFIXES
-    from tui.cli.study import run_study_command
+    from tui.cli.study import is_map_study, run_study_command
 
     changes = {
         "layers": parse_numbers(args.layers, "study.layers", "layers") if args.layers else None,
         "treatments": [name.strip() for name in args.treatments.split(",")] if args.treatments else None,
+        "networks": [name.strip() for name in args.networks.split(",")] if args.networks else None,
     }
     study = {key: value for key, value in changes.items() if value is not None}
     config = config_from_dict({"study": study}, experiment_config(args))
-    if config.split.extra_pairs:
-        raise ConfigError.about("split.extra_pairs", "must be empty for a layer sweep: it studies one pair")
+    if is_map_study(config):
+        if args.layers or args.treatments or args.plot:
+            raise ConfigError("--layers, --treatments and --plot belong to the layer sweep of one pair and network")
+        study_networks(config)  # an unknown network name fails here, before anything loads
+    check_map_path(args.map)
     for option, path in (("--json", args.json), ("--csv", args.csv), ("--markdown", args.markdown)):
         check_output_file(option, path)
     check_output_file("--plot", args.plot)
@@ -306,6 +329,7 @@ def _study_command(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         tensorboard=getattr(args, "tensorboard", None),
         rows=args.rows,
+        map_path=args.map,
     )
 
 

@@ -19,6 +19,7 @@ def run_headless(
     use_cache: bool,
     tensorboard: Path | None,
     rows: str = "auto",
+    map_path: Path | None = None,
 ) -> int:
     """A new run, recorded in the run store."""
     options = RunOptions(
@@ -27,4 +28,5 @@ def run_headless(
         use_cache=use_cache,
         tensorboard=str(tensorboard) if tensorboard else None,
     )
-    return execute(EXPERIMENT, config, runs_dir() / new_run_id(), options, exports={"json": json_path}, rows=rows)
+    run_dir = runs_dir() / new_run_id()
+    return execute(EXPERIMENT, config, run_dir, options, exports={"json": json_path}, rows=rows, map_path=map_path)
