@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned
+from engine.kinds import MAP
 from engine.results.experiment import ExperimentResult, SeedResult
+from engine.results.pair_map import MapResult
 from tests.conftest import synthetic_dataset, tiny_config
 from tests.pilot import open_history
 from tui.app.app import TransferApp
@@ -165,3 +167,29 @@ def test_history_screen(snap_compare, isolated_home) -> None:
 
     store_two_runs(isolated_home)
     assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=open_history)
+
+
+def _map_result() -> MapResult:
+    """Two networks over five pairs with fixed gains (the cnn 0.6 points more in each)."""
+    gains = {(0, 1): -0.031, (0, 2): 0.004, (5, 6): -0.002, (7, 9): 0.012, (2, 4): -0.008}
+    networks = {}
+    for name, shift in (("dense", 0.0), ("cnn", 0.006)):
+        seeds = [
+            SeedResult(seed, pair, 0.9, 0.95, 0.95 + gain + shift + 0.002 * (seed - 2), {})
+            for pair, gain in gains.items()
+            for seed in (1, 2, 3)
+        ]
+        config = {"network": {"kind": name}, "run": {"seeds": [1, 2, 3]}, "split": {"n_train_b": 200}}
+        networks[name] = ExperimentResult(config, seeds, "finished", "CPU")
+    return MapResult({"run": {"seeds": [1, 2, 3]}}, networks, "finished", "CPU")
+
+
+def test_map_results_screen(snap_compare) -> None:
+    async def show_maps(pilot) -> None:
+        pilot.app.show_result(MAP, _map_result(), Path("/tmp/run"))
+        await pilot.pause()
+        pilot.app.screen.query_one("#map-dense").focus()
+        await pilot.press("down")  # from Trouser/T-shirt to Pullover/T-shirt: the pair (0, 2)
+        await pilot.pause()
+
+    assert snap_compare(offline_app(), terminal_size=(80, 60), run_before=show_maps)

@@ -8,8 +8,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from engine.data.classes import N_CLASSES
-from engine.results.pair_map import SHADE_STEPS, PairedGain, PairMap, gains_verdict, shade
+from engine.data.classes import N_CLASSES, class_name
+from engine.results.experiment import ExperimentResult
+from engine.results.pair_map import SHADE_STEPS, MapResult, PairedGain, PairMap, gains_verdict, shade
 
 SHORT_NAMES = ("Tshirt", "Trousr", "Pullov", "Dress", "Coat", "Sandal", "Shirt", "Snekr", "Bag", "Boot")
 AHEAD = ("", "on #2d4f2d", "on #2f7030", "on #25962a")
@@ -23,10 +24,10 @@ LEGEND = (
 def cell_text(difference: float | None, wins: int, seeds: int) -> Text:
     """'+0.4 3' on its colour; '  ·' where the pair has no result, 'div' where every seed diverged."""
     if seeds == 0 or difference is None:
-        return Text(" div" if seeds == 0 else "   ·", style="dim")
+        return Text(" div" if seeds == 0 else "   ·", style="dim", justify="right")
     points = 100 * difference
     styles = AHEAD if points > 0 else BEHIND
-    return Text(f"{points:+.1f} {wins}", style=styles[shade(points)])
+    return Text(f"{points:+.1f} {wins}", style=styles[shade(points)], justify="right")
 
 
 def map_table(pair_map: PairMap, title: str | None = None) -> Table:
@@ -73,5 +74,20 @@ def gains_table(gains: list[PairedGain], first: str, second: str) -> Table:
         negative, positive = gain.pair
         interval = "—" if gain.ci95 is None else f"{100 * gain.ci95[0]:+.2f} to {100 * gain.ci95[1]:+.2f}"
         mean = "—" if gain.mean is None else f"{100 * gain.mean:+.2f}"
-        table.add_row(f"{SHORT_NAMES[negative]} vs {SHORT_NAMES[positive]}", str(gain.n_seeds), mean, interval)
+        table.add_row(f"{class_name(negative)} vs {class_name(positive)}", str(gain.n_seeds), mean, interval)
     return table
+
+
+def map_summary(result: ExperimentResult | MapResult) -> list[RenderableType]:
+    """What the app shows above the maps: each network's reading, the legend and, for two networks, the verdict
+    on their paired gains (the maps themselves are widgets there)."""
+    networks = result.by_network()
+    parts: list[RenderableType] = []
+    if result.status == "cancelled":
+        parts.append(Text("Cancelled: the maps show the pairs that finished.", style="bold yellow"))
+    for name, one in networks.items():
+        parts.append(Text.assemble((f"{name}: ", "bold"), PairMap(name, one.summaries()).reading()))
+    parts.append(Text(LEGEND + " Arrow keys choose a pair: its seeds and curves are below.", style="dim"))
+    if isinstance(result, MapResult) and result.gains_verdict():
+        parts.append(Text(result.gains_verdict(), style="bold"))
+    return parts

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
@@ -18,9 +18,15 @@ from engine.errors import UserError
 from engine.fileio import atomic_path
 from engine.paths import model_file
 from engine.results.experiment import ExperimentResult
-from tui.render import pair_label, report
+from engine.results.pair_map import MapResult, PairMap
+from tui.map_render import map_summary
+from tui.render import pair_label, report, seed_table, verdict_text
 from tui.screens.dialogs import PathDialog, export_to
 from tui.widgets.curves import draw_epoch_curves, mean_curve
+from tui.widgets.pair_map import PairMapGrid
+
+
+STACK_MAPS_BELOW = 160  # columns
 
 
 class ResultsScreen(Screen):
@@ -39,41 +45,90 @@ class ResultsScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__(id="results")
-        self.result: ExperimentResult | None = None
+        self.result: ExperimentResult | MapResult | None = None
         self.run_dir: Path | None = None
+        self.chosen: tuple[str, tuple[int, int]] | None = None  # the network and pair whose seeds are shown
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="results-body"):
             yield Static(self._content(), id="results-view")
+            yield Horizontal(id="results-maps")
+            yield Static("", id="results-pair")
             yield PlotextPlot(id="results-curves")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self._show_maps()
         self._draw_curves()
 
-    def show_result(self, result: ExperimentResult, run_dir: Path, caption: str | None = None) -> None:
-        """Show an experiment's results; `caption` is not needed, the report says what it is."""
+    def show_result(self, result: ExperimentResult | MapResult, run_dir: Path, caption: str | None = None) -> None:
+        """Show a run's results; `caption` is not needed, the report says what it is. A run over several pairs
+        or networks shows each network's map; the pair under the cursor shows its seeds and curves."""
         self.result, self.run_dir = result, run_dir
+        networks = result.by_network()
+        first = next(iter(networks.items()))
+        self.chosen = (first[0], first[1].pairs[0]) if first[1].pairs else None
         for view in self.query("#results-view").results(Static):  # none before the screen was first shown
             view.update(self._content())
+            self._show_maps()
             self._draw_curves()
 
+    @property
+    def mapped(self) -> bool:
+        """Whether the result is a map: several pairs or several networks."""
+        if self.result is None:
+            return False
+        networks = self.result.by_network()
+        return len(networks) > 1 or any(len(one.pairs) > 1 for one in networks.values())
+
+    def _show_maps(self) -> None:
+        maps = self.query_one("#results-maps", Horizontal)
+        maps.remove_children()
+        maps.display = self.mapped
+        if self.mapped:
+            maps.mount_all(
+                PairMapGrid(PairMap(name, one.summaries()), id=f"map-{name}")
+                for name, one in self.result.by_network().items()
+            )
+        self._show_pair()
+
+    def on_resize(self) -> None:
+        """Maps side by side where two fit (each is about 75 columns), one under the other elsewhere."""
+        self.query_one("#results-maps").set_class(self.size.width < STACK_MAPS_BELOW, "-stacked")
+
+    def on_pair_map_grid_pair_chosen(self, message: PairMapGrid.PairChosen) -> None:
+        if message.grid is not self.focused:  # each map puts its cursor on its first pair when shown
+            return
+        self.chosen = (message.network, message.pair)
+        self._show_pair()
+        self._draw_curves()
+
+    def _show_pair(self) -> None:
+        """The chosen pair's per-seed table and verdict, under the maps."""
+        detail = self.query_one("#results-pair", Static)
+        detail.display = self.mapped and self.chosen is not None
+        if detail.display:
+            network, pair = self.chosen
+            one = self.result.by_network()[network]
+            title = Text(f"{network} · {pair_label(pair)}", style="bold")
+            detail.update(Group(title, seed_table(one, pair), verdict_text(one.summaries()[pair])))
+
     def _draw_curves(self) -> None:
-        """Validation accuracy per epoch of each model, mean over the seeds of the first class pair."""
+        """Validation accuracy per epoch of each model, mean over the seeds of the chosen class pair."""
         plot = self.query_one("#results-curves", PlotextPlot)
-        plot.display = self.result is not None and bool(self.result.seeds)
+        plot.display = self.chosen is not None
         if plot.display:
-            pair = self.result.pairs[0]
+            network, pair = self.chosen
             title = f"validation accuracy, mean over seeds: {pair_label(pair)}"
-            draw_epoch_curves(plot, title, result_curves(self.result.seeds_of(pair)))
+            draw_epoch_curves(plot, title, result_curves(self.result.by_network()[network].seeds_of(pair)))
 
     def _content(self) -> RenderableType:
         result, run_dir = self.result, self.run_dir
         if result is None:
             return "No results yet: set up a run on Setup (F2) and press ctrl+r."
-        parts = report(result)
-        saved = f" Models of this run: {run_dir}" if any(r.model_files for r in result.seeds) else ""
+        parts = map_summary(result) if self.mapped else report(result)
+        saved = f" Models of this run: {run_dir}" if result.model_files() else ""
         parts.append(Text(f"\nDevice: {result.device}.{saved}", style="dim"))
         return Group(*parts)
 
@@ -88,7 +143,7 @@ class ResultsScreen(Screen):
             export_to(self.app, self.result, path)
 
     def action_save_models(self) -> None:
-        if self.result is None or not any(r.model_files for r in self.result.seeds):
+        if self.result is None or not self.result.model_files():
             self.notify("No trained models to save yet.", severity="warning")
             return
         default = Path.cwd() / f"models-{self.run_dir.name}"
@@ -115,12 +170,16 @@ def result_curves(seeds: list) -> dict[str, list[float]]:
     return curves
 
 
-def copy_models(result: ExperimentResult, target: Path) -> int:
-    """Copy every model file of `result` to the same layout under `target`, each written atomically."""
+def copy_models(result: ExperimentResult | MapResult, target: Path) -> int:
+    """Copy every model file of `result` to the same layout under `target` (a folder per network when there
+    are several), each written atomically."""
     count = 0
-    for seed_result in result.seeds:
-        for role, source in seed_result.model_files.items():
-            with atomic_path(model_file(target, seed_result.b_classes, seed_result.seed, role)) as temp:
-                shutil.copyfile(source, temp)
-            count += 1
+    networks = result.by_network()
+    for name, one in networks.items():
+        folder = target / name if len(networks) > 1 else target
+        for seed_result in one.seeds:
+            for role, source in seed_result.model_files.items():
+                with atomic_path(model_file(folder, seed_result.b_classes, seed_result.seed, role)) as temp:
+                    shutil.copyfile(source, temp)
+                count += 1
     return count
