@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned
 from engine.kinds import MAP
+from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned
 from engine.results.experiment import ExperimentResult, SeedResult
 from engine.results.pair_map import MapResult
 from tests.conftest import synthetic_dataset, tiny_config

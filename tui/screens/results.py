@@ -25,7 +25,6 @@ from tui.screens.dialogs import PathDialog, export_to
 from tui.widgets.curves import draw_epoch_curves, mean_curve
 from tui.widgets.pair_map import PairMapGrid
 
-
 STACK_MAPS_BELOW = 160  # columns
 
 
