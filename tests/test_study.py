@@ -151,7 +151,12 @@ def test_study_command_writes_table_json_and_chart(tmp_path: Path, real_data_dir
         (["--plot", "chart.pdf"], "--plot chart.pdf: give a .svg or .png file"),
         (["--layers", "0-9"], "study.layers must be at most 5, the network's hidden layers"),
         (["--treatments", "AnB,XnY"], "study.treatments must be one of AnB, AnB+, BnB, BnB+; got 'XnY'"),
-        (["--b-classes", "5,6", "0,2"], "split.extra_pairs must be empty for a layer sweep: it studies one pair"),
+        (
+            ["--b-classes", "5,6", "0,2", "--layers", "0-2"],
+            "--layers, --treatments and --plot belong to the layer sweep of one pair and network",
+        ),
+        (["--networks", "dense,vgg"], "study.networks has 'vgg'; give a preset or dense"),
+        (["--b-classes", "all", "--map", "map.pdf"], "--map map.pdf: give a .svg, .csv or .json file"),
     ],
 )
 def test_study_command_refuses_bad_input_before_training(tmp_path: Path, args: list[str], message: str) -> None:

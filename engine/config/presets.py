@@ -63,9 +63,7 @@ def study_networks(config: ExperimentConfig) -> list[tuple[str, NetworkConfig]]:
                 network = preset(entry).network
             else:
                 known = ", ".join(["dense", *PRESETS])
-                raise ConfigError.about(
-                    "study.networks", f"has {entry!r}, which is neither a preset nor dense ({known})"
-                )
+                raise ConfigError.about("study.networks", f"has {entry!r}; give a preset or dense ({known})")
             name = entry
         else:
             network, name = entry, entry.kind

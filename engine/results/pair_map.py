@@ -52,9 +52,7 @@ class PairMap:
         text += f"; level in {level}." if level else "."
         seeds = {s.n_seeds for s in finished.values()}
         if seeds and max(seeds) < 5:
-            text += (
-                f" With {max(seeds)} seeds per pair a single pair's sign is weak evidence; the counts are the finding."
-            )
+            text += f" With {max(seeds)} seeds per pair one pair's sign is weak evidence; the counts are the finding."
         if len(finished) < len(self.cells):
             text += f" {len(self.cells) - len(finished)} pair(s) diverged in every seed."
         return text

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from engine.config import ExperimentConfig
+from engine.data.classes import ALL_PAIRS
 from engine.data.split import make_tasks
 from engine.errors import ConfigError
 from engine.paths import log_dir
@@ -64,6 +65,41 @@ def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Pa
         f"{result.matmul_peak_gflops:.0f} GFLOP/s = {result.flop_time_per_member_epoch:.3f} s per member-epoch. "
         f"Stop: seconds from a stop request (c, Ctrl-C) to training having stopped. "
         f"Peak memory of this process: {result.peak_rss_gb:.2f} GB."
+    )
+    if json_path:
+        atomic_write_json(json_path, result.to_dict())
+        console.print(f"Figures written to {json_path}")
+    return 0
+
+
+def run_study_bench_command(
+    config: ExperimentConfig, *, pairs: int, seeds_per_pair: int, sample: int, json_path: Path | None
+) -> int:
+    """`bench --study`: checks its numbers first, then times the map and the plain Keras sample."""
+    if not 1 <= pairs <= len(ALL_PAIRS):
+        raise ConfigError(f"--pairs must be between 1 and {len(ALL_PAIRS)}, got {pairs}")
+    if not 1 <= seeds_per_pair <= MAX_MEMBERS:
+        raise ConfigError(f"--members must be between 1 and {MAX_MEMBERS}, got {seeds_per_pair}")
+    if not 1 <= sample <= pairs * seeds_per_pair:
+        raise ConfigError(f"--sample must be between 1 and the {pairs * seeds_per_pair} runs, got {sample}")
+    with stderr_to_log(log_dir() / "tensorflow.log"):
+        console = Console(highlight=False)
+        dataset = load_data_and_engine(console, config)
+        from engine.fileio import atomic_write_json
+        from engine.studies.study_bench import run_study_bench
+
+        result = run_study_bench(
+            config, dataset, pairs=pairs, seeds_per_pair=seeds_per_pair, sample=sample, say=console.print
+        )
+    runs = pairs * seeds_per_pair
+    console.print(
+        f"{runs} runs ({pairs} pairs x {seeds_per_pair} seeds), {result.device}, matmul peak "
+        f"{result.matmul_peak_gflops:.0f} GFLOP/s:\n"
+        f"  as the map trains them ({result.populations} population(s)): {result.population_seconds / 60:.1f} min, "
+        f"peak memory {result.population_peak_rss_gb:.2f} GB\n"
+        f"  plain Keras, one run at a time: {result.keras_seconds_per_run:.0f} s per run on a sample of "
+        f"{result.keras_sample_runs}, so about {result.keras_seconds_estimated / 60:.0f} min for all {runs}\n"
+        f"  ratio: {result.speedup:.2f}x"
     )
     if json_path:
         atomic_write_json(json_path, result.to_dict())

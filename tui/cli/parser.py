@@ -126,8 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
         "once as a population of P; print seconds per member-epoch, the ratio, images/s and the share of the "
         "machine's measured float32 matmul peak each reaches.",
     )
-    bench.add_argument("--members", metavar="P", type=int, default=8, help="population size (default 8)")
+    bench.add_argument(
+        "--members", metavar="P", type=int, help="population size (default 8); with --study, seeds per pair (default 3)"
+    )
     bench.add_argument("--epochs", metavar="N", type=int, default=3, help="epochs each way (default 3)")
+    bench.add_argument(
+        "--study",
+        action="store_true",
+        help="time a whole transfer map (the first --pairs pairs, --members seeds each, the config's schedule) "
+        "against plain Keras one run at a time, measured on --sample of those runs",
+    )
+    bench.add_argument("--pairs", metavar="K", type=int, default=45, help="with --study: pairs (default all 45)")
+    bench.add_argument(
+        "--sample", metavar="N", type=int, default=2, help="with --study: plain Keras runs measured (default 2)"
+    )
     bench.add_argument(
         "--network",
         choices=list(NETWORK_KINDS),
@@ -338,4 +350,12 @@ def _bench_command(args: argparse.Namespace) -> int:
 
     config = experiment_config(args)
     check_output_file("--json", args.json)
-    return run_bench_command(config, members=args.members, epochs=args.epochs, json_path=args.json)
+    if args.study:
+        from tui.cli.bench import run_study_bench_command
+
+        members = 3 if args.members is None else args.members
+        return run_study_bench_command(
+            config, pairs=args.pairs, seeds_per_pair=members, sample=args.sample, json_path=args.json
+        )
+    members = 8 if args.members is None else args.members
+    return run_bench_command(config, members=members, epochs=args.epochs, json_path=args.json)
