@@ -119,3 +119,9 @@ def kind_named(name: str) -> RunKind:
 def kind_of(result: RunResult) -> RunKind:
     """The kind that produced `result`."""
     return next(kind for kind in KINDS.values() if isinstance(result, kind.result_type))
+
+
+def run_kind_for(config: ExperimentConfig) -> RunKind:
+    """What "run this config" means: the transfer map when [study] networks names several networks (one run
+    per network over the same pairs and seeds), else the experiment."""
+    return MAP if len(config.study.networks) > 1 else EXPERIMENT

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.data.fashion_mnist import Dataset
+from engine.execution import plan as plan_module
 from engine.execution.plan import plan_phases, training_sizes
 from engine.networks.model_files import load_model_a
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, RunPlanned, SeedDone, StepsDone, StopToken
@@ -67,12 +68,15 @@ def without_seconds(history: dict) -> dict:
     return {phase: {k: v for k, v in metrics.items() if k != "seconds"} for phase, metrics in history.items()}
 
 
-def test_cancel_keeps_finished_seeds(small_dataset: Dataset) -> None:
+def test_cancel_keeps_the_pairs_that_finished(small_dataset: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pairs train in groups, each as one population; a stop keeps the groups that finished (here a pair each)."""
+    monkeypatch.setattr(plan_module, "members_per_population", lambda net, batch: 3)
     stop = StopToken()
     config = tiny_config(run={"seeds": "[1, 2, 3]"}, split={"extra_pairs": "[[0, 2]]"})
 
     def listener(event) -> None:
         if isinstance(event, PhaseStarted) and event.planned.pair == (0, 2):
+            assert event.planned.group == 1
             stop.request()
 
     result = run_experiment(config, small_dataset, listener=listener, stop=stop)
@@ -80,17 +84,26 @@ def test_cancel_keeps_finished_seeds(small_dataset: Dataset) -> None:
     assert [(r.b_classes, r.seed) for r in result.seeds] == [((5, 6), 1), ((5, 6), 2), ((5, 6), 3)]
 
 
-def test_one_seed_alone_cancels_within_a_batch_and_keeps_finished_seeds(small_dataset: Dataset) -> None:
+def test_pairs_that_fit_train_as_one_population_and_a_cancel_keeps_none_of_it(small_dataset: Dataset) -> None:
     stop = StopToken()
     config = tiny_config(split={"extra_pairs": "[[0, 2]]"})
+    started = []
 
     def listener(event) -> None:
-        if isinstance(event, EpochDone) and event.index == 4:  # first epoch of the second pair
+        if isinstance(event, PhaseStarted):
+            started.append((event.planned.pair, event.planned.phase, event.planned.group))
+        if isinstance(event, EpochDone) and event.phase == "b_frozen":
             stop.request()
 
     result = run_experiment(config, small_dataset, listener=listener, stop=stop)
-    assert result.status == "cancelled"
-    assert [(r.b_classes, r.seed) for r in result.seeds] == [((5, 6), 42)]
+    assert result.status == "cancelled" and result.seeds == []
+    assert started[:4] == [
+        ((5, 6), "model_a", 0),
+        ((0, 2), "model_a", 0),
+        ((5, 6), "b_frozen", 0),
+        ((0, 2), "b_frozen", 0),
+    ]
+    assert "b_scratch" not in {phase for _, phase, _ in started}
 
 
 def test_cancel_stops_within_a_batch(small_dataset: Dataset) -> None:
@@ -159,9 +172,11 @@ def test_plan_of_a_study(small_dataset: Dataset) -> None:
     labels = small_dataset.y_train[5_000:]
     assert sizes[(0, 2)] == (int(np.sum(~np.isin(labels, [0, 2]))), 50)
     plan = plan_phases(config, sizes)
+    # both pairs' members train as one population, phase by phase
     assert [(p.pair, p.phase) for p in plan] == [
-        (pair, phase) for pair in ((5, 6), (0, 2)) for phase in ("model_a", "b_frozen", "b_finetune", "b_scratch")
+        (pair, phase) for phase in ("model_a", "b_frozen", "b_finetune", "b_scratch") for pair in ((5, 6), (0, 2))
     ]
+    assert {p.group for p in plan} == {0}
 
 
 def test_plan_leaves_out_model_a_where_it_is_ready() -> None:

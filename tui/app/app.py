@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.errors import UserError
-from engine.kinds import EXPERIMENT, LEADERBOARD, STUDY, RunKind, RunOptions, kind_named
+from engine.kinds import LEADERBOARD, STUDY, RunKind, RunOptions, kind_named, run_kind_for
 from engine.paths import log_dir, new_run_id, runs_dir
 from engine.results.protocol import RunResult
 from engine.storage.store import RunRecord
@@ -199,13 +199,15 @@ class TransferApp(App[int]):
         self.engine.submit(request)
         self.action_show(request.kind.live_view)
 
-    def start_new(self, kind: RunKind) -> None:
+    def start_new(self, kind: RunKind | None) -> None:
+        """Start `kind` with the Setup form's config; None: what running that config means (run_kind_for)."""
         config = self._valid_setup()
         if config is not None:
+            kind = kind or run_kind_for(config)
             self.start(RunRequest(kind, config, runs_dir() / new_run_id(), self.run_options))
 
     def action_start_run(self) -> None:
-        self.start_new(EXPERIMENT)
+        self.start_new(None)
 
     def action_start_leaderboard(self) -> None:
         self.start_new(LEADERBOARD)

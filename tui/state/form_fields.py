@@ -37,7 +37,7 @@ class FieldSpec:
     id: str
     key: str
     label: str
-    kind: str  # "int", "float", "intlist", "seeds", "pairs", "text", "choice", "bool", "reuse", "names"
+    kind: str  # "int", "float", "intlist", "seeds", "pairs", "text", "choice", "bool", "reuse", "names", "networks"
     section: str
     choices: Choices = ()
     placeholder: str = ""
@@ -92,6 +92,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("data_dir", "data.dir", "Data folder", "text", "Data", placeholder="$TRANSFER_TUI_DATA or download"),
     FieldSpec("study_layers", "study.layers", "Sweep depths", "intlist", "Study", placeholder="empty: 0 to all"),
     FieldSpec("treatments", "study.treatments", "Treatments", "names", "Study", placeholder="AnB, AnB+, BnB, BnB+"),
+    FieldSpec(
+        "networks", "study.networks", "Networks to map", "networks", "Study", placeholder="e.g. dense, cnn (presets)"
+    ),
 )
 
 FIELDS_BY_ID = {spec.id: spec for spec in FIELDS}
@@ -115,6 +118,8 @@ def _display(kind: str, value: Any) -> Any:
         return " ".join(f"{first},{second}" for first, second in value)
     if kind in ("intlist", "seeds", "names"):
         return ", ".join(str(v) for v in value)
+    if kind == "networks":  # a [network] table from a TOML file shows as its kind: saved here, the preset
+        return ", ".join(v if isinstance(v, str) else v["kind"] for v in value)
     if kind in ("int", "float") or (kind == "reuse" and value != "all"):
         return repr(value)  # 20 -> '20', 1e-3 -> '0.001', 1e-05 -> '1e-05'
     return value
@@ -176,6 +181,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "intlist": _parse_int_list,
     "reuse": _parse_reuse,
     "names": _parse_names,
+    "networks": _parse_names,
     "seeds": _parse_seeds,
     "text": lambda text: text.strip(),
     "choice": lambda value: value,
