@@ -107,3 +107,12 @@ def test_study_pairs_field() -> None:
     values["extra_pairs"] = "0-2"
     _, errors = parse_form(values)
     assert errors == {"extra_pairs": "class pairs look like 5,6 or 0,2; cannot read '0-2'"}
+
+
+def test_more_pairs_are_checked_against_the_forms_own_pair_not_the_default() -> None:
+    values = form_values(config_from_dict({"split": {"b_classes": [0, 1]}}))
+    values["extra_pairs"] = "5,6 7,9"  # 5,6 is the default pair, not this form's
+    parsed, errors = parse_form(values)
+    assert errors == {} and parsed.split.pairs == [(0, 1), (5, 6), (7, 9)]
+    values["extra_pairs"] = "0,1"
+    assert parse_form(values)[1] == {"extra_pairs": "repeats a pair: [[0, 1], [0, 1]]"}

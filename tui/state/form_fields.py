@@ -207,10 +207,13 @@ def parse_form(
     by_key = _by_key(parsed)
     for key, value in by_key.items():
         alone = {key: value, "network.kind": network_kind} if key.startswith("network.") else {key: value}
+        if key == "split.extra_pairs" and "split.b_classes" in by_key:  # checked against the form's own pair
+            alone["split.b_classes"] = by_key["split.b_classes"]
         try:
             config_from_dict(_sections(alone))  # each value alone, so every bad field shows at once
         except ConfigError as exc:
-            errors.setdefault(_field_for(key), _without_key(str(exc), key))
+            about = exc.key or key  # checked with the form's pair, an error may be about that pair
+            errors.setdefault(_field_for(about), _without_key(str(exc), about))
     if errors:
         return None, errors
     try:
