@@ -100,3 +100,25 @@ def test_many_seeds_make_one_row_per_epoch_and_a_diverged_seed_is_counted() -> N
     assert [rows.add(event, planned) for event in second] == [[], [], []]
     (row,) = rows.take()
     assert row.seeds == 3 and row.epoch == 2 and rows.take() == []
+
+
+def test_pairs_that_train_together_count_their_steps_side_by_side() -> None:
+    """Entries of one group run at the same time: each entry's steps count, not the last one's place."""
+    plan = tuple(
+        PlannedPhase(phase, (1,), epochs, steps, pair, group=0)
+        for phase, epochs, steps in (("model_a", 2, 10), ("b_frozen", 1, 2))
+        for pair in ((0, 1), (5, 6))
+    )
+    state = RunState()
+    state.apply(RunPlanned(plan))
+    assert state.total_steps == 2 * 20 + 2 * 2
+    state.apply(PhaseStarted(0, plan[0]))
+    state.apply(PhaseStarted(1, plan[1]))
+    state.apply(StepsDone(0, epoch=0, step=6))
+    state.apply(StepsDone(1, epoch=0, step=6))
+    assert state.completed_steps == 12 and state.current == 0
+    state.apply(PhaseDone(0))
+    state.apply(PhaseDone(1))
+    state.apply(PhaseStarted(2, plan[2]))
+    state.apply(PhaseStarted(3, plan[3]))
+    assert state.completed_steps == 40 and state.current == 2
