@@ -17,7 +17,7 @@ from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import SeedDone
 from engine.results.experiment import SeedResult
 from engine.results.history import PhaseHistory
-from engine.training.population_trainer import IndexedData, indexed_data, train_planned_group
+from engine.training.population_trainer import IndexedData, indexed_data
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
 Pair = tuple[int, int]
@@ -105,20 +105,7 @@ class PairsRunner(Runner):
             if planned.pair != pair:
                 raise RuntimeError(f"plan entry {index} is for pair {planned.pair}, not {pair}")
             entries.append((index, planned))
-        optimizer, learning_rate = self.phase_optimizer(phase)
-        phase_histories = train_planned_group(
-            population,
-            data,
-            entries=entries,
-            binary=binary,
-            optimizer=optimizer,
-            hyperparameters={"learning_rate": learning_rate},
-            frozen=frozen,
-            batch_size=self.config.run.batch_size,
-            listener=self.listener,
-            stop=self.stop,
-            checkpoints=self.checkpoints,
-        )
+        phase_histories = self.train_entries(population, data, entries, binary=binary, frozen=frozen)
         for member, history in zip(members, phase_histories, strict=True):
             histories[member][phase] = history
 

@@ -11,7 +11,7 @@ from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import SeedDone
 from engine.results.experiment import SeedResult
 from engine.results.history import PhaseHistory
-from engine.training.population_trainer import member_data, train_planned_phase
+from engine.training.population_trainer import member_data
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
 
@@ -79,21 +79,7 @@ class PopulationRunner(Runner):
         return results
 
     def _phase(self, population, data, phase, seeds, histories, *, binary: bool, frozen: int = 0) -> None:
-        index, planned = self.cursor.take(phase, seeds)
-        optimizer, learning_rate = self.phase_optimizer(phase)
-        phase_histories = train_planned_phase(
-            population,
-            data,
-            index=index,
-            planned=planned,
-            binary=binary,
-            optimizer=optimizer,
-            hyperparameters={"learning_rate": learning_rate},
-            frozen=frozen,
-            batch_size=self.config.run.batch_size,
-            listener=self.listener,
-            stop=self.stop,
-            checkpoints=self.checkpoints,
-        )
+        entry = self.cursor.take(phase, seeds)
+        phase_histories = self.train_entries(population, data, [entry], binary=binary, frozen=frozen)
         for seed, history in zip(seeds, phase_histories, strict=True):
             histories[seed][phase] = history

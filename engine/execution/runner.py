@@ -8,13 +8,15 @@ from pathlib import Path
 from engine.config import ExperimentConfig
 from engine.execution.plan import PlanCursor
 from engine.networks.model_files import save_model
+from engine.networks.population import Population
 from engine.paths import model_file
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
-from engine.progress import Listener, StopToken
+from engine.progress import Listener, PlannedPhase, StopToken
 from engine.results.experiment import SeedResult
 from engine.results.history import PhaseHistory
 from engine.runtime import keras
 from engine.storage.checkpoints import Checkpoints
+from engine.training.population_trainer import IndexedData, MemberData, train_planned_group
 
 
 def phase_optimizer(config: ExperimentConfig, phase: str) -> tuple[str, float]:
@@ -42,6 +44,31 @@ class Runner:
 
     def phase_optimizer(self, phase: str) -> tuple[str, float]:
         return phase_optimizer(self.config, phase)
+
+    def train_entries(
+        self,
+        population: Population,
+        data: MemberData | IndexedData,
+        entries: list[tuple[int, PlannedPhase]],
+        *,
+        binary: bool,
+        frozen: int = 0,
+    ) -> list[PhaseHistory]:
+        """Train plan entries of one phase as one population, with the phase's optimizer and learning rate."""
+        optimizer, learning_rate = self.phase_optimizer(entries[0][1].phase)
+        return train_planned_group(
+            population,
+            data,
+            entries=entries,
+            binary=binary,
+            optimizer=optimizer,
+            hyperparameters={"learning_rate": learning_rate},
+            frozen=frozen,
+            batch_size=self.config.run.batch_size,
+            listener=self.listener,
+            stop=self.stop,
+            checkpoints=self.checkpoints,
+        )
 
     def seed_result(
         self,
