@@ -8,13 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
 from engine.config import apply_overrides, load_config_file
 from engine.config.presets import preset
 from engine.data.fashion_mnist import Dataset
-from engine.execution import plan as plan_module
 from engine.storage.store import open_store
 from tests.conftest import tiny_config
 from tests.pilot import shown_text, wait_for
@@ -147,9 +145,9 @@ async def test_a_tiny_run_fills_the_table_then_the_results(small_dataset: Datase
         ]
 
 
-async def test_cancel_mid_run_keeps_what_finished(small_dataset: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plan_module, "members_per_population", lambda net, batch: 2)  # a population per pair
-    config = apply_overrides(tiny_config(), ["run.seeds=[1, 2]", "split.extra_pairs=[[0, 2]]", "train_a.epochs=40"])
+async def test_cancel_mid_run_keeps_what_finished(small_dataset: Dataset) -> None:
+    overrides = ["run.seeds=[1, 2]", "split.extra_pairs=[[0, 2]]", "train_a.epochs=40"]
+    config = apply_overrides(tiny_config(), [*overrides, "run.population_memory_gb=0.001"])  # a population per pair
     app = make_app(small_dataset, config)
     async with app.run_test() as pilot:
         await pilot.press("ctrl+r")

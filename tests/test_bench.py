@@ -12,6 +12,7 @@ import pytest
 from engine.config import CnnNetwork, DenseNetwork
 from engine.config.presets import preset
 from engine.studies.bench import matmul_peak_gflops, multiply_adds, training_flops
+from tui.main import main
 
 
 def test_training_flops_count() -> None:
@@ -110,7 +111,21 @@ def test_bench_times_a_convolutional_network(tmp_path: Path, real_data_dir: Path
 
 
 def test_bench_rejects_bad_sizes(capsys) -> None:
-    from tui.main import main
-
     assert main(["bench", "--members", "0"]) == 2
     assert "--members must be between 1 and 1024" in capsys.readouterr().err
+
+
+def test_bench_study_times_the_map_against_a_plain_keras_sample(tmp_path: Path, real_data_dir: Path) -> None:
+    out = tmp_path / "study.json"
+    command = [sys.executable, "-m", "tui", "bench", "--study", "--data-dir", str(real_data_dir), "--pairs", "2"]
+    command += ["--members", "1", "--sample", "1", "--set", "network.hidden=[16]", "--set", "train_a.epochs=1"]
+    command += ["--set", "transfer.frozen_epochs=1", "--set", "transfer.unfrozen_epochs=1", "--json", str(out)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr
+    figures = json.loads(out.read_text())
+    assert (figures["pairs"], figures["seeds_per_pair"], figures["populations"]) == (2, 1, 1)
+    assert figures["members_per_population"] == 2 and figures["keras_sample_runs"] == 1
+    assert figures["keras_seconds_estimated"] == pytest.approx(2 * figures["keras_seconds_per_run"])
+    assert figures["speedup"] == pytest.approx(figures["keras_seconds_estimated"] / figures["population_seconds"])
+    assert "plain Keras  pair (0, 1) seed 1:" in completed.stdout and "ratio:" in completed.stdout
+    assert main(["bench", "--study", "--pairs", "46"]) == 2

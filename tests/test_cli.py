@@ -168,11 +168,10 @@ def test_study_over_seeds_and_pairs_on_real_data(tmp_path: Path, real_data_dir: 
         "--no-save",
     )
     assert completed.returncode == 0, completed.stderr
-    assert (
-        "── Task B: Sandal vs Shirt ──" in completed.stdout
-        and "── Task B: T-shirt/top vs Pullover ──" in completed.stdout
-    )
+    assert "── 2 pairs, seeds 1-2, as one population (group 1 of 1) ──" in completed.stdout
+    assert "4 runs Model A              1/1" in completed.stdout  # one row per epoch over the pairs' members
     assert "Study: transfer vs scratch, per class pair" in completed.stdout
+    assert "Transfer map · dense" in completed.stdout
     data = json.loads(out.read_text())
     assert [(s["b_classes"], s["seed"]) for s in data["seeds"]] == [([5, 6], 1), ([5, 6], 2), ([0, 2], 1), ([0, 2], 2)]
     assert data["summary"] is None
@@ -351,10 +350,12 @@ def test_ctrl_c_once_stops_after_the_batch_and_keeps_finished_seeds(real_data_di
         "network.hidden=[32]",
         "--set",
         "train_a.epochs=2",
+        "--set",
+        "run.population_memory_gb=0.001",  # a population per pair, one after the other
         *ONE_EPOCH,
         "--no-cache",
     )
-    read_until(process, "── Task B: T-shirt/top vs Pullover ──")  # the first pair is done, the second starts
+    read_until(process, "── T-shirt/top vs Pullover, seeds 1-2, as one population (group 2 of 2) ──")  # 5,6 done
     process.send_signal(signal.SIGINT)
     rest, errors = process.communicate(timeout=120)
     assert process.returncode == 130, errors

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from engine.data.fashion_mnist import Dataset
-from engine.execution import plan as plan_module
 from engine.execution.plan import plan_phases, training_sizes
 from engine.networks.model_files import load_model_a
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, RunPlanned, SeedDone, StepsDone, StopToken
@@ -68,11 +67,11 @@ def without_seconds(history: dict) -> dict:
     return {phase: {k: v for k, v in metrics.items() if k != "seconds"} for phase, metrics in history.items()}
 
 
-def test_cancel_keeps_the_pairs_that_finished(small_dataset: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancel_keeps_the_pairs_that_finished(small_dataset: Dataset) -> None:
     """Pairs train in groups, each as one population; a stop keeps the groups that finished (here a pair each)."""
-    monkeypatch.setattr(plan_module, "members_per_population", lambda net, batch: 3)
     stop = StopToken()
-    config = tiny_config(run={"seeds": "[1, 2, 3]"}, split={"extra_pairs": "[[0, 2]]"})
+    run = {"seeds": "[1, 2, 3]", "population_memory_gb": "0.001"}
+    config = tiny_config(run=run, split={"extra_pairs": "[[0, 2]]"})
 
     def listener(event) -> None:
         if isinstance(event, PhaseStarted) and event.planned.pair == (0, 2):

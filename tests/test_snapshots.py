@@ -100,12 +100,19 @@ def test_results_screen(snap_compare) -> None:
     async def show_results(pilot) -> None:
         app = pilot.app
         app.sub_title = "CPU"
-        app.get_screen("results").show_result(fixed_result(), run_dir=Path("/runs/x"))
+        one_pair = fixed_result()
+        one_pair = ExperimentResult(
+            {**one_pair.config, "split": {"b_classes": [5, 6], "n_train_b": 200}},
+            one_pair.seeds_of((5, 6)),
+            "finished",
+            "CPU",
+        )
+        app.get_screen("results").show_result(one_pair, run_dir=Path("/runs/x"))
         app.action_show("results")
         await pilot.pause()
 
-    # tall enough for the study table, both pairs' tables with their verdicts, and the curves
-    assert snap_compare(offline_app(), terminal_size=(80, 72), run_before=show_results)
+    # one pair (a run over several shows maps: test_map_results_screen): its table, verdict and curves
+    assert snap_compare(offline_app(), terminal_size=(80, 44), run_before=show_results)
 
 
 def test_help_screen(snap_compare) -> None:

@@ -188,12 +188,18 @@ class TransferConfig(Section):
 
 
 class RunConfig(Section):
-    """Which seeds to run and the batch size of every phase."""
+    """Which seeds to run, the batch size of every phase, and the memory a population may take."""
 
     seeds: IntList = (42,)
     batch_size: int = 32
+    # how much memory one population of pairs may take: pairs beyond it train in further populations, in turn
+    population_memory_gb: float = 3.0
 
     def __post_init__(self) -> None:
+        if not 0 < self.population_memory_gb <= 1024:
+            raise ConfigError.about(
+                "run.population_memory_gb", f"must be above 0 and at most 1024, got {self.population_memory_gb}"
+            )
         if not self.seeds:
             raise ConfigError.about("run.seeds", "must list at least one seed")
         if any(not 0 <= s <= MAX_SEED for s in self.seeds):

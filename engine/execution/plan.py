@@ -81,8 +81,10 @@ def _pair_phases(config: ExperimentConfig, pair_sizes: tuple[int, int], a_ready:
 
 def pair_groups(config: ExperimentConfig, pairs: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     """The pairs cut into groups that each train as one population: all seeds of a pair stay together, and a
-    group holds as many pairs as members_per_population allows."""
-    per_group = max(1, members_per_population(config.network, config.run.batch_size) // len(config.run.seeds))
+    group holds as many pairs as run.population_memory_gb allows."""
+    run = config.run
+    members = members_per_population(config.network, run.batch_size, run.population_memory_gb)
+    per_group = max(1, members // len(run.seeds))
     return [pairs[start : start + per_group] for start in range(0, len(pairs), per_group)]
 
 

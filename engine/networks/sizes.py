@@ -6,7 +6,6 @@ from __future__ import annotations
 from engine.config import CnnNetwork, NetworkConfig
 from engine.networks.keras_models import IMAGE_SHAPE
 
-MEMORY_BUDGET = 3 * 2**30  # bytes one population may take: well under a laptop's memory, with TensorFlow's own
 EVALUATION_CHUNK = 256  # images per member evaluated at once (engine.training.population_trainer)
 
 
@@ -27,6 +26,6 @@ def member_bytes(net: NetworkConfig, batch_size: int, n_outputs: int = 8) -> int
     return 4 * (8 * weights + 8 * batch_size * activations + 2 * EVALUATION_CHUNK * activations)
 
 
-def members_per_population(net: NetworkConfig, batch_size: int) -> int:
-    """How many members one population may hold within MEMORY_BUDGET (at least one)."""
-    return max(1, MEMORY_BUDGET // member_bytes(net, batch_size))
+def members_per_population(net: NetworkConfig, batch_size: int, memory_gb: float = 3.0) -> int:
+    """How many members one population may hold within `memory_gb` GiB (at least one)."""
+    return max(1, int(memory_gb * 2**30) // member_bytes(net, batch_size))

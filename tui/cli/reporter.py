@@ -172,7 +172,8 @@ def group_title(plan: list[PlannedPhase], group: int) -> str:
     pairs = {p.pair for p in plan if p.group == group}
     groups = len({p.group for p in plan})
     seeds = next(p.seeds for p in plan if p.group == group)
-    return f"{len(pairs)} pairs, {seeds_label(seeds)}, as one population (group {group + 1} of {groups})"
+    what = f"{len(pairs)} pairs" if len(pairs) > 1 else pair_label(next(iter(pairs)))
+    return f"{what}, {seeds_label(seeds)}, as one population (group {group + 1} of {groups})"
 
 
 def section_title(planned: PlannedPhase, task: str) -> str:

@@ -89,6 +89,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("source", "transfer.source", "Reuse layers of", "choice", "Training", SOURCE_CHOICES),
     FieldSpec("batch_size", "run.batch_size", "Batch size", "int", "Training"),
     FieldSpec("seeds", "run.seeds", "Seeds", "seeds", "Training", placeholder="42 or 1-5 or 1,2,42"),
+    FieldSpec("population_memory_gb", "run.population_memory_gb", "Population memory (GiB)", "float", "Training"),
     FieldSpec("data_dir", "data.dir", "Data folder", "text", "Data", placeholder="$TRANSFER_TUI_DATA or download"),
     FieldSpec("study_layers", "study.layers", "Sweep depths", "intlist", "Study", placeholder="empty: 0 to all"),
     FieldSpec("treatments", "study.treatments", "Treatments", "names", "Study", placeholder="AnB, AnB+, BnB, BnB+"),
