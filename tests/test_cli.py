@@ -147,45 +147,6 @@ def test_run_end_to_end_on_real_data(tmp_path: Path, real_data_dir: Path, isolat
     assert second["test_acc_b_scratch"] == seed["test_acc_b_scratch"]
 
 
-def test_study_over_seeds_and_pairs_on_real_data(tmp_path: Path, real_data_dir: Path) -> None:
-    out = tmp_path / "study.json"
-    completed = run_cli(
-        "run",
-        "--data-dir",
-        str(real_data_dir),
-        "--seeds",
-        "1-2",
-        "--b-classes",
-        "5,6",
-        "0,2",
-        "--set",
-        "train_a.epochs=1",
-        "--set",
-        "network.hidden=[64, 32]",
-        *ONE_EPOCH,
-        "--json",
-        str(out),
-        "--no-save",
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert "── 2 pairs, seeds 1-2, as one population (group 1 of 1) ──" in completed.stdout
-    assert "4 runs Model A              1/1" in completed.stdout  # one row per epoch over the pairs' members
-    assert "Study: transfer vs scratch, per class pair" in completed.stdout
-    assert "Transfer map · dense" in completed.stdout
-    data = json.loads(out.read_text())
-    assert [(s["b_classes"], s["seed"]) for s in data["seeds"]] == [([5, 6], 1), ([5, 6], 2), ([0, 2], 1), ([0, 2], 2)]
-    assert data["summary"] is None
-    for entry in data["pairs"]:
-        summary = entry["summary"]
-        mine = [s for s in data["seeds"] if s["b_classes"] == entry["b_classes"]]
-        differences = [s["test_acc_b_transfer"] - s["test_acc_b_scratch"] for s in mine]
-        assert summary["n_seeds"] == 2
-        assert abs(summary["difference_mean"] - sum(differences) / 2) < 1e-12
-        assert summary["wins"] == sum(d > 0 for d in differences)
-        low, high = summary["difference_ci95"]
-        assert low <= summary["difference_mean"] <= high
-
-
 def test_leaderboard_on_real_data_is_recorded_and_exported(tmp_path: Path, real_data_dir: Path) -> None:
     from engine.results.leaderboard import LeaderboardResult
     from engine.storage.store import RunStore

@@ -115,10 +115,28 @@ def test_a_run_over_pairs_ends_with_its_map_and_writes_it(tmp_path: Path, real_d
     assert "Transfer map · dense" in completed.stdout
     assert "3 pairs, seeds 1-2, as one population (group 1 of 1)" in completed.stdout
     assert "B on A was ahead of B from scratch on average in" in completed.stdout
+    assert "6 runs Model A              1/1" in completed.stdout  # one row per epoch over the pairs' members
+    assert "Study: transfer vs scratch, per class pair" in completed.stdout
     svg = (tmp_path / "map.svg").read_text()
     assert "<svg" in svg and "Transfer" in svg
 
-    result = ExperimentResult.from_dict(json.loads((tmp_path / "run.json").read_text()))
+    data = json.loads((tmp_path / "run.json").read_text())
+    assert [(s["b_classes"], s["seed"]) for s in data["seeds"]] == [
+        ([first, second], seed) for first, second in ((0, 1), (5, 6), (7, 9)) for seed in (1, 2)
+    ]
+    assert data["summary"] is None  # one per pair, never pooled
+    for entry in data["pairs"]:
+        summary = entry["summary"]
+        differences = [
+            s["test_acc_b_transfer"] - s["test_acc_b_scratch"]
+            for s in data["seeds"]
+            if s["b_classes"] == entry["b_classes"]
+        ]
+        assert summary["n_seeds"] == 2 and summary["wins"] == sum(d > 0 for d in differences)
+        assert summary["difference_mean"] == pytest.approx(sum(differences) / 2, abs=1e-12)
+        low, high = summary["difference_ci95"]
+        assert low <= summary["difference_mean"] <= high
+    result = ExperimentResult.from_dict(data)
     write_map_file(result, tmp_path / "map.json")
     write_map_file(result, tmp_path / "map.csv")
     cells = json.loads((tmp_path / "map.json").read_text())["maps"][0]["cells"]

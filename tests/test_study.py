@@ -48,7 +48,6 @@ def test_every_cell_is_the_experiment_run_alone(small_dataset: Dataset) -> None:
     assert sum(isinstance(e, PartDone) for e in events) == 1 + 8
     cells = {(c.treatment, c.layers): c for c in result.cells}
     for treatment, layers, overrides in [
-        ("AnB+", 2, []),  # the notebook's experiment: every layer, fine-tuned
         ("AnB", 1, ["transfer.reuse_layers=1", "transfer.fine_tune=false"]),
         ("BnB+", 1, ["transfer.reuse_layers=1", "transfer.source='b'"]),
     ]:
