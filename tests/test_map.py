@@ -170,11 +170,6 @@ def test_a_study_of_two_networks_maps_both_on_the_same_pairs_and_seeds(tmp_path:
     assert list(saved["networks"]) == ["dense", "cnn"]
     for name in ("dense", "cnn"):
         runs = saved["networks"][name]["seeds"]
-        assert sorted((tuple(r["b_classes"]), r["seed"]) for r in runs) == [
-            ((0, 2), 1),
-            ((0, 2), 2),
-            ((5, 6), 1),
-            ((5, 6), 2),
-        ]
+        assert sorted((tuple(r["b_classes"]), r["seed"]) for r in runs) == EXPECTED_RUNS
     assert saved["networks"]["cnn"]["config"]["network"]["kind"] == "cnn"
     assert len(saved["paired_gains"]) == 2 and saved["verdict"].startswith("cnn gained more")
