@@ -64,8 +64,10 @@ def oracle_run(dataset: Dataset, batch_norm: bool, b_optimizer: str, seed: int) 
     return ORACLE_RUNS[key]
 
 
-@pytest.mark.parametrize("seeds", ["[3]", "[3, 4]"])
-@pytest.mark.parametrize(("batch_norm", "b_optimizer"), [(False, "adam"), (True, "nesterov")])
+@pytest.mark.parametrize(
+    ("seeds", "batch_norm", "b_optimizer"),
+    [("[3]", False, "adam"), ("[3, 4]", True, "nesterov")],  # plain Keras and a population, each against the oracle
+)
 def test_each_phase_trains_with_its_own_rate_and_optimizer(
     small_dataset: Dataset, tmp_path: Path, seeds: str, batch_norm: bool, b_optimizer: str
 ) -> None:
