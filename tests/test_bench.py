@@ -101,11 +101,11 @@ def test_bench_command_on_real_data(tmp_path: Path, real_data_dir: Path) -> None
 def test_bench_times_a_convolutional_network(tmp_path: Path, real_data_dir: Path) -> None:
     out = tmp_path / "bench.json"
     command = [sys.executable, "-m", "tui", "bench", "--data-dir", str(real_data_dir), "--network", "cnn"]
-    command += ["--set", "network.conv=[4]", "--set", "network.hidden=[8]", "--members", "2", "--epochs", "1"]
+    command += ["--set", "network.conv=[2]", "--set", "network.hidden=[4]", "--members", "2", "--epochs", "1"]
     completed = subprocess.run([*command, "--json", str(out)], capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr
     figures = json.loads(out.read_text())
-    products = multiply_adds(CnnNetwork(conv=(4,), hidden=(8,)), 8)
+    products = multiply_adds(CnnNetwork(conv=(2,), hidden=(4,)), 8)
     assert figures["gflop_per_member_epoch"] == pytest.approx(training_flops(products, 43_986, 4_014) / 1e9)
     assert figures["population"]["seconds_per_member_epoch"] > 0
 

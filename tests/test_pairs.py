@@ -58,7 +58,7 @@ def _uneven_dataset() -> Dataset:
     [
         {},  # SGD, the notebook's
         {  # optimizers with slots, which must not move for members that ran out of examples
-            "train_a": {"optimizer": '"momentum"', "epochs": 2},
+            "train_a": {"optimizer": '"momentum"'},
             "transfer": {"optimizer": '"rmsprop"'},
             "network": {"batch_norm": "true"},
         },
