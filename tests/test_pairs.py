@@ -42,8 +42,7 @@ def test_indexed_tasks_are_make_tasks_as_positions(small_dataset: Dataset, valid
 
 
 def with_pairs(config: ExperimentConfig, pairs: list[tuple[int, int]]) -> ExperimentConfig:
-    split = msgspec.structs.replace(config.split, b_classes=pairs[0], extra_pairs=tuple(pairs[1:]))
-    return msgspec.structs.replace(config, split=split)
+    return msgspec.structs.replace(config, split=config.split.for_pairs(pairs))
 
 
 def _uneven_dataset() -> Dataset:

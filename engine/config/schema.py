@@ -70,7 +70,11 @@ class SplitConfig(Section):
 
     def for_pair(self, pair: tuple[int, int]) -> SplitConfig:
         """This split for one pair of a study alone."""
-        return msgspec.structs.replace(self, b_classes=pair, extra_pairs=())
+        return self.for_pairs([pair])
+
+    def for_pairs(self, pairs: list[tuple[int, int]]) -> SplitConfig:
+        """This split for these pairs: the first is b_classes, the rest extra_pairs."""
+        return msgspec.structs.replace(self, b_classes=pairs[0], extra_pairs=tuple(pairs[1:]))
 
     @property
     def pairs(self) -> list[tuple[int, int]]:

@@ -43,9 +43,8 @@ class StudyBenchResult:
 
 
 def with_pairs(config: ExperimentConfig, pairs: list[tuple[int, int]], seeds: tuple[int, ...]) -> ExperimentConfig:
-    split = msgspec.structs.replace(config.split, b_classes=pairs[0], extra_pairs=tuple(pairs[1:]))
     run = msgspec.structs.replace(config.run, seeds=seeds)
-    return msgspec.structs.replace(config, split=split, run=run)
+    return msgspec.structs.replace(config, split=config.split.for_pairs(pairs), run=run)
 
 
 def run_study_bench(
@@ -57,7 +56,8 @@ def run_study_bench(
     chosen = list(ALL_PAIRS[:pairs])
     seeds = tuple(range(1, seeds_per_pair + 1))
     peak = matmul_peak_gflops()
-    groups = pair_groups(with_pairs(config, chosen, seeds), chosen) if len(chosen) > 1 else [chosen]
+    study = with_pairs(config, chosen, seeds)
+    groups = pair_groups(study, chosen) if len(chosen) > 1 else [chosen]
     say(
         f"{pairs} pairs x {seeds_per_pair} seeds = {pairs * seeds_per_pair} runs in {len(groups)} population(s); "
         f"matmul peak {peak:.0f} GFLOP/s"
@@ -72,7 +72,7 @@ def run_study_bench(
             say(f"population  {event.phase} epoch {event.epoch}/{event.epochs}  {event.metrics.seconds:.1f} s")
 
     started = time.perf_counter()
-    run_experiment(with_pairs(config, chosen, seeds), dataset, listener=progress)
+    run_experiment(study, dataset, listener=progress)
     population_seconds = time.perf_counter() - started
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     say(f"population: {population_seconds:.0f} s, peak memory {peak_rss:.2f} GB")
