@@ -18,11 +18,15 @@ from tui.terminal import stderr_to_log
 MAX_MEMBERS = 1024
 
 
+def check_count(option: str, value: int, most: int, most_said: str | None = None) -> None:
+    """One line, before anything loads, for a count outside 1..`most`."""
+    if not 1 <= value <= most:
+        raise ConfigError(f"{option} must be between 1 and {most_said or most}, got {value}")
+
+
 def run_bench_command(config: ExperimentConfig, *, members: int, epochs: int, json_path: Path | None) -> int:
-    if not 1 <= members <= MAX_MEMBERS:
-        raise ConfigError(f"--members must be between 1 and {MAX_MEMBERS}, got {members}")
-    if not 1 <= epochs <= 1000:
-        raise ConfigError(f"--epochs must be between 1 and 1000, got {epochs}")
+    check_count("--members", members, MAX_MEMBERS)
+    check_count("--epochs", epochs, 1000)
     with stderr_to_log(log_dir() / "tensorflow.log"):
         return _bench(config, members=members, epochs=epochs, json_path=json_path)
 
@@ -76,12 +80,9 @@ def run_study_bench_command(
     config: ExperimentConfig, *, pairs: int, seeds_per_pair: int, sample: int, json_path: Path | None
 ) -> int:
     """`bench --study`: checks its numbers first, then times the map and the plain Keras sample."""
-    if not 1 <= pairs <= len(ALL_PAIRS):
-        raise ConfigError(f"--pairs must be between 1 and {len(ALL_PAIRS)}, got {pairs}")
-    if not 1 <= seeds_per_pair <= MAX_MEMBERS:
-        raise ConfigError(f"--members must be between 1 and {MAX_MEMBERS}, got {seeds_per_pair}")
-    if not 1 <= sample <= pairs * seeds_per_pair:
-        raise ConfigError(f"--sample must be between 1 and the {pairs * seeds_per_pair} runs, got {sample}")
+    check_count("--pairs", pairs, len(ALL_PAIRS))
+    check_count("--members", seeds_per_pair, MAX_MEMBERS)
+    check_count("--sample", sample, pairs * seeds_per_pair, f"the {pairs * seeds_per_pair} runs")
     with stderr_to_log(log_dir() / "tensorflow.log"):
         console = Console(highlight=False)
         dataset = load_data_and_engine(console, config)
