@@ -92,6 +92,7 @@ def test_run_screen(snap_compare) -> None:
         replay_first_phases(app)
         # the ETA is estimated from the wall clock: a loaded machine once showed 00:00:01 instead of --:--:--
         app.get_screen("run").query_one("#progress #eta").styles.visibility = "hidden"
+        app.get_screen("run")._show_curves_if_changed()  # else the curves wait for the refresh timer, load permitting
         await pilot.pause()
 
     assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=show_progress)
