@@ -14,7 +14,7 @@ from engine.kinds import EXPERIMENT, KINDS, LEADERBOARD, RunOptions, kind_named,
 from engine.progress import StopToken
 from engine.results.exports import export_text
 from engine.storage.store import RunStore
-from engine.storage.tracking import run_tracked
+from engine.execution.tracking import run_tracked
 from tests.coin_kind import COINS
 from tests.conftest import synthetic_dataset
 from tui.main import main

@@ -103,7 +103,7 @@ class EngineThread:
                 self._run(request)
 
     def _run(self, request: RunRequest) -> None:
-        from engine.storage.tracking import run_tracked
+        from engine.execution.tracking import run_tracked
 
         try:
             dataset = self.load_dataset(request.config)

@@ -197,7 +197,7 @@ def tracked_in_terminal(
     rows: str = "auto",
 ) -> RunResult:
     """Run `kind` recorded in the run store, with live progress on `console` and Ctrl-C as a cooperative stop."""
-    from engine.storage.tracking import run_tracked
+    from engine.execution.tracking import run_tracked
 
     with interruptible() as stop, ConsoleReporter(console, rows, config.leaderboard.task) as reporter:
         return run_tracked(kind, config, dataset, run_dir, reporter, stop, options, resume=resume)
