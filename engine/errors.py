@@ -28,3 +28,7 @@ class ModelFileError(UserError):
 
 class StorageError(UserError):
     """A file or folder cannot be written (read-only, disk full, ...)."""
+
+
+class ClusterError(UserError):
+    """The Ray cluster cannot be used: Ray missing, the address unreachable, no node that fits a unit."""

@@ -51,23 +51,29 @@ class RunContext:
     stop: StopToken = field(default_factory=StopToken)
     checkpoints: Any = None  # engine.storage.checkpoints.Checkpoints: every phase resumes from and saves to it
     options: RunOptions = field(default_factory=RunOptions)
+    indexed: bool = False  # a unit cut from a run over several pairs: its pairs train as that run trains them
 
 
 @dataclass(frozen=True)
 class RunKind:
-    """One kind of run. `runner` names the function that runs it ("module:function"), imported only when a run
-    starts, because it imports TensorFlow; results read back without it."""
+    """One kind of run. `module` names the study module that runs it, imported only when a run starts, because
+    it imports TensorFlow (results read back without it). The module has `run_kind` (train in this process),
+    and for a cluster `plan_kind` (the plan, before any training) and `cut_kind` (the units); the result type
+    has `merged` (the units' results put together)."""
 
     name: str  # as the run store records it
     title: str
     result_type: type
-    runner: str
+    module: str
     view: str  # the app view that shows its results, and the report the CLI prints
     live_view: str  # the app view that shows it while it runs
 
     def start(self, config: ExperimentConfig, dataset: Dataset, context: RunContext) -> RunResult:
-        module, function = self.runner.split(":")
-        return getattr(importlib.import_module(module), function)(config, dataset, context)
+        return self.study().run_kind(config, dataset, context)
+
+    def study(self) -> Any:
+        """The study module (imports TensorFlow)."""
+        return importlib.import_module(self.module)
 
     def result_from(self, data: dict[str, Any]) -> RunResult:
         """A stored result read back."""
@@ -78,7 +84,7 @@ EXPERIMENT = RunKind(
     name="experiment",
     title="transfer experiment",
     result_type=ExperimentResult,
-    runner="engine.studies.experiment:run_kind",
+    module="engine.studies.experiment",
     view="results",
     live_view="run",
 )
@@ -86,7 +92,7 @@ LEADERBOARD = RunKind(
     name="leaderboard",
     title="optimizer leaderboard",
     result_type=LeaderboardResult,
-    runner="engine.studies.leaderboard:run_kind",
+    module="engine.studies.leaderboard",
     view="leaderboard",
     live_view="leaderboard",
 )
@@ -94,7 +100,7 @@ STUDY = RunKind(
     name="study",
     title="layer sweep",
     result_type=StudyResult,
-    runner="engine.studies.sweep:run_kind",
+    module="engine.studies.sweep",
     view="study",
     live_view="study",
 )
@@ -102,7 +108,7 @@ MAP = RunKind(
     name="map",
     title="transfer map",
     result_type=MapResult,
-    runner="engine.studies.pair_map:run_kind",
+    module="engine.studies.pair_map",
     view="results",
     live_view="run",
 )

@@ -107,7 +107,32 @@ class PartDone:
     result: object
 
 
-ProgressEvent = RunPlanned | PhaseStarted | StepsDone | EpochDone | PhaseDone | SeedDone | PartDone
+@dataclass(frozen=True)
+class ClusterStatus:
+    """Where a run on a cluster stands: the cluster's nodes and GPUs, its units running and queued, and where
+    each started unit runs ('unit 1 (seeds 1,2): node 3f2a1c, GPU 0')."""
+
+    address: str
+    nodes: int
+    gpus: float
+    running: int
+    queued: int
+    placements: tuple[str, ...] = ()
+
+    @property
+    def line(self) -> str:
+        """'Ray 10.0.0.5:6379: 3 nodes, 4 GPUs, units 2 running, 0 queued'."""
+        return f"Ray {self.address}: {self.short}"
+
+    @property
+    def short(self) -> str:
+        """'3 nodes, 4 GPUs, units 2 running, 0 queued', for a header."""
+        nodes = f"{self.nodes} node{'s' if self.nodes != 1 else ''}"
+        gpus = f"{self.gpus:g} GPU{'s' if self.gpus != 1 else ''}"
+        return f"{nodes}, {gpus}, units {self.running} running, {self.queued} queued"
+
+
+ProgressEvent = RunPlanned | PhaseStarted | StepsDone | EpochDone | PhaseDone | SeedDone | PartDone | ClusterStatus
 Listener = Callable[[ProgressEvent], None]
 
 

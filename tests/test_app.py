@@ -270,3 +270,28 @@ def test_cli_options_fill_the_app(monkeypatch) -> None:
     assert main(["--preset", "handson-ml3", "--seeds", "3-4", "--data-dir", "/data/fm"]) == 0
     assert opened[0].split.b_classes == (0, 2) and opened[0].run.seeds == (3, 4)
     assert opened[0].data.dir == "/data/fm"
+
+
+async def test_a_run_on_a_cluster_shows_the_cluster_and_where_each_unit_runs(small_dataset: Dataset) -> None:
+    from engine.progress import ClusterStatus
+    from tui.app.messages import EngineProgress, EngineReady
+
+    app = TransferApp(tiny_config(), load_dataset=lambda _c: small_dataset, preload_engine=False)
+    placements = (
+        "unit 1: pairs 5-6, seeds 1,2: node aa873294, GPU 0",
+        "unit 2: pairs 5-6, seeds 3,4: node 67a291bd, GPU 1",
+    )
+    status = ClusterStatus("127.0.0.1:6390", 3, 4, 2, 1, placements)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.post_message(EngineReady("CPU"))
+        app.action_show("run")
+        await pilot.pause()
+        app.post_message(EngineProgress(status))
+        app.get_screen("run").apply(status)  # the app passes events to views only while its own run goes
+        await pilot.pause()
+        assert app.sub_title == "CPU · Ray 3 nodes, 4 GPUs, units 2 running, 1 queued"
+        units = app.screen.query_one("#cluster-units", Static)
+        assert units.display and shown_text(units).splitlines()[:2] == list(placements)
+        app.get_screen("run").start(tiny_config())  # the next run starts without them
+        await pilot.pause()
+        assert not units.display

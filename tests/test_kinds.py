@@ -10,11 +10,11 @@ import pytest
 
 from engine.config import ExperimentConfig, apply_overrides
 from engine.errors import ConfigError
+from engine.execution.tracking import run_tracked
 from engine.kinds import EXPERIMENT, KINDS, LEADERBOARD, RunOptions, kind_named, kind_of
 from engine.progress import StopToken
 from engine.results.exports import export_text
 from engine.storage.store import RunStore
-from engine.execution.tracking import run_tracked
 from tests.coin_kind import COINS
 from tests.conftest import synthetic_dataset
 from tui.main import main

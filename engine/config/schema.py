@@ -259,6 +259,31 @@ class StudyConfig(Section):
             raise ConfigError.about("study.treatments", f"must not repeat a treatment, got {list(self.treatments)}")
 
 
+class ClusterConfig(Section):
+    """Where the work runs: empty `address` trains in this process; "local" starts Ray on this machine, "auto"
+    joins the Ray cluster this machine belongs to, "ray://HOST:PORT" uses Ray Client. A unit of work (one
+    population) asks for `cpus_per_unit` CPUs and `gpus_per_unit` GPUs (-1: one GPU where the cluster has any)."""
+
+    address: str = ""
+    gpus_per_unit: float = -1.0
+    cpus_per_unit: float = 1.0
+
+    def __post_init__(self) -> None:
+        address = self.address
+        if address and address not in ("local", "auto") and not address.startswith("ray://"):
+            host, _, port = address.rpartition(":")
+            if not host or not port.isdigit():
+                raise ConfigError.about(
+                    "cluster.address", f"must be local, auto, ray://HOST:PORT or HOST:PORT, got {address!r}"
+                )
+        if self.gpus_per_unit != -1 and not 0 <= self.gpus_per_unit <= 64:
+            raise ConfigError.about("cluster.gpus_per_unit", f"must be between 0 and 64, got {self.gpus_per_unit}")
+        if not 0 < self.cpus_per_unit <= 1024:
+            raise ConfigError.about(
+                "cluster.cpus_per_unit", f"must be above 0 and at most 1024, got {self.cpus_per_unit}"
+            )
+
+
 class ExperimentConfig(Section):
     """A whole experiment, one field per TOML section."""
 
@@ -270,6 +295,7 @@ class ExperimentConfig(Section):
     run: RunConfig = RunConfig()
     leaderboard: LeaderboardConfig = msgspec.field(default_factory=LeaderboardConfig)
     study: StudyConfig = StudyConfig()
+    cluster: ClusterConfig = ClusterConfig()
 
     def __post_init__(self) -> None:
         depth = self.network.n_hidden_layers

@@ -37,16 +37,20 @@ RememberA = Callable[[int, keras.Model, PhaseHistory], None]
 
 
 def plan_phases(
-    config: ExperimentConfig, sizes: Sizes, ready: dict[tuple[int, int], set[int]] | None = None
+    config: ExperimentConfig,
+    sizes: Sizes,
+    ready: dict[tuple[int, int], set[int]] | None = None,
+    *,
+    indexed: bool = False,
 ) -> list[PlannedPhase]:
     """Every phase that will run, in order. One pair: per seed (one seed) or for all seeds at once (several).
     Several pairs: the pairs in groups that train as one population each (as many as memory allows), every
     phase of a group for all its pairs at once, one entry per pair. `sizes` gives each pair's (A, B) training
     set sizes; `ready` the seeds whose model A need not be trained (a population trains A unless every member
-    has one). Phases with zero epochs are left out."""
+    has one). `indexed`: plan one pair as a group, as several pairs are. Phases with zero epochs are left out."""
     seeds = config.run.seeds
     plan = []
-    if len(sizes) > 1:
+    if len(sizes) > 1 or indexed:
         for number, group in enumerate(pair_groups(config, list(sizes))):
             a_ready = all(set(seeds) <= (ready or {}).get(pair, set()) for pair in group)
             by_pair = [_pair_phases(config, sizes[pair], a_ready) for pair in group]

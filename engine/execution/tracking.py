@@ -9,6 +9,7 @@ import numpy
 
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data.fashion_mnist import Dataset
+from engine.execution.executors import executor_for
 from engine.fileio import remove_temporary_files
 from engine.kinds import RunContext, RunKind, RunOptions
 from engine.progress import Listener, StopToken
@@ -44,6 +45,8 @@ def run_tracked(
     and a finished run drops its checkpoints."""
     from engine.runtime import device_name
 
+    executor = executor_for(config)
+    executor.check(config)
     store = open_store()
     run_id = run_dir.name
     if resume:
@@ -59,7 +62,7 @@ def run_tracked(
         listener = TensorBoardListener(Path(options.tensorboard) / run_id, listener)
     context = RunContext(run_dir, RecordingListener(store, run_id, listener), stop, checkpoints, options)
     try:
-        result = kind.start(config, dataset, context)
+        result = executor.run(kind, config, dataset, context)
     except KeyboardInterrupt:
         store.finish(run_id, "cancelled", None)
         raise

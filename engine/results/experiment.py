@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.data.classes import class_name
 from engine.results import stats
+from engine.results.protocol import merged_device, merged_status
 
 History = dict[str, dict[str, list[float]]]
 
@@ -150,6 +151,15 @@ class ExperimentResult:
     def from_dict(cls, data: dict[str, Any]) -> ExperimentResult:
         seeds = [SeedResult.from_dict(values) for values in data["seeds"]]
         return cls(data["config"], seeds, data["status"], data["device"])
+
+    @classmethod
+    def merged(cls, config: dict[str, Any], parts: list[ExperimentResult]) -> ExperimentResult:
+        """The results of units of one run (shares of its pairs and seeds), in the order the run lists them."""
+        pairs = [tuple(pair) for pair in [config["split"]["b_classes"], *config["split"]["extra_pairs"]]]
+        seeds = config["run"]["seeds"]
+        order = {(pair, seed): number for number, (pair, seed) in enumerate((p, s) for p in pairs for s in seeds)}
+        every = sorted((r for part in parts for r in part.seeds), key=lambda r: order[(r.b_classes, r.seed)])
+        return cls(config, every, merged_status(parts), merged_device(parts))
 
     @property
     def pairs(self) -> list[tuple[int, int]]:

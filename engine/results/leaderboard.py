@@ -7,6 +7,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engine.results.protocol import merged_device, merged_status
 from engine.results.stats import mean, std
 
 TASK_TITLES = {
@@ -121,6 +122,25 @@ class LeaderboardResult:
             for item in data["optimizers"]
         ]
         return cls(data["config"], entries, data["status"], data["device"])
+
+    @classmethod
+    def merged(cls, config: dict[str, Any], parts: list[LeaderboardResult]) -> LeaderboardResult:
+        """Units' races (shares of the optimizers, or of the seeds) put together, optimizer by optimizer; an
+        epoch's seconds are the slowest unit's, the wall time the race took on the cluster."""
+        entries = []
+        for name in config["leaderboard"]["optimizers"]:
+            shares = [entry for part in parts for entry in part.entries if entry.name == name]
+            if not shares:
+                continue
+            histories = {seed: h for share in shares for seed, h in share.histories.items()}
+            diverged = sorted(seed for share in shares for seed in share.diverged_seeds)
+            seconds = [max(times) for times in zip(*(share.epoch_seconds for share in shares), strict=False)]
+            statuses = {share.status for share in shares}
+            status = next((s for s in ("cancelled", "running", "pending") if s in statuses), None)
+            if status is None:
+                status = "diverged" if statuses == {"diverged"} else "finished"
+            entries.append(OptimizerEntry(name, shares[0].hyperparameters, histories, diverged, seconds, status))
+        return cls(config, entries, merged_status(parts), merged_device(parts))
 
     def model_files(self) -> list[str]:
         return []  # a race keeps its numbers, not its models

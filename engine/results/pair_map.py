@@ -10,6 +10,7 @@ from typing import Any
 from engine.data.classes import CLASS_NAMES
 from engine.results import stats
 from engine.results.experiment import ExperimentResult, Summary
+from engine.results.protocol import merged_device, merged_status
 
 Pair = tuple[int, int]
 
@@ -135,6 +136,21 @@ class MapResult:
     results: dict[str, ExperimentResult]
     status: str
     device: str
+
+    @classmethod
+    def merged(cls, config: dict[str, Any], parts: list[MapResult]) -> MapResult:
+        """Units' maps (each one network's share of the pairs and seeds) put together, network by network."""
+        by_name: dict[str, list[ExperimentResult]] = {}
+        for part in parts:
+            for name, result in part.results.items():
+                by_name.setdefault(name, []).append(result)
+        results = {
+            name: ExperimentResult.merged(
+                {**results[0].config, "run": config["run"], "split": config["split"]}, results
+            )
+            for name, results in by_name.items()
+        }
+        return cls(config, results, merged_status(parts), merged_device(parts))
 
     def maps(self) -> list[PairMap]:
         return [PairMap(name, result.summaries()) for name, result in self.results.items()]

@@ -31,3 +31,13 @@ class RunResult(Protocol):
     def export_heading(self) -> str:
         """The Markdown export's title and what the rows are about."""
         ...
+
+
+def merged_status(parts: list[RunResult]) -> str:
+    """The status of a run cut into units: finished only if every unit finished."""
+    return next((part.status for part in parts if part.status != "finished"), "finished")
+
+
+def merged_device(parts: list[RunResult]) -> str:
+    """The devices the units ran on, each named once: 'CPU', or 'CPU, GPU: NVIDIA H200'."""
+    return ", ".join(dict.fromkeys(part.device for part in parts)) or "none"

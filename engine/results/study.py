@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engine.results.protocol import merged_device, merged_status
 from engine.results.stats import interval_95, mean, std
 
 
@@ -54,6 +55,18 @@ class StudyResult:
     accuracy_a: dict[int, float]
     status: str
     device: str = ""
+
+    @classmethod
+    def merged(cls, config: dict[str, Any], parts: list[StudyResult]) -> StudyResult:
+        """Units' sweeps (shares of the seeds) put together, cell by cell."""
+        cells = [StudyCell(cell.treatment, cell.layers) for cell in parts[0].cells] if parts else []
+        for cell in cells:
+            shares = [c for part in parts for c in part.cells if c.variant == cell.variant]
+            cell.accuracies = {seed: acc for share in shares for seed, acc in share.accuracies.items()}
+            cell.diverged_seeds = sorted(seed for share in shares for seed in share.diverged_seeds)
+        baseline = {seed: acc for part in parts for seed, acc in part.baseline.items()}
+        accuracy_a = {seed: acc for part in parts for seed, acc in part.accuracy_a.items()}
+        return cls(config, cells, baseline, accuracy_a, merged_status(parts), merged_device(parts))
 
     def copy(self) -> StudyResult:
         """An independent copy, for a live view to keep while the sweep goes on."""

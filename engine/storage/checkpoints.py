@@ -8,6 +8,7 @@ sees exactly the batches it would have seen, and ends with the same numbers.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shutil
@@ -45,11 +46,12 @@ class Checkpoints:
         return self.folder / f"phase_{planned.key}.npz"
 
     def save(self, planned: PlannedPhase, state: PhaseState) -> None:
-        meta = {"epochs_done": state.epochs_done, "histories": [h.to_dict() for h in state.histories]}
-        arrays = {f"w{i}": w for i, w in enumerate(state.weights)}
-        arrays |= {f"o{i}": v for i, v in enumerate(state.optimizer)}
-        with atomic_path(self.path(planned)) as temp, open(temp, "wb") as stream:
-            np.savez(stream, meta=np.array(json.dumps(meta)), **arrays)
+        self.save_bytes(planned, state_bytes(state))
+
+    def save_bytes(self, planned: PlannedPhase, data: bytes) -> None:
+        """A state that arrived as bytes (from a unit on a cluster), written as save() writes it."""
+        with atomic_path(self.path(planned)) as temp:
+            temp.write_bytes(data)
 
     def load(self, planned: PlannedPhase) -> PhaseState | None:
         """The phase's last state, or None: never saved, or unreadable (then renamed *.corrupt-<time>, logged,
@@ -58,12 +60,7 @@ class Checkpoints:
         if not path.is_file():
             return None
         try:
-            with np.load(path) as archive:
-                meta = json.loads(str(archive["meta"]))
-                weights = [archive[f"w{i}"] for i in range(sum(k.startswith("w") for k in archive.files))]
-                optimizer = [archive[f"o{i}"] for i in range(sum(k.startswith("o") for k in archive.files))]
-            histories = [PhaseHistory.from_dict(h) for h in meta["histories"]]
-            return PhaseState(meta["epochs_done"], histories, weights, optimizer)
+            return state_from_bytes(path.read_bytes())
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
             path.rename(aside)
@@ -73,6 +70,26 @@ class Checkpoints:
     def clear(self) -> None:
         """Once a run has finished its checkpoints are no use: free the disk."""
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def state_bytes(state: PhaseState) -> bytes:
+    """A phase's state as one .npz archive: JSON meta (epochs done, histories), weights w*, optimizer o*."""
+    meta = {"epochs_done": state.epochs_done, "histories": [h.to_dict() for h in state.histories]}
+    arrays = {f"w{i}": w for i, w in enumerate(state.weights)}
+    arrays |= {f"o{i}": v for i, v in enumerate(state.optimizer)}
+    stream = io.BytesIO()
+    np.savez(stream, meta=np.array(json.dumps(meta)), **arrays)
+    return stream.getvalue()
+
+
+def state_from_bytes(data: bytes) -> PhaseState:
+    """What state_bytes wrote; raises ValueError, KeyError, ... on a damaged archive."""
+    with np.load(io.BytesIO(data)) as archive:
+        meta = json.loads(str(archive["meta"]))
+        weights = [archive[f"w{i}"] for i in range(sum(k.startswith("w") for k in archive.files))]
+        optimizer = [archive[f"o{i}"] for i in range(sum(k.startswith("o") for k in archive.files))]
+    histories = [PhaseHistory.from_dict(h) for h in meta["histories"]]
+    return PhaseState(meta["epochs_done"], histories, weights, optimizer)
 
 
 def optimizer_values(optimizer: Any) -> list[np.ndarray]:

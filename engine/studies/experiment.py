@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
+
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data.fashion_mnist import Dataset
 from engine.data.pair_index import SharedImages
@@ -63,6 +65,7 @@ class Prepared:
     keys: dict[tuple, str]
     plan: list[PlannedPhase]
     variant: str | None = None
+    indexed: bool = False  # train the pairs as indexed populations, also a lone pair (a unit of a larger run)
 
 
 def prepare_experiment(
@@ -72,6 +75,7 @@ def prepare_experiment(
     model_a_file: Path | None = None,
     model_a_cache: ModelACache | None = None,
     variant: str | None = None,
+    indexed: bool = False,
 ) -> Prepared:
     """Find the models A that need no training and plan the rest."""
     pairs = config.split.pairs
@@ -80,10 +84,11 @@ def prepare_experiment(
     every = [(pair, seed) for pair in pairs for seed in config.run.seeds]
     keys = {run: cache_key(config, *run, dataset) for run in every} if model_a_cache else {}
     ready = _ready_models_a(config, model_a_file, model_a_cache, every, keys)
-    plan = plan_phases(config, training_sizes(dataset, config), {p: set(by_seed) for p, by_seed in ready.items()})
+    ready_seeds = {pair: set(by_seed) for pair, by_seed in ready.items()}
+    plan = plan_phases(config, training_sizes(dataset, config), ready_seeds, indexed=indexed)
     if variant is not None:
         plan = [dataclasses.replace(planned, variant=variant) for planned in plan]
-    return Prepared(config, ready, keys, plan, variant)
+    return Prepared(config, ready, keys, plan, variant, indexed)
 
 
 def run_experiment(
@@ -96,11 +101,14 @@ def run_experiment(
     save_dir: Path | None = None,
     checkpoints: Checkpoints | None = None,
     model_a_cache: ModelACache | None = None,
+    indexed: bool = False,
 ) -> ExperimentResult:
     """Run every pair and seed of `config`; a stop request ends the run with status 'cancelled' and what finished.
     With `checkpoints`, every phase continues from its last saved epoch and saves after each one. With
     `model_a_cache`, a model A trained before with the same settings, seed and data is reused, not retrained."""
-    prepared = prepare_experiment(config, dataset, model_a_file=model_a_file, model_a_cache=model_a_cache)
+    prepared = prepare_experiment(
+        config, dataset, model_a_file=model_a_file, model_a_cache=model_a_cache, indexed=indexed
+    )
     cursor = PlanCursor(prepared.plan)
     listener(RunPlanned(tuple(cursor.plan)))
     return run_prepared(prepared, dataset, cursor, listener, stop or StopToken(), save_dir, checkpoints, model_a_cache)
@@ -131,7 +139,7 @@ def run_prepared(
         return keep
 
     try:
-        if len(pairs) > 1:
+        if len(pairs) > 1 or prepared.indexed:
             pairs_runner = PairsRunner(config, cursor, listener, stop, save_dir, checkpoints)
             images = SharedImages.of(dataset)
             for group in pair_groups(config, pairs):
@@ -160,4 +168,22 @@ def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) ->
         save_dir=context.run_dir if options.save_models else None,
         checkpoints=context.checkpoints,
         model_a_cache=ModelACache() if options.use_cache else None,
+        indexed=context.indexed,
     )
+
+
+def plan_kind(config: ExperimentConfig, dataset: Dataset, *, indexed: bool = False) -> list[PlannedPhase]:
+    """The plan of a unit on a cluster, where no model A comes from the cache (a worker's disk is not ours)."""
+    return prepare_experiment(config, dataset, indexed=indexed).plan
+
+
+def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:
+    """Units: one pair's seeds train as one population, so they are one unit; several pairs are cut into the
+    groups they train in here (`run.population_memory_gb` sets their size), each pair trained as indexed."""
+    pairs = config.split.pairs
+    if len(pairs) == 1:
+        return [(config, False)]
+    return [
+        (msgspec.structs.replace(config, split=config.split.for_pairs(group)), True)
+        for group in pair_groups(config, pairs)
+    ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import msgspec
+
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data.classes import N_CLASSES
 from engine.data.fashion_mnist import Dataset
@@ -66,8 +68,7 @@ def run_leaderboard(
     stop = stop or StopToken()
     board, net, seeds = config.leaderboard, config.network, tuple(config.run.seeds)
     pair = config.split.pairs[0]
-    n_full = len(training_labels(dataset, config.split))
-    cursor = PlanCursor(plan_leaderboard(config, training_sizes(dataset, config), n_full))
+    cursor = PlanCursor(plan_kind(config, dataset))
     listener(RunPlanned(tuple(cursor.plan)))
     tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), seeds)
     first = tasks[seeds[0]]
@@ -152,6 +153,26 @@ def _transfer_starts(config, tasks, cursor, listener, stop, checkpoints) -> list
         checkpoints=checkpoints,
     )
     return [initial_transfer(population.member_model(m, "model_a"), seed) for m, seed in enumerate(seeds)]
+
+
+def plan_kind(config: ExperimentConfig, dataset: Dataset, *, indexed: bool = False) -> list[PlannedPhase]:
+    """The race's plan, from the data's sizes alone."""
+    n_full = len(training_labels(dataset, config.split))
+    return plan_leaderboard(config, training_sizes(dataset, config), n_full)
+
+
+def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:
+    """Units: the optimizers in shares, each racing all seeds from the same starts as here; when every optimizer
+    starts from a model A trained first, one unit, so that A is trained once."""
+    board = config.leaderboard
+    if board.task == "b_on_a":
+        return [(config, False)]
+    count = min(workers, len(board.optimizers))
+    shares = [board.optimizers[number::count] for number in range(count)]
+    return [
+        (msgspec.structs.replace(config, leaderboard=msgspec.structs.replace(board, optimizers=share)), False)
+        for share in shares
+    ]
 
 
 def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) -> LeaderboardResult:

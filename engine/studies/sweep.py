@@ -50,6 +50,12 @@ def plan_sweep(config: ExperimentConfig, steps: tuple[int, int], a_ready: bool) 
     return plan
 
 
+def _sweep_plan(config: ExperimentConfig, dataset: Dataset, a_ready: bool) -> list[PlannedPhase]:
+    n_a, n_b = training_sizes(dataset, config)[config.split.pairs[0]]
+    batch = config.run.batch_size
+    return plan_sweep(config, (math.ceil(n_a / batch), math.ceil(n_b / batch)), a_ready)
+
+
 def run_sweep(
     config: ExperimentConfig,
     dataset: Dataset,
@@ -68,9 +74,8 @@ def run_sweep(
     keys = {seed: cache_key(config, pair, seed, dataset) for seed in seeds} if model_a_cache else {}
     cached = {seed: model_a_cache.load(key) for seed, key in keys.items()} if model_a_cache else {}
     a_ready = bool(cached) and all(c is not None for c in cached.values())
-    n_a, n_b = training_sizes(dataset, config)[pair]
     batch = config.run.batch_size
-    cursor = PlanCursor(plan_sweep(config, (math.ceil(n_a / batch), math.ceil(n_b / batch)), a_ready))
+    cursor = PlanCursor(_sweep_plan(config, dataset, a_ready))
     listener(RunPlanned(tuple(cursor.plan)))
     tasks = tasks_for_seeds(dataset, config.split, seeds)
     first = tasks[seeds[0]]
@@ -150,3 +155,14 @@ def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) ->
         checkpoints=context.checkpoints,
         model_a_cache=ModelACache() if context.options.use_cache else None,
     )
+
+
+def plan_kind(config: ExperimentConfig, dataset: Dataset, *, indexed: bool = False) -> list[PlannedPhase]:
+    """The sweep's plan on a cluster, where no model A comes from the cache."""
+    return _sweep_plan(config, dataset, a_ready=False)
+
+
+def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:
+    """One unit: every cell starts from the models A and B from scratch that the sweep trains first, all seeds
+    as one population (cutting it would change the numbers)."""
+    return [(config, False)]

@@ -21,6 +21,7 @@ from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.errors import UserError
 from engine.kinds import LEADERBOARD, STUDY, RunKind, RunOptions, kind_named, run_kind_for
 from engine.paths import log_dir, new_run_id, runs_dir
+from engine.progress import ClusterStatus
 from engine.results.protocol import RunResult
 from engine.storage.store import RunRecord
 from tui.app.engine_thread import DatasetLoader, EngineThread
@@ -120,6 +121,7 @@ class TransferApp(App[int]):
         super().__init__()
         self.initial_config = config or ExperimentConfig()
         self.engine = EngineThread(self, load_dataset)
+        self.device = ""  # the engine's device, once it has started: the header's subtitle
         self.preload_engine = preload_engine
         self.run_options = RunOptions(tensorboard=str(tensorboard) if tensorboard else None)
         self.settings = settings or Settings()
@@ -258,9 +260,12 @@ class TransferApp(App[int]):
         self.engine.shutdown()
 
     def on_engine_ready(self, message: EngineReady) -> None:
+        self.device = message.device
         self.sub_title = message.device
 
     def on_engine_progress(self, message: EngineProgress) -> None:
+        if isinstance(message.event, ClusterStatus):
+            self.sub_title = f"{self.device} · Ray {message.event.short}"
         if self.running is not None:
             for view in dict.fromkeys(("run", self.running.kind.live_view)):
                 self.get_screen(view).apply(message.event)
@@ -268,6 +273,7 @@ class TransferApp(App[int]):
     def on_run_finished(self, message: RunFinished) -> None:
         self.engine.done()
         self.running = None
+        self.sub_title = self.device
         kind, result = message.request.kind, message.result
         where = f"{VIEW_TITLES[kind.view]} ({self.keys_for(f'view.{kind.view}')})"
         cancelled = "Cancelled; what finished is on" if result.status == "cancelled" else "Finished: see"
@@ -277,6 +283,7 @@ class TransferApp(App[int]):
     def on_run_failed(self, message: RunFailed) -> None:
         self.engine.done()
         self.running = None
+        self.sub_title = self.device
         self.get_screen("run").finish(f"Failed: {message.message}")
         self.notify(message.message, title="Run failed", severity="error", timeout=10)
 

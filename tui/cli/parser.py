@@ -58,7 +58,34 @@ def _experiment_options() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder with the four Fashion-MNIST IDX .gz files (else $TRANSFER_TUI_DATA, else the Keras download)",
     )
+    _add_cluster_options(options.add_argument_group("cluster"))
     return options
+
+
+def _add_cluster_options(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="train on Ray: local (start Ray here), auto (the cluster this machine is in), ray://HOST:PORT "
+        "(Ray Client) or HOST:PORT; sets cluster.address (default: in this process)",
+    )
+    group.add_argument(
+        "--gpus-per-unit",
+        metavar="N",
+        type=float,
+        help="GPUs per unit of work on a cluster, e.g. 0.25 for four per GPU (default 1 where there are GPUs)",
+    )
+    group.add_argument("--cpus-per-unit", metavar="N", type=float, help="CPUs per unit of work (default 1)")
+
+
+def _cluster_values(args: argparse.Namespace) -> dict[str, object]:
+    """What --cluster, --gpus-per-unit and --cpus-per-unit set in [cluster]."""
+    given = {
+        "address": getattr(args, "cluster", None),
+        "gpus_per_unit": getattr(args, "gpus_per_unit", None),
+        "cpus_per_unit": getattr(args, "cpus_per_unit", None),
+    }
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def _home_option() -> argparse.ArgumentParser:
@@ -225,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     delete.set_defaults(handler=lambda args: _runs("runs_delete", args.run_id, args.yes))
     resume = actions.add_parser("resume", parents=[home], help="continue an interrupted run from its last epoch")
     resume.add_argument("run_id", metavar="ID")
-    resume.set_defaults(handler=lambda args: _runs("runs_resume", args.run_id))
+    _add_cluster_options(resume.add_argument_group("cluster"))
+    resume.set_defaults(handler=lambda args: _runs("runs_resume", args.run_id, _cluster_values(args)))
     return parser
 
 
@@ -254,6 +282,8 @@ def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
         options["split"] = {"b_classes": list(first), "extra_pairs": [list(pair) for pair in more]}
     if getattr(args, "data_dir", None):
         options["data"] = {"dir": args.data_dir}
+    if _cluster_values(args):
+        options["cluster"] = _cluster_values(args)
     return config_from_dict(options, config)
 
 

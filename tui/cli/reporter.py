@@ -17,6 +17,7 @@ from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.kinds import RunKind, RunOptions
 from engine.phases import MODEL_A
 from engine.progress import (
+    ClusterStatus,
     EpochDone,
     PhaseDone,
     PhaseStarted,
@@ -61,6 +62,8 @@ class ConsoleReporter:
         )
         self.task_id = None
         self.state = RunState()  # the step count the bar shows, as the app's Run view counts it
+        self.cluster_shown = False
+        self.placements_shown: set[str] = set()  # on a cluster: where the units that started run
 
     def __enter__(self) -> ConsoleReporter:
         self.progress.start()
@@ -110,6 +113,14 @@ class ConsoleReporter:
                     self._print(mean_line(row))
         elif isinstance(event, PhaseDone):
             self._advance(describe(plan[event.index], self.task))
+        elif isinstance(event, ClusterStatus):
+            if not self.cluster_shown:
+                self._print(event.line)
+                self.cluster_shown = True
+            for placement in event.placements:
+                if placement not in self.placements_shown:
+                    self._print(f"  {placement}")
+                    self.placements_shown.add(placement)
 
     def _print_mean_rows(self) -> None:
         for row in self.mean_rows.take() if self.mean_rows else []:

@@ -103,7 +103,8 @@ def runs_delete(run_id: str, yes: bool) -> int:
     return 0
 
 
-def runs_resume(run_id: str) -> int:
+def runs_resume(run_id: str, cluster: dict[str, object] | None = None) -> int:
+    """Continue a run from its checkpoints; `cluster` ([cluster] values) moves it onto, or to another, cluster."""
     from tui.cli.execute import execute
 
     console = Console(highlight=False)
@@ -112,4 +113,5 @@ def runs_resume(run_id: str) -> int:
         raise ConfigError(f"run {record.id} is {record.status}; only interrupted, cancelled or failed runs resume")
     console.print(f"Resuming {record.kind} {record.id} from its last finished epoch.")
     kind, options = kind_named(record.kind), RunOptions.from_dict(record.options)
-    return execute(kind, config_from_dict(record.config), Path(record.folder), options, resume=True)
+    config = config_from_dict({"cluster": cluster} if cluster else {}, config_from_dict(record.config))
+    return execute(kind, config, Path(record.folder), options, resume=True)

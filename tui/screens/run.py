@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from engine.config import ExperimentConfig
 from engine.phases import PHASE_TITLES
-from engine.progress import EpochDone, PhaseStarted, ProgressEvent, RunPlanned
+from engine.progress import ClusterStatus, EpochDone, PhaseStarted, ProgressEvent, RunPlanned
 from tui.render import EPOCH_COLUMNS, epoch_cells, seeds_label
 from tui.state.run_state import RunState
 from tui.widgets.curves import CurvesPanel
@@ -36,12 +36,14 @@ class RunScreen(Screen):
         super().__init__(id="run")
         self.state = RunState()
         self.status = ""
+        self.units_text = ""  # on a cluster: where each unit runs
         self.curves_changed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="run-body"):
             yield PhaseStrip(phase_strip_text(self.state), id="phases")
+            yield Static(self.units_text, id="cluster-units", classes="hidden" if not self.units_text else "")
             with Horizontal(id="progress-line"):
                 yield Static(self.status, id="run-status")
                 yield ProgressBar(total=self.state.total_steps or None, show_eta=True, id="progress")
@@ -66,11 +68,18 @@ class RunScreen(Screen):
     def start(self, config: ExperimentConfig) -> None:
         """Forget the previous run and show that this one is loading."""
         self.state = RunState()
+        self._show_units("")
         self.set_status(f"Loading data and TensorFlow for {len(config.run.seeds)} seed(s)…")
         if self.composed:
             self.query_one("#epochs", DataTable).clear()
             self.query_one("#progress", ProgressBar).update(total=None, progress=0)
             self.query_one(PhaseStrip).show(self.state)
+
+    def _show_units(self, text: str) -> None:
+        self.units_text = text
+        for units in self.query("#cluster-units").results(Static):
+            units.update(text)
+            units.set_class(not text, "hidden")
 
     def set_status(self, text: str) -> None:
         self.status = text
@@ -80,6 +89,9 @@ class RunScreen(Screen):
     def apply(self, event: ProgressEvent) -> None:
         """Fold one engine event into the state and redraw what it changed."""
         self.state.apply(event)
+        if isinstance(event, ClusterStatus):
+            self._show_units("\n".join(event.placements))
+            return
         if isinstance(event, PhaseStarted):
             what = event.planned.optimizer or PHASE_TITLES[event.planned.phase]
             self.set_status(f"{what}, {seeds_label(event.planned.seeds)}")

@@ -96,6 +96,11 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "networks", "study.networks", "Networks to map", "networks", "Study", placeholder="e.g. dense, cnn (presets)"
     ),
+    FieldSpec(
+        "cluster", "cluster.address", "Ray cluster", "text", "Cluster", placeholder="empty: here; local, auto, ray://…"
+    ),
+    FieldSpec("gpus_per_unit", "cluster.gpus_per_unit", "GPUs per unit (-1: 1 if any)", "float", "Cluster"),
+    FieldSpec("cpus_per_unit", "cluster.cpus_per_unit", "CPUs per unit", "float", "Cluster"),
 )
 
 FIELDS_BY_ID = {spec.id: spec for spec in FIELDS}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.progress import (
+    ClusterStatus,
     EpochDone,
     PhaseDone,
     PhaseStarted,
@@ -36,6 +37,7 @@ class RunState:
     epochs: list[EpochDone] = field(default_factory=list)
     curves: dict[tuple[int, int], Curves] = field(default_factory=dict)
     steps_done: dict[int, int] = field(default_factory=dict)
+    concurrent: bool = False  # on a cluster, units train side by side: an entry starting says nothing of others
 
     @property
     def total_steps(self) -> int:
@@ -49,11 +51,13 @@ class RunState:
         """Fold one engine event into the state."""
         if isinstance(event, RunPlanned):
             self.plan = event.plan
+        elif isinstance(event, ClusterStatus):
+            self.concurrent = True
         elif isinstance(event, PhaseStarted):
             first = self._first_of_group(event.index)
             if first == event.index:
                 self.current = event.index
-            for earlier in range(first):  # entries before a phase that starts are behind us
+            for earlier in range(0 if self.concurrent else first):  # entries before a phase that starts are behind us
                 self.steps_done[earlier] = self.plan[earlier].steps
             self.steps_done[event.index] = 0
         elif isinstance(event, StepsDone):

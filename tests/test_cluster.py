@@ -1,0 +1,102 @@
+"""Runs on a real multi-node Ray cluster, each test inside a network namespace of its own (needs root, as CI
+has): the same numbers as in-process for every kind of run, units one per GPU, a node killed mid-run, the
+driver killed and the run resumed, a cancel; and the one-line errors that need no cluster."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.ray_cluster import in_namespace
+from tui.main import main
+
+pytestmark = pytest.mark.real_data
+
+
+@pytest.fixture
+def workdir(real_data_dir: Path, monkeypatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("TRANSFER_TUI_DATA", str(real_data_dir))
+    assert shutil.which("unshare") and os.geteuid() == 0, "the cluster tests need unshare and root (CI has both)"
+    return tmp_path
+
+
+def test_every_kind_gives_the_in_process_numbers_on_a_two_node_cluster(workdir: Path) -> None:
+    report = in_namespace("equal_numbers", workdir, timeout=900)
+    assert report["nodes"] == 3  # the head and two worker nodes
+    for name in ("run", "pairs", "study", "leaderboard"):
+        assert report[name]["ray"] == report[name]["here"], name
+    assert len(report["run"]["here"]) == 4 and len(report["pairs"]["here"]) == 4
+
+    # one pair's seeds are one population, so one unit; two pairs in two populations are two units, one per GPU
+    output = report["run"]["output"]
+    assert "Ray 127.0.0.1:6390: 3 nodes, 4 GPUs" in output
+    assert re.findall(r"^  (unit \d): pairs 5-6, seeds 1,2,3,4: node [0-9a-f]{8}, GPU \d$", output, re.M) == ["unit 1"]
+    assert "Models saved under" in output
+    placed = re.findall(
+        r"^  unit (\d): pairs ([\d-]+), seeds 1,2: node ([0-9a-f]{8}), GPU (\d+)$", report["pairs"]["output"], re.M
+    )
+    assert sorted((unit, pair) for unit, pair, _, _ in placed) == [("1", "5-6"), ("2", "0-1")]
+    assert len({(node, gpu) for _, _, node, gpu in placed}) == 2
+
+    # the leaderboard is cut by optimizers, the sweep is one population
+    assert len(re.findall(r"^  unit \d", report["leaderboard"]["output"], re.M)) == 2
+    assert len(re.findall(r"^  unit \d", report["study"]["output"], re.M)) == 1
+
+    too_big = report["too_big"]
+    assert too_big["rc"] == 2 and too_big["seconds"] < 60
+    assert too_big["stderr"].startswith("transfer-tui: error: no node of the Ray cluster at 127.0.0.1:6390 has 64 CPUs")
+    assert len(too_big["stderr"].strip().splitlines()) == 1
+    assert report["runs_list"].count("finished") >= 8
+
+
+def test_node_death_driver_kill_and_cancel_on_a_cluster(workdir: Path) -> None:
+    report = in_namespace("faults", workdir, timeout=1200)
+    reference = report["reference"]
+
+    death = report["node_death"]
+    assert death["rc"] == 0, death["output"][-3000:]
+    assert death["numbers"] == reference
+    unit_one = re.findall(r"unit 1: pairs 5-6, seeds 1,2,3,4: node ([0-9a-f]{8})", death["output"])
+    assert unit_one[0] == death["killed"] and len(set(unit_one)) == 2  # restarted on another node
+    assert "(started again from its checkpoints)" in death["output"]
+    assert "(raylet)" not in death["output"]  # Ray's own messages went to the log
+
+    killed = report["driver_kill"]
+    assert "interrupted" in killed["listed"]
+    assert killed["rc"] == 0, killed["output"][-3000:]
+    assert killed["numbers"] == reference
+
+    cancel = report["cancel"]
+    assert cancel["rc"] == 130, cancel["output"][-3000:]
+    assert cancel["seconds"] < 30
+    assert "cancelled" in cancel["shown"]
+
+
+def test_an_unreachable_cluster_is_one_line_within_seconds(capsys, tmp_path: Path) -> None:
+    started = time.monotonic()
+    code = main(["run", "--cluster", "127.0.0.1:9", "--home", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and time.monotonic() - started < 15
+    assert err == "transfer-tui: error: cannot reach the Ray cluster at 127.0.0.1:9: Connection refused\n"
+
+
+def test_without_ray_the_cluster_option_says_how_to_install_it(capsys, monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "ray", None)
+    assert main(["run", "--cluster", "local", "--home", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        "transfer-tui: error: Ray is not installed; install it with: pip install 'transfer-tui[ray]'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [("bogus", "must be local, auto, ray://HOST:PORT or HOST:PORT, got 'bogus'"), ("h:x", "must be local")],
+)
+def test_a_malformed_address_is_refused_before_anything_loads(capsys, tmp_path: Path, address, problem) -> None:
+    assert main(["run", "--cluster", address, "--home", str(tmp_path)]) == 2
+    assert problem in capsys.readouterr().err

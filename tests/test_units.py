@@ -1,0 +1,91 @@
+"""Cutting a run into units for a cluster, and putting their results back together (no Ray, no training)."""
+
+from __future__ import annotations
+
+from engine.config import apply_overrides
+from engine.results.experiment import ExperimentResult, SeedResult
+from engine.results.leaderboard import LeaderboardResult, OptimizerEntry
+from engine.results.study import StudyCell, StudyResult
+from engine.studies import experiment, leaderboard, pair_map, sweep
+from tests.conftest import tiny_config
+
+
+def test_units_are_whole_populations() -> None:
+    config = apply_overrides(tiny_config(), ["run.seeds=[1,2,3,4]", "split.extra_pairs=[[0,1],[7,9]]"])
+    # the pairs train as one population here, so they are one unit there
+    assert [(p.split.pairs, p.run.seeds, indexed) for p, indexed in experiment.cut_kind(config, workers=4)] == [
+        ([(5, 6), (0, 1), (7, 9)], (1, 2, 3, 4), True)
+    ]
+    small = apply_overrides(config, ["run.population_memory_gb=0.0001"])  # one pair per population
+    assert [p.split.pairs for p, _ in experiment.cut_kind(small, workers=2)] == [[(5, 6)], [(0, 1)], [(7, 9)]]
+    one_pair = apply_overrides(tiny_config(), ["run.seeds=[1,2,3,4]"])
+    assert experiment.cut_kind(one_pair, workers=4) == [(one_pair, False)]
+    assert sweep.cut_kind(one_pair, workers=4) == [(one_pair, False)]
+
+
+def test_a_leaderboard_is_cut_by_optimizers_unless_each_starts_from_a_model_a() -> None:
+    config = apply_overrides(tiny_config(), ["run.seeds=[1,2]", 'leaderboard.optimizers=["sgd","adam","nadam"]'])
+    assert [p.leaderboard.optimizers for p, _ in leaderboard.cut_kind(config, 2)] == [("sgd", "nadam"), ("adam",)]
+    assert [p.leaderboard.optimizers for p, _ in leaderboard.cut_kind(config, 8)] == [("sgd",), ("adam",), ("nadam",)]
+    on_a = apply_overrides(config, ["leaderboard.task=b_on_a"])
+    assert leaderboard.cut_kind(on_a, 2) == [(on_a, False)]
+
+
+def test_a_map_gives_each_network_its_units() -> None:
+    config = apply_overrides(
+        tiny_config(), ["run.seeds=[1,2]", "split.extra_pairs=[[0,1]]", 'study.networks=["dense","cnn"]']
+    )
+    units = pair_map.cut_kind(config, workers=2)
+    assert [(p.study.networks, p.split.pairs, indexed) for p, indexed in units] == [
+        (("dense",), [(5, 6), (0, 1)], True),
+        (("cnn",), [(5, 6), (0, 1)], True),
+    ]
+
+
+def _seed(pair, seed, acc) -> SeedResult:
+    return SeedResult(seed, pair, 0.9, 0.8, acc, history={})
+
+
+def test_experiment_results_merge_in_the_order_the_run_lists_them() -> None:
+    config = {"split": {"b_classes": [5, 6], "extra_pairs": [[0, 1]]}, "run": {"seeds": [1, 2, 3, 4]}}
+    first = ExperimentResult(
+        config, [_seed((0, 1), 1, 0.5), _seed((5, 6), 1, 0.6), _seed((5, 6), 2, 0.7)], "finished", "CPU"
+    )
+    second = ExperimentResult(config, [_seed((5, 6), 3, 0.8)], "cancelled", "GPU: X")
+    merged = ExperimentResult.merged(config, [second, first])
+    assert [(r.b_classes, r.seed) for r in merged.seeds] == [((5, 6), 1), ((5, 6), 2), ((5, 6), 3), ((0, 1), 1)]
+    assert (merged.status, merged.device) == ("cancelled", "GPU: X, CPU")
+
+
+def test_leaderboard_and_sweep_results_merge_per_optimizer_and_per_cell() -> None:
+    config = {"leaderboard": {"optimizers": ["sgd", "adam"]}}
+    part_1 = LeaderboardResult(
+        config, [OptimizerEntry("adam", {}, {1: {"a": [1]}}, [], [2.0, 3.0], "finished")], "finished", "CPU"
+    )
+    part_2 = LeaderboardResult(
+        config,
+        [
+            OptimizerEntry("adam", {}, {2: {"a": [2]}}, [2], [4.0, 1.0], "diverged"),
+            OptimizerEntry("sgd", {}, {1: {"a": [0]}}, [], [1.0], "finished"),
+        ],
+        "finished",
+        "CPU",
+    )
+    merged = LeaderboardResult.merged(config, [part_1, part_2])
+    assert [e.name for e in merged.entries] == ["sgd", "adam"]
+    adam = merged.entries[1]
+    assert (adam.histories, adam.diverged_seeds, adam.epoch_seconds, adam.status) == (
+        {1: {"a": [1]}, 2: {"a": [2]}},
+        [2],
+        [4.0, 3.0],
+        "finished",
+    )
+
+    cells = lambda values: [StudyCell("AnB", 1, values)]  # noqa: E731
+    sweeps = [
+        StudyResult({}, cells({1: 0.5}), {1: 0.9}, {1: 0.8}, "finished", "CPU"),
+        StudyResult({}, cells({3: 0.7}), {3: 0.95}, {3: 0.85}, "finished", "CPU"),
+    ]
+    merged_sweep = StudyResult.merged({}, sweeps)
+    assert merged_sweep.cells[0].accuracies == {1: 0.5, 3: 0.7}
+    assert (merged_sweep.baseline, merged_sweep.accuracy_a) == ({1: 0.9, 3: 0.95}, {1: 0.8, 3: 0.85})
