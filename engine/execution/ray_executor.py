@@ -6,12 +6,14 @@ units' results together. The numbers are the in-process run's: units are cut whe
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
+import os
 import socket
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from engine.config import ClusterConfig, ExperimentConfig, config_to_dict
 from engine.data.fashion_mnist import Dataset
@@ -51,7 +53,9 @@ def connect(cluster: ClusterConfig) -> Any:
     if address == "local":  # bound to the loopback address: nothing leaves this machine
         options |= {"include_dashboard": False, "_node_ip_address": "127.0.0.1"}
     try:
-        ray.init(address=address, **options)
+        # Ray wants real files behind stdout and stderr (the app's are not); what it prints goes to its log
+        with open_ray_log() as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            ray.init(address=address, **options)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError or ValueError, by version
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ClusterError(f"cannot use the Ray cluster at {address}: {first_line}") from None
@@ -64,21 +68,26 @@ def _ray_messages_to_log(ray: Any) -> None:
     """Ray's driver prints the cluster's error messages (a task retried, a node marked dead) on stdout, where
     they would break the CLI's rows and the app's screen; they go to resources/logs/ray.log instead, and the
     run says in its own words what happened (a unit started again)."""
-    from engine.paths import log_dir
-
     worker = ray._private.worker
     if not hasattr(worker, "print_to_stdstream"):
         return
 
     def to_log(data: dict[str, Any], ignore_prefix: bool) -> None:
-        try:
-            log_dir().mkdir(parents=True, exist_ok=True)
-            with open(log_dir() / "ray.log", "a") as log:
-                log.writelines(f"{line}\n" for line in data.get("lines", []))
-        except OSError:
-            pass
+        with open_ray_log() as log:
+            log.writelines(f"{line}\n" for line in data.get("lines", []))
 
     worker.print_to_stdstream = to_log
+
+
+def open_ray_log() -> IO[str]:
+    """resources/logs/ray.log for appending, or the null device when it cannot be written."""
+    from engine.paths import log_dir
+
+    try:
+        log_dir().mkdir(parents=True, exist_ok=True)
+        return open(log_dir() / "ray.log", "a")
+    except OSError:
+        return open(os.devnull, "w")
 
 
 def _check_reachable(address: str, host_port: str) -> None:

@@ -99,7 +99,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "cluster", "cluster.address", "Ray cluster", "text", "Cluster", placeholder="empty: here; local, auto, ray://…"
     ),
-    FieldSpec("gpus_per_unit", "cluster.gpus_per_unit", "GPUs per unit (-1: 1 if any)", "float", "Cluster"),
+    FieldSpec("gpus_per_unit", "cluster.gpus_per_unit", "GPUs per unit (-1 auto)", "float", "Cluster"),
     FieldSpec("cpus_per_unit", "cluster.cpus_per_unit", "CPUs per unit", "float", "Cluster"),
 )
 
