@@ -6,7 +6,9 @@ transfer-tui against it as a user would (and in-process, for the numbers to comp
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
 import signal
 import subprocess
@@ -39,10 +41,9 @@ def numbers(path: Path) -> list:
     """What a result file says per seed (or per cell, per optimizer), without the timings and file paths."""
     data = json.loads(path.read_text())
     if "seeds" in data:
-        return [
-            [s["b_classes"], s["seed"], s["test_acc_a"], s["test_acc_b_scratch"], s["test_acc_b_transfer"]]
-            for s in data["seeds"]
-        ]
+        return numbers_of(data)
+    if "results" in data:  # a map: each network's seeds
+        return [numbers_of(result) for result in data["results"].values()]
     if "cells" in data:
         return [
             data["baseline"],
@@ -51,6 +52,13 @@ def numbers(path: Path) -> list:
         ]
     return [[e["name"], {seed: {k: v for k, v in h.items() if k != "seconds"} for seed, h in e["histories"].items()}]
             for e in data["optimizers"]]  # fmt: skip
+
+
+def numbers_of(experiment: dict) -> list:
+    return [
+        [s["b_classes"], s["seed"], s["test_acc_a"], s["test_acc_b_scratch"], s["test_acc_b_transfer"]]
+        for s in experiment["seeds"]
+    ]
 
 
 def same_both_ways(workdir: Path, name: str, command: list[str], cluster: str) -> dict:
@@ -73,28 +81,21 @@ def equal_numbers(workdir: Path) -> dict:
         address = cluster.address
         report = {
             "nodes": len(cluster.nodes()),
-            "run": same_both_ways(workdir, "run", ["run", "--seeds", "1-4", *TINY], address),
-            "pairs": same_both_ways(
+            # two pairs, one per population: a map in two units, one per (pretend) GPU
+            "map": same_both_ways(
                 workdir,
-                "pairs",
-                # one pair per population, so two units
+                "map",
                 [
-                    "run",
+                    "study",
                     "--seeds",
                     "1,2",
                     "--b-classes",
-                    "0,1",
                     "5,6",
+                    "0,1",
                     "--set",
                     "run.population_memory_gb=0.0001",
                     *TINY,
                 ],
-                address,
-            ),
-            "study": same_both_ways(
-                workdir,
-                "study",
-                ["study", "--seeds", "1-4", "--layers", "0-1", "--treatments", "AnB,BnB+", *TINY],
                 address,
             ),
             "leaderboard": same_both_ways(
@@ -109,9 +110,43 @@ def equal_numbers(workdir: Path) -> dict:
         report["too_big"] = {"rc": too_big.returncode, "stderr": too_big.stderr, "seconds": time.monotonic() - started}
         listed = cli(workdir, "runs", "list")
         report["runs_list"] = listed.stdout
+        report["app"] = asyncio.run(app_on_cluster(workdir, address))
     finally:
         cluster.stop()
     return report
+
+
+async def app_on_cluster(workdir: Path, address: str) -> dict:
+    """The app (driven as a user would, through Pilot) running two pairs in two units on the cluster."""
+    os.environ["TRANSFER_TUI_HOME"] = str(workdir / "app-home")
+    from engine.config import ExperimentConfig, apply_overrides
+    from tui.app.app import TransferApp
+
+    overrides = [value for value in TINY if value != "--set"]
+    config = apply_overrides(
+        ExperimentConfig(),
+        [*overrides, "run.seeds=[1,2]", "split.extra_pairs=[[0,1]]", "run.population_memory_gb=0.0001",
+         f"cluster.address={address}"],
+    )  # fmt: skip
+    app = TransferApp(config)
+    headers, units = set(), ""
+    async with app.run_test(size=(100, 30)) as pilot:
+        deadline = time.monotonic() + 300
+        while app.sub_title in ("", "loading TensorFlow…") and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        await pilot.press("ctrl+r")
+        while app.screen.id != "results" and time.monotonic() < deadline:
+            headers.add(app.sub_title)
+            units = app.get_screen("run").units_text or units
+            await pilot.pause(0.05)
+        result = app.get_screen("results").result
+        return {
+            "headers": sorted(headers),
+            "units": units,
+            "status": result.status if result else None,
+            "device": result.device if result else None,
+            "numbers": numbers_of(result.to_dict()) if result else None,
+        }
 
 
 def run_ids(output: str) -> list[str]:
@@ -146,38 +181,34 @@ seen_runs: set[str] = set()
 
 
 def faults(workdir: Path) -> dict:
-    """Three one-CPU nodes: a node killed mid-run, the driver killed and the run resumed, a cancel."""
+    """Three one-CPU nodes: a node killed mid-run, then the driver, and the run resumed; a cancel."""
     reference = cli(workdir, "run", "--seeds", "1-4", *LONGER, "--json", str(workdir / "reference.json"))
     assert reference.returncode == 0, reference.stderr[-3000:]
     cluster = LocalCluster([{"cpus": 1}, {"cpus": 1}, {"cpus": 1}])
     report: dict = {"reference": numbers(workdir / "reference.json")}
     try:
-        # a worker node dies in the middle of unit 1: it restarts on the spare node from its last checkpoint
-        process, _, lines = started_run(workdir, cluster.address, "node-death")
+        # a worker node dies in the middle of the unit: it starts again on a spare node from its last checkpoint;
+        # then the driver is killed: the run is interrupted, and `runs resume --cluster` finishes it
+        process, folder, lines = started_run(workdir, cluster.address, "faults")
         node = re.search(r"unit 1: .*node ([0-9a-f]{8})", "\n".join(lines)).group(1)
         cluster.kill_node(node)
-        process.wait(timeout=400)
-        output = (workdir / "node-death.out").read_text()
-        report["node_death"] = {
-            "rc": process.returncode,
-            "killed": node,
-            "output": output,
-            "numbers": numbers(workdir / "node-death.json") if process.returncode == 0 else None,
-        }
-
-        # the driver is killed: the run is interrupted, `runs resume --cluster` finishes it
-        process, folder, _ = started_run(workdir, cluster.address, "driver-kill")
+        log = workdir / "faults.out"
+        deadline = time.monotonic() + 180
+        while "started again" not in log.read_text() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        restarted = log.read_text()
         process.send_signal(signal.SIGKILL)
         process.wait()
         listed = cli(workdir, "runs", "list").stdout
         resumed = cli(workdir, "runs", "resume", folder.name[:15], "--cluster", cluster.address)
         shown = cli(workdir, "runs", "export", folder.name[:15], "--format", "json",
                     "--output", str(workdir / "resumed.json"))  # fmt: skip
-        report["driver_kill"] = {
+        report["faults"] = {
+            "killed": node,
+            "restarted": restarted,
             "listed": listed,
             "rc": resumed.returncode,
             "output": resumed.stdout + resumed.stderr,
-            "export_rc": shown.returncode,
             "numbers": numbers(workdir / "resumed.json") if shown.returncode == 0 else None,
         }
 

@@ -28,48 +28,45 @@ def workdir(real_data_dir: Path, monkeypatch, tmp_path: Path) -> Path:
 def test_every_kind_gives_the_in_process_numbers_on_a_two_node_cluster(workdir: Path) -> None:
     report = in_namespace("equal_numbers", workdir, timeout=900)
     assert report["nodes"] == 3  # the head and two worker nodes
-    for name in ("run", "pairs", "study", "leaderboard"):
+    for name in ("map", "leaderboard"):
         assert report[name]["ray"] == report[name]["here"], name
-    assert len(report["run"]["here"]) == 4 and len(report["pairs"]["here"]) == 4
+    assert len(report["map"]["here"][0]) == 4  # two pairs, two seeds
 
-    # one pair's seeds are one population, so one unit; two pairs in two populations are two units, one per GPU
-    output = report["run"]["output"]
+    # two pairs, each its own population: two units, each on a (pretend) GPU of its own
+    output = report["map"]["output"]
     assert "Ray 127.0.0.1:6390: 3 nodes, 4 GPUs" in output
-    assert re.findall(r"^  (unit \d): pairs 5-6, seeds 1,2,3,4: node [0-9a-f]{8}, GPU \d$", output, re.M) == ["unit 1"]
-    assert "Models saved under" in output
-    placed = re.findall(
-        r"^  unit (\d): pairs ([\d-]+), seeds 1,2: node ([0-9a-f]{8}), GPU (\d+)$", report["pairs"]["output"], re.M
-    )
+    placed = re.findall(r"^  unit (\d): pairs ([\d-]+), seeds 1,2, dense: node ([0-9a-f]{8}), GPU (\d+)$", output, re.M)
     assert sorted((unit, pair) for unit, pair, _, _ in placed) == [("1", "5-6"), ("2", "0-1")]
     assert len({(node, gpu) for _, _, node, gpu in placed}) == 2
-
-    # the leaderboard is cut by optimizers, the sweep is one population
-    assert len(re.findall(r"^  unit \d", report["leaderboard"]["output"], re.M)) == 2
-    assert len(re.findall(r"^  unit \d", report["study"]["output"], re.M)) == 1
+    assert "Models saved under" in output
+    assert len(re.findall(r"^  unit \d", report["leaderboard"]["output"], re.M)) == 2  # one per optimizer
 
     too_big = report["too_big"]
     assert too_big["rc"] == 2 and too_big["seconds"] < 60
     assert too_big["stderr"].startswith("transfer-tui: error: no node of the Ray cluster at 127.0.0.1:6390 has 64 CPUs")
     assert len(too_big["stderr"].strip().splitlines()) == 1
-    assert report["runs_list"].count("finished") >= 8
+    assert report["runs_list"].count("finished") >= 4
+
+    # the app: its header shows the cluster while the run goes, its Progress view where each unit runs
+    app = report["app"]
+    assert (app["status"], app["device"]) == ("finished", "Ray, 3 node(s): CPU")
+    assert app["numbers"] == report["map"]["here"][0]  # the app's run over the pairs: the map's numbers
+    assert any(header.startswith("CPU · Ray 3 nodes, 4 GPUs, units") for header in app["headers"])
+    assert re.findall(r"unit \d: pairs ([\d-]+), seeds 1,2: node [0-9a-f]{8}, GPU \d", app["units"]) == ["5-6", "0-1"]
 
 
-def test_node_death_driver_kill_and_cancel_on_a_cluster(workdir: Path) -> None:
+def test_a_node_dies_then_the_driver_and_the_run_resumes_then_a_cancel(workdir: Path) -> None:
     report = in_namespace("faults", workdir, timeout=1200)
     reference = report["reference"]
 
-    death = report["node_death"]
-    assert death["rc"] == 0, death["output"][-3000:]
-    assert death["numbers"] == reference
-    unit_one = re.findall(r"unit 1: pairs 5-6, seeds 1,2,3,4: node ([0-9a-f]{8})", death["output"])
-    assert unit_one[0] == death["killed"] and len(set(unit_one)) == 2  # restarted on another node
-    assert "(started again from its checkpoints)" in death["output"]
-    assert "(raylet)" not in death["output"]  # Ray's own messages went to the log
-
-    killed = report["driver_kill"]
-    assert "interrupted" in killed["listed"]
-    assert killed["rc"] == 0, killed["output"][-3000:]
-    assert killed["numbers"] == reference
+    faults = report["faults"]
+    restarted = re.findall(r"unit 1: pairs 5-6, seeds 1,2,3,4: node ([0-9a-f]{8})", faults["restarted"])
+    assert restarted[0] == faults["killed"] and len(set(restarted)) == 2, faults["restarted"][-3000:]
+    assert "(started again from its checkpoints)" in faults["restarted"]
+    assert "(raylet)" not in faults["restarted"]  # Ray's own messages went to its log
+    assert "interrupted" in faults["listed"]
+    assert faults["rc"] == 0, faults["output"][-3000:]
+    assert faults["numbers"] == reference
 
     cancel = report["cancel"]
     assert cancel["rc"] == 130, cancel["output"][-3000:]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.config import ExperimentConfig
+from engine.config.presets import study_networks
 from engine.progress import PlannedPhase
 
 
@@ -35,5 +36,5 @@ class Unit:
         if kind_name == "leaderboard":
             title += f", {','.join(config.leaderboard.optimizers)}"
         elif kind_name == "map":
-            title += f", {config.study.networks[0] if isinstance(config.study.networks[0], str) else 'network'}"
+            title += f", {study_networks(config)[0][0]}"
         return title

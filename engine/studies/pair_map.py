@@ -67,20 +67,12 @@ def plan_kind(config: ExperimentConfig, dataset: Dataset, *, indexed: bool = Fal
 def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:
     """Units: each network's experiment cut as an experiment is, a unit keeping its one network as a map."""
     networks = study_networks(config)
-    if any(
-        name not in (entry if isinstance(entry, str) else entry.kind)
-        for (name, _), entry in zip(networks, config.study.networks, strict=True)
-    ):
+    entries = config.study.networks or (config.network,)
+    if [name for name, _ in networks] != [entry if isinstance(entry, str) else entry.kind for entry in entries]:
         raise ConfigError.about("study.networks", "names one kind of network twice; on a cluster, map them in two runs")
     units = []
-    for name, net in networks:
+    for entry, (_, net) in zip(entries, networks, strict=True):
+        study = msgspec.structs.replace(config.study, networks=(entry,) if config.study.networks else ())
         for part, _ in cut_experiment(with_network(config, net), workers):
-            study = msgspec.structs.replace(config.study, networks=(_network_entry(config, name),))
             units.append((msgspec.structs.replace(part, study=study), True))
     return units
-
-
-def _network_entry(config: ExperimentConfig, name: str) -> str | NetworkConfig:
-    """The [study] networks entry that `study_networks` names `name`."""
-    named = zip(config.study.networks, study_networks(config), strict=True)
-    return next(entry for entry, (entry_name, _) in named if entry_name == name)

@@ -138,8 +138,13 @@ class ConsoleReporter:
 
 
 def load_data_and_engine(console: Console, config: ExperimentConfig) -> Dataset:
-    """Read the data (fails fast, before TensorFlow loads), then import TensorFlow under a spinner."""
+    """Read the data and check the cluster if there is one (both fail fast, before TensorFlow loads), then import
+    TensorFlow under a spinner."""
     dataset = load_dataset(resolve_data_dir(config.data.dir or None))
+    if config.cluster.address:
+        from engine.execution.executors import executor_for
+
+        executor_for(config).check(config)
     with console.status("Loading TensorFlow…", spinner="dots") if console.is_terminal else nullcontext():
         import engine.runtime  # noqa: F401 - the slow import, done here so the spinner covers it
     return dataset
