@@ -25,6 +25,7 @@ from engine.progress import ClusterStatus, EpochDone, PartDone, PhaseStarted, Ru
 from engine.results.protocol import RunResult
 
 POLL_SECONDS = 0.2
+HEAD_NODE = "node:__internal_head__"  # the resource only Ray's head node has
 CONNECT_SECONDS = 5.0
 INSTALL_HINT = "Ray is not installed; install it with: pip install 'transfer-tui[ray]'"
 
@@ -171,9 +172,8 @@ class _Driver:
         from engine.execution.ray_units import Mailbox, run_unit
 
         ray, options = self.ray, self.context.options
-        here = ray.get_runtime_context().get_node_id()
-        strategy = ray.util.scheduling_strategies.NodeAffinitySchedulingStrategy(here, soft=True)
-        mailbox = Mailbox.options(scheduling_strategy=strategy).remote(self._saved_checkpoints())
+        # on the head node, which outlives the others: a unit whose node dies finds its checkpoints there
+        mailbox = Mailbox.options(resources={HEAD_NODE: 0.001}).remote(self._saved_checkpoints())
         data = ray.put(dataset)
         pending = {}
         for unit in self.units:
