@@ -38,8 +38,9 @@ class CoinResult:
         return "# Coin flips\n"
 
 
-def flip_coins(config: ExperimentConfig, _dataset, context: RunContext) -> CoinResult:
+def run_kind(config: ExperimentConfig, _dataset, context: RunContext) -> CoinResult:
+    """Flip a coin per seed: the study module's one required function."""
     return CoinResult(config_to_dict(config), {seed: seed % 2 == 0 for seed in config.run.seeds})
 
 
-COINS = RunKind("coins", "coin flips", CoinResult, "tests.coin_kind:flip_coins", view="results", live_view="run")
+COINS = RunKind("coins", "coin flips", CoinResult, "tests.coin_kind", view="results", live_view="run")
