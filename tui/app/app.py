@@ -265,7 +265,7 @@ class TransferApp(App[int]):
 
     def on_engine_progress(self, message: EngineProgress) -> None:
         if isinstance(message.event, ClusterStatus):
-            self.sub_title = f"{self.device} · Ray {message.event.short}"
+            self._set_sub_title(f"{self.device} · Ray {message.event.short}")
         if self.running is not None:
             for view in dict.fromkeys(("run", self.running.kind.live_view)):
                 self.get_screen(view).apply(message.event)
@@ -273,17 +273,23 @@ class TransferApp(App[int]):
     def on_run_finished(self, message: RunFinished) -> None:
         self.engine.done()
         self.running = None
-        self.sub_title = self.device
         kind, result = message.request.kind, message.result
         where = f"{VIEW_TITLES[kind.view]} ({self.keys_for(f'view.{kind.view}')})"
         cancelled = "Cancelled; what finished is on" if result.status == "cancelled" else "Finished: see"
         self.get_screen("run").finish(f"{cancelled} {where}.")
         self.show_result(kind, result, message.request.run_dir)
+        self.call_after_refresh(self._set_sub_title, self.device)
+
+    def _set_sub_title(self, text: str) -> None:
+        """The header's subtitle, changed only when it changes and never while a screen is being put up: a
+        Header mounting at that moment fails to find its own title (seen with the results view)."""
+        if text != self.sub_title:
+            self.sub_title = text
 
     def on_run_failed(self, message: RunFailed) -> None:
         self.engine.done()
         self.running = None
-        self.sub_title = self.device
+        self._set_sub_title(self.device)
         self.get_screen("run").finish(f"Failed: {message.message}")
         self.notify(message.message, title="Run failed", severity="error", timeout=10)
 
