@@ -144,5 +144,4 @@ def placement(unit: int) -> dict[str, Any]:
         "unit": unit,
         "node": context.get_node_id(),
         "gpus": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
-        "pid": os.getpid(),
     }
