@@ -295,3 +295,32 @@ async def test_a_run_on_a_cluster_shows_the_cluster_and_where_each_unit_runs(sma
         app.get_screen("run").start(tiny_config())  # the next run starts without them
         await pilot.pause()
         assert not units.display
+
+
+async def test_cluster_events_arriving_while_the_app_shuts_down_do_not_crash_it(small_dataset: Dataset) -> None:
+    """The engine thread keeps posting (a cluster's status) while the app closes its screens: every view's
+    header is up, and none may fail on a title it no longer has (this failed CI once)."""
+    import threading
+
+    from engine.progress import ClusterStatus
+    from tui.app.messages import EngineProgress, EngineReady
+
+    app = TransferApp(tiny_config(), load_dataset=lambda _c: small_dataset, preload_engine=False)
+    closing = threading.Event()
+
+    def post_statuses() -> None:
+        queued = 0
+        while not closing.is_set():
+            queued += 1
+            app.post_message(EngineProgress(ClusterStatus("127.0.0.1:6390", 3, 4, 2, queued, ())))
+            closing.wait(0.0005)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.post_message(EngineReady("CPU"))
+        for view in ("run", "results", "history", "study", "leaderboard"):
+            app.action_show(view)
+            await pilot.pause()
+        threading.Thread(target=post_statuses, daemon=True).start()
+        await pilot.pause(0.2)
+        assert app.sub_title.startswith("CPU · Ray 3 nodes, 4 GPUs, units 2 running")
+    closing.set()

@@ -261,7 +261,7 @@ class TransferApp(App[int]):
 
     def on_engine_ready(self, message: EngineReady) -> None:
         self.device = message.device
-        self.sub_title = message.device
+        self._set_sub_title(message.device)
 
     def on_engine_progress(self, message: EngineProgress) -> None:
         if isinstance(message.event, ClusterStatus):
@@ -281,9 +281,10 @@ class TransferApp(App[int]):
         self.call_after_refresh(self._set_sub_title, self.device)
 
     def _set_sub_title(self, text: str) -> None:
-        """The header's subtitle, changed only when it changes and never while a screen is being put up: a
-        Header mounting at that moment fails to find its own title (seen with the results view)."""
-        if text != self.sub_title:
+        """The header's subtitle, changed only when it changes and never once the app is shutting down: the
+        engine thread's messages can still arrive then, and a Header whose title was already taken down fails
+        to find it."""
+        if self.is_running and text != self.sub_title:
             self.sub_title = text
 
     def on_run_failed(self, message: RunFailed) -> None:
