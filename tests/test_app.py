@@ -273,10 +273,11 @@ def test_cli_options_fill_the_app(monkeypatch) -> None:
 
 
 async def test_a_run_on_a_cluster_shows_the_cluster_and_where_each_unit_runs(small_dataset: Dataset) -> None:
-    from engine.progress import ClusterStatus
+    from engine.progress import ClusterStatus, EpochDone, EpochMetrics, PhaseStarted, PlannedPhase, RunPlanned
     from tui.app.messages import EngineProgress, EngineReady
 
     app = TransferApp(tiny_config(), load_dataset=lambda _c: small_dataset, preload_engine=False)
+    metrics = EpochMetrics(0.5, 0.8, 0.6, 0.75, seconds=1.0)
     placements = (
         "unit 1: pairs 5-6, seeds 1,2: node aa873294, GPU 0",
         "unit 2: pairs 5-6, seeds 3,4: node 67a291bd, GPU 1",
@@ -292,6 +293,13 @@ async def test_a_run_on_a_cluster_shows_the_cluster_and_where_each_unit_runs(sma
         assert app.sub_title == "CPU · Ray 3 nodes, 4 GPUs, units 2 running, 1 queued"
         units = app.screen.query_one("#cluster-units", Static)
         assert units.display and shown_text(units).splitlines()[:2] == list(placements)
+        # the two units' rows interleave: each row says its pair, as do the status and the curves
+        plan = tuple(PlannedPhase("model_a", (1, 2), 1, 5, pair) for pair in ((5, 6), (0, 1)))
+        for event in (RunPlanned(plan), PhaseStarted(1, plan[1]), EpochDone(1, "model_a", 2, 1, 1, metrics)):
+            app.get_screen("run").apply(event)
+        await pilot.pause()
+        assert app.screen.query_one("#epochs", DataTable).get_row_at(0)[:2] == ["0,1 s2", "Model A"]
+        assert app.get_screen("run").status == "Model A, 0,1 seeds 1-2"
         app.get_screen("run").start(tiny_config())  # the next run starts without them
         await pilot.pause()
         assert not units.display

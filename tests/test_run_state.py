@@ -122,3 +122,48 @@ def test_pairs_that_train_together_count_their_steps_side_by_side() -> None:
     state.apply(PhaseStarted(2, plan[2]))
     state.apply(PhaseStarted(3, plan[3]))
     assert state.completed_steps == 40 and state.current == 2
+
+
+def test_rows_say_their_pair_where_several_pairs_mix() -> None:
+    """A group of pairs, or units side by side on a cluster, interleave their rows: each says its pair then."""
+    from tui.render import epoch_cells, epoch_line, several_pairs
+
+    event = EpochDone(1, "b_frozen", 2, 1, 1, metrics(0.25))
+    pairs = (PLAN[0], PlannedPhase("b_frozen", (1, 2), 1, 2, (0, 1)))
+    assert not several_pairs(PLAN) and several_pairs(pairs)
+    assert epoch_cells(event, pairs[1], several_pairs(PLAN))[:2] == ("2", "B on A, frozen")
+    assert epoch_cells(event, pairs[1], several_pairs(pairs))[:2] == ("0,1 s2", "B on A, frozen")
+    assert epoch_line(event, pairs[1], True).split()[:2] == ["0,1", "s2"]
+    sweep = PlannedPhase("b_finetune", (1,), 1, 2, (5, 6), variant="AnB+ 2")
+    assert epoch_cells(event, sweep)[1] == "AnB+ 2 fine-tune"
+
+
+@pytest.mark.parametrize("rows", ["all", "mean"])
+def test_the_cli_says_whose_rows_follow_when_units_interleave(rows: str, capsys) -> None:
+    """Two units on a cluster, one pair each, report epochs in turns: every change of unit gets its title, so
+    no row stands under the other pair's title."""
+    import io
+
+    from rich.console import Console
+
+    from tui.cli.reporter import ConsoleReporter
+
+    plan = tuple(
+        PlannedPhase("model_a", (1, 2), 2, 5, pair, group=group) for group, pair in enumerate([(5, 6), (0, 1)])
+    )
+    with ConsoleReporter(Console(file=io.StringIO()), rows) as reporter:  # not a terminal: rows go to stdout
+        reporter(RunPlanned(plan))
+        for index in (0, 1):
+            reporter(PhaseStarted(index, plan[index]))
+        for epoch in (1, 2):
+            for index in (0, 1):
+                for seed in (1, 2):
+                    reporter(EpochDone(index, "model_a", seed, epoch, 2, metrics(0.1 * (index + 1))))
+    titles = {0: "── Sandal vs Shirt, seeds 1-2, as one population (group 1 of 2) ──",
+              1: "── T-shirt/top vs Trouser, seeds 1-2, as one population (group 2 of 2) ──"}  # fmt: skip
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines() if "Model A" in line or "──" in line]
+    per_row = 1 if rows == "mean" else 2
+    expected = [
+        line for _epoch in (1, 2) for index in (0, 1) for line in [titles[index]] + [f"row of {index}"] * per_row
+    ]
+    assert [line if "──" in line else f"row of {0 if '0.100' in line else 1}" for line in lines] == expected

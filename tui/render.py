@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich import box
 from rich.console import RenderableType
@@ -67,12 +67,13 @@ def task_title(b_classes: tuple[int, int] | list[int], n_train_b: int) -> str:
 EPOCH_COLUMNS = ("seed", "phase", "epoch", "loss", "acc", "val loss", "val acc", "time")
 
 
-def epoch_cells(event: EpochDone, label: str | None = None) -> tuple[str, ...]:
-    """The cells of one per-epoch row, in EPOCH_COLUMNS order; `label` replaces the phase (an optimizer's name)."""
+def epoch_cells(event: EpochDone, planned: PlannedPhase, several_pairs: bool = False) -> tuple[str, ...]:
+    """The cells of one per-epoch row, in EPOCH_COLUMNS order. Where rows of several pairs mix (a group of pairs
+    training together, units side by side on a cluster), the seed says its pair too."""
     m = event.metrics
     return (
-        str(event.seed),
-        label or PHASE_TITLES[event.phase],
+        member_label(event.seed, planned.pair if several_pairs else None),
+        phase_label(planned),
         f"{event.epoch}/{event.epochs}",
         f"{m.loss:.4f}",
         f"{m.accuracy:.4f}",
@@ -80,6 +81,16 @@ def epoch_cells(event: EpochDone, label: str | None = None) -> tuple[str, ...]:
         f"{m.val_accuracy:.4f}",
         f"{m.seconds:.1f}s",
     )
+
+
+def member_label(seed: int, pair: tuple[int, int] | None = None) -> str:
+    """'3', or '5,6 s3' for seed 3 of the pair (5, 6)."""
+    return str(seed) if pair is None else f"{pair[0]},{pair[1]} s{seed}"
+
+
+def several_pairs(plan: Sequence[PlannedPhase]) -> bool:
+    """Whether a plan trains more than one class pair, so that its rows need to say which."""
+    return len({planned.pair for planned in plan}) > 1
 
 
 EPOCH_HEADER = (
@@ -97,9 +108,9 @@ def phase_label(planned: PlannedPhase) -> str:
     return PHASE_TITLES[planned.phase]
 
 
-def epoch_line(event: EpochDone, label: str | None = None) -> str:
+def epoch_line(event: EpochDone, planned: PlannedPhase, several_pairs: bool = False) -> str:
     """One per-epoch row as a fixed-width plain line under EPOCH_HEADER, for terminals, logs and pipes."""
-    seed, phase, epoch, loss, acc, val_loss, val_acc, seconds = epoch_cells(event, label)
+    seed, phase, epoch, loss, acc, val_loss, val_acc, seconds = epoch_cells(event, planned, several_pairs)
     return f"{seed:>6}  {phase:<17} {epoch:>6}  {loss:>7} {acc:>7}  {val_loss:>8} {val_acc:>7} {seconds:>7}"
 
 
@@ -119,9 +130,7 @@ def mean_line(row: MeanRow) -> str:
         mean, std = values
         return f"{scale * mean:.{digits}f}" + ("" if std is None else f"±{scale * std:.{digits}f}")
 
-    who = (
-        f"seed {row.worst[1]}" if row.worst_pair is None else f"{row.worst_pair[0]},{row.worst_pair[1]} s{row.worst[1]}"
-    )
+    who = f"seed {row.worst[1]}" if row.worst_pair is None else member_label(row.worst[1], row.worst_pair)
     worst = DASH if row.worst is None else f"{100 * row.worst[0]:.2f} ({who})"
     if row.diverged:
         worst = f"{len(row.diverged)} diverged"

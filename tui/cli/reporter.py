@@ -28,7 +28,16 @@ from engine.progress import (
     StopToken,
 )
 from engine.results.protocol import RunResult
-from tui.render import EPOCH_HEADER, MEAN_HEADER, epoch_line, mean_line, pair_label, phase_label, seeds_label
+from tui.render import (
+    EPOCH_HEADER,
+    MEAN_HEADER,
+    epoch_line,
+    mean_line,
+    pair_label,
+    phase_label,
+    seeds_label,
+    several_pairs,
+)
 from tui.state.epoch_rows import MEAN_ROWS_FROM, EpochRows
 from tui.state.run_state import RunState
 
@@ -64,6 +73,7 @@ class ConsoleReporter:
         self.state = RunState()  # the step count the bar shows, as the app's Run view counts it
         self.cluster_shown = False
         self.placements_shown: set[str] = set()  # on a cluster: where the units that started run
+        self.section: str | None = None  # the title the last rows printed stand under
 
     def __enter__(self) -> ConsoleReporter:
         self.progress.start()
@@ -94,12 +104,6 @@ class ConsoleReporter:
                 )
             self._print(EPOCH_HEADER if self.mean_rows is None else MEAN_HEADER)
         elif isinstance(event, PhaseStarted):
-            planned = event.planned
-            if planned.group is not None:
-                if event.index == 0 or plan[event.index - 1].group != planned.group:
-                    self._print(f"── {group_title(plan, planned.group)} ──")
-            elif event.index == 0 or plan[event.index - 1].pair != planned.pair:
-                self._print(f"── {section_title(event.planned, self.task)} ──")
             self._advance(describe(event.planned, self.task))
         elif isinstance(event, StepsDone):
             planned = plan[event.index]
@@ -107,10 +111,10 @@ class ConsoleReporter:
         elif isinstance(event, EpochDone):
             self._advance(describe(plan[event.index], self.task))
             if self.mean_rows is None:
-                self._print(epoch_line(event, phase_label(plan[event.index])))
+                self._print_row(plan[event.index], epoch_line(event, plan[event.index], several_pairs(plan)))
             else:
                 for row in self.mean_rows.add(event, plan[event.index]):
-                    self._print(mean_line(row))
+                    self._print_row(row.planned, mean_line(row))
         elif isinstance(event, PhaseDone):
             self._advance(describe(plan[event.index], self.task))
         elif isinstance(event, ClusterStatus):
@@ -124,7 +128,17 @@ class ConsoleReporter:
 
     def _print_mean_rows(self) -> None:
         for row in self.mean_rows.take() if self.mean_rows else []:
-            self._print(mean_line(row))
+            self._print_row(row.planned, mean_line(row))
+
+    def _print_row(self, planned: PlannedPhase, line: str) -> None:
+        """A row, under a title saying what it trains on whenever that changes: in-process once per pair (or
+        group of pairs); on a cluster, units' rows interleave, and the title says whose rows follow."""
+        plan = self.state.plan
+        title = group_title(plan, planned.group) if planned.group is not None else section_title(planned, self.task)
+        if title != self.section:
+            self._print(f"── {title} ──")
+            self.section = title
+        self._print(line)
 
     def _advance(self, description: str) -> None:
         if self.task_id is not None:

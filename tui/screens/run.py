@@ -9,9 +9,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from engine.config import ExperimentConfig
-from engine.phases import PHASE_TITLES
-from engine.progress import ClusterStatus, EpochDone, PhaseStarted, ProgressEvent, RunPlanned
-from tui.render import EPOCH_COLUMNS, epoch_cells, seeds_label
+from engine.progress import ClusterStatus, EpochDone, PhaseStarted, PlannedPhase, ProgressEvent, RunPlanned
+from tui.render import EPOCH_COLUMNS, epoch_cells, phase_label, seeds_label, several_pairs
 from tui.state.run_state import RunState
 from tui.widgets.curves import CurvesPanel
 from tui.widgets.phase_strip import PhaseStrip, phase_strip_text
@@ -49,7 +48,8 @@ class RunScreen(Screen):
                 yield ProgressBar(total=self.state.total_steps or None, show_eta=True, id="progress")
             table = DataTable(id="epochs", zebra_stripes=True, cursor_type="row")
             table.add_columns(*EPOCH_COLUMNS)
-            table.add_rows(epoch_cells(e, self.state.plan[e.index].optimizer) for e in self.state.epochs)
+            mixed = several_pairs(self.state.plan)
+            table.add_rows(epoch_cells(e, self.state.plan[e.index], mixed) for e in self.state.epochs)
             yield table
             yield CurvesPanel(id="curves")
         yield Footer(compact=True, show_command_palette=False)
@@ -93,8 +93,7 @@ class RunScreen(Screen):
             self._show_units("\n".join(event.placements))
             return
         if isinstance(event, PhaseStarted):
-            what = event.planned.optimizer or PHASE_TITLES[event.planned.phase]
-            self.set_status(f"{what}, {seeds_label(event.planned.seeds)}")
+            self.set_status(self._describe(event.planned))
         if not self.composed:
             return
         progress = self.query_one("#progress", ProgressBar)
@@ -111,7 +110,7 @@ class RunScreen(Screen):
     def _add_row(self, event: EpochDone) -> None:
         table = self.query_one("#epochs", DataTable)
         following = table.row_count == 0 or table.cursor_row >= table.row_count - 1
-        table.add_row(*epoch_cells(event, self.state.plan[event.index].optimizer))
+        table.add_row(*epoch_cells(event, self.state.plan[event.index], several_pairs(self.state.plan)))
         if following:  # keep the newest row in view unless the user moved up to read older ones
             table.move_cursor(row=table.row_count - 1)
 
@@ -124,8 +123,12 @@ class RunScreen(Screen):
         if self.state.current is None:
             return
         planned = self.state.plan[self.state.current]
-        title = f"{planned.optimizer or PHASE_TITLES[planned.phase]}, {seeds_label(planned.seeds)}"
-        self.query_one(CurvesPanel).show(title, self.state.current_curves())
+        self.query_one(CurvesPanel).show(self._describe(planned), self.state.current_curves())
+
+    def _describe(self, planned: PlannedPhase) -> str:
+        """'B on A, fine-tune, seeds 1-3', with the pair ('0,2 seeds 1-3') where the run has several."""
+        pair = f"{planned.pair[0]},{planned.pair[1]} " if several_pairs(self.state.plan) else ""
+        return f"{phase_label(planned)}, {pair}{seeds_label(planned.seeds)}"
 
     def finish(self, status: str) -> None:
         self.set_status(status)
