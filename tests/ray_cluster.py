@@ -21,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HEAD_PORT = 6390
+CLIENT_PORT = 10001  # Ray's own default, below the head's worker ports (10002 and up)
 
 
 def in_namespace(scenario: str, workdir: Path, timeout: float) -> dict:
@@ -68,6 +69,7 @@ class LocalCluster:
         os.environ.update(ray_env())
         self.temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # short: Ray's socket paths have a limit
         self.address = f"127.0.0.1:{HEAD_PORT}"
+        self.client_address = f"ray://127.0.0.1:{CLIENT_PORT}"  # Ray Client, on the head node
         self.processes: list[subprocess.Popen] = []
         self.logs: list[Path] = []
         try:
@@ -81,6 +83,7 @@ class LocalCluster:
             [
                 "--head",
                 f"--port={HEAD_PORT}",
+                f"--ray-client-server-port={CLIENT_PORT}",
                 "--num-cpus=0",
                 "--num-gpus=0",
                 "--include-dashboard=false",

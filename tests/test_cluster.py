@@ -39,6 +39,14 @@ def test_the_app_on_a_two_node_cluster_gives_the_in_process_numbers(workdir: Pat
     assert sorted((unit, pair) for unit, pair, _, _ in placed) == [("1", "5-6"), ("2", "0-1")]
     assert len({(node, gpu) for _, _, node, gpu in placed}) == 2
 
+    # the CLI through Ray Client: the same numbers, each pair's rows under its own title as the units take turns
+    client = report["client"]
+    assert client["rc"] == 0, client["output"][-3000:]
+    assert client["numbers"] == report["here"]
+    assert "Ray ray://127.0.0.1:10001: 3 nodes, 4 GPUs" in client["output"]
+    titles = re.findall(r"── (.*), seeds 1-2, as one population \(group (\d) of 2\) ──", client["output"])
+    assert {title for title in titles} == {("Sandal vs Shirt", "1"), ("T-shirt/top vs Trouser", "2")}
+
     too_big = report["too_big"]
     assert too_big["rc"] == 2 and too_big["seconds"] < 60
     assert too_big["stderr"].startswith("transfer-tui: error: no node of the Ray cluster at 127.0.0.1:6390 has 64 CPUs")
