@@ -38,6 +38,9 @@ def import_ray() -> Any:
     return ray
 
 
+CLIENT_ATTEMPTS = 3  # Ray Client connections, when the head's server for the client fails to start
+
+
 def connect(cluster: ClusterConfig) -> Any:
     """Ray, connected to the cluster `cluster.address` names (started here for "local"); a one-line error
     within seconds if it cannot be reached."""
@@ -53,13 +56,17 @@ def connect(cluster: ClusterConfig) -> Any:
     options: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR", "configure_logging": True}
     if address == "local":  # bound to the loopback address: nothing leaves this machine
         options |= {"include_dashboard": False, "_node_ip_address": "127.0.0.1"}
-    try:
-        # Ray wants real files behind stdout and stderr (the app's are not); what it prints goes to its log
-        with open_ray_log() as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            ray.init(address=address, **options)
-    except Exception as exc:  # Ray raises ConnectionError, RuntimeError or ValueError, by version
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ClusterError(f"cannot use the Ray cluster at {address}: {first_line}") from None
+    for attempt in range(1, CLIENT_ATTEMPTS + 1):
+        try:
+            # Ray wants real files behind stdout and stderr (the app's are not); what it prints goes to its log
+            with open_ray_log() as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                ray.init(address=address, **options)
+            break
+        except Exception as exc:  # Ray raises ConnectionError, RuntimeError or ValueError, by version
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if address.startswith("ray://") and "Initialization failure" in first_line and attempt < CLIENT_ATTEMPTS:
+                continue  # the head's server for this client died as it started (seen 1 time in 4): a new one
+            raise ClusterError(f"cannot use the Ray cluster at {address}: {first_line}") from None
     connect.address = address  # type: ignore[attr-defined]
     _ray_messages_to_log(ray)
     return ray
@@ -137,14 +144,14 @@ def capacity(ray: Any, cluster: ClusterConfig) -> Capacity:
 def run_on_cluster(kind: RunKind, config: ExperimentConfig, dataset: Dataset, context: RunContext) -> RunResult:
     """`kind` run on the cluster `config.cluster` names, as the in-process run would: same events, same folder,
     same numbers. A stop request reaches every unit within a second or so; finished work is kept."""
-    if context.options.model_a:
-        raise ClusterError("--model-a is not available with --cluster yet: a worker cannot read this file")
     ray = connect(config.cluster)
     fit = capacity(ray, config.cluster)
     study = kind.study()
+    # the user's model A (only an experiment takes one): read and checked here, its bytes shipped to the unit
+    users_model_a = {"model_a_file": Path(context.options.model_a)} if context.options.model_a else {}
     units, offset = [], 0
     for number, (part, indexed) in enumerate(study.cut_kind(config, fit.workers)):
-        plan = tuple(study.plan_kind(part, dataset, indexed=indexed))
+        plan = tuple(study.plan_kind(part, dataset, indexed=indexed, **users_model_a))
         units.append(Unit(number, part, offset, plan, indexed))
         offset += len(plan)
     # a unit's group of pairs is its own: each unit numbers its one group 0, the run numbers them by unit
@@ -175,6 +182,7 @@ class _Driver:
         # on the head node, which outlives the others: a unit whose node dies finds its checkpoints there
         mailbox = Mailbox.options(resources={HEAD_NODE: 0.001}).remote(self._saved_checkpoints())
         data = ray.put(dataset)
+        model_a = (Path(options.model_a).name, Path(options.model_a).read_bytes()) if options.model_a else None
         pending = {}
         for unit in self.units:
             ref = run_unit.options(num_cpus=self.fit.cpus_per_unit, num_gpus=self.fit.gpus_per_unit).remote(
@@ -186,6 +194,7 @@ class _Driver:
                 data,
                 mailbox,
                 options.save_models,
+                model_a,
             )
             pending[ref] = unit
         finished: dict[int, dict[str, Any]] = {}

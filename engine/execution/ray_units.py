@@ -101,8 +101,10 @@ def run_unit(
     dataset: Any,
     mailbox: Any,
     save_models: bool,
+    model_a: tuple[str, bytes] | None,
 ) -> dict[str, Any]:
     """Train one unit; return its result (as a dict), its model files' bytes and the folder they were in.
+    `model_a` is the user's model A file (its name and bytes), written into the unit's folder to start from.
     TensorFlow keeps its own number of threads, as in-process: with fewer, its sums round differently and a
     run over 20 epochs ends a few tenths of a point elsewhere (measured), so Ray's OMP_NUM_THREADS goes."""
     os.environ.pop("OMP_NUM_THREADS", None)
@@ -121,12 +123,17 @@ def run_unit(
     stop = MailboxStop(mailbox)
     folder = Path(tempfile.mkdtemp(prefix=f"transfer-tui-unit{unit}-"))
     try:
+        users_file = None
+        if model_a is not None:
+            users_file = folder / "users-model-a" / model_a[0]
+            users_file.parent.mkdir()
+            users_file.write_bytes(model_a[1])
         context = RunContext(
             folder,
             listener,
             stop,
             MailboxCheckpoints(mailbox, unit, plan),
-            RunOptions(save_models=save_models, use_cache=False),
+            RunOptions(model_a=str(users_file) if users_file else None, save_models=save_models, use_cache=False),
             indexed=indexed,
         )
         result = kind_named(kind_name).start(config_from_dict(config_values), dataset, context)

@@ -172,9 +172,12 @@ def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) ->
     )
 
 
-def plan_kind(config: ExperimentConfig, dataset: Dataset, *, indexed: bool = False) -> list[PlannedPhase]:
-    """The plan of a unit on a cluster, where no model A comes from the cache (a worker's disk is not ours)."""
-    return prepare_experiment(config, dataset, indexed=indexed).plan
+def plan_kind(
+    config: ExperimentConfig, dataset: Dataset, *, indexed: bool = False, model_a_file: Path | None = None
+) -> list[PlannedPhase]:
+    """The plan of a unit on a cluster, where no model A comes from the cache (a worker's disk is not ours); the
+    user's model A file, read (and checked) here, stands for every seed's model A."""
+    return prepare_experiment(config, dataset, indexed=indexed, model_a_file=model_a_file).plan
 
 
 def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:
