@@ -299,7 +299,7 @@ async def test_a_run_on_a_cluster_shows_the_cluster_and_where_each_unit_runs(sma
             app.get_screen("run").apply(event)
         await pilot.pause()
         assert app.screen.query_one("#epochs", DataTable).get_row_at(0)[:2] == ["0,1 s2", "Model A"]
-        assert app.get_screen("run").status == "Model A, 0,1 seeds 1-2"
+        assert app.get_screen("run").status == "0,1: Model A, seeds 1-2"
         app.get_screen("run").start(tiny_config())  # the next run starts without them
         await pilot.pause()
         assert not units.display

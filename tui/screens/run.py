@@ -126,9 +126,9 @@ class RunScreen(Screen):
         self.query_one(CurvesPanel).show(self._describe(planned), self.state.current_curves())
 
     def _describe(self, planned: PlannedPhase) -> str:
-        """'B on A, fine-tune, seeds 1-3', with the pair ('0,2 seeds 1-3') where the run has several."""
-        pair = f"{planned.pair[0]},{planned.pair[1]} " if several_pairs(self.state.plan) else ""
-        return f"{phase_label(planned)}, {pair}{seeds_label(planned.seeds)}"
+        """'B on A, fine-tune, seeds 1-3', after its pair ('0,2: B on A, …') where the run has several."""
+        pair = f"{planned.pair[0]},{planned.pair[1]}: " if several_pairs(self.state.plan) else ""
+        return f"{pair}{phase_label(planned)}, {seeds_label(planned.seeds)}"
 
     def finish(self, status: str) -> None:
         self.set_status(status)
