@@ -91,7 +91,11 @@ def test_without_ray_the_cluster_option_says_how_to_install_it(capsys, monkeypat
 
 @pytest.mark.parametrize(
     ("address", "problem"),
-    [("bogus", "must be local, auto, ray://HOST:PORT or HOST:PORT, got 'bogus'"), ("h:x", "must be local")],
+    [
+        ("bogus", "must be local, auto, ray://HOST:PORT or HOST:PORT, got 'bogus'"),
+        ("h:x", "must be local"),
+        ("ray://head", "must be local, auto, ray://HOST:PORT or HOST:PORT, got 'ray://head'"),
+    ],
 )
 def test_a_malformed_address_is_refused_before_anything_loads(capsys, tmp_path: Path, address, problem) -> None:
     assert main(["run", "--cluster", address, "--home", str(tmp_path)]) == 2

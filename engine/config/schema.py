@@ -269,19 +269,23 @@ class ClusterConfig(Section):
     cpus_per_unit: float = 1.0
 
     def __post_init__(self) -> None:
-        address = self.address
-        if address and address not in ("local", "auto") and not address.startswith("ray://"):
-            host, _, port = address.rpartition(":")
-            if not host or not port.isdigit():
-                raise ConfigError.about(
-                    "cluster.address", f"must be local, auto, ray://HOST:PORT or HOST:PORT, got {address!r}"
-                )
+        if self.address not in ("", "local", "auto"):
+            self.host_port()  # the address's form, checked before anything connects
         if self.gpus_per_unit != -1 and not 0 <= self.gpus_per_unit <= 64:
             raise ConfigError.about("cluster.gpus_per_unit", f"must be between 0 and 64, got {self.gpus_per_unit}")
         if not 0 < self.cpus_per_unit <= 1024:
             raise ConfigError.about(
                 "cluster.cpus_per_unit", f"must be above 0 and at most 1024, got {self.cpus_per_unit}"
             )
+
+    def host_port(self) -> tuple[str, int]:
+        """The host and port of a HOST:PORT or ray://HOST:PORT address (not of local or auto)."""
+        host, _, port = self.address.removeprefix("ray://").rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError.about(
+                "cluster.address", f"must be local, auto, ray://HOST:PORT or HOST:PORT, got {self.address!r}"
+            )
+        return host, int(port)
 
 
 class ExperimentConfig(Section):

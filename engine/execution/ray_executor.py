@@ -28,6 +28,7 @@ POLL_SECONDS = 0.2
 HEAD_NODE = "node:__internal_head__"  # the resource only Ray's head node has
 CONNECT_SECONDS = 5.0
 INSTALL_HINT = "Ray is not installed; install it with: pip install 'transfer-tui[ray]'"
+CLIENT_ATTEMPTS = 3  # Ray Client connections, when the head's server for the client fails to start
 
 
 def import_ray() -> Any:
@@ -36,9 +37,6 @@ def import_ray() -> Any:
     except ImportError:
         raise ClusterError(INSTALL_HINT) from None
     return ray
-
-
-CLIENT_ATTEMPTS = 3  # Ray Client connections, when the head's server for the client fails to start
 
 
 def connect(cluster: ClusterConfig) -> Any:
@@ -50,9 +48,8 @@ def connect(cluster: ClusterConfig) -> Any:
         if getattr(connect, "address", None) == address:
             return ray
         ray.shutdown()
-    host_port = address.removeprefix("ray://")
     if address not in ("local", "auto"):
-        _check_reachable(address, host_port)
+        _check_reachable(address, *cluster.host_port())
     options: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR", "configure_logging": True}
     if address == "local":  # bound to the loopback address: nothing leaves this machine
         options |= {"include_dashboard": False, "_node_ip_address": "127.0.0.1"}
@@ -98,12 +95,9 @@ def open_ray_log() -> IO[str]:
         return open(os.devnull, "w")
 
 
-def _check_reachable(address: str, host_port: str) -> None:
-    host, _, port = host_port.rpartition(":")
-    if not host or not port.isdigit():
-        raise ClusterError(f"cluster address {address!r}: give HOST:PORT or ray://HOST:PORT")
+def _check_reachable(address: str, host: str, port: int) -> None:
     try:
-        with socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS):
+        with socket.create_connection((host, port), timeout=CONNECT_SECONDS):
             pass
     except OSError as exc:
         raise ClusterError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from None

@@ -2,7 +2,7 @@
 
 A unit trains its share of the run exactly as the run would in-process, with three stand-ins: its progress
 events, checkpoints and model files go to the driver (through the mailbox, and as the task's return value),
-and the driver's stop request reaches it through the mailbox. The mailbox lives on the driver's node, so a
+and the driver's stop request reaches it through the mailbox. The mailbox lives on the head node, so a
 unit restarted on another node after its node died picks up from its last checkpoint there.
 Imported only when a run uses a cluster (it imports Ray).
 """
