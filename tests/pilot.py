@@ -29,9 +29,9 @@ async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
     await pilot.pause()
 
 
-def shown_text(static: Static) -> str:
-    """What a Static shows, as plain text (Rich renderables included)."""
-    console = Console(width=120, record=True, file=io.StringIO())
+def shown_text(static: Static, width: int = 120) -> str:
+    """What a Static shows, as plain text (Rich renderables included), `width` columns wide."""
+    console = Console(width=width, record=True, file=io.StringIO())
     console.print(static.content)
     return console.export_text()
 

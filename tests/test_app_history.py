@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from engine.config import apply_overrides, config_to_dict
 from engine.data.fashion_mnist import Dataset
@@ -14,6 +14,7 @@ from tests.conftest import tiny_config
 from tests.pilot import open_history, shown_text, wait_for
 from tui.app.app import TransferApp
 from tui.screens.compare import CompareScreen
+from tui.screens.dialogs import ConfirmDialog
 
 
 def make_app(dataset: Dataset, config=None, **kwargs) -> TransferApp:
@@ -93,16 +94,54 @@ async def test_cancel_then_resume_from_history_gives_the_uninterrupted_numbers(
         assert record.status == "finished"
 
 
-async def test_rerun_loads_the_config_into_setup(small_dataset: Dataset, isolated_home: Path) -> None:
+async def test_rerun_asks_before_replacing_the_form_and_leaves_the_run_to_the_user(
+    small_dataset: Dataset, isolated_home: Path
+) -> None:
     store_two_runs(isolated_home)
     app = make_app(small_dataset)
     async with app.run_test(size=(100, 30)) as pilot:
+        setup = app.get_screen("setup")
+        setup.query_one("#field-n_train_b", Input).value = "150"  # the user's unsaved work
         await open_history(pilot)
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert app.get_screen("setup").validate().transfer.unfrozen_learning_rate == 0.01
-        await wait_for(pilot, lambda: app.screen.id == "results" and app.get_screen("results").result is not None)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "n_train_b: 150 → 50" in " ".join(shown_text(app.screen.query(Static)[1]).split())
+        await pilot.press("n")  # declined: the form is as the user left it
+        await pilot.pause()
+        assert app.screen.id == "history" and setup.validate().split.n_train_b == 150
+        await pilot.press("ctrl+r", "y")
+        await pilot.pause()
+        assert app.screen.id == "setup" and not app.engine.busy  # loaded, not started
+        assert setup.validate().transfer.unfrozen_learning_rate == 0.01 and setup.validate().split.n_train_b == 50
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.running is None and app.get_screen("results").result is not None)
         assert len(RunStore(isolated_home / "runs.sqlite").runs()) == 3
+
+
+async def test_the_history_cursor_follows_its_run_as_new_runs_arrive(
+    small_dataset: Dataset, isolated_home: Path
+) -> None:
+    store = store_two_runs(isolated_home)
+    app = make_app(small_dataset, preload_engine=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_history(pilot)
+        await pilot.press("down")
+        await pilot.pause()
+        table = app.screen.query_one("#runs", DataTable)
+        assert str(table.get_row_at(table.cursor_row)[1]) == "20260101-000000-aaaa"
+        config = config_to_dict(tiny_config())
+        store.start("20260103-000000-cccc", "experiment", config, isolated_home / "runs" / "c", {}, "CPU")
+        app.action_show("setup")
+        await open_history(pilot)  # back on History, the view reads the store again
+        assert table.row_count == 3
+        assert str(table.get_row_at(table.cursor_row)[1]) == "20260101-000000-aaaa"
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == 2
 
 
 async def test_the_app_starts_over_a_corrupt_database(small_dataset: Dataset, isolated_home: Path) -> None:

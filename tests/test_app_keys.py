@@ -58,8 +58,38 @@ def test_the_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     bad.write_text("[keymap\n")
     assert "cannot be read" in load_settings(bad).problems[0]
     wrong = tmp_path / "wrong.toml"
-    wrong.write_text('[keymap]\n"view.history" = 3\n')
-    assert "must map binding ids to keys" in load_settings(wrong).problems[0]
+    wrong.write_text('[keymap]\n"view.history" = 3\n"view.setup" = "f2,"\n"run.start" = "ctrl+t"\n[theme]\n')
+    problems = load_settings(wrong).problems
+    assert problems[0] == f"{wrong}: unknown section 'theme' (only 'keymap' is read)"
+    assert problems[1].startswith(f"{wrong}: 'view.history' = 3 is not a list of keys")
+    assert problems[2].startswith(f"{wrong}: 'view.setup' = 'f2,' is not a list of keys")
+    assert load_settings(wrong).keymap == {"run.start": "ctrl+t"}  # the good entry still applies
+    table = tmp_path / "table.toml"
+    table.write_text('keymap = "f2"\n')
+    assert load_settings(table).problems == (
+        f"{table}: 'keymap' must be a table of binding ids and keys, e.g. \"view.setup\" = \"f2,1\"",
+    )
+
+
+async def test_keymap_mistakes_are_named_and_never_take_effect(small_dataset: Dataset, tmp_path: Path) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text(
+        '[keymap]\n"view.histroy" = "h"\n"app.quit" = "ctrl+r"\n"history.rerun" = "ctrl+r,x"\n"view.study" = "f7,s"\n'
+    )
+    app = make_app(small_dataset, settings=load_settings(settings))
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert f"{settings}: unknown binding id 'view.histroy' (did you mean view.history?); it was ignored." in messages
+        assert any(m.startswith(f"{settings}: ctrl+r is already run.start's key, so 'app.quit'") for m in messages)
+        # the leaderboard's 's' (sort) is that view's key: a study key 's' would clash there
+        assert any(m.startswith(f"{settings}: s is already board.sort's key, so 'view.study'") for m in messages)
+        assert len(messages) == 3  # history.rerun keeps ctrl+r, its own key, and gains x
+        assert app.settings.keymap == {"history.rerun": "ctrl+r,x"}
+        app.set_focus(None)
+        await pilot.press("ctrl+r")  # still runs, never quits
+        await pilot.pause()
+        assert app.is_running and app.running is not None
 
 
 async def test_a_keymap_remaps_keys_and_help_shows_the_effective_ones(small_dataset: Dataset, tmp_path: Path) -> None:

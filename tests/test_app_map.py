@@ -32,7 +32,6 @@ async def test_a_run_over_pairs_shows_its_map_and_the_arrow_keys_choose_a_pair(
         assert set(grid.pair_map.cells) == {(0, 1), (0, 2), (1, 2)}
         detail = results.query_one("#results-pair", Static)
         assert "T-shirt/top (0) vs Trouser (1)" in shown_text(detail)
-        grid.focus()
         await pilot.press("down")  # row Pullover, column T-shirt/top: the pair (0, 2)
         await pilot.pause()
         assert results.chosen == ("dense", (0, 2))
@@ -45,8 +44,7 @@ async def test_a_run_over_pairs_shows_its_map_and_the_arrow_keys_choose_a_pair(
         assert results.chosen == ("dense", (1, 2))
         summary = app.get_screen("results").result.summaries()[(1, 2)]
         cell = grid.get_cell_at(Coordinate(1, 2))
-        assert str(cell).split()[0] == f"{100 * summary.difference_mean:+.1f}"
-        assert str(cell).split()[1] == str(summary.wins)
+        assert str(cell).split() == [f"{100 * summary.difference_mean:+.1f}", f"{summary.wins}/2"]
 
 
 def _result(kind: str, gains: dict[tuple[int, int], float]) -> ExperimentResult:
@@ -83,3 +81,39 @@ async def test_two_networks_show_two_maps_and_the_verdict_on_their_gains(isolate
         app.show_result(MAP, result, isolated_home)
         await pilot.pause()
         assert app.get_screen("results").query_one("#results-maps").has_class("-stacked")
+
+
+async def test_at_80x24_the_map_has_the_keys_pages_reach_below_it_and_the_cursor_skips_empty_cells(
+    isolated_home: Path,
+) -> None:
+    result = _result("dense", {(0, 2): -0.02, (5, 6): 0.01, (7, 9): 0.03})
+    app = TransferApp(tiny_config(), preload_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.show_result(MAP, result, isolated_home)
+        await pilot.pause()
+        await pilot.pause()
+        results = app.get_screen("results")
+        grid = results.query_one(PairMapGrid)
+        assert app.focused is grid  # no tab needed before the arrows choose pairs
+        assert grid.get_component_rich_style("datatable--cursor").reverse  # the chosen cell stands out
+        assert results.chosen == ("dense", (0, 2))
+        await pilot.press("down")  # no run pair straight below: the nearest row that has one
+        await pilot.pause()
+        assert results.chosen == ("dense", (5, 6))
+        await pilot.press("right")  # nothing further right in row Shirt: on to the next pair
+        await pilot.pause()
+        assert results.chosen == ("dense", (7, 9))
+        await pilot.press("right")  # the last pair: stays
+        await pilot.pause()
+        assert results.chosen == ("dense", (7, 9))
+        await pilot.press("up", "left")
+        await pilot.pause()
+        assert results.chosen == ("dense", (0, 2))
+        body = results.query_one("#results-body")
+        top = body.scroll_y
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > top and app.focused is grid
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert body.scroll_y < top + 1

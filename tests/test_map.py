@@ -59,16 +59,17 @@ def test_the_reading_counts_pairs_and_claims_no_more() -> None:
 
 def test_colours_step_with_the_size_of_the_mean_gain_and_numbers_carry_it_without_colour() -> None:
     assert [shade(points) for points in (0.0, 0.1, 0.25, 0.9, 1.0, 2.9, 3.0, -5.0, None)] == [0, 0, 1, 1, 2, 2, 3, 3, 0]
-    assert cell_text(0.004, 3, 3).style == AHEAD[1] and str(cell_text(0.004, 3, 3)) == "+0.4 3"
-    assert cell_text(-0.05, 0, 3).style == BEHIND[3] and str(cell_text(-0.05, 0, 3)) == "-5.0 0"
+    assert cell_text(0.004, 3, 3).style == AHEAD[1] and str(cell_text(0.004, 3, 3)) == "+0.4\n3/3"
+    assert cell_text(-0.05, 0, 3).style == BEHIND[3] and str(cell_text(-0.05, 0, 3)) == "-5.0\n0/3"
     assert str(cell_text(None, 0, 0)).strip() == "div"
     result = _result("dense", {(5, 6): [0.01, 0.02, 0.03], (0, 2): [-0.01, 0.0, -0.02]})
     plain = Console(width=100, no_color=True, force_terminal=True, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
     plain.print(map_table(PairMap.of(result)))
     text = plain.export_text()
-    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines()[1:]}
-    assert rows["Shirt"][5:7] == ["+2.0", "3"]  # row Shirt (6), column Sandal (5)
-    assert rows["Pullov"][:2] == ["-1.0", "0"]  # row Pullover (2), column T-shirt/top (0)
+    lines = text.splitlines()
+    rows = {line.split()[0]: (line.split()[1:], lines[n + 1].split()) for n, line in enumerate(lines[1:-1], 1)}
+    assert rows["Shirt"][0][5] == "+2.0" and rows["Shirt"][1] == ["3/3"]  # row Shirt (6), column Sandal (5)
+    assert rows["Pullov"][0][0] == "-1.0" and rows["Pullov"][1] == ["0/3"]  # row Pullover (2), column T-shirt (0)
     assert "\x1b[" not in plain.export_text(styles=True).replace("\x1b[1m", "").replace("\x1b[0m", "").replace(
         "\x1b[2m", ""
     )

@@ -16,18 +16,19 @@ SHORT_NAMES = ("Tshirt", "Trousr", "Pullov", "Dress", "Coat", "Sandal", "Shirt",
 AHEAD = ("", "on #2d4f2d", "on #2f7030", "on #25962a")
 BEHIND = ("", "on #553030", "on #833030", "on #b52828")
 LEGEND = (
-    f"Cell: mean Δ in points (B on A minus B from scratch) and seeds won. Green: B on A ahead, red: behind; "
+    f"Cell: mean Δ in points (B on A minus B from scratch) over seeds won of seeds. Green: B on A ahead, red: behind; "
     f"darker from |Δ| ≥ {SHADE_STEPS[0]}, {SHADE_STEPS[1]:g} and {SHADE_STEPS[2]:g} points. Row: the positive class."
 )
 
 
 def cell_text(difference: float | None, wins: int, seeds: int) -> Text:
-    """'+0.4 3' on its colour; '  ·' where the pair has no result, 'div' where every seed diverged."""
+    """Two lines on its colour, '+0.4' over '3/3' (seeds won of seeds), so neighbouring cells never run into each
+    other; '·' where the pair has no result, 'div' where every seed diverged."""
     if seeds == 0 or difference is None:
-        return Text(" div" if seeds == 0 else "   ·", style="dim", justify="right")
+        return Text("div" if seeds == 0 else "·", style="dim", justify="right")
     points = 100 * difference
     styles = AHEAD if points > 0 else BEHIND
-    return Text(f"{points:+.1f} {wins}", style=styles[shade(points)], justify="right")
+    return Text(f"{points:+.1f}\n{wins}/{seeds}", style=styles[shade(points)], justify="right")
 
 
 def map_table(pair_map: PairMap, title: str | None = None) -> Table:
@@ -44,7 +45,7 @@ def map_table(pair_map: PairMap, title: str | None = None) -> Table:
                 continue
             summary = pair_map.cells.get((column, row))
             if summary is None:
-                cells.append(Text("   ·", style="dim"))
+                cells.append(Text("·", style="dim", justify="right"))
             else:
                 cells.append(cell_text(summary.difference_mean, summary.wins, summary.n_seeds))
         table.add_row(*cells)

@@ -13,10 +13,11 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict
+from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict, config_to_dict
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.errors import UserError
 from engine.kinds import LEADERBOARD, STUDY, RunKind, RunOptions, kind_named, run_kind_for
@@ -27,15 +28,18 @@ from engine.storage.store import RunRecord
 from tui.app.engine_thread import DatasetLoader, EngineThread
 from tui.app.messages import EngineProgress, EngineReady, RunFailed, RunFinished, RunRequest
 from tui.app.settings import Settings, load_settings
+from tui.screens.compare import CompareScreen
+from tui.screens.dialogs import ConfirmDialog, PathDialog
 from tui.screens.help import HelpScreen
 from tui.screens.history import HistoryScreen
 from tui.screens.leaderboard import LeaderboardScreen
+from tui.screens.leaderboard_options import LeaderboardOptions
 from tui.screens.results import ResultsScreen
 from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
 from tui.screens.study import StudyScreen
 from tui.screens.view_switcher import ViewSwitcher
-from tui.stored import store_problem
+from tui.stored import config_differences, store_problem
 from tui.terminal import stderr_to_log
 
 
@@ -61,6 +65,7 @@ VIEWS = (
     ("study", "Study", "f7", "6", "the layer sweep: which layers transfer"),
 )
 VIEW_TITLES = {view: title for view, title, *_ in VIEWS}
+START_BINDINGS = {"run": "run.start", "leaderboard": "board.race", "study": "study.sweep"}  # per live view
 
 
 def view_bindings() -> list[Binding]:
@@ -77,6 +82,23 @@ def view_bindings() -> list[Binding]:
         )
         for position, (view, title, fkey, number, what) in enumerate(VIEWS)
     ]
+
+
+# every screen with bindings of its own, modal ones included: their ids are the keymap's
+SCREENS_WITH_KEYS: tuple[type[Screen], ...] = (
+    SetupScreen,
+    RunScreen,
+    ResultsScreen,
+    LeaderboardScreen,
+    HistoryScreen,
+    StudyScreen,
+    CompareScreen,
+    HelpScreen,
+    ViewSwitcher,
+    PathDialog,
+    ConfirmDialog,
+    LeaderboardOptions,
+)
 
 
 class TransferApp(App[int]):
@@ -124,7 +146,7 @@ class TransferApp(App[int]):
         self.device = ""  # the engine's device, once it has started: the header's subtitle
         self.preload_engine = preload_engine
         self.run_options = RunOptions(tensorboard=str(tensorboard) if tensorboard else None)
-        self.settings = settings or Settings()
+        self.settings = (settings or Settings()).checked(self.binding_scopes())
         self.running: RunRequest | None = None
 
     def on_mount(self) -> None:
@@ -154,6 +176,24 @@ class TransferApp(App[int]):
             text, severity = message.problem
             self.notify(text, title="Run store", severity=severity, timeout=10)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text, whatever the caller asks: messages carry TOML sections, keys and
+        paths in brackets, which Rich markup would swallow ('unknown section [theme]' lost its name)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    @classmethod
+    def binding_scopes(cls) -> list[list[Binding]]:
+        """The bindings each screen answers to, the app's own included: where two may not share a key."""
+        return [[*cls.BINDINGS, *screen.BINDINGS] for screen in SCREENS_WITH_KEYS]
+
     def action_show(self, name: str) -> None:
         if self.screen.id != name and name in VIEW_TITLES:
             self.switch_screen(name)
@@ -167,7 +207,11 @@ class TransferApp(App[int]):
         return self.settings.keys(binding.id, binding.key)
 
     def action_help(self) -> None:
-        sections = [("everywhere", list(self.BINDINGS))]
+        views = [binding for binding in self.BINDINGS if (binding.id or "").startswith("view.")]
+        sections = [
+            ("everywhere", [binding for binding in self.BINDINGS if binding not in views]),
+            ("everywhere; digits not in a text field (escape leaves it)", views),
+        ]
         for name, title in VIEW_TITLES.items():
             sections.append((title, list(self.get_screen(name).BINDINGS)))
         self.push_screen(HelpScreen(sections, lambda binding: self.settings.keys(binding.id, binding.key)))
@@ -227,14 +271,35 @@ class TransferApp(App[int]):
         self.show_result(kind, result, Path(record.folder), f"Stored {kind.title} {record.id}")
 
     def rerun(self, record: RunRecord) -> None:
-        """A stored run's config, back in the Setup form, run again as a new run."""
+        """A stored run's config, back in the Setup form; the user starts it. A form that differs is replaced
+        only once the user agrees, so nothing typed there is lost by surprise."""
         try:
             config = config_from_dict(record.config)
         except UserError as exc:
             self.notify(f"That run's config cannot be used: {exc}", severity="error")
             return
+        setup: SetupScreen = self.get_screen("setup")
+        shown = setup.validate()
+        differences = config_differences(config_to_dict(shown), config_to_dict(config)) if shown else ["(invalid)"]
+        if not differences:
+            self._load_rerun(record, config)
+            return
+        listed = "; ".join(differences[:4]) + (f"; and {len(differences) - 4} more" if len(differences) > 4 else "")
+        detail = f"The form's own values are lost unless saved first (ctrl+s on Setup). Form → run: {listed}"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._load_rerun(record, config)
+
+        self.push_screen(ConfirmDialog(f"Replace the Setup form with run {record.id}'s config?", detail), answered)
+
+    def _load_rerun(self, record: RunRecord, config: ExperimentConfig) -> None:
+        kind = kind_named(record.kind)
         self.get_screen("setup").fill(config)
-        self.start_new(kind_named(record.kind))
+        self.action_show("setup")
+        keys = self.settings.keys(START_BINDINGS[kind.live_view], "ctrl+r")
+        start = keys if kind.live_view == "run" else f"{keys} on {VIEW_TITLES[kind.live_view]}"
+        self.notify(f"Run {record.id}'s config is in Setup: {start} runs it as a new {kind.title}.")
 
     def resume(self, record: RunRecord) -> None:
         """Continue an interrupted run in its own folder, from its checkpoints."""

@@ -17,7 +17,6 @@ FORM_KEYS = (
     ("space", "Setup", "tick or untick a checkbox"),
     ("↑ ↓ pgup pgdn", "tables", "move in a table or scroll a view"),
     ("ctrl+p", "everywhere", "command palette: every action by name"),
-    ("1 - 5", "everywhere", "the views, as F2-F6, where nothing is being typed"),
     ("escape", "dialogs", "close without doing anything"),
 )
 

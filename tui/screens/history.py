@@ -19,6 +19,15 @@ from tui.stored import RESUMABLE, result_of, store_problem, summary_of
 COLUMNS = ("", "run", "kind", "status", "seeds", "summary")
 
 
+class RunsTable(DataTable):
+    """The runs, newest first: home and end go to the newest and the oldest."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "Newest", show=False),
+        Binding("end", "scroll_bottom", "Oldest", show=False),
+    ]
+
+
 class HistoryScreen(Screen):
     """Reads the run store each time it is shown, so runs from the CLI appear too."""
 
@@ -27,7 +36,11 @@ class HistoryScreen(Screen):
         Binding("space", "mark", "Mark", key_display="␣", tooltip="mark up to two runs to compare", id="history.mark"),
         Binding("v", "compare", "Compare", tooltip="the two marked runs side by side", id="history.compare"),
         Binding(
-            "ctrl+r", "rerun", "Rerun", tooltip="load the run's config into Setup and run it again", id="history.rerun"
+            "ctrl+r",
+            "rerun",
+            "To Setup",
+            tooltip="load the run's config into Setup to run it again (asks before replacing the form)",
+            id="history.rerun",
         ),
         Binding(
             "u",
@@ -46,17 +59,22 @@ class HistoryScreen(Screen):
         self.marked: list[str] = []
         self.loaded = False  # whether the table shows what the store held at the last look
         self.deleting: set[str] = set()  # runs being deleted: hidden, whatever a reload meanwhile reads
+        self.highlighted_id: str | None = None  # the run under the cursor, followed across reloads
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="history-caption")
-        table = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        table = RunsTable(id="runs", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
         yield Footer(compact=True, show_command_palette=False)
 
     def on_data_table_row_selected(self) -> None:
         self.action_open()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self.highlighted_id = event.row_key.value
 
     class Loaded(Message):
         """The stored runs with their summary lines, read off the UI thread; or why they could not be read."""
@@ -103,13 +121,16 @@ class HistoryScreen(Screen):
     def _draw(self) -> None:
         table = self.query_one("#runs", DataTable)
         row = table.cursor_row
+        highlighted = self.highlighted_id
         table.clear()
         for record in self.records:
             mark = "*" if record.id in self.marked else ""
             seeds = str(len(record.config["run"]["seeds"]))
             table.add_row(mark, record.id, record.kind, record.status, seeds, self.summaries[record.id], key=record.id)
-        if self.records:
-            table.move_cursor(row=min(row, len(self.records) - 1))
+        if self.records:  # the same run stays highlighted when newer runs arrive above it
+            ids = [record.id for record in self.records]
+            table.move_cursor(row=ids.index(highlighted) if highlighted in ids else min(row, len(ids) - 1))
+        self.highlighted_id = self.records[table.cursor_row].id if self.records else None
         self.query_one("#history-caption", Static).update(
             f"{len(self.records)} run(s), newest first; o opens one, space marks two to compare"
             if self.records

@@ -86,10 +86,12 @@ class ResultsScreen(Screen):
         maps.remove_children()
         maps.display = self.mapped
         if self.mapped:
-            maps.mount_all(
+            grids = [
                 PairMapGrid(PairMap(name, one.summaries()), id=f"map-{name}")
                 for name, one in self.result.by_network().items()
-            )
+            ]
+            maps.mount_all(grids)
+            self.call_after_refresh(grids[0].focus)  # the arrow keys choose a pair at once, no tab needed
         self._show_pair()
 
     def on_resize(self) -> None:

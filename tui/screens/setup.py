@@ -31,6 +31,14 @@ class SetupScreen(Screen):
     BINDINGS = [
         Binding("ctrl+o", "load_config", "Load", tooltip="fill the form from a TOML experiment file", id="setup.load"),
         Binding("ctrl+s", "save_config", "Save", tooltip="save the form as a TOML file the CLI reads", id="setup.save"),
+        Binding(
+            "escape",
+            "leave_field",
+            "Leave field",
+            show=False,
+            tooltip="leave the field, so the number keys switch views again",
+            id="setup.leave_field",
+        ),
     ]
 
     def __init__(self, config: ExperimentConfig) -> None:
@@ -113,6 +121,10 @@ class SetupScreen(Screen):
             if event.select.id == "field-network_kind":
                 self._show_network_fields()
             self.validate()
+
+    def action_leave_field(self) -> None:
+        """Focus the form itself, not another field: a digit typed next switches views instead of editing."""
+        self.query_one("#form", VerticalScroll).focus()
 
     def action_load_config(self) -> None:
         self.app.push_screen(PathDialog("Load experiment from TOML file", self.config_path), self._load)

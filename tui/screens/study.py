@@ -53,7 +53,7 @@ class StudyScreen(Screen):
             "ctrl+r",
             "sweep",
             "Sweep",
-            tooltip="run the layer sweep ([study] layers and treatments) with the Setup form's settings",
+            tooltip="run the layer sweep (Setup's sweep depths and treatments) with the rest of the Setup form",
             id="study.sweep",
         ),
         Binding(
@@ -64,7 +64,10 @@ class StudyScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="study")
         self.result: StudyResult | None = None
-        self.caption = "No layer sweep yet: set [study] in Setup (or use `transfer-tui study`), ctrl+r to run one"
+        self.caption = (
+            "No layer sweep yet: choose the sweep depths and treatments in Setup (or use `transfer-tui study`), "
+            "then ctrl+r here to run one"
+        )
 
     def compose(self) -> ComposeResult:
         yield Header()
