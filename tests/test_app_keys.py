@@ -67,7 +67,7 @@ def test_the_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     table = tmp_path / "table.toml"
     table.write_text('keymap = "f2"\n')
     assert load_settings(table).problems == (
-        f"{table}: 'keymap' must be a table of binding ids and keys, e.g. \"view.setup\" = \"f2,1\"",
+        f'{table}: \'keymap\' must be a table of binding ids and keys, e.g. "view.setup" = "f2,1"',
     )
 
 
@@ -80,7 +80,8 @@ async def test_keymap_mistakes_are_named_and_never_take_effect(small_dataset: Da
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await pilot.pause()
         messages = [n.message for n in app._notifications]
-        assert f"{settings}: unknown binding id 'view.histroy' (did you mean view.history?); it was ignored." in messages
+        unknown = f"{settings}: unknown binding id 'view.histroy' (did you mean view.history?); it was ignored."
+        assert unknown in messages
         assert any(m.startswith(f"{settings}: ctrl+r is already run.start's key, so 'app.quit'") for m in messages)
         # the leaderboard's 's' (sort) is that view's key: a study key 's' would clash there
         assert any(m.startswith(f"{settings}: s is already board.sort's key, so 'view.study'") for m in messages)

@@ -102,7 +102,7 @@ def load_settings(path: Path | None = None) -> Settings:
     problems = [f"{path}: unknown section {name!r} (only 'keymap' is read)" for name in values if name != "keymap"]
     keymap_values = values.get("keymap", {})
     if not isinstance(keymap_values, dict):
-        problems.append(f"{path}: 'keymap' must be a table of binding ids and keys, e.g. \"view.setup\" = \"f2,1\"")
+        problems.append(f'{path}: \'keymap\' must be a table of binding ids and keys, e.g. "view.setup" = "f2,1"')
         return Settings(problems=tuple(problems), source=str(path))
     keymap = {}
     for binding_id, value in keymap_values.items():
@@ -111,7 +111,7 @@ def load_settings(path: Path | None = None) -> Settings:
             keymap[binding_id] = keys
         else:
             problems.append(
-                f"{path}: {binding_id!r} = {value!r} is not a list of keys (write e.g. \"f9,h\" or \"ctrl+t\"); "
+                f'{path}: {binding_id!r} = {value!r} is not a list of keys (write e.g. "f9,h" or "ctrl+t"); '
                 "it was ignored."
             )
     return Settings(keymap=keymap, problems=tuple(problems), source=str(path))
