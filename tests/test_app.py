@@ -105,7 +105,7 @@ async def test_invalid_value_shows_at_the_field_and_blocks_run(small_dataset: Da
         app.screen.query_one("#field-negative_class", Select).value = 5
         await pilot.pause()
         assert not row(app, "n_train_b").has_class("-invalid")
-        assert "Ready: 1 seed(s)" in shown_text(app.screen.query_one("#form-status", Static))
+        assert "Ready: 1 seed." in shown_text(app.screen.query_one("#form-status", Static))
 
 
 async def test_a_tiny_run_fills_the_table_then_the_results(small_dataset: Dataset, isolated_home: Path) -> None:

@@ -37,7 +37,7 @@ async def test_a_sweep_runs_live_and_reopens_from_history(small_dataset: Dataset
 
         await open_history(pilot)
         runs = app.screen.query_one("#runs", DataTable)
-        assert "study" in [str(cell) for cell in runs.get_row_at(0)]
+        assert "\nstudy, 2 seeds" in str(runs.get_row_at(0)[1])
         await pilot.press("o")
         await pilot.pause()
         assert app.screen is study and study.caption.startswith("Stored layer sweep ")

@@ -63,7 +63,7 @@ def test_diverged_seeds_are_left_out_and_said_so() -> None:
     results = [seed_result(1, 0.9, 0.95), seed_result(2, 0.5, 0.99, diverged="b_scratch"), seed_result(3, 0.91, 0.9)]
     summary = summarise(results)
     assert summary.n_seeds == 2 and summary.n_diverged == 1 and summary.wins == 1
-    assert "1 seed(s) diverged and are left out" in summary.verdict
+    assert "1 seed diverged and is left out" in summary.verdict
 
 
 def test_json_is_strict() -> None:

@@ -23,6 +23,7 @@ from engine.fileio import atomic_path
 from engine.kinds import RunContext, RunKind
 from engine.progress import ClusterStatus, EpochDone, PartDone, PhaseStarted, RunPlanned
 from engine.results.protocol import RunResult
+from engine.results.words import plural
 
 POLL_SECONDS = 0.2
 HEAD_NODE = "node:__internal_head__"  # the resource only Ray's head node has
@@ -213,7 +214,7 @@ class _Driver:
             ray.kill(mailbox)
         parts = [self._kept(finished[unit.number]) for unit in self.units]
         result = self.kind.result_type.merged(config_to_dict(self.config), parts)
-        return dataclasses.replace(result, device=f"Ray, {self.fit.nodes} node(s): {result.device}")
+        return dataclasses.replace(result, device=f"Ray, {plural(self.fit.nodes, 'node')}: {result.device}")
 
     def _outcome(self, ref) -> dict[str, Any]:
         try:

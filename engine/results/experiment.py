@@ -10,6 +10,7 @@ from typing import Any
 from engine.data.classes import class_name
 from engine.results import stats
 from engine.results.protocol import merged_device, merged_status
+from engine.results.words import plural
 
 History = dict[str, dict[str, list[float]]]
 
@@ -113,7 +114,11 @@ def summarise(results: list[SeedResult]) -> Summary:
 
 def verdict(differences: list[float], ci: tuple[float, float] | None, wins: int, n_diverged: int) -> str:
     """One or two sentences; claims a gain only when the 95% interval of the difference excludes zero."""
-    diverged_note = f" {n_diverged} seed(s) diverged and are left out of these numbers." if n_diverged else ""
+    diverged_note = (
+        f" {plural(n_diverged, 'seed')} diverged and {'is' if n_diverged == 1 else 'are'} left out of these numbers."
+        if n_diverged
+        else ""
+    )
     n = len(differences)
     if n == 0:
         return "No seed finished without diverging, so there is nothing to compare." + diverged_note
@@ -129,7 +134,7 @@ def verdict(differences: list[float], ci: tuple[float, float] | None, wins: int,
         )
     low, high = (100 * bound for bound in ci)
     spread = f"{mean_pp:+.2f} points on average (95% CI {low:+.2f} to {high:+.2f})"
-    record = f"transfer won {wins} of {n} seeds"
+    record = f"transfer won {wins} of {plural(n, 'seed')}"
     if low > 0:
         return f"Transfer helped: {spread}; {record}." + diverged_note
     if high < 0:

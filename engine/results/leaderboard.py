@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.results.protocol import merged_device, merged_status
 from engine.results.stats import mean, std
+from engine.results.words import plural
 
 TASK_TITLES = {
     "a": "task A (8 classes)",
@@ -180,7 +181,7 @@ class LeaderboardResult:
         board = self.config["leaderboard"]
         return (
             f"# Optimizer leaderboard: {TASK_TITLES[board['task']]}\n\n"
-            f"{board['epochs']} epochs, seeds {self.config['run']['seeds']}, target validation accuracy "
+            f"{plural(board['epochs'], 'epoch')}, seeds {self.config['run']['seeds']}, target validation accuracy "
             f"{board['target_accuracy']:.2%}, status {self.status}, {self.device}.\n"
         )
 

@@ -11,6 +11,7 @@ from engine.data.classes import CLASS_NAMES
 from engine.results import stats
 from engine.results.experiment import ExperimentResult, Summary
 from engine.results.protocol import merged_device, merged_status
+from engine.results.words import plural
 
 Pair = tuple[int, int]
 
@@ -53,9 +54,12 @@ class PairMap:
         text += f"; level in {level}." if level else "."
         seeds = {s.n_seeds for s in finished.values()}
         if seeds and max(seeds) < 5:
-            text += f" With {max(seeds)} seeds per pair one pair's sign is weak evidence; the counts are the finding."
+            text += (
+                f" With {plural(max(seeds), 'seed')} per pair one pair's sign is weak evidence; "
+                "the counts are the finding."
+            )
         if len(finished) < len(self.cells):
-            text += f" {len(self.cells) - len(finished)} pair(s) diverged in every seed."
+            text += f" {plural(len(self.cells) - len(finished), 'pair')} diverged in every seed."
         return text
 
 

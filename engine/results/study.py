@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.results.protocol import merged_device, merged_status
 from engine.results.stats import interval_95, mean, std
+from engine.results.words import every, plural
 
 
 @dataclass
@@ -97,7 +98,7 @@ class StudyResult:
         if not self.baseline:
             return ["Nothing finished yet."]
         base = list(self.baseline.values())
-        lines = [f"B from scratch (baseB): {_percent(mean(base))} test accuracy over {len(base)} seed(s)."]
+        lines = [f"B from scratch (baseB): {_percent(mean(base))} test accuracy over {plural(len(base), 'seed')}."]
         for treatment in dict.fromkeys(cell.treatment for cell in self.cells):
             rows = [s for s in self.summaries() if s.treatment == treatment and s.mean is not None]
             if not rows:
@@ -107,9 +108,9 @@ class StudyResult:
             below = [r.layers for r in rows if r.losses == n_seeds]
             parts = []
             if above:
-                parts.append(f"beats baseB in all {n_seeds} seeds at n = {_layers(above)}")
+                parts.append(f"beats baseB in {every(n_seeds, 'seed')} at n = {_layers(above)}")
             if below:
-                parts.append(f"falls below baseB in all {n_seeds} seeds at n = {_layers(below)}")
+                parts.append(f"falls below baseB in {every(n_seeds, 'seed')} at n = {_layers(below)}")
             mixed = [r.layers for r in rows if r.layers not in above + below]
             if mixed:
                 parts.append(f"no difference every seed agrees on at n = {_layers(mixed)}")

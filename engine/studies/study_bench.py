@@ -16,6 +16,7 @@ from engine.data.classes import ALL_PAIRS
 from engine.data.fashion_mnist import Dataset
 from engine.execution.plan import pair_groups
 from engine.progress import EpochDone, RunPlanned
+from engine.results.words import plural
 from engine.runtime import device_name
 from engine.studies.bench import matmul_peak_gflops
 from engine.studies.experiment import run_experiment
@@ -59,7 +60,8 @@ def run_study_bench(
     study = with_pairs(config, chosen, seeds)
     groups = pair_groups(study, chosen) if len(chosen) > 1 else [chosen]
     say(
-        f"{pairs} pairs x {seeds_per_pair} seeds = {pairs * seeds_per_pair} runs in {len(groups)} population(s); "
+        f"{plural(pairs, 'pair')} x {plural(seeds_per_pair, 'seed')} = {plural(pairs * seeds_per_pair, 'run')} in "
+        f"{plural(len(groups), 'population')}; "
         f"matmul peak {peak:.0f} GFLOP/s"
     )
 

@@ -12,6 +12,7 @@ from engine.data.classes import ALL_PAIRS
 from engine.data.split import make_tasks
 from engine.errors import ConfigError
 from engine.paths import log_dir
+from engine.results.words import plural
 from tui.cli.reporter import load_data_and_engine
 from tui.terminal import stderr_to_log
 
@@ -40,7 +41,7 @@ def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Pa
     tasks = make_tasks(dataset, config.split, seed=0)
     console.print(
         f"Model A on task A ({len(tasks.a.y_train)} images), batch {config.run.batch_size}, "
-        f"{members} members x {epochs} epochs, each way"
+        f"{plural(members, 'member')} x {plural(epochs, 'epoch')}, each way"
     )
     result = run_bench(config, tasks, members, epochs, say=lambda line: console.print(line))
 
@@ -96,7 +97,8 @@ def run_study_bench_command(
     console.print(
         f"{runs} runs ({pairs} pairs x {seeds_per_pair} seeds), {result.device}, matmul peak "
         f"{result.matmul_peak_gflops:.0f} GFLOP/s:\n"
-        f"  as the map trains them ({result.populations} population(s)): {result.population_seconds / 60:.1f} min, "
+        f"  as the map trains them ({plural(result.populations, 'population')}): "
+        f"{result.population_seconds / 60:.1f} min, "
         f"peak memory {result.population_peak_rss_gb:.2f} GB\n"
         f"  plain Keras, one run at a time: {result.keras_seconds_per_run:.0f} s per run on a sample of "
         f"{result.keras_sample_runs}, so about {result.keras_seconds_estimated / 60:.0f} min for all {runs}\n"

@@ -15,6 +15,7 @@ from engine.errors import ConfigError
 from engine.fileio import atomic_write_text
 from engine.kinds import RunOptions, kind_named
 from engine.results.exports import FORMATS, export_text
+from engine.results.words import plural
 from engine.storage.store import RunStore, open_store
 from tui.render import result_report
 from tui.stored import RESUMABLE, result_of, summary_of, when
@@ -36,7 +37,7 @@ def runs_list(kind: str | None) -> int:
     if not records:
         console.print("No runs yet.")
         return 0
-    table = Table(title=f"{len(records)} run(s), newest first", title_justify="left", box=box.SIMPLE)
+    table = Table(title=f"{plural(len(records), 'run')}, newest first", title_justify="left", box=box.SIMPLE)
     for name in ("Run", "Kind", "Status", "Seeds", "Summary"):
         table.add_column(name, no_wrap=name != "Summary")
     for record in records:

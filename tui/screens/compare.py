@@ -15,6 +15,9 @@ from tui.render import result_report
 from tui.stored import config_differences, result_of, when
 
 
+SIDE_BY_SIDE_FROM = 160  # columns: a run's tables are about 75 wide
+
+
 def run_column(record: RunRecord) -> Group:
     result = result_of(record)
     parts = [Text(f"{record.kind} {record.id}", style="bold"), Text(f"{record.status}, {when(record.started_at)}")]
@@ -26,7 +29,7 @@ def run_column(record: RunRecord) -> Group:
 
 
 class CompareScreen(Screen):
-    """Opened from History with two marked runs; escape goes back."""
+    """Opened from History with two marked runs; escape goes back, the arrows and page keys scroll."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="compare.back")]
 
@@ -38,10 +41,13 @@ class CompareScreen(Screen):
         yield Header()
         differences = config_differences(self.left.config, self.right.config)
         summary = "Config differences (left → right): " + ("; ".join(differences) if differences else "none")
-        yield Static(summary, id="compare-differences")
-        with Horizontal(id="compare"):
-            with VerticalScroll(classes="compare-column"):
-                yield Static(run_column(self.left))
-            with VerticalScroll(classes="compare-column"):
-                yield Static(run_column(self.right))
+        with VerticalScroll(id="compare"):
+            yield Static(summary, id="compare-differences")
+            with Horizontal(id="compare-columns"):
+                yield Static(run_column(self.left), classes="compare-column")
+                yield Static(run_column(self.right), classes="compare-column")
         yield Footer(compact=True, show_command_palette=False)
+
+    def on_resize(self) -> None:
+        """Side by side where both tables fit whole, one above the other elsewhere: never a cut number."""
+        self.query_one("#compare-columns").set_class(self.size.width < SIDE_BY_SIDE_FROM, "-stacked")

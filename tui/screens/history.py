@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 from textual import work
@@ -12,11 +13,16 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from engine.results.words import plural
 from engine.storage.store import RunRecord, open_store
 from tui.screens.dialogs import ConfirmDialog
 from tui.stored import RESUMABLE, result_of, store_problem, summary_of
 
-COLUMNS = ("", "run", "kind", "status", "seeds", "summary")
+COLUMNS = ("", "run", "status", "summary")
+# what the columns before the summary take (mark 1, run id 20, status 11, each padded by 1 a side), the scroll bar
+# and the screen's edge: the summary wraps in what is left, so no number is cut at any width
+FIXED_WIDTH = 1 + 20 + 11 + 3 * 2 + 2 + 4
+MIN_SUMMARY_WIDTH = 24
 
 
 class RunsTable(DataTable):
@@ -68,6 +74,10 @@ class HistoryScreen(Screen):
         table.add_columns(*COLUMNS)
         yield table
         yield Footer(compact=True, show_command_palette=False)
+
+    def on_resize(self) -> None:
+        if self.loaded:
+            self._draw()
 
     def on_data_table_row_selected(self) -> None:
         self.action_open()
@@ -123,16 +133,18 @@ class HistoryScreen(Screen):
         row = table.cursor_row
         highlighted = self.highlighted_id
         table.clear()
+        width = max(MIN_SUMMARY_WIDTH, self.size.width - FIXED_WIDTH)
         for record in self.records:
             mark = "*" if record.id in self.marked else ""
-            seeds = str(len(record.config["run"]["seeds"]))
-            table.add_row(mark, record.id, record.kind, record.status, seeds, self.summaries[record.id], key=record.id)
+            run = f"{record.id}\n{record.kind}, {plural(len(record.config['run']['seeds']), 'seed')}"
+            summary = textwrap.wrap(self.summaries[record.id], width) or [""]
+            table.add_row(mark, run, record.status, "\n".join(summary), key=record.id, height=max(2, len(summary)))
         if self.records:  # the same run stays highlighted when newer runs arrive above it
             ids = [record.id for record in self.records]
             table.move_cursor(row=ids.index(highlighted) if highlighted in ids else min(row, len(ids) - 1))
         self.highlighted_id = self.records[table.cursor_row].id if self.records else None
         self.query_one("#history-caption", Static).update(
-            f"{len(self.records)} run(s), newest first; o opens one, space marks two to compare"
+            f"{plural(len(self.records), 'run')}, newest first; o opens one, space marks two to compare"
             if self.records
             else "No runs yet: the runs and leaderboards you start (here or from the CLI) appear here."
         )

@@ -20,6 +20,7 @@ from engine.errors import UserError
 from engine.kinds import LEADERBOARD
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
 from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
+from engine.results.words import plural
 from engine.storage.store import RunRecord
 from tui.render import DASH, seeds_label
 from tui.screens.dialogs import PathDialog, export_to
@@ -147,9 +148,8 @@ class LeaderboardScreen(Screen):
         board = config.leaderboard
         self.result = None
         self.state = LeaderboardState.starting(config)
-        self.caption = (
-            f"Racing on {TASK_TITLES[board.task]}: {board.epochs} epochs, {seeds_label(tuple(config.run.seeds))}"
-        )
+        seeds = seeds_label(tuple(config.run.seeds))
+        self.caption = f"Racing on {TASK_TITLES[board.task]}: {plural(board.epochs, 'epoch')}, {seeds}"
         self._draw()
 
     def apply(self, event: ProgressEvent) -> None:
@@ -164,7 +164,7 @@ class LeaderboardScreen(Screen):
         self.state = LeaderboardState.of(result)
         board = result.config["leaderboard"]
         self.caption = caption or f"{result.status.capitalize()}: {TASK_TITLES[board['task']]}"
-        self.caption += f", {board['epochs']} epochs, {seeds_label(tuple(result.config['run']['seeds']))}"
+        self.caption += f", {plural(board['epochs'], 'epoch')}, {seeds_label(tuple(result.config['run']['seeds']))}"
         if self.is_mounted:
             self._draw()
 
@@ -201,7 +201,7 @@ class LeaderboardScreen(Screen):
     def _options_done(self, board) -> None:
         if board is not None:
             self.app.set_leaderboard_settings(board)
-            self.notify(f"{len(board.optimizers)} optimizer(s) will race on {TASK_TITLES[board.task]}.")
+            self.notify(f"{plural(len(board.optimizers), 'optimizer')} will race on {TASK_TITLES[board.task]}.")
 
     def action_sort(self) -> None:
         columns = list(SORT_COLUMNS)

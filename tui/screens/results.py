@@ -19,6 +19,7 @@ from engine.fileio import atomic_path
 from engine.paths import model_file
 from engine.results.experiment import ExperimentResult
 from engine.results.pair_map import MapResult, PairMap
+from engine.results.words import plural
 from tui.map_render import map_summary
 from tui.render import pair_label, report, seed_table, verdict_text
 from tui.screens.dialogs import PathDialog, export_to
@@ -158,7 +159,7 @@ class ResultsScreen(Screen):
         except UserError as exc:
             self.notify(str(exc), title="Cannot save models", severity="error", timeout=8)
             return
-        self.notify(f"Saved {count} model(s) to {target}")
+        self.notify(f"Saved {plural(count, 'model')} to {target}")
 
 
 def result_curves(seeds: list) -> dict[str, list[float]]:

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from engine.config import ExperimentConfig
 from engine.progress import ClusterStatus, EpochDone, PhaseStarted, PlannedPhase, ProgressEvent, RunPlanned
+from engine.results.words import plural
 from tui.render import EPOCH_COLUMNS, epoch_cells, phase_label, seeds_label, several_pairs
 from tui.state.run_state import RunState
 from tui.widgets.curves import CurvesPanel
@@ -69,7 +70,7 @@ class RunScreen(Screen):
         """Forget the previous run and show that this one is loading."""
         self.state = RunState()
         self._show_units("")
-        self.set_status(f"Loading data and TensorFlow for {len(config.run.seeds)} seed(s)…")
+        self.set_status(f"Loading data and TensorFlow for {plural(len(config.run.seeds), 'seed')}…")
         if self.composed:
             self.query_one("#epochs", DataTable).clear()
             self.query_one("#progress", ProgressBar).update(total=None, progress=0)

@@ -15,6 +15,7 @@ from engine.config import ExperimentConfig, config_to_toml, load_config_file
 from engine.config.presets import PRESET_DESCRIPTIONS, PRESETS, preset
 from engine.errors import UserError
 from engine.fileio import atomic_write_text
+from engine.results.words import plural
 from tui.screens.dialogs import PathDialog
 from tui.state.form_fields import FIELDS, form_values, parse_form, with_preset
 from tui.widgets.field_row import FieldRow
@@ -90,9 +91,10 @@ class SetupScreen(Screen):
             row.show_error(errors.get(row.spec.id))
         status = self.query_one("#form-status", Static)
         if errors:
-            status.update(f"{len(errors)} field(s) need fixing before a run can start.")
+            need = "needs" if len(errors) == 1 else "need"
+            status.update(f"{plural(len(errors), 'field')} {need} fixing before a run can start.")
         else:
-            status.update(f"Ready: {len(config.run.seeds)} seed(s). Press ctrl+r to run.")
+            status.update(f"Ready: {plural(len(config.run.seeds), 'seed')}. Press ctrl+r to run.")
         status.set_class(bool(errors), "-invalid")
         return config
 
