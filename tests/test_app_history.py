@@ -39,7 +39,9 @@ async def test_open_and_compare_stored_runs(small_dataset: Dataset, isolated_hom
     async with app.run_test(size=(120, 40)) as pilot:
         await open_history(pilot)
         table = app.screen.query_one("#runs", DataTable)
-        assert table.row_count == 2 and str(table.get_row_at(0)[1]).startswith("20260102-000000-bbbb\nexperiment, 1 seed")  # newest first
+        assert table.row_count == 2 and str(table.get_row_at(0)[1]).startswith(
+            "20260102-000000-bbbb\nexperiment, 1 seed"
+        )  # newest first
 
         await pilot.press("o")
         await pilot.pause()
@@ -170,7 +172,8 @@ async def test_history_and_compare_cut_no_number_at_80_and_120_columns(
             await open_history(pilot)
             table = app.screen.query_one("#runs", DataTable)
             summary = str(table.get_row_at(0)[3])
-            assert " ".join(summary.split()) == "Sandal vs Shirt: scratch 91.00%, B on A 96.00%, Δ +5.00 points, won 1/1"
+            whole = "Sandal vs Shirt: scratch 91.00%, B on A 96.00%, Δ +5.00 points, won 1/1"
+            assert " ".join(summary.split()) == whole
             assert table.virtual_size.width <= table.scrollable_content_region.width  # nothing off to the right
             await pilot.press("space", "down", "space", "v")
             await pilot.pause()

@@ -14,7 +14,6 @@ from engine.storage.store import RunRecord
 from tui.render import result_report
 from tui.stored import config_differences, result_of, when
 
-
 SIDE_BY_SIDE_FROM = 160  # columns: a run's tables are about 75 wide
 
 
