@@ -28,11 +28,36 @@ def atomic_path(target: Path) -> Iterator[Path]:
     temp = Path(temp_name)
     try:
         yield temp
+        os.chmod(temp, _mode_for(target))  # mkstemp makes it 0600: give it the mode an ordinary write would
         os.replace(temp, target)
     except OSError as exc:
         raise storage_error(target, exc) from None
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _current_umask() -> int:
+    """The process's umask, read without changing it (Linux), else set and put back once, at import."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _current_umask()
+
+
+def _mode_for(target: Path) -> int:
+    """An existing file keeps its mode; a new one gets 0666 less the umask, as open() would give it."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~UMASK
 
 
 def remove_temporary_files(folder: Path) -> None:

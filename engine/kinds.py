@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ class RunKind:
     module: str
     view: str  # the app view that shows its results, and the report the CLI prints
     live_view: str  # the app view that shows it while it runs
+    trains_b: Callable[[ExperimentConfig], bool] = lambda _config: True  # whether task B's split must fit the data
 
     def start(self, config: ExperimentConfig, dataset: Dataset, context: RunContext) -> RunResult:
         return self.study().run_kind(config, dataset, context)
@@ -95,6 +97,7 @@ LEADERBOARD = RunKind(
     module="engine.studies.leaderboard",
     view="leaderboard",
     live_view="leaderboard",
+    trains_b=lambda config: config.leaderboard.task in ("b_scratch", "b_on_a"),
 )
 STUDY = RunKind(
     name="study",

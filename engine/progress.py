@@ -141,12 +141,15 @@ def ignore(_event: ProgressEvent) -> None:
 
 
 class StopToken:
-    """A thread-safe request to stop training cooperatively."""
+    """A thread-safe request to stop training cooperatively; `reason` says who asked, for the run store."""
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self.reason = ""
 
-    def request(self) -> None:
+    def request(self, reason: str = "") -> None:
+        if not self._event.is_set():
+            self.reason = reason
         self._event.set()
 
     @property

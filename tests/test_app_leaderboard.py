@@ -70,6 +70,8 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
         await pilot.press("enter")
         await pilot.pause()
         assert target.read_text().startswith("# Optimizer leaderboard: task A (8 classes)")
+        exported = [line.split("|")[2].strip() for line in target.read_text().splitlines() if line.startswith("| ")]
+        assert exported[1:] == column(table, 1)  # the rows as on screen: final accuracy, reversed
 
     again = make_app(small_dataset, preload_engine=False)
     async with again.run_test(size=(100, 40)) as pilot:

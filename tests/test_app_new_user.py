@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 from textual.widgets import Input, Static
 
 from engine.data.fashion_mnist import Dataset
@@ -64,3 +68,52 @@ async def test_study_and_help_name_the_fields_they_mean(small_dataset: Dataset) 
         await pilot.pause()
         keys = " ".join(shown_text(app.screen.query_one(Static), width=250).split())
         assert "(Setup's sweep depths and treatments)" in keys and "( layers" not in keys
+
+
+async def test_export_goes_to_the_run_folder_keeps_the_dialog_on_a_bad_name_and_asks_before_replacing(
+    small_dataset: Dataset, tmp_path: Path
+) -> None:
+    from engine.kinds import EXPERIMENT
+    from tests.test_snapshots import fixed_result
+    from tui.screens.dialogs import ConfirmDialog, PathDialog
+
+    app = make_app(small_dataset)
+    previous = os.umask(0o022)
+    try:
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            app.show_result(EXPERIMENT, fixed_result(), tmp_path)
+            await pilot.pause()
+            await pilot.press("e")
+            await pilot.pause()
+            path = app.screen.query_one("#dialog-path", Input)
+            assert path.value == str(tmp_path / "experiment.csv")  # the run's folder, as the CLI writes
+            path.value = str(tmp_path / "table.txt")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, PathDialog)  # still open, saying why
+            assert "Name the file .csv, .json or .md" in str(app.screen.query_one("#dialog-error", Static).render())
+            path.value = str(tmp_path / "missing" / "table.csv")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, PathDialog) and not (tmp_path / "missing").exists()
+            path.value = str(tmp_path / "experiment.csv")
+            await pilot.press("enter")
+            await pilot.pause()
+            written = tmp_path / "experiment.csv"
+            assert written.read_text().startswith("b_pair,seed,test_acc_a")
+            assert stat.S_IMODE(written.stat().st_mode) == 0o644
+            assert f"Wrote {written}" in [n.message for n in app._notifications]
+            written.write_text("mine")
+            await pilot.press("e")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmDialog)
+            await pilot.press("n")
+            await pilot.pause()
+            assert written.read_text() == "mine"  # kept
+            await pilot.press("e", "enter", "y")
+            await pilot.pause()
+            assert written.read_text().startswith("b_pair,seed")
+    finally:
+        os.umask(previous)

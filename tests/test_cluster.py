@@ -32,7 +32,7 @@ def test_the_app_on_a_two_node_cluster_gives_the_in_process_numbers(workdir: Pat
     # the app, driven through Pilot: two pairs, each its own population, so two units, each on a (pretend) GPU
     # of its own; its header shows the cluster while the run goes, and the numbers are the in-process ones
     app = report["app"]
-    assert (app["status"], app["device"]) == ("finished", "Ray, 3 node(s): CPU")
+    assert (app["status"], app["device"]) == ("finished", "Ray, 3 nodes: CPU")
     assert app["numbers"] == report["here"] and len(report["here"]) == 4
     assert any(header.startswith("CPU · Ray 3 nodes, 4 GPUs, units") for header in app["headers"])
     placed = re.findall(r"unit (\d): pairs ([\d-]+), seeds 1,2: node ([0-9a-f]{8}), GPU (\d+)", app["units"])

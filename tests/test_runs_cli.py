@@ -35,7 +35,7 @@ def stored(isolated_home: Path) -> RunStore:
 def test_list_and_show(stored: RunStore, capsys) -> None:
     assert main(["runs", "list"]) == 0
     out = capsys.readouterr().out
-    assert "2 run(s), newest first" in out
+    assert "2 runs, newest first" in out
     assert out.index("20260102-000000-bbbb") < out.index("20260101-000000-aaaa")
     # the numbers, not the first words of a verdict
     assert "Sandal vs Shirt: scratch 95.50%, B on A 96.00%, Δ +0.50 points, won 1/2" in " ".join(out.split())

@@ -13,11 +13,8 @@ from collections.abc import Callable
 
 from engine.errors import UserError
 from engine.paths import HOME_ENV_VAR
+from tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_USER_ERROR
 from tui.cli.parser import build_parser, experiment_config
-
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 141
 
 
 def _app_command(args: argparse.Namespace) -> int:
@@ -38,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("transfer-tui: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_CANCELLED
     except BrokenPipeError:
         # the reader went away (`| head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

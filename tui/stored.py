@@ -24,9 +24,12 @@ def result_of(record: RunRecord) -> RunResult | None:
 
 
 def summary_of(record: RunRecord) -> str:
-    """The run's summary line, or a dash while it has no results."""
+    """The run's summary line, with why it stopped early if it did; without results, that reason or a dash."""
     result = result_of(record)
-    return "—" if result is None else result.summary_line()
+    if result is None:
+        return record.reason or "—"
+    line = result.summary_line()
+    return f"{line}; {record.status}: {record.reason}" if record.reason else line
 
 
 def config_differences(left: dict, right: dict) -> list[str]:

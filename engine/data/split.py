@@ -106,6 +106,13 @@ def tasks_for_seeds(dataset: Dataset, split: SplitConfig, seeds: Sequence[int]) 
     return {seed: tasks_keeping(b_train_indices(len(yb_train), split, seed)) for seed in seeds}
 
 
+def check_pairs_fit(split: SplitConfig, dataset: Dataset) -> None:
+    """Refuse, before anything trains or is recorded, a B training set larger than some pair's training images."""
+    counts = np.bincount(training_labels(dataset, split), minlength=N_CLASSES)
+    for negative, positive in split.pairs:
+        check_b_size(split, (negative, positive), int(counts[negative] + counts[positive]))
+
+
 def check_b_size(split: SplitConfig, b_classes: tuple[int, int], available: int) -> None:
     """Refuse a B training set larger than the pair's training images."""
     if split.n_train_b > available:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import numpy
 
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data.fashion_mnist import Dataset
+from engine.data.split import check_pairs_fit
+from engine.errors import UserError
 from engine.execution.executors import executor_for
 from engine.fileio import remove_temporary_files
 from engine.kinds import RunContext, RunKind, RunOptions
@@ -29,6 +32,14 @@ def library_versions() -> dict[str, str]:
     }
 
 
+def failure_reason(exc: BaseException) -> str:
+    """One line for the run store: a user error's own message, else the exception's type and message."""
+    if isinstance(exc, UserError):
+        return str(exc)
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def run_tracked(
     kind: RunKind,
     config: ExperimentConfig,
@@ -47,6 +58,8 @@ def run_tracked(
 
     executor = executor_for(config)
     executor.check(config)
+    if kind.trains_b(config):  # what the data can refuse, refused before anything is recorded
+        check_pairs_fit(config.split, dataset)
     store = open_store()
     run_id = run_dir.name
     if resume:
@@ -60,17 +73,21 @@ def run_tracked(
         from engine.storage.tensorboard import TensorBoardListener
 
         listener = TensorBoardListener(Path(options.tensorboard) / run_id, listener)
-    context = RunContext(run_dir, RecordingListener(store, run_id, listener), stop, checkpoints, options)
+    recorder = RecordingListener(store, run_id, listener)
+    context = RunContext(run_dir, recorder, stop, checkpoints, options)
     try:
         result = executor.run(kind, config, dataset, context)
-    except KeyboardInterrupt:
-        store.finish(run_id, "cancelled", None)
-        raise
-    except BaseException:
-        store.finish(run_id, "failed", None)
+    except BaseException as exc:
+        aborted = isinstance(exc, KeyboardInterrupt)
+        status = "cancelled" if aborted else "failed"
+        reason = "aborted by Ctrl-C twice" if aborted else failure_reason(exc)
+        # what finished before the end stays readable (a sweep's cells so far), with the status it ended in
+        partial = None if recorder.partial is None else dataclasses.replace(recorder.partial, status=status)
+        store.finish(run_id, status, None if partial is None else partial.to_dict(), reason=reason)
         raise
     store.add_files(run_id, "model", result.model_files())
-    store.finish(run_id, result.status, result.to_dict(), result.device)
+    reason = (stop.reason or "stopped before the end") if result.status == "cancelled" else None
+    store.finish(run_id, result.status, result.to_dict(), result.device, reason=reason)
     if result.status == "finished":
         checkpoints.clear()
     return result

@@ -18,10 +18,20 @@ def export_text(result: RunResult, fmt: str) -> str:
     """`result` in format `fmt` (csv, json or md)."""
     if fmt not in FORMATS:
         raise ConfigError(f"export format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    problem = nothing_to_export(result)
+    if problem is not None:
+        raise ConfigError(problem)
+    rows = result.export_rows()
     if fmt == "json":
         return json.dumps(finite(result.to_dict()), indent=2) + "\n"
-    rows = result.export_rows()
     return rows_as_csv(rows) if fmt == "csv" else _markdown(result.export_heading(), rows)
+
+
+def nothing_to_export(result: RunResult) -> str | None:
+    """Why `result` has nothing to export, or None: a file of headers, zeros or nothing would pass for a result."""
+    if result.export_rows():
+        return None
+    return f"nothing to export: the run ended {result.status} before any part of it finished"
 
 
 def rows_as_csv(rows: list[dict[str, Any]]) -> str:

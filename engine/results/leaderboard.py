@@ -107,6 +107,7 @@ class LeaderboardResult:
     entries: list[OptimizerEntry]
     status: str
     device: str
+    ranking: tuple[str, bool] = ("best", False)  # (sort column, reversed): the order exports list the rows in
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LeaderboardResult:
@@ -154,7 +155,8 @@ class LeaderboardResult:
         return [row_of(entry, self.target) for entry in self.entries]
 
     def export_rows(self) -> list[dict[str, Any]]:
-        """One flat row per optimizer, in rank order (best validation accuracy)."""
+        """One flat row per optimizer that trained, in rank order (`ranking`: best validation accuracy first unless
+        the viewer sorted otherwise)."""
         hyper = {entry.name: entry.hyperparameters for entry in self.entries}
         return [
             {
@@ -174,7 +176,7 @@ class LeaderboardResult:
                 "seconds_per_epoch": row.seconds_per_epoch,
                 "hyperparameters": json.dumps(hyper[row.optimizer], sort_keys=True),
             }
-            for rank, row in enumerate(ranked(self.rows()), start=1)
+            for rank, row in enumerate([r for r in ranked(self.rows(), *self.ranking) if r.epochs_done], start=1)
         ]
 
     def export_heading(self) -> str:

@@ -135,9 +135,11 @@ class StudyResult:
         return f"baseB {100 * base:.1f}%, best {best_cell} ({best.wins}/{seeds} above)"
 
     def export_rows(self) -> list[dict[str, Any]]:
-        """One flat row per cell, baseB first."""
+        """One flat row per finished cell, baseB first (if it finished); cells a stop left untrained have none."""
         seeds = sorted(self.baseline)
         base = list(self.baseline.values())
+        if not base:
+            return []
         rows = [
             {
                 "treatment": "baseB",
@@ -151,6 +153,8 @@ class StudyResult:
             }
         ]
         for cell, summary in zip(self.cells, self.summaries(), strict=True):
+            if not cell.accuracies:
+                continue
             rows.append(
                 {
                     "treatment": cell.treatment,

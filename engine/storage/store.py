@@ -22,7 +22,7 @@ from typing import Any
 from engine.errors import ConfigError, StorageError
 from engine.fileio import finite
 from engine.paths import home_dir
-from engine.progress import EpochDone, Listener, ProgressEvent, RunPlanned
+from engine.progress import EpochDone, Listener, PartDone, ProgressEvent, RunPlanned
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 2
@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS runs (
     host TEXT NOT NULL,
     pid INTEGER NOT NULL,
     result TEXT,
-    options TEXT NOT NULL DEFAULT '{}'
+    options TEXT NOT NULL DEFAULT '{}',
+    reason TEXT
 );
 CREATE TABLE IF NOT EXISTS files (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -78,7 +79,8 @@ ALTER TABLE runs RENAME TO runs_schema1;
 ALTER TABLE files RENAME TO files_schema1;
 ALTER TABLE epochs RENAME TO epochs_schema1;
 {SCHEMA}
-INSERT INTO runs SELECT id, kind, status, config, started_at, ended_at, versions, device, folder, host, pid, result,
+INSERT INTO runs (id, kind, status, config, started_at, ended_at, versions, device, folder, host, pid, result,
+    options) SELECT id, kind, status, config, started_at, ended_at, versions, device, folder, host, pid, result,
     options FROM runs_schema1;
 INSERT INTO files SELECT run_id, role, path FROM files_schema1;
 INSERT OR REPLACE INTO epochs ({EPOCH_COLUMNS}) SELECT run_id,
@@ -105,6 +107,7 @@ class RunRecord:
     folder: str
     result: dict[str, Any] | None
     options: dict[str, Any]  # how it was started beyond its config (--model-a, --no-save), for resuming
+    reason: str | None = None  # why it failed or stopped early, in one line
 
 
 class RunStore:
@@ -129,6 +132,8 @@ class RunStore:
             columns = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
             if "options" not in columns:  # databases written before runs kept their options
                 connection.execute("ALTER TABLE runs ADD COLUMN options TEXT NOT NULL DEFAULT '{}'")
+            if "reason" not in columns:  # nor why a run failed or stopped
+                connection.execute("ALTER TABLE runs ADD COLUMN reason TEXT")
             if not _has_column(connection, "epochs", "phase_key"):
                 _migrate_to_schema_2(connection)
         except sqlite3.OperationalError as exc:
@@ -215,7 +220,7 @@ class RunStore:
         """A resumed run is running again, in this process."""
         with self._write() as db:
             db.execute(
-                "UPDATE runs SET status = ?, ended_at = NULL, host = ?, pid = ? WHERE id = ?",
+                "UPDATE runs SET status = ?, ended_at = NULL, reason = NULL, host = ?, pid = ? WHERE id = ?",
                 (ACTIVE, socket.gethostname(), os.getpid(), run_id),
             )
 
@@ -228,11 +233,15 @@ class RunStore:
         query = "SELECT role, path FROM files WHERE run_id = ? ORDER BY role, path"
         return list(self._connection().execute(query, (run_id,)))
 
-    def finish(self, run_id: str, status: str, result: dict | None, device: str | None = None) -> None:
+    def finish(
+        self, run_id: str, status: str, result: dict | None, device: str | None = None, reason: str | None = None
+    ) -> None:
+        """The run ended with `status`; `reason` says why it failed or stopped early (None for a finished run)."""
         with self._write() as db:
             db.execute(
-                "UPDATE runs SET status = ?, ended_at = ?, result = ?, device = COALESCE(?, device) WHERE id = ?",
-                (status, time.time(), None if result is None else json.dumps(finite(result)), device, run_id),
+                "UPDATE runs SET status = ?, ended_at = ?, result = ?, device = COALESCE(?, device), reason = ? "
+                "WHERE id = ?",
+                (status, time.time(), None if result is None else json.dumps(finite(result)), device, reason, run_id),
             )
 
     def mark_interrupted(self) -> int:
@@ -244,7 +253,11 @@ class RunStore:
         )
         dead = [run_id for run_id, pid in rows if not _alive(pid)]
         with self._write() as db:
-            db.executemany("UPDATE runs SET status = 'interrupted' WHERE id = ?", [(run_id,) for run_id in dead])
+            db.executemany(
+                "UPDATE runs SET status = 'interrupted', reason = 'its process ended without ending the run' "
+                "WHERE id = ?",
+                [(run_id,) for run_id in dead],
+            )
         return len(dead)
 
     def runs(self, kind: str | None = None) -> list[RunRecord]:
@@ -340,6 +353,7 @@ def _record(row: sqlite3.Row) -> RunRecord:
         folder=row["folder"],
         result=None if row["result"] is None else json.loads(row["result"]),
         options=json.loads(row["options"]),
+        reason=row["reason"],
     )
 
 
@@ -377,10 +391,13 @@ class RecordingListener:
     def __init__(self, store: RunStore, run_id: str, inner: Listener) -> None:
         self.store, self.run_id, self.inner = store, run_id, inner
         self.plan: tuple = ()
+        self.partial: Any = None  # the study's result so far (PartDone), kept if the run dies before it ends
 
     def __call__(self, event: ProgressEvent) -> None:
         if isinstance(event, RunPlanned):
             self.plan = event.plan
+        elif isinstance(event, PartDone):
+            self.partial = event.result
         elif isinstance(event, EpochDone):
             self.store.record_epoch(self.run_id, self.plan, event)
         self.inner(event)

@@ -66,12 +66,12 @@ class EngineThread:
 
     def cancel(self) -> None:
         """Stop the current run at the end of the batch in progress; finished seeds are kept."""
-        self.stop.request()
+        self.stop.request("c in the app")
 
     def shutdown(self) -> None:
         """Stop any run and let the thread end, so nothing keeps the process alive."""
         self.shutting_down = True
-        self.stop.request()
+        self.stop.request("the app quit")
         self.requests.put(None)
 
     def join(self, timeout: float | None = None) -> bool:

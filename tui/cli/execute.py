@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from rich.console import Console
@@ -9,11 +10,11 @@ from rich.console import Console
 from engine.config import ExperimentConfig
 from engine.kinds import RunKind, RunOptions
 from engine.paths import log_dir
-from tui.cli.reporter import load_data_and_engine, tracked_in_terminal
+from engine.results.leaderboard import LeaderboardResult
+from tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_CANCELLED
+from tui.cli.reporter import READER_GONE, load_data_and_engine, tracked_in_terminal
 from tui.render import result_report
 from tui.terminal import stderr_to_log
-
-EXIT_CANCELLED = 130
 
 
 def execute(
@@ -35,10 +36,14 @@ def execute(
     console = Console(highlight=False)
     with stderr_to_log(log_dir() / "tensorflow.log"):  # TensorFlow's C++ chatter goes to the log
         dataset = load_data_and_engine(console, config)
-        result = tracked_in_terminal(console, kind, config, dataset, run_dir, options, resume=resume, rows=rows)
+        result, stopped = tracked_in_terminal(
+            console, kind, config, dataset, run_dir, options, resume=resume, rows=rows
+        )
     from engine.fileio import atomic_write_text
     from engine.results.exports import export_text
 
+    if isinstance(result, LeaderboardResult):  # the exports list the rows as the table does
+        result = dataclasses.replace(result, ranking=(sort, reverse))
     console.print()
     for part in result_report(result, sort=sort, reverse=reverse):
         console.print(part)
@@ -59,4 +64,6 @@ def execute(
     if result.model_files():
         console.print(f"Models saved under {run_dir}")
     console.print(f"Run {run_dir.name} is in the run store.", style="dim")
+    if stopped == READER_GONE:
+        return EXIT_BROKEN_PIPE
     return EXIT_CANCELLED if result.status == "cancelled" else 0

@@ -8,18 +8,24 @@ from pathlib import Path
 from engine.errors import ConfigError
 
 
-def check_output_file(option: str, path: Path | None) -> None:
-    """`path` can be written: its folder exists and is writable, and it is not itself a folder."""
-    if path is None:
-        return
+def output_file_problem(path: Path) -> str | None:
+    """Why `path` cannot be written as a file (its folder missing or not writable, or it is a folder), or None."""
     path = Path(path).expanduser()
     folder = path.parent
     if path.is_dir():
-        raise ConfigError(f"{option} {path}: is a folder; give a file name")
+        return "is a folder; give a file name"
     if not folder.is_dir():
-        raise ConfigError(f"{option} {path}: the folder {folder} does not exist")
+        return f"the folder {folder} does not exist"
     if not os.access(folder, os.W_OK):
-        raise ConfigError(f"{option} {path}: the folder {folder} is not writable")
+        return f"the folder {folder} is not writable"
+    return None
+
+
+def check_output_file(option: str, path: Path | None) -> None:
+    """`path` can be written: its folder exists and is writable, and it is not itself a folder."""
+    problem = None if path is None else output_file_problem(path)
+    if problem is not None:
+        raise ConfigError(f"{option} {Path(path).expanduser()}: {problem}")
 
 
 def check_output_folder(option: str, path: Path | None) -> None:

@@ -41,6 +41,8 @@ from tui.render import (
 from tui.state.epoch_rows import MEAN_ROWS_FROM, EpochRows
 from tui.state.run_state import RunState
 
+READER_GONE = "the output pipe closed (its reader, e.g. head, exited)"
+
 
 def describe(planned: PlannedPhase, task: str = "b_on_a") -> str:
     """'Sandal vs Shirt · seeds 1-3 · Model A' (or '· adam' on a leaderboard), for the progress bar."""
@@ -51,8 +53,11 @@ def describe(planned: PlannedPhase, task: str = "b_on_a") -> str:
 class ConsoleReporter:
     """A progress listener for `transfer-tui run`: live bar on a terminal, one flushed line per epoch otherwise."""
 
-    def __init__(self, console: Console, rows: str = "auto", task: str = "b_on_a") -> None:
+    def __init__(
+        self, console: Console, rows: str = "auto", task: str = "b_on_a", stop: StopToken | None = None
+    ) -> None:
         self.console = console
+        self.stop = stop  # asked to stop the run when the reader of a pipe goes away
         self.task = task  # the leaderboard's task, which names the section its races print under
         self.rows = rows  # "all": a row per seed and epoch; "mean": one per epoch over seeds; "auto": mean from 4 up
         self.mean_rows: EpochRows | None = None
@@ -145,10 +150,21 @@ class ConsoleReporter:
             self.progress.update(self.task_id, description=description, completed=self.state.completed_steps)
 
     def _print(self, line: str) -> None:
-        if self.live:
-            self.progress.console.print(line, highlight=False)
-        else:
-            print(line, flush=True)
+        try:
+            if self.live:
+                self.progress.console.print(line, highlight=False)
+            else:
+                print(line, flush=True)
+        except BrokenPipeError:
+            self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        """The pipe's reader exited (`| head -3`): what follows goes nowhere, and the run stops as a cancel does,
+        after the current batch, keeping what finished and resumable, with the reason in the run store."""
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        self.live = False
+        if self.stop is not None:
+            self.stop.request(READER_GONE)
 
 
 def load_data_and_engine(console: Console, config: ExperimentConfig) -> Dataset:
@@ -184,7 +200,7 @@ def interruptible() -> Iterator[StopToken]:
             presses = 1
         if stop.requested or presses > 1:
             raise KeyboardInterrupt
-        stop.request()
+        stop.request("Ctrl-C")
         print("Stopping after the current batch; Ctrl-C again aborts.", file=sys.stderr, flush=True)
 
     previous = signal.signal(signal.SIGINT, handle)
@@ -225,9 +241,10 @@ def tracked_in_terminal(
     *,
     resume: bool,
     rows: str = "auto",
-) -> RunResult:
-    """Run `kind` recorded in the run store, with live progress on `console` and Ctrl-C as a cooperative stop."""
+) -> tuple[RunResult, str]:
+    """Run `kind` recorded in the run store, with live progress on `console` and Ctrl-C as a cooperative stop;
+    the result, and why it stopped early if it did ('' otherwise)."""
     from engine.execution.tracking import run_tracked
 
-    with interruptible() as stop, ConsoleReporter(console, rows, config.leaderboard.task) as reporter:
-        return run_tracked(kind, config, dataset, run_dir, reporter, stop, options, resume=resume)
+    with interruptible() as stop, ConsoleReporter(console, rows, config.leaderboard.task, stop) as reporter:
+        return run_tracked(kind, config, dataset, run_dir, reporter, stop, options, resume=resume), stop.reason

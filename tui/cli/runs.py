@@ -17,6 +17,7 @@ from engine.kinds import RunOptions, kind_named
 from engine.results.exports import FORMATS, export_text
 from engine.results.words import plural
 from engine.storage.store import RunStore, open_store
+from tui.cli.outputs import check_output_file
 from tui.render import result_report
 from tui.stored import RESUMABLE, result_of, summary_of, when
 
@@ -55,6 +56,8 @@ def runs_show(run_id: str) -> int:
         f"[bold]{record.kind.capitalize()} {record.id}[/]: {record.status}, started {when(record.started_at)}"
         f", ended {when(record.ended_at)}, on {record.device or '?'}"
     )
+    if record.reason:
+        console.print(f"Why: {record.reason}", markup=False)
     console.print("Versions: " + ", ".join(f"{k} {v}" for k, v in record.versions.items()), style="dim")
     console.print(f"Folder: {record.folder}; {len(store.epochs(record.id))} epoch rows recorded", style="dim")
     result = result_of(record)
@@ -72,6 +75,7 @@ def runs_show(run_id: str) -> int:
 def runs_export(run_id: str, fmt: str, output: Path | None) -> int:
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}")
+    check_output_file("--output", output)
     console = Console(highlight=False)
     store = store_for(console)
     record = store.find(run_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardRes
 from engine.results.words import plural
 from engine.storage.store import RunRecord
 from tui.render import DASH, seeds_label
-from tui.screens.dialogs import PathDialog, export_to
+from tui.screens.dialogs import export_with_dialog
 from tui.state.leaderboard_state import LeaderboardState
 from tui.widgets.curves import draw_epoch_curves
 
@@ -98,6 +99,7 @@ class LeaderboardScreen(Screen):
         super().__init__(id="leaderboard")
         self.state: LeaderboardState | None = None
         self.result: LeaderboardResult | None = None
+        self.run_dir: Path | None = None  # the race's folder, where exports go by default
         self.sort_column = "best"
         self.reverse = False
         self.caption = "No leaderboard yet: press o to choose optimizers, ctrl+r to race"
@@ -160,7 +162,7 @@ class LeaderboardScreen(Screen):
             self._draw()
 
     def show_result(self, result: LeaderboardResult, run_dir: Path | None = None, caption: str | None = None) -> None:
-        self.result = result
+        self.result, self.run_dir = result, run_dir
         self.state = LeaderboardState.of(result)
         board = result.config["leaderboard"]
         self.caption = caption or f"{result.status.capitalize()}: {TASK_TITLES[board['task']]}"
@@ -216,13 +218,10 @@ class LeaderboardScreen(Screen):
         if self.result is None:
             self.notify("Nothing to export until a race has ended.", severity="warning")
             return
-        self.app.push_screen(
-            PathDialog("Export the leaderboard (.csv, .json or .md)", Path("leaderboard.csv")), self._export
-        )
-
-    def _export(self, path: Path | None) -> None:
-        if path is not None and self.result is not None:
-            export_to(self.app, self.result, path)
+        # the rows in the order on screen
+        shown = dataclasses.replace(self.result, ranking=(self.sort_column, self.reverse))
+        default = (self.run_dir or Path.cwd()) / "leaderboard.csv"
+        export_with_dialog(self.app, shown, "Export the leaderboard (.csv, .json or .md)", default)
 
     def action_cancel_run(self) -> None:
         self.app.action_cancel_run()

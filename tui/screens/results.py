@@ -16,13 +16,14 @@ from textual_plotext import PlotextPlot
 
 from engine.errors import UserError
 from engine.fileio import atomic_path
+from engine.kinds import kind_of
 from engine.paths import model_file
 from engine.results.experiment import ExperimentResult
 from engine.results.pair_map import MapResult, PairMap
 from engine.results.words import plural
 from tui.map_render import map_summary
 from tui.render import pair_label, report, seed_table, verdict_text
-from tui.screens.dialogs import PathDialog, export_to
+from tui.screens.dialogs import PathDialog, export_with_dialog
 from tui.widgets.curves import draw_epoch_curves, mean_curve
 from tui.widgets.pair_map import PairMapGrid
 
@@ -138,11 +139,8 @@ class ResultsScreen(Screen):
         if self.result is None:
             self.notify("No results to export yet.", severity="warning")
             return
-        self.app.push_screen(PathDialog("Export the results (.csv, .json or .md)", Path("results.csv")), self._export)
-
-    def _export(self, path: Path | None) -> None:
-        if path is not None and self.result is not None:
-            export_to(self.app, self.result, path)
+        default = self.run_dir / f"{kind_of(self.result).name}.csv"
+        export_with_dialog(self.app, self.result, "Export the results (.csv, .json or .md)", default)
 
     def action_save_models(self) -> None:
         if self.result is None or not self.result.model_files():

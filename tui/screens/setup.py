@@ -16,7 +16,8 @@ from engine.config.presets import PRESET_DESCRIPTIONS, PRESETS, preset
 from engine.errors import UserError
 from engine.fileio import atomic_write_text
 from engine.results.words import plural
-from tui.screens.dialogs import PathDialog
+from tui.cli.outputs import output_file_problem
+from tui.screens.dialogs import ConfirmDialog, PathDialog
 from tui.state.form_fields import FIELDS, form_values, parse_form, with_preset
 from tui.widgets.field_row import FieldRow
 
@@ -149,11 +150,23 @@ class SetupScreen(Screen):
             self.notify("Fix the marked fields before saving.", severity="error")
             self.focus_first_error()
             return
-        self.app.push_screen(PathDialog("Save experiment as TOML file", self.config_path), self._save)
+        dialog = PathDialog("Save experiment as TOML file", self.config_path, output_file_problem)
+        self.app.push_screen(dialog, self._save)
 
     def _save(self, path: Path | None) -> None:
+        """Write the form to `path`; a file other than the one this form came from or went to is replaced only
+        once the user agrees."""
+        if path is None:
+            return
+        if path.exists() and path.resolve() != self.config_path.resolve():
+            dialog = ConfirmDialog(f"Replace {path.resolve()}?", "It exists; y writes the form over it.")
+            self.app.push_screen(dialog, lambda yes: self._write(path) if yes else None)
+        else:
+            self._write(path)
+
+    def _write(self, path: Path) -> None:
         config = self.validate()
-        if path is None or config is None:
+        if config is None:
             return
         try:
             atomic_write_text(path, config_to_toml(config))
@@ -161,4 +174,4 @@ class SetupScreen(Screen):
             self.notify(str(exc), title="Cannot save", severity="error", timeout=8)
             return
         self.config_path = path
-        self.notify(f"Saved {path}")
+        self.notify(f"Saved {path.resolve()}")
