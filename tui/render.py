@@ -88,6 +88,15 @@ def member_label(seed: int, pair: tuple[int, int] | None = None) -> str:
     return str(seed) if pair is None else f"{pair[0]},{pair[1]} s{seed}"
 
 
+def group_title(plan: list[PlannedPhase], group: int) -> str:
+    """'45 pairs, seeds 1-3, as one population (group 1 of 1)' for pairs that train together."""
+    pairs = {p.pair for p in plan if p.group == group}
+    groups = len({p.group for p in plan})
+    seeds = next(p.seeds for p in plan if p.group == group)
+    what = f"{len(pairs)} pairs" if len(pairs) > 1 else pair_label(next(iter(pairs)))
+    return f"{what}, {seeds_label(seeds)}, as one population (group {group + 1} of {groups})"
+
+
 def several_pairs(plan: Sequence[PlannedPhase]) -> bool:
     """Whether a plan trains more than one class pair, so that its rows need to say which."""
     return len({planned.pair for planned in plan}) > 1

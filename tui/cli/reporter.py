@@ -32,6 +32,7 @@ from tui.render import (
     EPOCH_HEADER,
     MEAN_HEADER,
     epoch_line,
+    group_title,
     mean_line,
     pair_label,
     phase_label,
@@ -211,15 +212,6 @@ def interruptible() -> Iterator[StopToken]:
         signal.set_wakeup_fd(previous_fd)
         os.close(presses_read)
         os.close(presses_written)
-
-
-def group_title(plan: list[PlannedPhase], group: int) -> str:
-    """'45 pairs, seeds 1-3, as one population (group 1 of 1)' for pairs that train together."""
-    pairs = {p.pair for p in plan if p.group == group}
-    groups = len({p.group for p in plan})
-    seeds = next(p.seeds for p in plan if p.group == group)
-    what = f"{len(pairs)} pairs" if len(pairs) > 1 else pair_label(next(iter(pairs)))
-    return f"{what}, {seeds_label(seeds)}, as one population (group {group + 1} of {groups})"
 
 
 def section_title(planned: PlannedPhase, task: str) -> str:
