@@ -117,3 +117,40 @@ async def test_export_goes_to_the_run_folder_keeps_the_dialog_on_a_bad_name_and_
             assert written.read_text().startswith("b_pair,seed")
     finally:
         os.umask(previous)
+
+
+async def test_a_finished_run_does_not_pull_a_user_out_of_setup(small_dataset: Dataset) -> None:
+    from tests.pilot import wait_for
+
+    app = make_app(small_dataset)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert app.screen.id == "run"
+        app.action_show("setup")  # the user goes back to edit the next run
+        field = app.screen.query_one("#field-n_train_b", Input)
+        field.focus()
+        await wait_for(pilot, lambda: app.running is None)
+        assert app.screen.id == "setup" and app.focused is field
+        assert "The transfer experiment finished: see Results (f4 / 3)." in [n.message for n in app._notifications]
+        assert app.get_screen("results").result is not None  # ready there
+        await pilot.press("escape", "3")
+        await pilot.pause()
+        assert app.screen.id == "results"
+
+
+async def test_the_command_palette_has_every_action_and_keys_once(small_dataset: Dataset) -> None:
+    from tui.screens.dialogs import PathDialog
+
+    app = make_app(small_dataset)
+    async with app.run_test(size=(100, 30)) as pilot:
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert titles.count("Keys") == 1
+        for wanted in ("Results: Export", "Optimizers: Export", "Setup: Save", "Setup: Load", "History: Resume"):
+            assert wanted in titles
+        await pilot.press("ctrl+p", *"setup: save")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, PathDialog) and "Save experiment" in app.screen.title_text

@@ -26,7 +26,7 @@ def test_steps_and_curves_follow_the_events() -> None:
     state.apply(EpochDone(0, "model_a", 1, 1, 2, metrics(0.9)))
     state.apply(EpochDone(0, "model_a", 2, 1, 2, metrics(0.7)))
     assert state.completed_steps == 10
-    assert {seed: curves.loss for seed, curves in state.current_curves().items()} == {1: [0.9], 2: [0.7]}
+    assert {key: curves.loss for key, curves in state.current_curves().items()} == {(0, 1): [0.9], (0, 2): [0.7]}
     state.apply(PhaseDone(0))
     state.apply(PhaseStarted(1, PLAN[1]))
     assert state.completed_steps == 20 and state.current_curves() == {}
@@ -80,6 +80,59 @@ async def test_curves_panel_plots_finite_members_and_leaves_out_diverged_ones(mo
         assert handed["loss-plot"] == {} and handed["accuracy-plot"] == {}  # NaN is never handed to plotext
         await pilot.pause()
         assert "all diverged" in str(panel.query_one("#loss-plot").render())
+
+
+GROUP = tuple(
+    PlannedPhase(phase, (1, 2), 1, 5, pair, group=0)
+    for phase in ("model_a", "b_frozen")
+    for pair in ((5, 6), (0, 2), (7, 9))
+)
+
+
+def test_pairs_that_train_as_one_population_show_as_one_group() -> None:
+    state = RunState()
+    state.apply(RunPlanned(GROUP))
+    for index in range(3):  # the group's model A phase starts for every pair
+        state.apply(PhaseStarted(index, GROUP[index]))
+    for index, loss in ((0, 0.9), (2, 0.5)):
+        state.apply(EpochDone(index, "model_a", 1, 1, 1, metrics(loss)))
+    text = phase_strip_text(state).plain
+    assert text == "3 pairs, seeds 1-2, as one population (group 1 of 1): ▶ Model A → B on A, frozen"
+    assert set(state.current_curves()) == {(0, 1), (2, 1)}  # every pair of the group, not the first alone
+    for index in range(3):
+        state.apply(PhaseDone(index))
+    assert phase_strip_text(state).plain.endswith("✓ Model A → B on A, frozen")
+
+
+async def test_progress_names_the_group_and_a_new_run_clears_the_last_ones_curves() -> None:
+    from tests.conftest import tiny_config
+    from tui.app.app import TransferApp
+    from tui.widgets.curves import CurvesPanel
+
+    app = TransferApp(tiny_config(), preload_engine=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        run = app.get_screen("run")
+        app.action_show("run")
+        await pilot.pause()
+        titles: list[str] = []
+        panel = run.query_one(CurvesPanel)
+        original = panel.show
+        panel.show = lambda title, curves: (titles.append(title), original(title, curves))
+        sweep = PlannedPhase("b_finetune", (1, 2), 1, 5, (5, 6), variant="BnB+ 2")
+        run.start(tiny_config())
+        run.apply(RunPlanned((sweep,)))
+        run.apply(PhaseStarted(0, sweep))
+        run.apply(EpochDone(0, "b_finetune", 1, 1, 1, metrics(0.4)))
+        run._show_curves()
+        assert titles[-1] == "BnB+ 2 fine-tune, seeds 1-2"
+        run.start(tiny_config())  # the next run: nothing of the sweep stays on screen
+        assert titles[-1] == ""
+        run.apply(RunPlanned(GROUP))
+        for index in range(3):
+            run.apply(PhaseStarted(index, GROUP[index]))
+        assert run.status == "3 pairs: Model A, seeds 1-2"
+        run._show_curves()
+        assert titles[-1] == "3 pairs: Model A, seeds 1-2"
 
 
 def test_many_seeds_make_one_row_per_epoch_and_a_diverged_seed_is_counted() -> None:

@@ -261,10 +261,13 @@ class TransferApp(App[int]):
     def action_start_study(self) -> None:
         self.start_new(STUDY)
 
-    def show_result(self, kind: RunKind, result: RunResult, run_dir: Path, caption: str | None = None) -> None:
-        """Show a result in the view its kind names."""
+    def show_result(
+        self, kind: RunKind, result: RunResult, run_dir: Path, caption: str | None = None, *, go: bool = True
+    ) -> None:
+        """Put a result in the view its kind names, and go there if `go`."""
         self.get_screen(kind.view).show_result(result, run_dir, caption)
-        self.action_show(kind.view)
+        if go:
+            self.action_show(kind.view)
 
     def show_stored(self, record: RunRecord, result: RunResult) -> None:
         kind = kind_named(record.kind)
@@ -342,7 +345,12 @@ class TransferApp(App[int]):
         where = f"{VIEW_TITLES[kind.view]} ({self.keys_for(f'view.{kind.view}')})"
         cancelled = "Cancelled; what finished is on" if result.status == "cancelled" else "Finished: see"
         self.get_screen("run").finish(f"{cancelled} {where}.")
-        self.show_result(kind, result, message.request.run_dir)
+        # only a user watching the run is taken to its results; one busy elsewhere (typing in Setup) is told
+        watching = self.screen.id in ("run", kind.live_view, kind.view)
+        self.show_result(kind, result, message.request.run_dir, go=watching)
+        if not watching:
+            done = "was cancelled; what finished is on" if result.status == "cancelled" else "finished: see"
+            self.notify(f"The {kind.title} {done} {where}.")
         self.call_after_refresh(self._set_sub_title, self.device)
 
     def _set_sub_title(self, text: str) -> None:
@@ -374,14 +382,29 @@ class TransferApp(App[int]):
         self.notify(f"The engine stopped unexpectedly ({reason}). Details in the app log.", severity="error")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Every action of every view by name (help promises it), each going to its view first; Textual's own
+        commands but its 'Keys' panel, which this app's help replaces."""
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Keys")
+        yield SystemCommand("Keys", "List every key, as bound now", self.action_help)
         yield SystemCommand("Start run", "Validate the setup and train", self.action_start_run)
-        yield SystemCommand("Cancel run", "Stop after the current batch, keep finished seeds", self.action_cancel_run)
+        yield SystemCommand("Cancel run", "Stop after the current batch, keep what finished", self.action_cancel_run)
         for view, title, _fkey, _number, what in VIEWS:
             yield SystemCommand(title, f"Show {what}", lambda view=view: self.action_show(view))
-        yield SystemCommand("Race optimizers", "Start the optimizer leaderboard", self.action_start_leaderboard)
-        yield SystemCommand("Sweep layers", "Start the layer sweep (which layers transfer)", self.action_start_study)
-        yield SystemCommand("Keys", "List every key", self.action_help)
+        seen = {"run.cancel"}
+        for view, title, *_ in VIEWS:
+            for binding in self.get_screen(view).BINDINGS:
+                if binding.description and binding.id not in seen:
+                    seen.add(binding.id)
+                    yield SystemCommand(
+                        f"{title}: {binding.description}",
+                        binding.tooltip or binding.description,
+                        lambda view=view, action=binding.action: self._run_in_view(view, action),
+                    )
+
+    def _run_in_view(self, view: str, action: str) -> None:
+        """Go to `view`, then run one of its actions, as its key would there."""
+        self.action_show(view)
+        self.call_after_refresh(self.run_action, action, self.get_screen(view))
 
 
 def run_app(config: ExperimentConfig, tensorboard: Path | None = None) -> int:

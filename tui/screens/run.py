@@ -75,6 +75,7 @@ class RunScreen(Screen):
             self.query_one("#epochs", DataTable).clear()
             self.query_one("#progress", ProgressBar).update(total=None, progress=0)
             self.query_one(PhaseStrip).show(self.state)
+            self._show_curves()
 
     def _show_units(self, text: str) -> None:
         self.units_text = text
@@ -120,16 +121,20 @@ class RunScreen(Screen):
             self._show_curves()
 
     def _show_curves(self) -> None:
+        """The current phase's curves; none yet (a run starting) clears what the last run left."""
         self.curves_changed = False
-        if self.state.current is None:
-            return
-        planned = self.state.plan[self.state.current]
-        self.query_one(CurvesPanel).show(self._describe(planned), self.state.current_curves())
+        title = "" if self.state.current is None else self._describe(self.state.plan[self.state.current])
+        self.query_one(CurvesPanel).show(title, self.state.current_curves())
 
     def _describe(self, planned: PlannedPhase) -> str:
-        """'B on A, fine-tune, seeds 1-3', after its pair ('0,2: B on A, …') where the run has several."""
-        pair = f"{planned.pair[0]},{planned.pair[1]}: " if several_pairs(self.state.plan) else ""
-        return f"{pair}{phase_label(planned)}, {seeds_label(planned.seeds)}"
+        """'B on A, fine-tune, seeds 1-3', after its pair ('0,2: B on A, …') where the run has several, or after
+        the number of pairs of its group ('3 pairs: Model A, seeds 1-2'), which train at the same time."""
+        if planned.group is not None:
+            pairs = {p.pair for p in self.state.plan if p.group == planned.group}
+            prefix = f"{plural(len(pairs), 'pair')}: " if len(pairs) > 1 else f"{planned.pair[0]},{planned.pair[1]}: "
+        else:
+            prefix = f"{planned.pair[0]},{planned.pair[1]}: " if several_pairs(self.state.plan) else ""
+        return f"{prefix}{phase_label(planned)}, {seeds_label(planned.seeds)}"
 
     def finish(self, status: str) -> None:
         self.set_status(status)

@@ -81,8 +81,16 @@ class RunState:
             index -= 1
         return index
 
-    def current_curves(self) -> dict[int, Curves]:
-        """Curves of every seed in the phase now training (or the last one), by seed."""
+    def current_entries(self) -> list[int]:
+        """The plan entries training now: the current one, or every pair of its group in that phase."""
         if self.current is None:
-            return {}
-        return {seed: curves for (index, seed), curves in self.curves.items() if index == self.current}
+            return []
+        planned = self.plan[self.current]
+        if planned.group is None:
+            return [self.current]
+        return [i for i, p in enumerate(self.plan) if (p.group, p.phase) == (planned.group, planned.phase)]
+
+    def current_curves(self) -> dict[tuple[int, int], Curves]:
+        """Curves of every member in the phase now training (or the last one), by (plan entry, seed)."""
+        entries = set(self.current_entries())
+        return {key: curves for key, curves in self.curves.items() if key[0] in entries}

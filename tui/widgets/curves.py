@@ -46,8 +46,9 @@ class CurvesPanel(Horizontal):
         yield PlotextPlot(id="loss-plot")
         yield PlotextPlot(id="accuracy-plot")
 
-    def show(self, title: str, curves_by_seed: dict[int, Curves]) -> None:
-        members = list(curves_by_seed.values())
+    def show(self, title: str, curves_by_member: dict[tuple[int, int], Curves]) -> None:
+        """Draw the members' curves under `title`; with no members (a run just starting), empty plots under it."""
+        members = list(curves_by_member.values())
         suffix = f" (mean of {len(members)})" if len(members) > 1 else ""
         for plot_id, metric in (("loss-plot", "loss"), ("accuracy-plot", "accuracy")):
             curves = {

@@ -6,32 +6,49 @@ from rich.text import Text
 from textual.widgets import Static
 
 from engine.phases import PHASE_TITLES
-from tui.render import pair_label, seeds_label
+from engine.progress import PlannedPhase
+from tui.render import group_title, pair_label, seeds_label
 from tui.state.run_state import RunState
 
 
 def phase_strip_text(state: RunState) -> Text:
-    """The current seed group's phases, plus which group of how many this is."""
+    """The phases of what trains now (a pair's seeds, or a group of pairs as one population), plus which of how
+    many that is."""
     if not state.plan:
         return Text("No run yet: set it up on Setup (F2), then press ctrl+r.", style="dim")
     current = state.current if state.current is not None else 0
-    group = (state.plan[current].pair, state.plan[current].seeds)
-    groups = list(dict.fromkeys((p.pair, p.seeds) for p in state.plan))
+    plan = list(state.plan)
+    units = list(dict.fromkeys(_unit(p) for p in plan))
+    unit = _unit(plan[current])
     text = Text()
-    title = f"{pair_label(group[0])}, {seeds_label(group[1])} ({groups.index(group) + 1} of {len(groups)}): "
-    text.append(title, style="bold")
-    members = [(index, p) for index, p in enumerate(state.plan) if (p.pair, p.seeds) == group]
-    for position, (index, planned) in enumerate(members):
+    if plan[current].group is not None:
+        text.append(f"{group_title(plan, plan[current].group)}: ", style="bold")
+    else:
+        pair, seeds = unit
+        text.append(
+            f"{pair_label(pair)}, {seeds_label(seeds)} ({units.index(unit) + 1} of {len(units)}): ", style="bold"
+        )
+    # a group's pairs share each phase: one step per phase, done when every pair's entry is
+    steps: dict[tuple, list[int]] = {}
+    for index, planned in enumerate(plan):
+        if _unit(planned) == unit:
+            steps.setdefault((planned.phase, planned.optimizer, planned.variant), []).append(index)
+    for position, ((phase, optimizer, _variant), entries) in enumerate(steps.items()):
         if position:
             text.append(" → ", style="dim")
-        title = planned.optimizer or PHASE_TITLES[planned.phase]
-        if index in state.finished:
+        title = optimizer or PHASE_TITLES[phase]
+        if all(index in state.finished for index in entries):
             text.append(f"✓ {title}", style="green")
-        elif index == state.current:
+        elif state.current in entries:
             text.append(f"▶ {title}", style="bold reverse")
         else:
             text.append(title, style="dim")
     return text
+
+
+def _unit(planned: PlannedPhase) -> tuple:
+    """What trains together: a group of pairs, or one pair's seeds."""
+    return ("group", planned.group) if planned.group is not None else (planned.pair, planned.seeds)
 
 
 class PhaseStrip(Static):
