@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -167,6 +168,7 @@ async def test_cancel_mid_run_keeps_what_finished(small_dataset: Dataset) -> Non
 
 QUIT_SCRIPT = """
 import json
+import os
 from engine.config import apply_overrides
 from engine.storage.store import open_store
 from tests.conftest import synthetic_dataset, tiny_config
@@ -332,3 +334,41 @@ async def test_cluster_events_arriving_while_the_app_shuts_down_do_not_crash_it(
         await pilot.pause(0.2)
         assert app.sub_title.startswith("CPU · Ray 3 nodes, 4 GPUs, units 2 running")
     closing.set()
+
+
+SLOW_IMPORT_SCRIPT = """
+import threading, time
+from textual.app import App
+from tui.app import app as app_module
+from tui.app.engine_thread import EngineThread
+
+importing = threading.Event()
+
+def slow_import(self):  # TensorFlow's import, as long as it takes on a loaded machine, and longer
+    importing.set()
+    time.sleep(600)
+
+EngineThread._serve_requests = slow_import
+app_module.TransferApp.run = lambda self: App.run(self, headless=True)
+mount = app_module.TransferApp.on_mount
+
+def quit_once_importing(self):
+    mount(self)
+    self.set_interval(0.05, lambda: importing.is_set() and self.exit(0))
+
+app_module.TransferApp.on_mount = quit_once_importing
+app_module.run_app(app_module.ExperimentConfig())
+"""
+
+
+def test_quit_does_not_wait_for_the_tensorflow_import(tmp_path: Path) -> None:
+    # the import cannot be interrupted; the process ends while it is still going (it would take 600 s)
+    completed = subprocess.run(
+        [sys.executable, "-c", SLOW_IMPORT_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[1],
+        env={**os.environ, "TRANSFER_TUI_HOME": str(tmp_path)},
+    )
+    assert completed.returncode == 0, completed.stderr

@@ -154,3 +154,20 @@ async def test_the_command_palette_has_every_action_and_keys_once(small_dataset:
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, PathDialog) and "Save experiment" in app.screen.title_text
+
+
+async def test_an_unticked_box_is_empty_and_the_focused_field_stands_out(small_dataset: Dataset) -> None:
+    from textual.widgets import Checkbox
+
+    app = make_app(small_dataset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        box = app.screen.query_one("#field-batch_norm", Checkbox)
+        assert not box.value and "X" not in box.render().plain
+        box.value = True
+        await pilot.pause()
+        assert "X" in box.render().plain
+        field, other = app.screen.query_one("#field-n_train_b", Input), app.screen.query_one("#field-hidden", Input)
+        field.focus()
+        await pilot.pause()
+        focused, rest = field.styles.background, other.styles.background
+        assert sum(abs(a - b) for a, b in zip(focused.rgb, rest.rgb, strict=True)) > 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterable
 from functools import lru_cache
@@ -15,7 +16,6 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict, config_to_dict
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
@@ -26,7 +26,7 @@ from engine.progress import ClusterStatus
 from engine.results.protocol import RunResult
 from engine.storage.store import RunRecord
 from tui.app.engine_thread import DatasetLoader, EngineThread
-from tui.app.messages import EngineProgress, EngineReady, RunFailed, RunFinished, RunRequest
+from tui.app.messages import EngineDied, EngineProgress, EngineReady, RunFailed, RunFinished, RunRequest
 from tui.app.settings import Settings, load_settings
 from tui.screens.compare import CompareScreen
 from tui.screens.dialogs import ConfirmDialog, PathDialog
@@ -65,6 +65,7 @@ VIEWS = (
     ("study", "Study", "f7", "6", "the layer sweep: which layers transfer"),
 )
 VIEW_TITLES = {view: title for view, title, *_ in VIEWS}
+RUN_STOP_WAIT_SECONDS = 5.0  # on quit, how long a run in progress may take to stop and record it
 START_BINDINGS = {"run": "run.start", "leaderboard": "board.race", "study": "study.sweep"}  # per live view
 
 
@@ -367,17 +368,12 @@ class TransferApp(App[int]):
         self.get_screen("run").finish(f"Failed: {message.message}")
         self.notify(message.message, title="Run failed", severity="error", timeout=10)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    def on_engine_died(self, message: EngineDied) -> None:
         """The engine thread should only end when the app does; if it dies, say so, and let the next run
         start a new one."""
-        worker = event.worker
-        if worker.name != EngineThread.WORKER_NAME or event.state not in (WorkerState.ERROR, WorkerState.SUCCESS):
-            return
-        if self.engine.shutting_down:
-            return
         self.engine.died()
         self.running = None
-        reason = f"{type(worker.error).__name__}: {worker.error}" if worker.error else "it ended"
+        reason = message.reason
         self.get_screen("run").finish(f"Failed: the engine stopped ({reason}); the next run starts it again.")
         self.notify(f"The engine stopped unexpectedly ({reason}). Details in the app log.", severity="error")
 
@@ -418,6 +414,26 @@ def run_app(config: ExperimentConfig, tensorboard: Path | None = None) -> int:
     app = TransferApp(config, tensorboard=tensorboard, settings=load_settings())
     with stderr_to_log(log_path):
         app.run()
+        # a run in progress was asked to stop: give it time to finish its batch and record that it stopped
+        ended = app.engine.join(timeout=RUN_STOP_WAIT_SECONDS if app.engine.busy else 0)
     if app.return_code:
         print(f"transfer-tui: the app stopped on an internal error; details in {log_path}", file=sys.stderr)
-    return app.return_code or 0
+    code = app.return_code or 0
+    if not ended or ("tensorflow" in sys.modules and not _ray_connected()):
+        exit_now(code)  # not waiting for an import, a C++ call or TensorFlow's teardown (over a second)
+    return code
+
+
+def _ray_connected() -> bool:
+    """Whether this process drives Ray, whose exit handlers stop the local cluster it started."""
+    ray = sys.modules.get("ray")
+    return ray is not None and ray.is_initialized()
+
+
+def exit_now(code: int) -> None:
+    """End the process at once, with the logs and the terminal's streams flushed: every file the app writes is
+    already complete (atomic renames, committed SQLite transactions); only thread teardown is skipped."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)

@@ -19,7 +19,7 @@ from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset
 from engine.errors import UserError
 from engine.progress import ProgressEvent, StopToken
-from tui.app.messages import EngineProgress, EngineReady, RunFailed, RunFinished, RunRequest
+from tui.app.messages import EngineDied, EngineProgress, EngineReady, RunFailed, RunFinished, RunRequest
 
 DatasetLoader = Callable[[ExperimentConfig], Dataset]
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ TENSORFLOW_FAILED = "TensorFlow failed to load; see resources/logs for details"
 class EngineThread:
     """Owns the engine's thread worker, its request queue and the current run's stop token."""
 
-    WORKER_NAME = "engine"
+    WORKER_NAME = "engine"  # the thread's name
 
     def __init__(self, app: App, load_dataset: DatasetLoader) -> None:
         self.app = app
@@ -42,11 +42,15 @@ class EngineThread:
         self.ended = threading.Event()  # set when the thread has returned, so a caller can wait for it
 
     def start(self) -> None:
-        """Start the thread (once, or again after it died); it imports TensorFlow and posts EngineReady."""
+        """Start the thread (once, or again after it died); it imports TensorFlow and posts EngineReady.
+
+        A daemon thread of its own, not a Textual thread worker: those run in asyncio's default executor, which
+        the app's exit waits for, so a quit while TensorFlow imported (seconds, and no way to interrupt it) or
+        while a long C++ call ran waited for them. The app waits only as long as a run needs to record its stop."""
         if not self.started:
             self.started = True
             self.ended = threading.Event()
-            self.app.run_worker(self._serve, thread=True, name=self.WORKER_NAME, group="engine", exit_on_error=False)
+            threading.Thread(target=self._serve, name=self.WORKER_NAME, daemon=True).start()
 
     def submit(self, request: RunRequest) -> None:
         self.start()
@@ -79,10 +83,16 @@ class EngineThread:
         return not self.started or self.ended.wait(timeout)
 
     def _serve(self) -> None:
+        reason = "it ended"
         try:
             self._serve_requests()
+        except BaseException as exc:
+            log.exception("the engine thread died")
+            reason = f"{type(exc).__name__}: {exc}"
         finally:
             self.ended.set()
+        if not self.shutting_down:  # it should only end with the app: say so, and let the next run start another
+            self.app.post_message(EngineDied(reason))
 
     def _serve_requests(self) -> None:
         try:

@@ -57,3 +57,11 @@ class RunFailed(Message):
         super().__init__()
         self.request = request
         self.message = message
+
+
+class EngineDied(Message):
+    """The engine thread ended while the app still runs; `reason` says how."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason

@@ -12,13 +12,22 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from tui.state.form_fields import FieldSpec
 
 
+class TickBox(Checkbox):
+    """A checkbox whose box is empty while unticked: Textual draws its X either way, told apart by colour alone,
+    which TERM=xterm, NO_COLOR and tired eyes lose."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # the name Textual's ToggleButton reads
+        return "X" if self.value else " "
+
+
 def control_for(spec: FieldSpec, value: Any) -> Widget:
     """The input widget a field kind needs, compact so that the whole form fits small terminals."""
     widget_id = f"field-{spec.id}"
     if spec.kind == "choice":
         return Select(spec.choices, value=value, allow_blank=False, compact=True, id=widget_id)
     if spec.kind == "bool":
-        return Checkbox(spec.placeholder, value=bool(value), compact=True, id=widget_id)
+        return TickBox(spec.placeholder, value=bool(value), compact=True, id=widget_id)
     return Input(value=str(value), placeholder=spec.placeholder, compact=True, id=widget_id)
 
 
