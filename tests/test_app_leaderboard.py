@@ -78,7 +78,7 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
         await pilot.press("f5")
         await pilot.pause()
         board = again.get_screen("leaderboard")
-        assert board.result is not None and "Last leaderboard" in board.caption
+        assert board.result is not None and "Last optimizer leaderboard" in board.caption
         assert set(column(board.query_one("#board", DataTable), 1)) == {"sgd", "momentum", "adam"}
 
 

@@ -171,3 +171,52 @@ async def test_an_unticked_box_is_empty_and_the_focused_field_stands_out(small_d
         await pilot.pause()
         focused, rest = field.styles.background, other.styles.background
         assert sum(abs(a - b) for a, b in zip(focused.rgb, rest.rgb, strict=True)) > 60
+
+
+async def test_after_a_restart_every_view_reopens_its_last_result(small_dataset: Dataset, isolated_home: Path) -> None:
+    from engine.config import config_to_dict
+    from engine.results.study import StudyCell, StudyResult
+    from engine.storage.store import RunStore
+    from tests.test_app_history import store_two_runs
+
+    store = store_two_runs(isolated_home)
+    config = config_to_dict(tiny_config())
+    sweep = StudyResult(config, [StudyCell("AnB", 1, {42: 0.9})], {42: 0.95}, {42: 0.8}, "finished", "CPU")
+    store.start("20260103-000000-swep", "study", config, isolated_home / "runs" / "s", {}, "CPU")
+    store.finish("20260103-000000-swep", "finished", sweep.to_dict())
+    assert len(RunStore(isolated_home / "runs.sqlite").runs()) == 3
+    app = make_app(small_dataset)
+    async with app.run_test(size=(100, 30)) as pilot:
+        from tests.pilot import wait_for
+
+        results, study = app.get_screen("results"), app.get_screen("study")
+        await wait_for(pilot, lambda: results.result is not None and study.result is not None)
+        assert app.screen.id == "setup"  # reopened in place, not shown
+        assert results.result.seeds[0].test_acc_b_scratch == 0.91  # the newer of the two experiments
+        assert results.caption.startswith("Last transfer experiment, ") and "20260102-000000-bbbb" in results.caption
+        assert study.caption.startswith("Last layer sweep, ")
+
+
+async def test_a_preset_chosen_in_the_app_keeps_what_the_command_line_set(small_dataset: Dataset) -> None:
+    from textual.widgets import Select
+
+    from engine.config import config_from_dict
+    from engine.config.presets import preset
+
+    launch = {"train_a": {"epochs": 1}, "cluster": {"address": "local"}, "run": {"seeds": [1, 2]}}
+    app = TransferApp(config_from_dict(launch, preset("seed")), launch=launch, preload_engine=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.query_one("#preset", Select).value = "handson-ml3"
+        await pilot.pause()
+        config = app.get_screen("setup").validate()
+        assert config.network.hidden == (100, 100, 100)  # the preset's
+        assert (config.train_a.epochs, config.cluster.address, config.run.seeds) == (1, "local", (1, 2))  # kept
+
+
+def test_the_command_line_values_the_app_keeps_over_a_preset() -> None:
+    from tui.cli.parser import build_parser, launch_values
+
+    args = build_parser().parse_args(["--set", "train_a.epochs=1", "--cluster", "local", "--seeds", "1-2"])
+    values = launch_values(args)
+    assert values["train_a"] == {"epochs": 1} and values["run"] == {"seeds": [1, 2]}
+    assert values["cluster"]["address"] == "local"

@@ -220,3 +220,27 @@ def test_the_cli_says_whose_rows_follow_when_units_interleave(rows: str, capsys)
         line for _epoch in (1, 2) for index in (0, 1) for line in [titles[index]] + [f"row of {index}"] * per_row
     ]
     assert [line if "──" in line else f"row of {0 if '0.100' in line else 1}" for line in lines] == expected
+
+
+async def test_a_single_value_plots_with_its_axis_the_right_way_up() -> None:
+    import re
+
+    from textual.app import App
+    from textual_plotext import PlotextPlot
+
+    from tui.widgets.curves import draw_epoch_curves
+
+    class Plot(App):
+        def compose(self):
+            yield PlotextPlot()
+
+    app = Plot()
+    async with app.run_test(size=(60, 16)) as pilot:
+        plot = app.query_one(PlotextPlot)
+        # the live leaderboard once one optimizer had finished and the rest had no finite loss yet
+        draw_epoch_curves(plot, "log10 validation loss", {"adam": [-0.3], "sgd": [math.nan]})
+        await pilot.pause()
+        text = str(plot.render())
+        ticks = [float(match) for match in re.findall(r"(-?\d+\.\d+)┤", text)]
+        assert len(ticks) >= 2 and ticks == sorted(ticks, reverse=True)  # the highest value at the top
+        assert min(ticks) < -0.3 < max(ticks)

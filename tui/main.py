@@ -14,13 +14,14 @@ from collections.abc import Callable
 from engine.errors import UserError
 from engine.paths import HOME_ENV_VAR
 from tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_USER_ERROR
-from tui.cli.parser import build_parser, experiment_config
+from tui.cli.parser import build_parser, experiment_config, launch_values
 
 
 def _app_command(args: argparse.Namespace) -> int:
     from tui.app.app import run_app
 
-    return run_app(experiment_config(args), tensorboard=getattr(args, "tensorboard", None))
+    tensorboard = getattr(args, "tensorboard", None)
+    return run_app(experiment_config(args), tensorboard=tensorboard, launch=launch_values(args))
 
 
 def main(argv: list[str] | None = None) -> int:

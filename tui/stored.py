@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from engine.errors import UserError
-from engine.kinds import kind_named
+from engine.kinds import KINDS, kind_named
 from engine.results.protocol import RunResult
 from engine.storage.store import RunRecord, open_store
 
@@ -54,3 +54,17 @@ def store_problem() -> tuple[str, str] | None:
     if store.set_aside is not None:
         return f"The run database was unreadable: moved to {store.set_aside}; a new one was started.", "warning"
     return None
+
+
+def last_results() -> dict[str, RunRecord]:
+    """The newest stored run with results for each view that shows results (Results, Optimizers, Study), so the
+    app reopens them after a restart; a store that cannot be read gives none."""
+    try:
+        records = open_store().runs()
+    except UserError:
+        return {}
+    last: dict[str, RunRecord] = {}
+    for record in records:  # newest first
+        if record.result is not None and record.kind in KINDS:
+            last.setdefault(KINDS[record.kind].view, record)
+    return last

@@ -21,7 +21,14 @@ from engine.config.schema import (
     TrainAConfig,
     TransferConfig,
 )
-from engine.config.values import apply_overrides, parse_numbers, parse_pairs, parse_seeds, parse_value
+from engine.config.values import (
+    apply_overrides,
+    override_values,
+    parse_numbers,
+    parse_pairs,
+    parse_seeds,
+    parse_value,
+)
 
 __all__ = [
     "LEADERBOARD_TASKS",
@@ -44,6 +51,7 @@ __all__ = [
     "config_to_dict",
     "config_to_toml",
     "load_config_file",
+    "override_values",
     "parse_numbers",
     "parse_pairs",
     "parse_seeds",

@@ -13,6 +13,11 @@ from engine.errors import ConfigError
 
 def apply_overrides(config: ExperimentConfig, assignments: list[str]) -> ExperimentConfig:
     """Apply `section.key=value` strings; a value is read as TOML, falling back to a plain string."""
+    return config_from_dict(override_values(assignments), config)
+
+
+def override_values(assignments: list[str]) -> dict[str, dict[str, Any]]:
+    """`section.key=value` strings as sections of values, to overlay on a config (config_from_dict)."""
     values: dict[str, dict[str, Any]] = {}
     for assignment in assignments:
         key, sep, raw = assignment.partition("=")
@@ -24,7 +29,7 @@ def apply_overrides(config: ExperimentConfig, assignments: list[str]) -> Experim
         for parent in parents:
             table = table.setdefault(parent, {})
         table[leaf] = parse_value(raw.strip())
-    return config_from_dict(values, config)
+    return values
 
 
 def parse_value(raw: str) -> Any:

@@ -39,7 +39,7 @@ from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
 from tui.screens.study import StudyScreen
 from tui.screens.view_switcher import ViewSwitcher
-from tui.stored import config_differences, store_problem
+from tui.stored import config_differences, last_results, store_problem, when
 from tui.terminal import stderr_to_log
 
 
@@ -128,9 +128,10 @@ class TransferApp(App[int]):
     class StoreChecked(Message):
         """The run store was opened off the UI thread; `problem` says what went wrong, if anything did."""
 
-        def __init__(self, problem: tuple[str, str] | None) -> None:
+        def __init__(self, problem: tuple[str, str] | None, last: dict[str, RunRecord]) -> None:
             super().__init__()
             self.problem = problem
+            self.last = last  # the newest stored run with results, per view that shows it
 
     def __init__(
         self,
@@ -140,9 +141,11 @@ class TransferApp(App[int]):
         preload_engine: bool = True,
         tensorboard: Path | None = None,
         settings: Settings | None = None,
+        launch: dict | None = None,
     ) -> None:
         super().__init__()
         self.initial_config = config or ExperimentConfig()
+        self.launch = launch or {}  # what the command line set over the preset (--set, --seeds, --cluster...)
         self.engine = EngineThread(self, load_dataset)
         self.device = ""  # the engine's device, once it has started: the header's subtitle
         self.preload_engine = preload_engine
@@ -154,7 +157,7 @@ class TransferApp(App[int]):
         self.set_keymap(self.settings.keymap)
         for problem in self.settings.problems:
             self.notify(problem, title="Settings", severity="warning", timeout=10)
-        self.install_screen(SetupScreen(self.initial_config), "setup")
+        self.install_screen(SetupScreen(self.initial_config, self.launch), "setup")
         self.install_screen(RunScreen(), "run")
         self.install_screen(ResultsScreen(), "results")
         self.install_screen(LeaderboardScreen(), "leaderboard")
@@ -168,14 +171,23 @@ class TransferApp(App[int]):
 
     @work(thread=True, group="store")
     def check_store(self) -> None:
-        """Runs a killed process left 'running' become 'interrupted'; a corrupt database is set aside. Off the
-        UI thread: the database may be locked by another process for up to half a minute."""
-        self.post_message(self.StoreChecked(store_problem()))
+        """Runs a killed process left 'running' become 'interrupted'; a corrupt database is set aside; the newest
+        result of each view is found, to reopen it. Off the UI thread: the database may be locked by another
+        process for up to half a minute."""
+        problem = store_problem()
+        last = {} if problem is not None and problem[1] == "error" else last_results()
+        self.post_message(self.StoreChecked(problem, last))
 
     def on_transfer_app_store_checked(self, message: StoreChecked) -> None:
         if message.problem is not None:
             text, severity = message.problem
             self.notify(text, title="Run store", severity=severity, timeout=10)
+        for view, record in message.last.items():
+            screen = self.get_screen(view)
+            if screen.result is None and (self.running is None or view not in ("run", self.running.kind.live_view)):
+                kind = kind_named(record.kind)
+                caption = f"Last {kind.title}, {when(record.started_at)}: {record.id}"
+                self.show_result(kind, kind.result_from(record.result), Path(record.folder), caption, go=False)
 
     def notify(
         self,
@@ -403,7 +415,7 @@ class TransferApp(App[int]):
         self.call_after_refresh(self.run_action, action, self.get_screen(view))
 
 
-def run_app(config: ExperimentConfig, tensorboard: Path | None = None) -> int:
+def run_app(config: ExperimentConfig, tensorboard: Path | None = None, launch: dict | None = None) -> int:
     """Run the app with stderr (TensorFlow's C++ logs included) going to resources/logs/app.log."""
     log_path = log_dir() / "app.log"
     try:
@@ -411,7 +423,7 @@ def run_app(config: ExperimentConfig, tensorboard: Path | None = None) -> int:
         logging.basicConfig(filename=log_path, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     except OSError:
         pass  # an unwritable home still lets the app run; errors then go nowhere rather than onto the screen
-    app = TransferApp(config, tensorboard=tensorboard, settings=load_settings())
+    app = TransferApp(config, tensorboard=tensorboard, settings=load_settings(), launch=launch)
     with stderr_to_log(log_path):
         app.run()
         # a run in progress was asked to stop: give it time to finish its batch and record that it stopped

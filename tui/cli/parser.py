@@ -10,10 +10,10 @@ from engine.config import (
     LEADERBOARD_TASKS,
     NETWORK_KINDS,
     ExperimentConfig,
-    apply_overrides,
     config_from_dict,
     config_to_toml,
     load_config_file,
+    override_values,
     parse_numbers,
     parse_pairs,
     parse_seeds,
@@ -264,27 +264,31 @@ def _runs(action: str, *arguments: object) -> int:
 
 
 def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
-    """Preset, then --config file, then --network (bench), then --set overrides, then --seeds, --b-classes and
-    --data-dir."""
+    """Preset, then --config file, then --network (bench), then what the command line sets (launch_values)."""
     config = preset(getattr(args, "preset", DEFAULT_PRESET))
     if getattr(args, "config", None):
         config = load_config_file(args.config, config)
     if getattr(args, "network", None):  # another kind starts from that kind's defaults, which --set then changes
         config = config_from_dict({"network": {"kind": args.network}}, config)
-    config = apply_overrides(config, getattr(args, "overrides", None) or [])
-    options: dict[str, dict] = {}
+    return config_from_dict(launch_values(args), config)
+
+
+def launch_values(args: argparse.Namespace) -> dict[str, dict]:
+    """What the command line sets over the preset and the --config file: each --set, then --seeds, --b-classes,
+    --data-dir and the cluster options. The app lays them over a preset chosen in its form too."""
+    values = override_values(getattr(args, "overrides", None) or [])
     if getattr(args, "seeds", None) is not None:
         if not args.seeds.strip():
             raise ConfigError("--seeds is empty; give seeds like 42,1,2 or 1-10", key="run.seeds")
-        options["run"] = {"seeds": list(parse_seeds(args.seeds))}
+        values.setdefault("run", {})["seeds"] = list(parse_seeds(args.seeds))
     if getattr(args, "b_classes", None):
         first, *more = parse_pairs(args.b_classes)
-        options["split"] = {"b_classes": list(first), "extra_pairs": [list(pair) for pair in more]}
+        values.setdefault("split", {}).update(b_classes=list(first), extra_pairs=[list(pair) for pair in more])
     if getattr(args, "data_dir", None):
-        options["data"] = {"dir": args.data_dir}
+        values.setdefault("data", {})["dir"] = args.data_dir
     if _cluster_values(args):
-        options["cluster"] = _cluster_values(args)
-    return config_from_dict(options, config)
+        values.setdefault("cluster", {}).update(_cluster_values(args))
+    return values
 
 
 def _config_command(args: argparse.Namespace) -> int:

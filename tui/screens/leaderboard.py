@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 from pathlib import Path
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from engine.config import ExperimentConfig
-from engine.errors import UserError
-from engine.kinds import LEADERBOARD
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
 from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
 from engine.results.words import plural
-from engine.storage.store import RunRecord
 from tui.render import DASH, seeds_label
 from tui.screens.dialogs import export_with_dialog
 from tui.state.leaderboard_state import LeaderboardState
@@ -114,37 +108,8 @@ class LeaderboardScreen(Screen):
             yield PlotextPlot(id="board-plot")
         yield Footer(compact=True, show_command_palette=False)
 
-    class LastFound(Message):
-        """The newest stored leaderboard, read off the UI thread after a restart."""
-
-        def __init__(self, record: RunRecord | None, problem: str | None) -> None:
-            super().__init__()
-            self.record, self.problem = record, problem
-
     def on_mount(self) -> None:
-        if self.state is None:
-            self._reopen_last()
         self._draw()
-
-    @work(thread=True, group="store")
-    def _reopen_last(self) -> None:
-        """After a restart, find the newest leaderboard the run store kept (the database may be busy)."""
-        from engine.storage.store import open_store
-
-        try:
-            records = [r for r in open_store().runs(LEADERBOARD.name) if r.result]
-        except UserError as exc:
-            self.post_message(self.LastFound(None, str(exc)))
-            return
-        self.post_message(self.LastFound(records[0] if records else None, None))
-
-    def on_leaderboard_screen_last_found(self, message: LastFound) -> None:
-        if message.problem:
-            self.notify(message.problem, title="Run store", severity="error", timeout=8)
-        elif message.record is not None and self.state is None:  # a race started meanwhile wins
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(message.record.started_at))
-            result = LeaderboardResult.from_dict(message.record.result)
-            self.show_result(result, Path(message.record.folder), f"Last leaderboard, {when}")
 
     def start(self, config: ExperimentConfig) -> None:
         board = config.leaderboard

@@ -49,6 +49,7 @@ class ResultsScreen(Screen):
         self.result: ExperimentResult | MapResult | None = None
         self.run_dir: Path | None = None
         self.chosen: tuple[str, tuple[int, int]] | None = None  # the network and pair whose seeds are shown
+        self.caption: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -64,9 +65,10 @@ class ResultsScreen(Screen):
         self._draw_curves()
 
     def show_result(self, result: ExperimentResult | MapResult, run_dir: Path, caption: str | None = None) -> None:
-        """Show a run's results; `caption` is not needed, the report says what it is. A run over several pairs
-        or networks shows each network's map; the pair under the cursor shows its seeds and curves."""
-        self.result, self.run_dir = result, run_dir
+        """Show a run's results, under `caption` when they are not the last run's (stored, or reopened after a
+        restart). A run over several pairs or networks shows each network's map; the pair under the cursor shows
+        its seeds and curves."""
+        self.result, self.run_dir, self.caption = result, run_dir, caption
         networks = result.by_network()
         first = next(iter(networks.items()))
         self.chosen = (first[0], first[1].pairs[0]) if first[1].pairs else None
@@ -131,6 +133,8 @@ class ResultsScreen(Screen):
         if result is None:
             return "No results yet: set up a run on Setup (F2) and press ctrl+r."
         parts = map_summary(result) if self.mapped else report(result)
+        if self.caption:
+            parts.insert(0, Text(self.caption, style="bold"))
         saved = f" Models of this run: {run_dir}" if result.model_files() else ""
         parts.append(Text(f"\nDevice: {result.device}.{saved}", style="dim"))
         return Group(*parts)

@@ -43,9 +43,10 @@ class SetupScreen(Screen):
         ),
     ]
 
-    def __init__(self, config: ExperimentConfig) -> None:
+    def __init__(self, config: ExperimentConfig, launch: dict | None = None) -> None:
         super().__init__(id="setup")
         self.base = config  # what the form does not show (the leaderboard settings) comes from here
+        self.launch = launch or {}  # what the command line set: a preset chosen here keeps it
         self.config_path = Path(DEFAULT_CONFIG_FILE)
 
     def compose(self) -> ComposeResult:
@@ -118,7 +119,7 @@ class SetupScreen(Screen):
     def _select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "preset":
             if event.value in PRESETS:
-                self.fill(with_preset(preset(event.value), self.validate() or self.base))
+                self.fill(with_preset(preset(event.value), self.validate() or self.base, self.launch))
                 self.notify(f"Preset {event.value} loaded")
         else:
             if event.select.id == "field-network_kind":

@@ -255,6 +255,16 @@ def _without_key(message: str, key: str) -> str:
     return message[len(key) + 1 :] if message.startswith(key + " ") else message
 
 
-def with_preset(preset_config: ExperimentConfig, current: ExperimentConfig) -> ExperimentConfig:
-    """A preset, keeping the data folder and the leaderboard settings the user already chose."""
-    return msgspec.structs.replace(preset_config, data=current.data, leaderboard=current.leaderboard)
+def with_preset(
+    preset_config: ExperimentConfig, current: ExperimentConfig, launch: dict[str, Any] | None = None
+) -> ExperimentConfig:
+    """A preset, keeping the data folder and the leaderboard settings the user already chose, with what the
+    command line set laid over it again (`launch`: --set, --seeds, --cluster...), as the CLI lays them over its
+    --preset. A launch value this preset cannot take (a CNN's conv filters on a dense preset) is left out."""
+    chosen = msgspec.structs.replace(preset_config, data=current.data, leaderboard=current.leaderboard)
+    for section, values in (launch or {}).items():
+        try:
+            chosen = config_from_dict({section: values}, chosen)
+        except ConfigError:
+            continue
+    return chosen

@@ -28,10 +28,15 @@ def draw_epoch_curves(plot: PlotextPlot, title: str, curves: dict[str, list[floa
     plt.clear_data()
     plt.clear_figure()
     plt.title(title)
+    values = []
     for label, curve in curves.items():
         points = [(epoch, value) for epoch, value in enumerate(curve, start=1) if math.isfinite(value)]
         if points:
             plt.plot(*zip(*points, strict=True), label=label, marker="braille")
+            values += [value for _, value in points]
+    if values and max(values) == min(values):  # plotext draws a flat range upside down: give it some height
+        pad = max(abs(values[0]) * 0.05, 1e-3)
+        plt.ylim(values[0] - pad, values[0] + pad)
     longest = max((len(curve) for curve in curves.values()), default=0)
     if longest:
         plt.xticks(list(range(1, longest + 1, max(1, longest // 8))))
