@@ -74,6 +74,8 @@ def gains_table(gains: list[PairedGain], first: str, second: str) -> Table:
     for gain in gains:
         negative, positive = gain.pair
         interval = "—" if gain.ci95 is None else f"{100 * gain.ci95[0]:+.2f} to {100 * gain.ci95[1]:+.2f}"
+        if gain.ci95 is not None and max(abs(bound) for bound in gain.ci95) > 1:  # past ±100 points: unreadable
+            interval += " (too wide to read)"
         mean = "—" if gain.mean is None else f"{100 * gain.mean:+.2f}"
         table.add_row(f"{class_name(negative)} vs {class_name(positive)}", str(gain.n_seeds), mean, interval)
     return table

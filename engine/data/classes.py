@@ -14,6 +14,7 @@ CLASS_NAMES: tuple[str, ...] = (
 )
 
 N_CLASSES = len(CLASS_NAMES)
+TEST_IMAGES_PER_CLASS = 1_000  # Fashion-MNIST's test set is balanced: task B tests on 2,000 images, half of each
 
 # every unordered pair of classes, (i, j) with i < j: the second class is task B's positive one
 ALL_PAIRS: tuple[tuple[int, int], ...] = tuple((i, j) for i in range(N_CLASSES) for j in range(i + 1, N_CLASSES))

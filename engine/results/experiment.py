@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.data.classes import class_name
+from engine.data.classes import TEST_IMAGES_PER_CLASS, class_name
 from engine.results import stats
 from engine.results.protocol import merged_device, merged_status
 from engine.results.words import plural
@@ -108,12 +108,37 @@ def summarise(results: list[SeedResult]) -> Summary:
         losses=losses,
         ties=ties,
         error_ratio_median=stats.median(ratios),
-        verdict=verdict(differences, ci, wins, len(results) - len(kept)),
+        verdict=verdict(
+            differences,
+            ci,
+            wins,
+            len(results) - len(kept),
+            (stats.mean([r.test_acc_b_scratch for r in kept]), stats.mean([r.test_acc_b_transfer for r in kept])),
+        ),
     )
 
 
-def verdict(differences: list[float], ci: tuple[float, float] | None, wins: int, n_diverged: int) -> str:
-    """One or two sentences; claims a gain only when the 95% interval of the difference excludes zero."""
+# B's test set is balanced, so guessing scores 50%; with 2,000 test images an accuracy within two binomial
+# standard errors of it (2 x sqrt(0.25 / 2,000) = 2.2 points) cannot be told from guessing
+CHANCE = 0.5
+CHANCE_BAND = 2 * math.sqrt(CHANCE * (1 - CHANCE) / (2 * TEST_IMAGES_PER_CLASS))
+SCALE_POINTS = 100  # an interval reaching past ±100 points is wider than accuracy can move
+
+
+def at_chance(accuracy: float | None) -> bool:
+    """Whether a mean B test accuracy is indistinguishable from guessing on the balanced test set."""
+    return accuracy is not None and abs(accuracy - CHANCE) <= CHANCE_BAND
+
+
+def verdict(
+    differences: list[float],
+    ci: tuple[float, float] | None,
+    wins: int,
+    n_diverged: int,
+    accuracies: tuple[float | None, float | None] = (None, None),
+) -> str:
+    """One or two sentences; claims a gain only when the 95% interval of the difference excludes zero, and none
+    at all where both models are at chance level (`accuracies`: B from scratch's and B on A's mean)."""
     diverged_note = (
         f" {plural(n_diverged, 'seed')} diverged and {'is' if n_diverged == 1 else 'are'} left out of these numbers."
         if n_diverged
@@ -122,6 +147,19 @@ def verdict(differences: list[float], ci: tuple[float, float] | None, wins: int,
     n = len(differences)
     if n == 0:
         return "No seed finished without diverging, so there is nothing to compare." + diverged_note
+    scratch, transfer = accuracies
+    band = f"50% ± {100 * CHANCE_BAND:.1f} points on {2 * TEST_IMAGES_PER_CLASS:,} balanced test images"
+    if at_chance(scratch) and at_chance(transfer):
+        return (
+            f"Both models are at chance level (B from scratch {100 * scratch:.2f}%, B on A {100 * transfer:.2f}%; "
+            f"guessing scores {band}): neither learnt task B, so their difference says nothing. Train longer or "
+            "check the settings." + diverged_note
+        )
+    chance_note = "".join(
+        f" {name} is at chance level ({100 * accuracy:.2f}%; guessing scores {band})."
+        for name, accuracy in (("B from scratch", scratch), ("B on A", transfer))
+        if at_chance(accuracy)
+    )
     mean_pp = 100 * stats.mean(differences)
     if n == 1:
         if math.isclose(mean_pp, 0.0, abs_tol=1e-9):
@@ -130,16 +168,22 @@ def verdict(differences: list[float], ci: tuple[float, float] | None, wins: int,
             outcome = f"{'beat' if mean_pp > 0 else 'trailed'} scratch by {abs(mean_pp):.2f} points"
         return (
             f"One seed only: transfer {outcome}. A single seed cannot tell a real effect from luck; "
-            "run more seeds." + diverged_note
+            "run more seeds." + chance_note + diverged_note
         )
     low, high = (100 * bound for bound in ci)
-    spread = f"{mean_pp:+.2f} points on average (95% CI {low:+.2f} to {high:+.2f})"
     record = f"transfer won {wins} of {plural(n, 'seed')}"
+    if low < -SCALE_POINTS or high > SCALE_POINTS:
+        return (
+            f"No clear difference: {mean_pp:+.2f} points on average, but with {plural(n, 'seed')} the 95% interval "
+            f"({low:+.2f} to {high:+.2f}) is wider than the whole accuracy scale: too wide to read; run more seeds; "
+            f"{record}." + chance_note + diverged_note
+        )
+    spread = f"{mean_pp:+.2f} points on average (95% CI {low:+.2f} to {high:+.2f})"
     if low > 0:
-        return f"Transfer helped: {spread}; {record}." + diverged_note
+        return f"Transfer helped: {spread}; {record}." + chance_note + diverged_note
     if high < 0:
-        return f"Transfer hurt: {spread}; {record}." + diverged_note
-    return f"No clear difference: {spread}, an interval that includes zero; {record}." + diverged_note
+        return f"Transfer hurt: {spread}; {record}." + chance_note + diverged_note
+    return f"No clear difference: {spread}, an interval that includes zero; {record}." + chance_note + diverged_note
 
 
 @dataclass(frozen=True)
