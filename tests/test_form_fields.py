@@ -106,7 +106,8 @@ def test_study_pairs_field() -> None:
     assert errors == {"extra_pairs": "repeats a pair: [[5, 6], [0, 2], [5, 6]]"}
     values["extra_pairs"] = "0-2"
     _, errors = parse_form(values)
-    assert errors == {"extra_pairs": "class pairs look like 5,6 or 0,2; cannot read '0-2'"}
+    assert errors["extra_pairs"].startswith("class pairs look like 5,6 or sandal,shirt (a class is 0-9 or one of")
+    assert errors["extra_pairs"].endswith("; cannot read '0-2'")
 
 
 def test_more_pairs_are_checked_against_the_forms_own_pair_not_the_default() -> None:
@@ -116,3 +117,17 @@ def test_more_pairs_are_checked_against_the_forms_own_pair_not_the_default() -> 
     assert errors == {} and parsed.split.pairs == [(0, 1), (5, 6), (7, 9)]
     values["extra_pairs"] = "0,1"
     assert parse_form(values)[1] == {"extra_pairs": "repeats a pair: [[0, 1], [0, 1]]"}
+
+
+def test_sweep_depths_read_as_the_cli_reads_layers() -> None:
+    values = form_values(preset("seed"))
+    for text, depths in (("0-2", (0, 1, 2)), ("0, 2, 4", (0, 2, 4)), ("0-1, 4", (0, 1, 4)), ("", ())):
+        values["study_layers"] = text
+        parsed, errors = parse_form(values)
+        assert errors == {} and parsed.study.layers == depths, text
+    values["study_layers"] = "3-1"
+    assert parse_form(values)[1] == {"study_layers": "must count upward in a range: 1-3, not 3-1"}
+    values["study_layers"] = "a-b"
+    assert parse_form(values)[1] == {"study_layers": "must look like 0-3 or 0, 2, 4; cannot read 'a-b'"}
+    values.update(study_layers="0-2", network_kind="cnn", conv="32, x")
+    assert parse_form(values)[1] == {"conv": "must be whole numbers separated by commas, e.g. 32, 64"}

@@ -134,6 +134,7 @@ def test_study_command_writes_table_json_and_chart(tmp_path: Path, real_data_dir
     assert all(set(c["accuracies"]) == {"1", "2"} for c in saved["cells"])
     svg = (tmp_path / "s.svg").read_text()
     assert svg.startswith("<?xml") and "<svg" in svg and "layers reused (n)" in svg
+    assert "Which layers transfer: Sandal vs Shirt, 2 seeds" in svg  # the classes by name
 
     listed = subprocess.run(
         [sys.executable, "-m", "tui", "runs", "--home", str(tmp_path), "list"],

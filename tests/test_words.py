@@ -39,3 +39,43 @@ def test_an_interval_wider_than_the_scale_is_called_too_wide_and_kept_whole() ->
     verdict = summarise(seeds).verdict
     assert "with 2 seeds the 95% interval (-142.72 to +50.42) is wider than the whole accuracy scale" in verdict
     assert "too wide to read" in verdict and "95% CI" not in verdict
+
+
+def test_the_command_line_names_what_it_refuses() -> None:
+    from engine.config import parse_pairs
+    from engine.errors import ConfigError
+    from tui.main import main
+
+    assert parse_pairs(["sandal,shirt", "Ankle-boot,Bag", "sandals,5"]) == ((5, 6), (9, 8), (5, 5))
+    try:
+        parse_pairs(["shoes,6"])
+    except ConfigError as exc:
+        assert "class pairs look like 5,6 or sandal,shirt (a class is 0-9 or one of t-shirt/top," in str(exc)
+    for args, message in (
+        (["config", "--b-classes", "5,6", "5,6"], "--b-classes repeats the pair 5,6"),
+        (["study", "--layers", "3-1"], "--layers must count upward in a range: 1-3, not 3-1"),
+        (["study", "--layers", "a-b"], "--layers must look like 0-5 or 0,1,3; cannot read 'a-b'"),
+        (
+            ["config", "--set", 'study.networks=[{kind="rnn"}]'],
+            "study.networks entries are a preset's name, dense, or a network table of kind dense or cnn; got kind "
+            "'rnn'",
+        ),
+    ):
+        import contextlib
+        import io
+
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            assert main(args) == 2
+        assert stderr.getvalue() == f"transfer-tui: error: {message}\n", args
+
+
+def test_ray_advice_about_its_own_flags_is_put_in_this_tools_words() -> None:
+    from engine.execution.ray_executor import in_our_words
+
+    said = in_our_words(
+        "Could not find any running Ray instance. Please specify the one to connect to by setting "
+        "`--address` flag or `RAY_ADDRESS` environment variable."
+    )
+    assert "--address" not in said and "--cluster local" in said
+    assert in_our_words("Connection refused") == "Connection refused"

@@ -89,6 +89,14 @@ def _reworded(message: str, values: dict[str, Any]) -> ConfigError:
         return ConfigError.about(
             "network.kind", f"must be one of {', '.join(NETWORK_KINDS)}; got {_at(values, path)!r}"
         )
+    if path[:2] == ["study", "networks"] and path[-1] == "kind":  # a [network]-style table of an unknown kind
+        kinds = [entry.get("kind") for entry in values["study"]["networks"] if isinstance(entry, dict)]
+        bad = next((kind for kind in kinds if kind not in NETWORK_KINDS), kinds[0] if kinds else None)
+        return ConfigError.about(
+            "study.networks",
+            f"entries are a preset's name, dense, or a network table of kind {' or '.join(NETWORK_KINDS)}; "
+            f"got kind {bad!r}",
+        )
     key = ".".join(path[:2])
     expected = _declared(path[0], path[1], values)
     if expected == Hyperparameters and "hyperparameters[" in location.group("path"):  # a value inside the tables

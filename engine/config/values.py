@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.config.codec import config_from_dict
 from engine.config.schema import ExperimentConfig
-from engine.data.classes import ALL_PAIRS
+from engine.data.classes import ALL_PAIRS, CLASS_NAMES
 from engine.errors import ConfigError
 
 
@@ -41,7 +41,8 @@ def parse_value(raw: str) -> Any:
 
 
 def parse_pairs(texts: list[str]) -> tuple[tuple[int, int], ...]:
-    """['5,6', '0,2'] -> ((5, 6), (0, 2)), for --b-classes and the app's form; 'all' stands for every pair."""
+    """['5,6', '0,2'] or ['sandal,shirt'] -> ((5, 6), (0, 2)), for --b-classes and the app's form; a class is its
+    number or its name; 'all' stands for every pair."""
     pairs = []
     for text in texts:
         if text.strip().lower() == "all":
@@ -49,33 +50,49 @@ def parse_pairs(texts: list[str]) -> tuple[tuple[int, int], ...]:
             continue
         parts = text.replace(" ", "").split(",")
         try:
-            first, second = (int(part) for part in parts)
+            first, second = (class_index(part) for part in parts)
         except ValueError:
+            names = ", ".join(name.lower() for name in CLASS_NAMES)
             raise ConfigError(
-                f"class pairs look like 5,6 or 0,2; cannot read {text!r}", key="split.b_classes"
+                f"class pairs look like 5,6 or sandal,shirt (a class is 0-9 or one of {names}); cannot read {text!r}",
+                key="split.b_classes",
             ) from None
         pairs.append((first, second))
     return tuple(pairs)
 
 
+def class_index(text: str) -> int:
+    """'5', 'Sandal', 'sandals' or 'ankle-boot' -> the class's number; ValueError for anything else."""
+    if text.lstrip("-").isdigit():
+        return int(text)
+    wanted = text.lower().replace("-", " ").replace("_", " ")
+    for index, name in enumerate(CLASS_NAMES):
+        spelled = name.lower().replace("-", " ")
+        if wanted in (spelled, spelled + "s", spelled.split("/")[0]):
+            return index
+    raise ValueError(text)
+
+
 def parse_seeds(text: str) -> tuple[int, ...]:
     """'42,1,2' or '1-10' or '1-3,42' -> a tuple of seeds, in the order given."""
-    return parse_numbers(text, "run.seeds", "seeds")
+    return parse_numbers(text, "run.seeds", "seeds", "42,1,2 or 1-10")
 
 
-def parse_numbers(text: str, key: str, what: str) -> tuple[int, ...]:
-    """'42,1,2' or '1-10' or '1-3,42' -> a tuple of whole numbers, in the order given; errors name `key`."""
-    seeds: list[int] = []
+def parse_numbers(text: str, key: str, what: str, example: str) -> tuple[int, ...]:
+    """'42,1,2' or '1-10' or '1-3,42' -> a tuple of whole numbers, in the order given; errors name `key` and
+    show `example`, which says what this list looks like."""
+    numbers: list[int] = []
     for part in text.replace(" ", "").split(","):
         start, dash, end = part.partition("-")
         try:
             if dash:
                 first, last = int(start), int(end)
-                if last < first:
-                    raise ValueError
-                seeds.extend(range(first, last + 1))
             else:
-                seeds.append(int(part))
+                numbers.append(int(part))
+                continue
         except ValueError:
-            raise ConfigError(f"{what} must look like 42,1,2 or 1-10; cannot read {part!r}", key=key) from None
-    return tuple(seeds)
+            raise ConfigError(f"{what} must look like {example}; cannot read {part!r}", key=key) from None
+        if last < first:
+            raise ConfigError(f"{what} must count upward in a range: {last}-{first}, not {part}", key=key)
+        numbers.extend(range(first, last + 1))
+    return tuple(numbers)

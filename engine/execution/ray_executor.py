@@ -40,6 +40,16 @@ def import_ray() -> Any:
     return ray
 
 
+def in_our_words(ray_message: str) -> str:
+    """Ray's reason, without its advice about flags and variables of Ray's own that this tool does not take."""
+    if ray_message.startswith("Could not find any running Ray instance"):
+        return (
+            "no Ray cluster is running on this machine; start one (ray start --head) or give --cluster local, "
+            "HOST:PORT or ray://HOST:10001"
+        )
+    return ray_message
+
+
 def connect(cluster: ClusterConfig) -> Any:
     """Ray, connected to the cluster `cluster.address` names (started here for "local"); a one-line error
     within seconds if it cannot be reached."""
@@ -64,7 +74,7 @@ def connect(cluster: ClusterConfig) -> Any:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             if address.startswith("ray://") and "Initialization failure" in first_line and attempt < CLIENT_ATTEMPTS:
                 continue  # the head's server for this client died as it started (seen 1 time in 4): a new one
-            raise ClusterError(f"cannot use the Ray cluster at {address}: {first_line}") from None
+            raise ClusterError(f"cannot use the Ray cluster at {address}: {in_our_words(first_line)}") from None
     connect.address = address  # type: ignore[attr-defined]
     _ray_messages_to_log(ray)
     return ray

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engine.data.classes import class_label
 from engine.results.protocol import merged_device, merged_status
 from engine.results.stats import interval_95, mean, std
 from engine.results.words import every, plural
@@ -173,7 +174,7 @@ class StudyResult:
         pair = self.config["split"]["b_classes"]
         network = self.config["network"]
         return (
-            f"# Layer sweep: which layers transfer, classes {pair[0]} vs {pair[1]}\n\n"
+            f"# Layer sweep: which layers transfer, {class_label(pair[0])} vs {class_label(pair[1])}\n\n"
             f"{network['kind']} network, seeds {self.config['run']['seeds']}, B test accuracy, "
             f"status {self.status}, {self.device}.\n"
         )

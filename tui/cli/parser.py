@@ -184,7 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     board.add_argument("--epochs", metavar="N", type=int, help="epochs per optimizer (sets leaderboard.epochs)")
     board.add_argument("--optimizers", metavar="LIST", help="e.g. sgd,adam,nadam (sets leaderboard.optimizers)")
-    board.add_argument("--task", choices=LEADERBOARD_TASKS, help="a (default), b_scratch or b_on_a")
+    board.add_argument(
+        "--task",
+        choices=LEADERBOARD_TASKS,
+        help="a: task A, 8 classes (default); b_scratch or b_on_a: task B from scratch or on A; full: all ten classes",
+    )
     board.add_argument("--target", metavar="ACC", type=float, help="target validation accuracy, e.g. 0.85")
     board.add_argument("--sort", choices=list(SORT_COLUMNS), default="best", help="column to rank by (default best)")
     board.add_argument("--reverse", action="store_true", help="worst first")
@@ -282,7 +286,11 @@ def launch_values(args: argparse.Namespace) -> dict[str, dict]:
             raise ConfigError("--seeds is empty; give seeds like 42,1,2 or 1-10", key="run.seeds")
         values.setdefault("run", {})["seeds"] = list(parse_seeds(args.seeds))
     if getattr(args, "b_classes", None):
-        first, *more = parse_pairs(args.b_classes)
+        pairs = parse_pairs(args.b_classes)
+        repeated = next((pair for index, pair in enumerate(pairs) if pair in pairs[:index]), None)
+        if repeated is not None:
+            raise ConfigError(f"--b-classes repeats the pair {repeated[0]},{repeated[1]}", key="split.b_classes")
+        first, *more = pairs
         values.setdefault("split", {}).update(b_classes=list(first), extra_pairs=[list(pair) for pair in more])
     if getattr(args, "data_dir", None):
         values.setdefault("data", {})["dir"] = args.data_dir
@@ -351,7 +359,7 @@ def _study_command(args: argparse.Namespace) -> int:
     from tui.cli.study import is_map_study, run_study_command
 
     changes = {
-        "layers": parse_numbers(args.layers, "study.layers", "layers") if args.layers else None,
+        "layers": parse_numbers(args.layers, "study.layers", "--layers", "0-5 or 0,1,3") if args.layers else None,
         "treatments": [name.strip() for name in args.treatments.split(",")] if args.treatments else None,
         "networks": [name.strip() for name in args.networks.split(",")] if args.networks else None,
     }

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.data.classes import class_name
 from engine.results.stats import mean
 from engine.results.study import StudyResult
+from engine.results.words import plural
 
 PLOT_SUFFIXES = (".svg", ".png")
 COLOURS = {"AnB": "tab:red", "AnB+": "tab:orange", "BnB": "tab:blue", "BnB+": "tab:cyan"}
@@ -41,7 +43,9 @@ def write_study_plot(result: StudyResult, path: Path) -> None:
     axes.set_xticks(sorted({0, *(cell.layers for cell in result.cells)}))
     axes.set_xlabel("layers reused (n)")
     axes.set_ylabel("B test accuracy")
-    axes.set_title(f"Which layers transfer: classes {pair[0]} vs {pair[1]}, {len(base)} seeds")
+    axes.set_title(
+        f"Which layers transfer: {class_name(pair[0])} vs {class_name(pair[1])}, {plural(len(base), 'seed')}"
+    )
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3)
     figure.tight_layout()

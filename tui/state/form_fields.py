@@ -11,7 +11,15 @@ from typing import Any
 
 import msgspec
 
-from engine.config import CnnNetwork, ExperimentConfig, config_from_dict, config_to_dict, parse_pairs, parse_seeds
+from engine.config import (
+    CnnNetwork,
+    ExperimentConfig,
+    config_from_dict,
+    config_to_dict,
+    parse_numbers,
+    parse_pairs,
+    parse_seeds,
+)
 from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS, VALIDATION_SETS
 from engine.config.optimizers import OPTIMIZERS
 from engine.data.classes import CLASS_NAMES
@@ -37,7 +45,7 @@ class FieldSpec:
     id: str
     key: str
     label: str
-    kind: str  # "int", "float", "intlist", "seeds", "pairs", "text", "choice", "bool", "reuse", "names", "networks"
+    kind: str  # int, float, intlist, depths, seeds, pairs, text, choice, bool, reuse, names, networks
     section: str
     choices: Choices = ()
     placeholder: str = ""
@@ -91,7 +99,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("seeds", "run.seeds", "Seeds", "seeds", "Training", placeholder="42 or 1-5 or 1,2,42"),
     FieldSpec("population_memory_gb", "run.population_memory_gb", "Population memory (GiB)", "float", "Training"),
     FieldSpec("data_dir", "data.dir", "Data folder", "text", "Data", placeholder="$TRANSFER_TUI_DATA or download"),
-    FieldSpec("study_layers", "study.layers", "Sweep depths", "intlist", "Study", placeholder="empty: 0 to all"),
+    FieldSpec("study_layers", "study.layers", "Sweep depths", "depths", "Study", placeholder="0-3 or 0, 2; empty: all"),
     FieldSpec("treatments", "study.treatments", "Treatments", "names", "Study", placeholder="AnB, AnB+, BnB, BnB+"),
     FieldSpec(
         "networks", "study.networks", "Networks to map", "networks", "Study", placeholder="e.g. dense, cnn (presets)"
@@ -122,7 +130,7 @@ def form_values(config: ExperimentConfig) -> dict[str, Any]:
 def _display(kind: str, value: Any) -> Any:
     if kind == "pairs":
         return " ".join(f"{first},{second}" for first, second in value)
-    if kind in ("intlist", "seeds", "names"):
+    if kind in ("intlist", "depths", "seeds", "names"):
         return ", ".join(str(v) for v in value)
     if kind == "networks":  # a [network] table from a TOML file shows as its kind: saved here, the preset
         return ", ".join(v if isinstance(v, str) else v["kind"] for v in value)
@@ -150,7 +158,17 @@ def _parse_int_list(text: str) -> list[int]:
     try:
         return [int(part) for part in parts]
     except ValueError:
-        raise ValueError("must be whole numbers separated by commas, e.g. 300, 100, 50") from None
+        raise ValueError("must be whole numbers separated by commas") from None
+
+
+def _parse_depths(text: str) -> list[int]:
+    """The sweep's depths as the CLI's --layers takes them: '0-3', '0, 2, 4', '0-2, 5'; empty: every depth."""
+    if not text.strip():
+        return []
+    try:
+        return list(parse_numbers(text, "study.layers", "depths", "0-3 or 0, 2, 4"))
+    except ConfigError as exc:
+        raise ValueError(str(exc).removeprefix("depths ")) from None
 
 
 def _parse_reuse(text: str) -> int | str:
@@ -185,6 +203,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "int": _parse_int,
     "float": _parse_float,
     "intlist": _parse_int_list,
+    "depths": _parse_depths,
     "reuse": _parse_reuse,
     "names": _parse_names,
     "networks": _parse_names,
@@ -208,8 +227,8 @@ def parse_form(
             continue
         try:
             parsed[spec.id] = PARSERS[spec.kind](values[spec.id])
-        except ValueError as exc:
-            errors[spec.id] = str(exc)
+        except ValueError as exc:  # a list of numbers shows its own field's example
+            errors[spec.id] = f"{exc}, e.g. {spec.placeholder}" if spec.kind == "intlist" else str(exc)
     by_key = _by_key(parsed)
     for key, value in by_key.items():
         alone = {key: value, "network.kind": network_kind} if key.startswith("network.") else {key: value}
