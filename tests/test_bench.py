@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,9 +75,14 @@ def test_bench_command_on_real_data(tmp_path: Path, real_data_dir: Path) -> None
         capture_output=True,
         text=True,
         timeout=600,
+        env={**os.environ, "COLUMNS": "80"},
     )
     assert completed.returncode == 0, completed.stderr
     assert "plain Keras  member 2/2  epoch 2/2" in completed.stdout
+    table = [line for line in completed.stdout.splitlines() if line.startswith(("┃", "│"))]
+    assert "member-ep" in table[1] and any("population (2)" in line for line in table)  # headers whole at 80
+    assert "…" not in "".join(table)
+    assert "without the first epoch's tracing" in " ".join(completed.stdout.split())
     assert "population   2 members  epoch 2/2" in completed.stdout
     figures = json.loads(out.read_text())
     assert (figures["members"], figures["epochs"], figures["batch_size"]) == (2, 2, 32)
@@ -104,6 +110,8 @@ def test_bench_times_a_convolutional_network(tmp_path: Path, real_data_dir: Path
     command += ["--set", "network.conv=[2]", "--set", "network.hidden=[4]", "--members", "2", "--epochs", "1"]
     completed = subprocess.run([*command, "--json", str(out)], capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr
+    said = " ".join(completed.stdout.split())
+    assert "one epoch only: both sides include tracing" in said and "without the first epoch" not in said
     figures = json.loads(out.read_text())
     products = multiply_adds(CnnNetwork(conv=(2,), hidden=(4,)), 8)
     assert figures["gflop_per_member_epoch"] == pytest.approx(training_flops(products, 43_986, 4_014) / 1e9)

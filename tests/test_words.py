@@ -79,3 +79,23 @@ def test_ray_advice_about_its_own_flags_is_put_in_this_tools_words() -> None:
     )
     assert "--address" not in said and "--cluster local" in said
     assert in_our_words("Connection refused") == "Connection refused"
+
+
+def test_the_leaderboard_table_takes_two_lines_a_row_at_80_columns() -> None:
+    import io
+
+    from rich.console import Console
+
+    from tests.test_snapshots import fixed_leaderboard
+    from tui.render import leaderboard_report
+
+    console = Console(width=80, file=io.StringIO(), record=True)
+    for part in leaderboard_report(fixed_leaderboard()):
+        console.print(part)
+    lines = console.export_text().splitlines()
+    body = lines[lines.index(next(line for line in lines if line.startswith("┡"))) + 1 : -3]
+    rows = [line for line in body if line.startswith("│")]
+    starts = [n for n, line in enumerate(rows) if line.split("│")[1].strip()]  # a rank: a row begins
+    heights = [end - start for start, end in zip(starts, [*starts[1:], len(rows)], strict=True)]
+    assert max(heights) == 2  # mean over ± std; nothing wrapped onto a third line
+    assert all(len(line) <= 80 for line in lines)

@@ -295,7 +295,7 @@ def leaderboard_table(rows: list[Row], target: float, column: str, reverse: bool
         title=title,
         title_justify="left",
         caption="mean ± std over seeds, diverged seeds left out; epochs to reach the target validation accuracy: "
-        "the mean over the seeds that reached it, and how many did",
+        "the mean over the seeds that reached it, over how many of the seeds did",
         caption_justify="left",
     )
     table.add_column("#", justify="right")
@@ -303,13 +303,13 @@ def leaderboard_table(rows: list[Row], target: float, column: str, reverse: bool
     table.add_column("Best val\nacc", justify="right")
     table.add_column("Final val\nacc", justify="right")
     table.add_column("Final val\nloss", justify="right")
-    table.add_column(f"Epochs to\n{100 * target:g}%", justify="right")
+    table.add_column(f"Epochs\nto {100 * target:g}%", justify="right")
     table.add_column("s per\nepoch", justify="right")
     table.add_column("Status", no_wrap=True)
     for rank, row in enumerate(ranked(rows, column, reverse), start=1):
         reached = DASH if row.epochs_to_target is None else f"{row.epochs_to_target:.1f}"
         if row.seeds_counted:
-            reached += f"\n{row.seeds_reaching_target} of {row.seeds_counted} seeds"
+            reached += f"\n{row.seeds_reaching_target}/{row.seeds_counted}"
         status_style = (
             "bold red" if row.status.startswith("diverged") else ("yellow" if row.status == "running" else "")
         )
@@ -321,7 +321,7 @@ def leaderboard_table(rows: list[Row], target: float, column: str, reverse: bool
             two_lines(row.final_val_loss, as_percent=False),
             reached,
             DASH if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.2f}",
-            Text(row.status, style=status_style),
+            Text("done" if row.status == "finished" else row.status, style=status_style),
         )
     return table
 

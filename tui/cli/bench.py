@@ -46,28 +46,30 @@ def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Pa
     result = run_bench(config, tasks, members, epochs, say=lambda line: console.print(line))
 
     table = Table(title=f"{result.device}, {result.machine}, {result.cpu_count} cores", title_justify="left")
-    table.add_column("")
-    table.add_column("s / member-epoch", justify="right")
-    table.add_column("steady", justify="right")
-    table.add_column("images/s", justify="right")
-    table.add_column("% of peak", justify="right")
-    table.add_column("x FLOP time", justify="right")
-    table.add_column("stop (s)", justify="right")
-    for name, side in (("plain Keras fit", result.plain_keras), (f"population of {members}", result.population)):
+    # two-line headers and short names: the table fits 80 columns whole
+    for header in ("", "s per\nmember-ep", "steady", "images\nper s", "% of\npeak", "x FLOP\ntime", "stop\n(s)"):
+        table.add_column(header, justify="right" if header else "left", no_wrap=True)
+    steady = epochs > 1  # with one epoch there is no epoch after the first to time without tracing
+    for name, side in (("Keras fit", result.plain_keras), (f"population ({members})", result.population)):
         table.add_row(
             name,
             f"{side.seconds_per_member_epoch:.3f}",
-            f"{side.seconds_per_member_epoch_steady:.3f}",
+            f"{side.seconds_per_member_epoch_steady:.3f}" if steady else "—",
             f"{side.images_per_second:,.0f}",
             f"{100 * side.fraction_of_peak:.1f}%",
-            f"{side.times_flop_time:.2f}",
+            f"{side.times_flop_time:.3g}",
             f"{side.stop_seconds:.2f}",
         )
     console.print(table)
+    after_first = (
+        f" ({result.speedup_steady:.2f}x without the first epoch's tracing and compiling)"
+        if steady
+        else " (one epoch only: both sides include tracing and compiling; --epochs 2 or more times the steady speed)"
+    )
     console.print(
-        f"Population is {result.speedup:.2f}x faster per member-epoch ({result.speedup_steady:.2f}x without the "
-        f"first epoch's tracing and compiling). FLOP time: {result.gflop_per_member_epoch:.1f} GFLOP at "
-        f"{result.matmul_peak_gflops:.0f} GFLOP/s = {result.flop_time_per_member_epoch:.3f} s per member-epoch. "
+        f"Population is {result.speedup:.2f}x faster per member-epoch{after_first}. FLOP time: "
+        f"{result.gflop_per_member_epoch:.1f} GFLOP at {result.matmul_peak_gflops:.0f} GFLOP/s = "
+        f"{result.flop_time_per_member_epoch:.3f} s per member-epoch. "
         f"Stop: seconds from a stop request (c, Ctrl-C) to training having stopped. "
         f"Peak memory of this process: {result.peak_rss_gb:.2f} GB."
     )
