@@ -77,7 +77,8 @@ class EpochMetrics:
 
 @dataclass(frozen=True)
 class EpochDone:
-    """One seed finished epoch `epoch` (1-based) of a phase."""
+    """One seed finished epoch `epoch` (1-based) of a phase; `restored`: a resumed run read it back from its
+    checkpoint rather than training it again (its seconds are those it took then)."""
 
     index: int
     phase: str
@@ -85,6 +86,7 @@ class EpochDone:
     epoch: int
     epochs: int
     metrics: EpochMetrics
+    restored: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from engine.config import apply_overrides
 from engine.data.fashion_mnist import Dataset
@@ -14,6 +16,7 @@ from engine.storage.checkpoints import Checkpoints
 from engine.studies.experiment import run_experiment
 from engine.studies.leaderboard import run_leaderboard
 from tests.conftest import tiny_config
+from tui.cli.reporter import ConsoleReporter
 
 
 def stop_at(stop: StopToken, phase: str, epoch: int):
@@ -75,6 +78,19 @@ def test_experiment_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_path
         for (phase, seed, epoch), seconds in finished_before.items():
             if seed == r.seed:
                 assert r.history[phase]["seconds"][epoch - 1] == seconds
+    # and they say so: the epochs read back are marked, the ones trained now are not
+    restored = {(plan[e.index].phase, e.seed, e.epoch) for e in replayed if isinstance(e, EpochDone) and e.restored}
+    assert restored == set(finished_before)
+    shown = []
+    reporter = ConsoleReporter(Console(file=io.StringIO(), width=100), rows="all")
+    reporter._print = shown.append
+    for event in replayed:
+        reporter(event)
+    notes = [n for n, line in enumerate(shown) if line.startswith("(")]
+    assert shown[notes[0]].startswith("(resumed: the epochs below were read back from the checkpoints")
+    assert shown[notes[1]].startswith("(training resumes here: ")
+    kept_rows = [line for line in shown[notes[0] : notes[1]] if line.endswith("kept")]
+    assert len(kept_rows) == len(finished_before) and not any(line.endswith("kept") for line in shown[notes[1] :])
 
 
 def test_leaderboard_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_path: Path) -> None:

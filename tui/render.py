@@ -69,7 +69,8 @@ EPOCH_COLUMNS = ("seed", "phase", "epoch", "loss", "acc", "val loss", "val acc",
 
 def epoch_cells(event: EpochDone, planned: PlannedPhase, several_pairs: bool = False) -> tuple[str, ...]:
     """The cells of one per-epoch row, in EPOCH_COLUMNS order. Where rows of several pairs mix (a group of pairs
-    training together, units side by side on a cluster), the seed says its pair too."""
+    training together, units side by side on a cluster), the seed says its pair too. An epoch a resumed run read
+    back from its checkpoint shows 'kept' for its time."""
     m = event.metrics
     return (
         member_label(event.seed, planned.pair if several_pairs else None),
@@ -79,7 +80,7 @@ def epoch_cells(event: EpochDone, planned: PlannedPhase, several_pairs: bool = F
         f"{m.accuracy:.4f}",
         f"{m.val_loss:.4f}",
         f"{m.val_accuracy:.4f}",
-        f"{m.seconds:.1f}s",
+        "kept" if event.restored else f"{m.seconds:.1f}s",  # read back on resuming, not trained again
     )
 
 

@@ -106,8 +106,8 @@ def restore_optimizer(optimizer: Any, trainable: list, values: list[np.ndarray])
 
 
 def replay(state: PhaseState, seeds: tuple[int, ...], index: int, phase: str, epochs: int, listener: Listener) -> None:
-    """Tell the listener about the epochs a resumed phase had already finished, as if they had just run."""
+    """Tell the listener about the epochs a resumed phase had already finished, marked as restored."""
     for seed, history in zip(seeds, state.histories, strict=True):
         for epoch in range(len(history.loss)):
             metrics = EpochMetrics(*(getattr(history, name)[epoch] for name in PhaseHistory.METRICS))
-            listener(EpochDone(index, phase, seed, epoch + 1, epochs, metrics))
+            listener(EpochDone(index, phase, seed, epoch + 1, epochs, metrics, restored=True))

@@ -80,6 +80,7 @@ class ConsoleReporter:
         self.cluster_shown = False
         self.placements_shown: set[str] = set()  # on a cluster: where the units that started run
         self.section: str | None = None  # the title the last rows printed stand under
+        self.replaying = False  # whether the rows printed last were a resumed run's kept epochs
 
     def __enter__(self) -> ConsoleReporter:
         self.progress.start()
@@ -116,6 +117,7 @@ class ConsoleReporter:
             self._advance(f"{describe(planned, self.task)} · epoch {event.epoch + 1}/{planned.epochs}")
         elif isinstance(event, EpochDone):
             self._advance(describe(plan[event.index], self.task))
+            self._say_where_training_resumes(event)
             if self.mean_rows is None:
                 self._print_row(plan[event.index], epoch_line(event, plan[event.index], several_pairs(plan)))
             else:
@@ -131,6 +133,16 @@ class ConsoleReporter:
                 if placement not in self.placements_shown:
                     self._print(f"  {placement}")
                     self.placements_shown.add(placement)
+
+    def _say_where_training_resumes(self, event: EpochDone) -> None:
+        """Before a resumed run's kept epochs, and again where new training starts, a line that says so."""
+        if event.restored and not self.replaying:
+            self.replaying = True
+            self._print("(resumed: the epochs below were read back from the checkpoints, not trained again)")
+        elif not event.restored and self.replaying:
+            self.replaying = False
+            what = phase_label(self.state.plan[event.index])
+            self._print(f"(training resumes here: {what}, epoch {event.epoch} of {event.epochs})")
 
     def _print_mean_rows(self) -> None:
         for row in self.mean_rows.take() if self.mean_rows else []:
