@@ -117,3 +117,18 @@ async def test_at_80x24_the_map_has_the_keys_pages_reach_below_it_and_the_cursor
         await pilot.press("pageup")
         await pilot.pause()
         assert body.scroll_y < top + 1
+
+
+async def test_a_map_shown_over_another_map_replaces_it(isolated_home: Path) -> None:
+    first = _result("dense", {(0, 2): -0.02, (5, 6): 0.01})
+    second = _result("dense", {(1, 3): 0.02, (7, 9): 0.03})
+    app = TransferApp(tiny_config(), preload_engine=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.show_result(MAP, first, isolated_home)  # e.g. the last map, reopened after a restart
+        await pilot.pause()
+        app.show_result(MAP, second, isolated_home)  # then a run over pairs finishes
+        app.show_result(MAP, first, isolated_home)  # and another, before the screen had drawn the last one
+        await pilot.pause()
+        await pilot.pause()
+        (grid,) = app.get_screen("results").query(PairMapGrid)
+        assert set(grid.pair_map.cells) == {(0, 2), (5, 6)} and app.is_running

@@ -171,6 +171,15 @@ async def test_an_unticked_box_is_empty_and_the_focused_field_stands_out(small_d
         await pilot.pause()
         focused, rest = field.styles.background, other.styles.background
         assert sum(abs(a - b) for a, b in zip(focused.rgb, rest.rgb, strict=True)) > 60
+        from textual.widgets import Label
+
+        for field_id in ("positive_class", "n_train_b", "batch_norm", "hidden"):  # the label follows the focus
+            app.screen.query_one(f"#field-{field_id}").focus()
+            await pilot.pause()
+            marked = [
+                row.id for row in app.screen.query(".field-row") if row.query_one(Label).styles.text_style.reverse
+            ]
+            assert marked == [f"row-{field_id}"]
 
 
 async def test_after_a_restart_every_view_reopens_its_last_result(small_dataset: Dataset, isolated_home: Path) -> None:

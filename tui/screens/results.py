@@ -60,8 +60,8 @@ class ResultsScreen(Screen):
             yield PlotextPlot(id="results-curves")
         yield Footer(compact=True, show_command_palette=False)
 
-    def on_mount(self) -> None:
-        self._show_maps()
+    async def on_mount(self) -> None:
+        await self._show_maps()
         self._draw_curves()
 
     def show_result(self, result: ExperimentResult | MapResult, run_dir: Path, caption: str | None = None) -> None:
@@ -74,7 +74,7 @@ class ResultsScreen(Screen):
         self.chosen = (first[0], first[1].pairs[0]) if first[1].pairs else None
         for view in self.query("#results-view").results(Static):  # none before the screen was first shown
             view.update(self._content())
-            self._show_maps()
+            self.call_later(self._show_maps)  # in turn: one result's grids go before the next one's arrive
             self._draw_curves()
 
     @property
@@ -85,17 +85,18 @@ class ResultsScreen(Screen):
         networks = self.result.by_network()
         return len(networks) > 1 or any(len(one.pairs) > 1 for one in networks.values())
 
-    def _show_maps(self) -> None:
+    async def _show_maps(self) -> None:
+        """Each network's map grid, the last result's removed first (a grid is named by its network)."""
         maps = self.query_one("#results-maps", Horizontal)
-        maps.remove_children()
+        await maps.remove_children()
         maps.display = self.mapped
         if self.mapped:
             grids = [
                 PairMapGrid(PairMap(name, one.summaries()), id=f"map-{name}")
                 for name, one in self.result.by_network().items()
             ]
-            maps.mount_all(grids)
-            self.call_after_refresh(grids[0].focus)  # the arrow keys choose a pair at once, no tab needed
+            await maps.mount_all(grids)
+            grids[0].focus()  # the arrow keys choose a pair at once, no tab needed
         self._show_pair()
 
     def on_resize(self) -> None:

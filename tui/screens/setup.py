@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -109,6 +109,12 @@ class SetupScreen(Screen):
 
     def on_mount(self) -> None:
         self._show_network_fields()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Mark the row whose control has the focus (its label shows it): Textual's :focus-within kept the first
+        row it matched highlighted after the focus moved on."""
+        for row in self.rows():
+            row.set_class(event.widget in row.walk_children(), "-focused")
 
     @on(Input.Changed)
     @on(Checkbox.Changed)
