@@ -99,3 +99,14 @@ def test_the_leaderboard_table_takes_two_lines_a_row_at_80_columns() -> None:
     heights = [end - start for start, end in zip(starts, [*starts[1:], len(rows)], strict=True)]
     assert max(heights) == 2  # mean over ± std; nothing wrapped onto a third line
     assert all(len(line) <= 80 for line in lines)
+
+
+def test_leaderboard_help_lists_every_task(capsys) -> None:
+    import pytest
+
+    from tui.main import main
+
+    with pytest.raises(SystemExit):
+        main(["leaderboard", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "full: all ten classes" in said and "b_scratch or b_on_a: task B" in said
