@@ -175,7 +175,8 @@ def test_leaderboard_on_real_data_is_recorded_and_exported(tmp_path: Path, real_
     )
     assert completed.returncode == 0, completed.stderr
     assert "Optimizers, sorted by final val loss" in completed.stdout
-    assert re.search(r"\d of 2", completed.stdout) and "how many did" in completed.stdout  # no bare "1.0 1/1"
+    said = " ".join(completed.stdout.split())
+    assert re.search(r"\d/2 │", completed.stdout) and "over how many of the seeds did" in said  # the caption says /2
     data = json.loads(files["json"].read_text())
     assert [item["name"] for item in data["optimizers"]] == ["sgd", "adam"]
     assert all(len(item["histories"]["2"]["val_loss"]) == 1 for item in data["optimizers"])

@@ -340,11 +340,20 @@ class TransferApp(App[int]):
         # however the app ends, the engine thread must end too, or it would keep the process alive
         self.engine.shutdown()
 
+    @property
+    def taking_engine_messages(self) -> bool:
+        """False once the app is closing: the engine thread may still post while its views are taken down."""
+        return not self.engine.shutting_down and self.is_screen_installed("run")
+
     def on_engine_ready(self, message: EngineReady) -> None:
+        if not self.taking_engine_messages:
+            return
         self.device = message.device
         self._set_sub_title(message.device)
 
     def on_engine_progress(self, message: EngineProgress) -> None:
+        if not self.taking_engine_messages:
+            return
         if isinstance(message.event, ClusterStatus):
             self._set_sub_title(f"{self.device} · Ray {message.event.short}")
         if self.running is not None:
@@ -352,6 +361,8 @@ class TransferApp(App[int]):
                 self.get_screen(view).apply(message.event)
 
     def on_run_finished(self, message: RunFinished) -> None:
+        if not self.taking_engine_messages:
+            return
         self.engine.done()
         self.running = None
         kind, result = message.request.kind, message.result
@@ -374,6 +385,8 @@ class TransferApp(App[int]):
             self.sub_title = text
 
     def on_run_failed(self, message: RunFailed) -> None:
+        if not self.taking_engine_messages:
+            return
         self.engine.done()
         self.running = None
         self._set_sub_title(self.device)
@@ -383,6 +396,8 @@ class TransferApp(App[int]):
     def on_engine_died(self, message: EngineDied) -> None:
         """The engine thread should only end when the app does; if it dies, say so, and let the next run
         start a new one."""
+        if not self.taking_engine_messages:
+            return
         self.engine.died()
         self.running = None
         reason = message.reason

@@ -40,15 +40,18 @@ def execute(
             console, kind, config, dataset, run_dir, options, resume=resume, rows=rows
         )
     from engine.fileio import atomic_write_text
-    from engine.results.exports import export_text
+    from engine.results.exports import export_text, nothing_to_export
 
     if isinstance(result, LeaderboardResult):  # the exports list the rows as the table does
         result = dataclasses.replace(result, ranking=(sort, reverse))
     console.print()
     for part in result_report(result, sort=sort, reverse=reverse):
         console.print(part)
+    nothing = nothing_to_export(result)
     for fmt, path in (exports or {}).items():
-        if path is not None:
+        if path is not None and nothing is not None:  # a stopped run: say so, and end as it ended
+            console.print(f"{fmt.upper()} not written to {path}: {nothing}")
+        elif path is not None:
             atomic_write_text(path, export_text(result, fmt))
             console.print(f"{fmt.upper()} written to {path}")
     if plot is not None:
