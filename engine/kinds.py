@@ -130,7 +130,15 @@ def kind_of(result: RunResult) -> RunKind:
     return next(kind for kind in KINDS.values() if isinstance(result, kind.result_type))
 
 
-def run_kind_for(config: ExperimentConfig) -> RunKind:
-    """What "run this config" means: the transfer map when [study] networks names several networks (one run
-    per network over the same pairs and seeds), else the experiment."""
-    return MAP if len(config.study.networks) > 1 else EXPERIMENT
+def kind_for(config: ExperimentConfig, asked: str) -> RunKind:
+    """What a config runs as, for the CLI's commands and the app's keys alike (`asked`: "run", "study" or
+    "leaderboard"). Running maps transfer over the pairs for each network when [study] networks names several;
+    a study maps transfer over several pairs or networks, and sweeps the layers of one pair and network."""
+    several_networks = len(config.study.networks) > 1
+    if asked == "leaderboard":
+        return LEADERBOARD
+    if asked == "run":
+        return MAP if several_networks else EXPERIMENT
+    if asked == "study":
+        return MAP if several_networks or len(config.split.pairs) > 1 else STUDY
+    raise ValueError(f"unknown command {asked!r}")

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict, config_to_dict
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.errors import UserError
-from engine.kinds import LEADERBOARD, STUDY, RunKind, RunOptions, kind_named, run_kind_for
+from engine.kinds import RunKind, RunOptions, kind_for, kind_named
 from engine.paths import log_dir, new_run_id, runs_dir
 from engine.progress import ClusterStatus
 from engine.results.protocol import RunResult
@@ -258,21 +258,21 @@ class TransferApp(App[int]):
         self.engine.submit(request)
         self.action_show(request.kind.live_view)
 
-    def start_new(self, kind: RunKind | None) -> None:
-        """Start `kind` with the Setup form's config; None: what running that config means (run_kind_for)."""
+    def start_new(self, asked: str) -> None:
+        """Start what `asked` ("run", "study", "leaderboard") means for the Setup form's config (kind_for, as the
+        CLI's commands of those names)."""
         config = self._valid_setup()
         if config is not None:
-            kind = kind or run_kind_for(config)
-            self.start(RunRequest(kind, config, runs_dir() / new_run_id(), self.run_options))
+            self.start(RunRequest(kind_for(config, asked), config, runs_dir() / new_run_id(), self.run_options))
 
     def action_start_run(self) -> None:
-        self.start_new(None)
+        self.start_new("run")
 
     def action_start_leaderboard(self) -> None:
-        self.start_new(LEADERBOARD)
+        self.start_new("leaderboard")
 
     def action_start_study(self) -> None:
-        self.start_new(STUDY)
+        self.start_new("study")
 
     def show_result(
         self, kind: RunKind, result: RunResult, run_dir: Path, caption: str | None = None, *, go: bool = True

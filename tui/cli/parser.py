@@ -20,7 +20,7 @@ from engine.config import (
 )
 from engine.config.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset, study_networks
 from engine.errors import ConfigError
-from engine.kinds import KINDS
+from engine.kinds import KINDS, MAP, kind_for
 from engine.results.leaderboard import SORT_COLUMNS
 from tui.cli.outputs import check_map_path, check_output_file, check_output_folder
 
@@ -356,7 +356,7 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
 
 def _study_command(args: argparse.Namespace) -> int:
     from tui.cli.plot import PLOT_SUFFIXES
-    from tui.cli.study import is_map_study, run_study_command
+    from tui.cli.study import run_study_command
 
     changes = {
         "layers": parse_numbers(args.layers, "study.layers", "--layers", "0-5 or 0,1,3") if args.layers else None,
@@ -365,7 +365,7 @@ def _study_command(args: argparse.Namespace) -> int:
     }
     study = {key: value for key, value in changes.items() if value is not None}
     config = config_from_dict({"study": study}, experiment_config(args))
-    if is_map_study(config):
+    if kind_for(config, "study") is MAP:
         if args.layers or args.treatments or args.plot:
             raise ConfigError("--layers, --treatments and --plot belong to the layer sweep of one pair and network")
         study_networks(config)  # an unknown network name fails here, before anything loads

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.config import ExperimentConfig
-from engine.kinds import EXPERIMENT, RunOptions
+from engine.kinds import RunOptions, kind_for
 from engine.paths import new_run_id, runs_dir
 from tui.cli.execute import execute
 
@@ -21,7 +21,8 @@ def run_headless(
     rows: str = "auto",
     map_path: Path | None = None,
 ) -> int:
-    """A new run, recorded in the run store."""
+    """A new run, recorded in the run store: the experiment, or the transfer map when [study] networks names
+    several networks (as ctrl+r in the app runs it)."""
     options = RunOptions(
         model_a=str(model_a) if model_a else None,
         save_models=save_models,
@@ -29,4 +30,5 @@ def run_headless(
         tensorboard=str(tensorboard) if tensorboard else None,
     )
     run_dir = runs_dir() / new_run_id()
-    return execute(EXPERIMENT, config, run_dir, options, exports={"json": json_path}, rows=rows, map_path=map_path)
+    kind = kind_for(config, "run")
+    return execute(kind, config, run_dir, options, exports={"json": json_path}, rows=rows, map_path=map_path)

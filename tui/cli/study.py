@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.config import ExperimentConfig
-from engine.kinds import MAP, STUDY, RunOptions
+from engine.kinds import RunOptions, kind_for
 from engine.paths import new_run_id, runs_dir
 from tui.cli.execute import execute
 
@@ -25,11 +25,6 @@ def run_study_command(
     else the layer sweep. `exports` maps a format (json, csv, md) to a file to write, `plot` is an .svg or .png
     file for the sweep's chart, `map_path` an .svg, .csv or .json file for the map."""
     options = RunOptions(use_cache=use_cache, tensorboard=str(tensorboard) if tensorboard else None)
-    kind = MAP if is_map_study(config) else STUDY
+    kind = kind_for(config, "study")
     run_dir = runs_dir() / new_run_id()
     return execute(kind, config, run_dir, options, exports=exports, plot=plot, rows=rows, map_path=map_path)
-
-
-def is_map_study(config: ExperimentConfig) -> bool:
-    """A study over several pairs or networks maps transfer; one pair and one network sweep its layers."""
-    return len(config.split.pairs) > 1 or len(config.study.networks) > 1
