@@ -227,3 +227,23 @@ def test_an_unreadable_cached_model_is_set_aside(small_dataset: Dataset, tmp_pat
     run_experiment(config, small_dataset, model_a_cache=cache, listener=events.append)
     assert events[0].plan[0].phase == "model_a"  # trained again
     assert len(list(cache.folder.glob("*.corrupt-*"))) == 2  # model and history, set aside, not deleted
+
+
+@pytest.mark.parametrize("extra_pairs", ["[]", "[[0, 2]]"])
+def test_a_cached_model_a_is_saved_with_the_run_whatever_the_number_of_pairs(
+    small_dataset: Dataset, tmp_path: Path, extra_pairs: str
+) -> None:
+    """One pair's population kept the cached model A's file in the run folder and a population of several pairs
+    dropped it (issue 20); both now train in one runner."""
+    from engine.storage.model_cache import ModelACache
+
+    cache = ModelACache(tmp_path / "cache")
+    config = tiny_config(run={"seeds": "[6, 7]"}, split={"extra_pairs": extra_pairs})
+    run_experiment(config, small_dataset, model_a_cache=cache)
+    events = []
+    cached = run_experiment(
+        config, small_dataset, model_a_cache=cache, save_dir=tmp_path / "run", listener=events.append
+    )
+    assert all(p.phase != "model_a" for p in events[0].plan)  # A came from the cache
+    assert all(set(seed.model_files) == {"model_a", "b_finetune", "b_scratch"} for seed in cached.seeds)
+    assert all(Path(path).is_file() for seed in cached.seeds for path in seed.model_files.values())

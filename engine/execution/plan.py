@@ -33,7 +33,8 @@ class ReadyA:
     users_file: bool
 
 
-RememberA = Callable[[int, keras.Model, PhaseHistory], None]
+Member = tuple[tuple[int, int], int]  # a class pair and a seed
+RememberA = Callable[[Member, keras.Model, PhaseHistory], None]  # keeps a newly trained model A (the cache)
 
 
 def plan_phases(

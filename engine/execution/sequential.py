@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.data.split import Tasks
-from engine.execution.plan import ReadyA, RememberA
+from engine.execution.plan import Member, ReadyA, RememberA
 from engine.execution.runner import Runner
 from engine.networks.keras_models import held_out_accuracy, set_reused_trainable
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
@@ -23,12 +23,12 @@ class SequentialRunner(Runner):
     """Runs the phases of each seed in turn, consuming the plan's entries in order."""
 
     def run(
-        self, pair: tuple[int, int], tasks: dict[int, Tasks], ready: dict[int, ReadyA], remember: RememberA
+        self, pair: tuple[int, int], tasks: dict[int, Tasks], ready: dict[Member, ReadyA], remember: RememberA
     ) -> list[SeedResult]:
         """Every seed of one pair; `ready` holds the models A that need no training, `remember` keeps new ones."""
         results = []
         for seed, seed_tasks in tasks.items():
-            results.append(self._run_seed(pair, seed, seed_tasks, ready.get(seed), remember))
+            results.append(self._run_seed(pair, seed, seed_tasks, ready.get((pair, seed)), remember))
             self.listener(SeedDone(results[-1]))
         return results
 
@@ -39,7 +39,7 @@ class SequentialRunner(Runner):
         histories: dict[str, PhaseHistory] = {}
         if ready is None:
             model_a = self._trained_a(seed, tasks, histories)
-            remember(seed, model_a, histories[MODEL_A])
+            remember((pair, seed), model_a, histories[MODEL_A])
         else:
             model_a = ready.model
             if ready.history is not None:

@@ -19,9 +19,8 @@ from engine.data.fashion_mnist import Dataset
 from engine.data.pair_index import SharedImages
 from engine.data.split import tasks_for_seeds
 from engine.errors import ConfigError
-from engine.execution.pairs_runner import PairsRunner
-from engine.execution.plan import PlanCursor, ReadyA, RememberA, pair_groups, plan_phases, training_sizes
-from engine.execution.population_runner import PopulationRunner
+from engine.execution.plan import Member, PlanCursor, ReadyA, pair_groups, plan_phases, training_sizes
+from engine.execution.population_runner import PopulationRunner, indexed_member_tasks, shared_tasks
 from engine.execution.sequential import SequentialRunner
 from engine.kinds import RunContext
 from engine.networks.model_files import check_reusable, load_model_a
@@ -37,21 +36,20 @@ def _ready_models_a(
     config: ExperimentConfig,
     model_a_file: Path | None,
     cache: ModelACache | None,
-    every: list[tuple],
-    keys: dict[tuple, str],
-) -> dict[tuple[int, int], dict[int, ReadyA]]:
-    """Per pair and seed, the models A that are there already: the user's file, or cached ones."""
-    ready: dict[tuple[int, int], dict[int, ReadyA]] = {}
+    every: list[Member],
+    keys: dict[Member, str],
+) -> dict[Member, ReadyA]:
+    """Per member (pair and seed), the models A that are there already: the user's file, or cached ones."""
+    ready: dict[Member, ReadyA] = {}
     if model_a_file is not None:
         loaded = load_model_a(model_a_file)
         check_reusable(loaded, model_a_file, config.network, config.transfer.reuse_layers, len(config.run.seeds))
-        for pair, seed in every:
-            ready.setdefault(pair, {})[seed] = ReadyA(loaded, None, users_file=True)
+        ready = {member: ReadyA(loaded, None, users_file=True) for member in every}
     elif cache is not None:
-        for (pair, seed), key in keys.items():
+        for member, key in keys.items():
             cached = cache.load(key)
             if cached is not None:
-                ready.setdefault(pair, {})[seed] = ReadyA(cached.model, cached.history, users_file=False)
+                ready[member] = ReadyA(cached.model, cached.history, users_file=False)
     return ready
 
 
@@ -61,8 +59,8 @@ class Prepared:
     by `variant` when several experiments share one plan, as the networks of a map do)."""
 
     config: ExperimentConfig
-    ready: dict[tuple[int, int], dict[int, ReadyA]]
-    keys: dict[tuple, str]
+    ready: dict[Member, ReadyA]
+    keys: dict[Member, str]
     plan: list[PlannedPhase]
     variant: str | None = None
     indexed: bool = False  # train the pairs as indexed populations, also a lone pair (a unit of a larger run)
@@ -84,7 +82,9 @@ def prepare_experiment(
     every = [(pair, seed) for pair in pairs for seed in config.run.seeds]
     keys = {run: cache_key(config, *run, dataset) for run in every} if model_a_cache else {}
     ready = _ready_models_a(config, model_a_file, model_a_cache, every, keys)
-    ready_seeds = {pair: set(by_seed) for pair, by_seed in ready.items()}
+    ready_seeds: dict[tuple[int, int], set[int]] = {}
+    for pair, seed in ready:
+        ready_seeds.setdefault(pair, set()).add(seed)
     plan = plan_phases(config, training_sizes(dataset, config), ready_seeds, indexed=indexed)
     if variant is not None:
         plan = [dataclasses.replace(planned, variant=variant) for planned in plan]
@@ -131,25 +131,30 @@ def run_prepared(
     results: list[SeedResult] = []
     status = "finished"
 
-    def remember(pair: tuple[int, int]) -> RememberA:
-        def keep(seed: int, model: keras.Model, history: PhaseHistory) -> None:
-            if model_a_cache is not None and not history.diverged:
-                model_a_cache.store(keys[(pair, seed)], model, history)
+    def remember(member: Member, model: keras.Model, history: PhaseHistory) -> None:
+        if model_a_cache is not None and not history.diverged:
+            model_a_cache.store(keys[member], model, history)
 
-        return keep
-
+    seeds = config.run.seeds
     try:
         if len(pairs) > 1 or prepared.indexed:
-            pairs_runner = PairsRunner(config, cursor, listener, stop, save_dir, checkpoints)
+            runner = PopulationRunner(config, cursor, listener, stop, save_dir, checkpoints)
             images = SharedImages.of(dataset)
             for group in pair_groups(config, pairs):
-                results += pairs_runner.run_group(dataset, images, group, ready, remember)
-        else:
-            runner_type = SequentialRunner if len(config.run.seeds) == 1 else PopulationRunner
-            runner = runner_type(config, cursor, listener, stop, save_dir, checkpoints)
+                members = [(pair, seed) for pair in group for seed in seeds]
+                tasks = indexed_member_tasks(dataset, images, config, members)
+                results += runner.run(members, tasks, ready, remember)
+        elif len(seeds) > 1:
+            runner = PopulationRunner(config, cursor, listener, stop, save_dir, checkpoints)
             for pair in pairs:
-                tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), config.run.seeds)
-                results += runner.run(pair, tasks, ready.get(pair, {}), remember(pair))
+                by_seed = tasks_for_seeds(dataset, config.split.for_pair(pair), seeds)
+                members = [(pair, seed) for seed in seeds]
+                results += runner.run(members, shared_tasks([by_seed[seed] for seed in seeds]), ready, remember)
+        else:
+            sequential = SequentialRunner(config, cursor, listener, stop, save_dir, checkpoints)
+            for pair in pairs:
+                tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), seeds)
+                results += sequential.run(pair, tasks, ready, remember)
     except Cancelled:
         status = "cancelled"
     return ExperimentResult(config_to_dict(config), results, status, device_name())
