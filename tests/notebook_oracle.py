@@ -47,10 +47,12 @@ def dense_network(net, n_outputs: int, activation: str) -> keras.Sequential:
     return model
 
 
-def fit(model, data: TaskData, *, seed: int, phase: str, epochs: int, batch_size: int) -> dict[str, list[float]]:
-    """model.fit one epoch at a time, each epoch in the engine's documented data order."""
+def fit(
+    model, data: TaskData, *, seed: int, phase: str, epochs: int, batch_size: int, first_epoch: int = 0
+) -> dict[str, list[float]]:
+    """model.fit one epoch at a time, each epoch in the engine's documented data order (from `first_epoch`)."""
     history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
-    for epoch in range(epochs):
+    for epoch in range(first_epoch, first_epoch + epochs):
         order = epoch_order(seed, phase, epoch, len(data.y_train))
         logs = model.fit(
             data.x_train[order],

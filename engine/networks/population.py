@@ -79,16 +79,23 @@ class Population:
 
     def trainable_variables(self, frozen: int = 0) -> list[keras.Variable]:
         """The weights of every layer above the first `frozen` hidden layers (the reused ones, while frozen)."""
+        return [variable for variable, _ in self.trainable_layers(frozen)]
+
+    def trainable_layers(self, frozen: int = 0) -> list[tuple[keras.Variable, int]]:
+        """trainable_variables, each with the layer it belongs to (for members frozen to different depths)."""
         variables = []
         for layer in range(frozen, len(self.shapes)):
-            variables += [self.kernels[layer], self.biases[layer]]
+            variables += [(self.kernels[layer], layer), (self.biases[layer], layer)]
             if self.norms[layer] is not None:
-                variables += list(self.norms[layer][:2])
+                variables += [(norm, layer) for norm in self.norms[layer][:2]]
         return variables
 
-    def logits(self, x: tf.Tensor, training: bool, frozen: int = 0, weights: tf.Tensor | None = None) -> tf.Tensor:
+    def logits(
+        self, x: tf.Tensor, training: bool, frozen: int | tf.Tensor = 0, weights: tf.Tensor | None = None
+    ) -> tf.Tensor:
         """x: (P, batch, 784) or (batch, 784) shared by all members -> logits (P, batch, n_outputs). `weights`
-        (P, batch), 0 for padding, keeps padding out of BatchNormalization's batch statistics."""
+        (P, batch), 0 for padding, keeps padding out of BatchNormalization's batch statistics. `frozen`: how many
+        hidden layers do not train, for all members, or per member (P,) int32 when they differ."""
         h = x
         for layer, shape in enumerate(self.shapes):
             if shape.kind == "conv":
@@ -103,7 +110,10 @@ class Population:
                     h = keras.activations.get(shape.activation)(h)
             if self.norms[layer] is not None:
                 # a frozen BatchNormalization layer runs in inference mode, as in Keras
-                h = self._normalise(h, layer, training and layer >= frozen, weights)
+                if isinstance(frozen, int):
+                    h = self._normalise(h, layer, training and layer >= frozen, weights)
+                else:  # member by member: inference mode where the member keeps this layer frozen
+                    h = self._normalise(h, layer, training, weights, trains=frozen <= layer)
             if shape.kind == "conv":
                 h = tf.nn.max_pool2d(h, 2, 2, "VALID")
         return h
@@ -132,7 +142,16 @@ class Population:
         """(P * batch, H, W, C) -> (P, batch, H * W * C), in the order keras.layers.Flatten gives."""
         return tf.reshape(h, [self.size, -1, h.shape[1] * h.shape[2] * h.shape[3]])
 
-    def _normalise(self, h: tf.Tensor, layer: int, training: bool, weights: tf.Tensor | None = None) -> tf.Tensor:
+    def _normalise(
+        self,
+        h: tf.Tensor,
+        layer: int,
+        training: bool,
+        weights: tf.Tensor | None = None,
+        trains: tf.Tensor | None = None,
+    ) -> tf.Tensor:
+        """BatchNormalization for every member; `trains` (P,) bool: which members normalise with this batch's
+        statistics and update their moving ones (the others run in inference mode)."""
         gamma, beta, moving_mean, moving_variance = self.norms[layer]
         maps = h.shape if self.shapes[layer].kind == "conv" else None
         if maps is not None:  # (P * batch, H, W, C) -> (P, batch * H * W, C): statistics per member and channel
@@ -144,8 +163,16 @@ class Population:
         else:
             mean, variance = _weighted_moments(h, weights if maps is None else tf.repeat(weights, maps[1] * maps[2], 1))
         if training:
-            moving_mean.assign(moving_mean * BN_MOMENTUM + mean * (1 - BN_MOMENTUM))
-            moving_variance.assign(moving_variance * BN_MOMENTUM + variance * (1 - BN_MOMENTUM))
+            new_mean = moving_mean * BN_MOMENTUM + mean * (1 - BN_MOMENTUM)
+            new_variance = moving_variance * BN_MOMENTUM + variance * (1 - BN_MOMENTUM)
+            if trains is not None:
+                mask = trains[:, None]
+                mean = tf.where(mask, mean, moving_mean.value)
+                variance = tf.where(mask, variance, moving_variance.value)
+                new_mean = tf.where(mask, new_mean, moving_mean.value)
+                new_variance = tf.where(mask, new_variance, moving_variance.value)
+            moving_mean.assign(new_mean)
+            moving_variance.assign(new_variance)
         inverse = tf.math.rsqrt(variance + BN_EPSILON) * gamma.value
         h = (h - mean[:, None, :]) * inverse[:, None, :] + beta.value[:, None, :]
         return h if maps is None else tf.reshape(h, [-1, *maps[1:]])

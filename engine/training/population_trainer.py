@@ -32,6 +32,7 @@ from engine.results.history import PhaseHistory
 from engine.runtime import tf
 from engine.storage.checkpoints import Checkpoints, PhaseState, optimizer_values, replay, restore_optimizer
 from engine.training.keras_phase import epoch_order
+from engine.training.member_optimizers import MemberOptimizer
 from engine.training.optimizers import make_optimizer
 
 CHUNK_SECONDS = 0.1  # how long one in-graph run of steps may last before Python looks at progress and stop
@@ -108,8 +109,29 @@ def indexed_data(images: np.ndarray, tasks_per_member: Sequence) -> IndexedData:
     )
 
 
+@dataclass(frozen=True)
+class MemberSettings:
+    """One member's own schedule in a phase, where the members of a population differ (a tuning's trials): its
+    learning rate and optimizer hyperparameters, its epochs (None: the phase's), how many hidden layers it keeps
+    frozen, and whether it ends with the weights of its best validation epoch (as Keras' EarlyStopping with
+    restore_best_weights=True and no patience limit)."""
+
+    learning_rate: float
+    hyperparameters: tuple[tuple[str, Any], ...] = ()
+    epochs: int | None = None
+    frozen: int = 0
+    keep_best: bool = False
+
+    @classmethod
+    def of(cls, hyperparameters: dict[str, Any], **rest: Any) -> MemberSettings:
+        """From an optimizer's hyperparameters as the config holds them (learning_rate among them)."""
+        learning_rate, others = split_learning_rate(hyperparameters)
+        return cls(learning_rate, tuple(sorted(others.items())), **rest)
+
+
 class PopulationTrainer:
-    """Trains a Population for one phase: loss, optimizer, which layers are frozen."""
+    """Trains a Population for one phase: loss, optimizer, which layers are frozen; where `members` give each
+    member settings of its own that differ, each member follows its own (engine.training.member_optimizers)."""
 
     def __init__(
         self,
@@ -120,13 +142,28 @@ class PopulationTrainer:
         learning_rate: float,
         frozen: int = 0,
         hyperparameters: dict | None = None,
+        members: Sequence[MemberSettings] | None = None,
     ) -> None:
         self.population = population
         self.binary = binary
-        self.frozen = frozen  # how many hidden layers, from the input, do not train in this phase
-        self.variables = population.trainable_variables(frozen)
-        self.optimizer = make_optimizer(optimizer, learning_rate, hyperparameters)
+        self.members = list(members) if members is not None else None
+        ways = {(m.learning_rate, m.hyperparameters, m.frozen, m.epochs) for m in members or ()}
+        self.per_member = len(ways) > 1  # Keras' own optimizer where every member trains alike
+        if members is not None:
+            frozen = min(member.frozen for member in members)
+        self.frozen = frozen  # how many hidden layers, from the input, do not train in this phase (for any member)
+        layers = population.trainable_layers(frozen)
+        self.variables = [variable for variable, _ in layers]
+        self.variable_layers = tf.constant([layer for _, layer in layers], tf.int32)
+        if self.per_member:
+            settings = [{"learning_rate": m.learning_rate, **dict(m.hyperparameters)} for m in self.members]
+            self.optimizer = MemberOptimizer(optimizer, settings)
+        else:
+            if self.members:
+                learning_rate, hyperparameters = self.members[0].learning_rate, dict(self.members[0].hyperparameters)
+            self.optimizer = make_optimizer(optimizer, learning_rate, hyperparameters)
         self.optimizer.build(self.variables)
+        self.member_frozen = np.array([m.frozen for m in self.members] if self.members else [frozen] * population.size)
         # XLA fuses a dense population's elementwise work (about 4x faster), but its CPU convolutions run at
         # half of oneDNN's speed, which TensorFlow's own kernels use: convolutional populations run without it
         convolutional = any(shape.kind == "conv" for shape in population.shapes)
@@ -135,6 +172,7 @@ class PopulationTrainer:
         self._evaluate = tf.function(self._loss_and_correct, reduce_retracing=True)
         # members of different tasks: a weighted step (padding weighs 0), and for the steps where some members
         # have no examples left, one that also puts back those members' weights and optimizer state
+        self._member_train_step = tf.function(self._step_member, jit_compile=not convolutional)
         self._weighted_step = tf.function(self._step_weighted, jit_compile=not convolutional)
         self._masked_step = tf.function(self._step_masked, jit_compile=not convolutional)
         self._run_indexed_steps = tf.function(self._indexed_steps, reduce_retracing=True)
@@ -165,8 +203,25 @@ class PopulationTrainer:
         self.optimizer.apply(gradients, self.variables)
         return losses, self._correct(logits, yb)
 
-    def _steps(self, x, y, order, first_step, last_step, batch_size):
-        """Train on steps [first_step, last_step) of an epoch; returns per-member summed loss and correct counts."""
+    def _step_member(self, xb, yb, frozen, weights=None):
+        """One step for members that train each in their own way: `frozen` (P,) how many hidden layers each keeps
+        frozen this step (all of them for a member whose epochs are done); a frozen layer keeps its weights and
+        slots and runs BatchNormalization in inference mode. `weights` (P, batch) as for _step_weighted."""
+        with tf.GradientTape() as tape:
+            logits = self.population.logits(xb, training=True, frozen=frozen, weights=weights)
+            losses = self._member_losses(logits, yb) if weights is None else self._weighted_losses(logits, yb, weights)
+            total = tf.reduce_sum(losses)
+        gradients = tape.gradient(total, [v.value for v in self.variables])
+        trains = frozen[None, :] <= self.variable_layers[:, None]  # (variables, P)
+        if weights is not None:  # members out of examples do not move
+            trains = trains & (tf.reduce_sum(weights, axis=-1) > 0)[None, :]
+        self.optimizer.apply(gradients, self.variables, trains=lambda index: trains[index])
+        correct = self._correct(logits, yb) if weights is None else self._correct_weighted(logits, yb, weights)
+        return losses, correct
+
+    def _steps(self, x, y, order, first_step, last_step, batch_size, frozen=None):
+        """Train on steps [first_step, last_step) of an epoch; returns per-member summed loss and correct counts.
+        `frozen` (P,): each member's frozen layers, for members that train each in their own way."""
         size = self.population.size
         # float64 sums of float32 losses are exact here, so how the epoch was cut into chunks cannot
         # change the reported loss by a single bit (chunk sizes follow wall time)
@@ -177,7 +232,10 @@ class PopulationTrainer:
             index = order[:, step * batch_size : (step + 1) * batch_size]
             xb = tf.gather(x, index) if shared else tf.gather(x, index, batch_dims=1)
             yb = tf.gather(y, index) if shared else tf.gather(y, index, batch_dims=1)
-            losses, step_correct = self._train_step(xb, yb)
+            if frozen is None:
+                losses, step_correct = self._train_step(xb, yb)
+            else:
+                losses, step_correct = self._member_train_step(xb, yb, frozen)
             loss_sum += tf.cast(losses, tf.float64) * tf.cast(tf.shape(index)[1], tf.float64)
             correct += step_correct
         return loss_sum, correct
@@ -226,7 +284,9 @@ class PopulationTrainer:
             predicted = tf.cast(tf.argmax(logits, axis=-1), labels.dtype)
         return tf.reduce_sum(tf.cast(tf.equal(predicted, labels), tf.float32) * weights, axis=-1)
 
-    def _indexed_steps(self, images, positions, labels, counts, order, first_step, last_step, batch_size, masked):
+    def _indexed_steps(
+        self, images, positions, labels, counts, order, first_step, last_step, batch_size, masked, frozen=None
+    ):
         """Steps [first_step, last_step) for members of different tasks: `order` (P, n_max) holds each member's
         shuffled entries, then its padding; the images are gathered from the one shared copy per batch."""
         size = self.population.size
@@ -237,7 +297,9 @@ class PopulationTrainer:
             weights = tf.cast(entries < tf.cast(counts, entries.dtype)[:, None], tf.float32)
             xb = tf.gather(images, tf.gather(positions, entries, batch_dims=1))
             yb = tf.gather(labels, entries, batch_dims=1)
-            if masked:
+            if frozen is not None:
+                losses, step_correct = self._member_train_step(xb, yb, frozen, weights)
+            elif masked:
                 losses, step_correct = self._masked_step(xb, yb, weights)
             else:
                 losses, step_correct = self._weighted_step(xb, yb, weights)
@@ -295,6 +357,9 @@ class PopulationTrainer:
         after every finished epoch. Raises Cancelled when `stop` is requested."""
         histories = histories or [PhaseHistory() for _ in seeds]
         indices = [index] * len(seeds) if isinstance(index, int) else list(index)
+        member_epochs = np.array([m.epochs or epochs for m in self.members] if self.members else [epochs] * len(seeds))
+        best = _BestEpochs(self.population, [m.keep_best for m in self.members] if self.members else [])
+        epochs = int(member_epochs.max())
         indexed = isinstance(data, IndexedData)
         if indexed:
             counts = data.n_train
@@ -309,6 +374,10 @@ class PopulationTrainer:
         for epoch in range(start_epoch, epochs):
             started = time.perf_counter()
             order = tf.constant(_epoch_orders(seeds, phase, epoch, counts))
+            active = member_epochs > epoch  # a member whose epochs are done keeps every layer as it is
+            frozen = None
+            if self.per_member:
+                frozen = tf.constant(np.where(active, self.member_frozen, len(self.population.shapes)), tf.int32)
             loss_sum = np.zeros(len(seeds))
             correct = np.zeros(len(seeds))
             step = 0
@@ -322,9 +391,9 @@ class PopulationTrainer:
                 bounds = (tf.constant(step), tf.constant(last), tf.constant(batch_size))
                 if indexed:
                     masked = step >= steps_all_members
-                    chunk_loss, chunk_correct = self._run_indexed_steps(*tensors, order, *bounds, masked)
+                    chunk_loss, chunk_correct = self._run_indexed_steps(*tensors, order, *bounds, masked, frozen)
                 else:
-                    chunk_loss, chunk_correct = self._run_steps(*tensors, order, *bounds)
+                    chunk_loss, chunk_correct = self._run_steps(*tensors, order, *bounds, frozen)
                 loss_sum += chunk_loss.numpy()
                 correct += chunk_correct.numpy()
                 chunk = _next_chunk(chunk, last - step, time.perf_counter() - chunk_started)
@@ -337,7 +406,7 @@ class PopulationTrainer:
                 val_loss, val_accuracy = self.validate(data.x_valid, data.y_valid)
             seconds = time.perf_counter() - started
             for member, history in enumerate(histories):
-                if history.diverged:
+                if history.diverged or not active[member]:
                     continue
                 metrics = EpochMetrics(
                     loss=float(loss_sum[member] / counts[member]),
@@ -348,6 +417,7 @@ class PopulationTrainer:
                 )
                 history.append(metrics)
                 history.diverged = not math.isfinite(metrics.loss)
+            best.after_epoch(epoch, histories)
             if after_epoch is not None:
                 after_epoch(epoch + 1, histories)
             for member, seed in enumerate(seeds):
@@ -356,7 +426,47 @@ class PopulationTrainer:
                     listener(EpochDone(indices[member], phase, seed, epoch + 1, epochs, metrics))
             if all(history.diverged for history in histories):
                 break
+        best.restore(histories)
         return histories
+
+
+class _BestEpochs:
+    """Each member that asks keeps the weights of its epoch with the best validation accuracy (the first such,
+    as Keras' EarlyStopping keeps it), and ends the phase with them."""
+
+    def __init__(self, population: Population, keep: Sequence[bool]) -> None:
+        self.population = population
+        self.keep = [member for member, wanted in enumerate(keep) if wanted]
+        self.best: dict[int, float] = {}
+        self.weights: dict[int, list[np.ndarray]] = {}
+        self.epochs: dict[int, int] = {}
+
+    def after_epoch(self, epoch: int, histories: Sequence[PhaseHistory]) -> None:
+        improved = [
+            member
+            for member in self.keep
+            if len(histories[member].val_accuracy) == epoch + 1
+            and not histories[member].diverged
+            and histories[member].val_accuracy[-1] > self.best.get(member, -math.inf)
+        ]
+        if not improved:
+            return
+        values = [variable.numpy() for variable in self.population.variables()]
+        for member in improved:
+            self.best[member] = histories[member].val_accuracy[-1]
+            self.weights[member] = [value[member].copy() for value in values]
+            self.epochs[member] = epoch + 1
+
+    def restore(self, histories: Sequence[PhaseHistory]) -> None:
+        if not self.weights:
+            return
+        for number, variable in enumerate(self.population.variables()):
+            value = variable.numpy()
+            for member, weights in self.weights.items():
+                value[member] = weights[number]
+            variable.assign(value)
+        for member, epoch in self.epochs.items():
+            histories[member].best_epoch = epoch
 
 
 def train_planned_phase(
