@@ -137,3 +137,30 @@ def test_bench_study_times_the_map_against_a_plain_keras_sample(tmp_path: Path, 
     assert figures["speedup"] == pytest.approx(figures["keras_seconds_estimated"] / figures["population_seconds"])
     assert "plain Keras  pair (0, 1) seed 1:" in completed.stdout and "ratio:" in completed.stdout
     assert main(["bench", "--study", "--pairs", "46"]) == 2
+
+
+def test_bench_settings_times_members_of_different_settings(tmp_path: Path, real_data_dir: Path) -> None:
+    from engine.config import ExperimentConfig
+    from engine.studies.settings_bench import member_cases
+
+    cases = member_cases(ExperimentConfig(), members=4, epochs=3)
+    shared, rates, counts = cases.values()
+    assert len({m.learning_rate for m in shared}) == 1 and len({m.learning_rate for m in rates}) == 4
+    assert [m.epochs for m in counts] == [1, 2, 2, 3]
+    out = tmp_path / "settings.json"
+    command = [sys.executable, "-m", "tui", "bench", "--settings", "--data-dir", str(real_data_dir), "--home"]
+    command += [str(tmp_path), "--set", "network.hidden=[16]", "--members", "3", "--epochs", "2", "--sample", "1"]
+    completed = subprocess.run([*command, "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr
+    figures = json.loads(out.read_text())
+    assert [case["name"] for case in figures["cases"]] == ["shared learning rate", "3 learning rates", "3 epoch counts"]
+    assert [case["member_epochs"] for case in figures["cases"]] == [6, 6, 5]  # epochs 1, 2, 2 in the last
+    shared_case = figures["cases"][0]
+    for case in figures["cases"]:
+        assert case["seconds_per_member_epoch"] == pytest.approx(case["seconds"] / case["member_epochs"])
+        assert case["against_shared"] == pytest.approx(
+            case["seconds_per_member_epoch"] / shared_case["seconds_per_member_epoch"]
+        )
+        assert case["against_keras"] == pytest.approx(
+            figures["keras_seconds_per_member_epoch"] / case["seconds_per_member_epoch"]
+        )

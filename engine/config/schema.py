@@ -7,6 +7,8 @@ Types are checked by msgspec when a config is read (see codec.py); ranges and co
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import msgspec
 
 from engine.config.choices import (
@@ -82,6 +84,19 @@ class SplitConfig(Section):
         return [(self.b_classes[0], self.b_classes[1]), *((first, second) for first, second in self.extra_pairs)]
 
 
+@dataclass(frozen=True)
+class LayerSpec:
+    """One hidden layer as every reader of a network sees it (the Keras builder, the population, the memory
+    estimate, the FLOP count): a conv block (Conv2D 3x3 'same', then MaxPooling 2x2) or a Dense layer, each with
+    the network's activation and initializer and optionally BatchNormalization after it."""
+
+    kind: str  # "conv" or "dense"
+    units: int  # filters of a conv block, units of a Dense layer
+    activation: str | None  # None: a population's output layer, whose activation is in the loss
+    initializer: str
+    batch_norm: bool
+
+
 class NetworkSection(Section):
     """What every kind of [network] shares."""
 
@@ -89,6 +104,13 @@ class NetworkSection(Section):
     def kind(self) -> str:
         """The `kind` key the network is told apart by (msgspec's tag, not a field)."""
         return self.__struct_config__.tag
+
+    def hidden_layers(self) -> tuple[LayerSpec, ...]:
+        """The hidden layers, from the input, as `transfer.reuse_layers` counts them."""
+        raise NotImplementedError
+
+    def _layers(self, kind: str, sizes: tuple[int, ...]) -> tuple[LayerSpec, ...]:
+        return tuple(LayerSpec(kind, units, self.activation, self.initializer, self.batch_norm) for units in sizes)
 
 
 class DenseNetwork(NetworkSection, tag="dense", tag_field="kind"):
@@ -106,6 +128,9 @@ class DenseNetwork(NetworkSection, tag="dense", tag_field="kind"):
             )
         check_one_of("network.activation", self.activation, ACTIVATIONS)
         check_one_of("network.initializer", self.initializer, INITIALIZERS)
+
+    def hidden_layers(self) -> tuple[LayerSpec, ...]:
+        return self._layers("dense", self.hidden)
 
     @property
     def n_hidden_layers(self) -> int:
@@ -136,6 +161,9 @@ class CnnNetwork(NetworkSection, tag="cnn", tag_field="kind"):
             )
         check_one_of("network.activation", self.activation, ACTIVATIONS)
         check_one_of("network.initializer", self.initializer, INITIALIZERS)
+
+    def hidden_layers(self) -> tuple[LayerSpec, ...]:
+        return self._layers("conv", self.conv) + self._layers("dense", self.hidden)
 
     @property
     def n_hidden_layers(self) -> int:

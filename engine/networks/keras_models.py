@@ -8,32 +8,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.config import CnnNetwork, NetworkConfig
+from engine.config import NetworkConfig
 from engine.runtime import keras
 
 IMAGE_SHAPE = (28, 28)
 
 
 def build_network(net: NetworkConfig, n_outputs: int, output_activation: str, name: str) -> keras.Sequential:
-    """[Conv blocks,] Flatten, the hidden Dense layers (each optionally followed by BatchNormalization), then the
-    output layer."""
-    layers = [keras.Input(shape=IMAGE_SHAPE)]
-    if isinstance(net, CnnNetwork):
+    """The network's hidden layers as its specs say (conv blocks: Conv2D, optional BatchNormalization,
+    MaxPooling; Dense layers, each optionally followed by BatchNormalization), Flatten before the first Dense
+    layer, then the output layer."""
+    layers: list = [keras.Input(shape=IMAGE_SHAPE)]
+    specs = net.hidden_layers()
+    if specs and specs[0].kind == "conv":
         layers.append(keras.layers.Reshape((*IMAGE_SHAPE, 1)))
-        for filters in net.conv:
-            layers.append(
-                keras.layers.Conv2D(
-                    filters, 3, padding="same", activation=net.activation, kernel_initializer=net.initializer
-                )
-            )
-            if net.batch_norm:
-                layers.append(keras.layers.BatchNormalization())
-            layers.append(keras.layers.MaxPooling2D(2))
-    layers.append(keras.layers.Flatten())
-    for units in net.hidden:
-        layers.append(keras.layers.Dense(units, activation=net.activation, kernel_initializer=net.initializer))
-        if net.batch_norm:
+    flat = False
+    for spec in specs:
+        if spec.kind == "dense" and not flat:
+            layers.append(keras.layers.Flatten())
+            flat = True
+        layer_type = keras.layers.Conv2D if spec.kind == "conv" else keras.layers.Dense
+        shape = {"kernel_size": 3, "padding": "same"} if spec.kind == "conv" else {}
+        layers.append(layer_type(spec.units, activation=spec.activation, kernel_initializer=spec.initializer, **shape))
+        if spec.batch_norm:
             layers.append(keras.layers.BatchNormalization())
+        if spec.kind == "conv":
+            layers.append(keras.layers.MaxPooling2D(2))
+    if not flat:
+        layers.append(keras.layers.Flatten())
     layers.append(keras.layers.Dense(n_outputs, activation=output_activation))
     return keras.Sequential(layers, name=name)
 

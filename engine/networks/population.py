@@ -10,27 +10,15 @@ the weights of plain Keras models (built per seed by the caller) and export back
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from engine.config import CnnNetwork, NetworkConfig
+from engine.config import LayerSpec, NetworkConfig
 from engine.networks.keras_models import IMAGE_SHAPE, build_network, layer_groups, predicted_labels
 from engine.runtime import keras, tf
 
 BN_MOMENTUM = 0.99  # keras.layers.BatchNormalization's defaults
 BN_EPSILON = 1e-3
-
-
-@dataclass(frozen=True)
-class LayerShape:
-    """One layer of the population as reuse counts it: a conv block or a Dense layer, its activation (None for
-    the output's logits) and whether BatchNormalization follows it."""
-
-    kind: str  # "conv" or "dense"
-    units: int
-    activation: str | None
-    batch_norm: bool
 
 
 class Population:
@@ -41,10 +29,8 @@ class Population:
         self.n_outputs = n_outputs
         self.output_activation = output_activation
         self.size = len(members)
-        conv = net.conv if isinstance(net, CnnNetwork) else ()
-        self.shapes = [LayerShape("conv", filters, net.activation, net.batch_norm) for filters in conv]
-        self.shapes += [LayerShape("dense", units, net.activation, net.batch_norm) for units in net.hidden]
-        self.shapes.append(LayerShape("dense", n_outputs, None, False))  # logits; the activation is in the loss
+        self.shapes = list(net.hidden_layers())  # then the output's logits: its activation is in the loss
+        self.shapes.append(LayerSpec("dense", n_outputs, None, net.initializer, False))
         per_member = [_layer_weights(model) for model in members]
         self.kernels, self.biases, self.norms = [], [], []
         for layer, shape in enumerate(self.shapes):

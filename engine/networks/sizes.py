@@ -3,7 +3,7 @@ allows without guessing per network."""
 
 from __future__ import annotations
 
-from engine.config import CnnNetwork, NetworkConfig
+from engine.config import NetworkConfig
 from engine.networks.keras_models import IMAGE_SHAPE
 
 EVALUATION_CHUNK = 256  # images per member evaluated at once (engine.training.population_trainer)
@@ -14,12 +14,13 @@ def member_bytes(net: NetworkConfig, batch_size: int, n_outputs: int = 8) -> int
     (weights, gradients, optimizer slots, XLA's temporaries) and the activations of a training batch and of
     an evaluation chunk, forward and backward."""
     side, channels, weights, activations = IMAGE_SHAPE[0], 1, 0, IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
-    for filters in net.conv if isinstance(net, CnnNetwork) else ():
+    specs = net.hidden_layers()
+    for filters in (spec.units for spec in specs if spec.kind == "conv"):
         weights += 9 * channels * filters + filters
         activations += side * side * filters
         side, channels = side // 2, filters
     fan_in = side * side * channels
-    for units in (*net.hidden, n_outputs):
+    for units in (*(spec.units for spec in specs if spec.kind == "dense"), n_outputs):
         weights += fan_in * units + units
         activations += units
         fan_in = units

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from engine.config import CnnNetwork, ExperimentConfig, NetworkConfig
+from engine.config import ExperimentConfig, NetworkConfig
 from engine.data.split import Tasks
 from engine.networks.keras_models import IMAGE_SHAPE
 from engine.networks.population import Population
@@ -87,10 +87,11 @@ def multiply_adds(net: NetworkConfig, n_outputs: int) -> list[int]:
     """Multiply-adds per image of each layer with weights: a 3x3 'same' convolution costs 9 x in x out per
     pixel (pooling halves the maps after it), a Dense layer fan-in x fan-out."""
     side, channels, products = IMAGE_SHAPE[0], 1, []
-    for filters in net.conv if isinstance(net, CnnNetwork) else ():
+    specs = net.hidden_layers()
+    for filters in (spec.units for spec in specs if spec.kind == "conv"):
         products.append(side * side * 9 * channels * filters)
         side, channels = side // 2, filters
-    sizes = [side * side * channels, *net.hidden, n_outputs]
+    sizes = [side * side * channels, *(spec.units for spec in specs if spec.kind == "dense"), n_outputs]
     return products + [fan_in * fan_out for fan_in, fan_out in itertools.pairwise(sizes)]
 
 
@@ -120,7 +121,7 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
     keras_epoch_seconds: list[float] = []
     started = time.perf_counter()
     for seed in seeds:
-        model = _compiled_a(config, seed, n_classes)
+        model = compiled_model_a(config, seed, n_classes)
         timer = _EpochTimer(
             lambda epoch, seconds, seed=seed: say(
                 f"plain Keras  member {seed}/{members}  epoch {epoch}/{epochs}  {seconds:.2f} s"
@@ -169,7 +170,7 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
     say("stop latency: training again, with a stop requested after 1 s")
     keras_stop = stop_latency(
         lambda stop: train_phase(
-            _compiled_a(config, seeds[0], n_classes),
+            compiled_model_a(config, seeds[0], n_classes),
             task,
             phase=MODEL_A,
             seed=seeds[0],
@@ -215,7 +216,7 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
         train_images=len(task.y_train),
         valid_images=len(task.y_valid),
         device=device_name(),
-        machine=_cpu_model(),
+        machine=cpu_model(),
         cpu_count=os.cpu_count() or 0,
         tensorflow=tf.__version__,
         keras=keras.__version__,
@@ -230,7 +231,8 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
     )
 
 
-def _compiled_a(config: ExperimentConfig, seed: int, n_classes: int) -> keras.Model:
+def compiled_model_a(config: ExperimentConfig, seed: int, n_classes: int) -> keras.Model:
+    """Model A for `seed`, compiled with model A's optimizer, as plain Keras trains it in a bench."""
     model = initial_model_a(config.network, seed, n_classes)
     compile_model(model, "sparse_categorical_crossentropy", config.train_a.optimizer, config.train_a.learning_rate)
     return model
@@ -268,7 +270,8 @@ class _EpochTimer(keras.callbacks.Callback):
         self.report(epoch + 1, self.seconds[-1])
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name as /proc/cpuinfo gives it, quoted with every figure."""
     try:
         with open("/proc/cpuinfo") as cpuinfo:
             for line in cpuinfo:

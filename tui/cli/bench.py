@@ -110,3 +110,42 @@ def run_study_bench_command(
         atomic_write_json(json_path, result.to_dict())
         console.print(f"Figures written to {json_path}")
     return 0
+
+
+def run_settings_bench_command(
+    config: ExperimentConfig, *, members: int, epochs: int, sample: int, json_path: Path | None
+) -> int:
+    """`bench --settings`: populations whose members differ in learning rate or epochs, against one whose members
+    share them and against plain Keras."""
+    check_count("--members", members, MAX_MEMBERS)
+    check_count("--epochs", epochs, 1000)
+    check_count("--sample", sample, members, f"the {members} members")
+    with stderr_to_log(log_dir() / "tensorflow.log"):
+        console = Console(highlight=False)
+        dataset = load_data_and_engine(console, config)
+        from engine.fileio import atomic_write_json
+        from engine.studies.settings_bench import run_settings_bench
+
+        tasks = make_tasks(dataset, config.split, seed=0)
+        result = run_settings_bench(config, tasks, members, epochs, sample, say=console.print)
+    table = Table(title=f"{result.device}, {result.machine}", title_justify="left")
+    for header in ("population of members", "member-\nepochs", "s per\nmember-ep", "x shared", "x faster\nthan Keras"):
+        table.add_column(header, justify="right" if "\n" in header or header.startswith("x") else "left")
+    for case in result.cases:
+        table.add_row(
+            case.name,
+            str(case.member_epochs),
+            f"{case.seconds_per_member_epoch:.3f}",
+            f"{case.against_shared:.2f}",
+            f"{case.against_keras:.2f}",
+        )
+    console.print(table)
+    console.print(
+        f"Plain Keras: {result.keras_seconds_per_member_epoch:.3f} s per member-epoch on a sample of "
+        f"{plural(result.keras_sample_members, 'member')}. A member whose epochs are done trains no more, but "
+        "the population computes it until its longest member ends: per member-epoch trained, it costs more."
+    )
+    if json_path:
+        atomic_write_json(json_path, result.to_dict())
+        console.print(f"Figures written to {json_path}")
+    return 0

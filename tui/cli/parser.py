@@ -156,16 +156,28 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--members", metavar="P", type=int, help="population size (default 8); with --study, seeds per pair (default 3)"
     )
-    bench.add_argument("--epochs", metavar="N", type=int, default=3, help="epochs each way (default 3)")
+    bench.add_argument(
+        "--epochs", metavar="N", type=int, help="epochs each way (default 3; with --settings, as many as --members)"
+    )
     bench.add_argument(
         "--study",
         action="store_true",
         help="time a whole transfer map (the first --pairs pairs, --members seeds each, the config's schedule) "
         "against plain Keras one run at a time, measured on --sample of those runs",
     )
+    bench.add_argument(
+        "--settings",
+        action="store_true",
+        help="time populations whose members differ: --members learning rates, then --members epoch counts, "
+        "against one whose members share them and against plain Keras (default 16 members)",
+    )
     bench.add_argument("--pairs", metavar="K", type=int, default=45, help="with --study: pairs (default all 45)")
     bench.add_argument(
-        "--sample", metavar="N", type=int, default=2, help="with --study: plain Keras runs measured (default 2)"
+        "--sample",
+        metavar="N",
+        type=int,
+        default=2,
+        help="with --study or --settings: plain Keras runs measured (default 2)",
     )
     bench.add_argument(
         "--network",
@@ -399,5 +411,16 @@ def _bench_command(args: argparse.Namespace) -> int:
         return run_study_bench_command(
             config, pairs=args.pairs, seeds_per_pair=members, sample=args.sample, json_path=args.json
         )
+    if args.study and args.settings:
+        raise ConfigError("--study and --settings are two benches: choose one")
+    if args.settings:
+        from tui.cli.bench import run_settings_bench_command
+
+        members = 16 if args.members is None else args.members
+        epochs = members if args.epochs is None else args.epochs  # as many epoch counts as members
+        return run_settings_bench_command(
+            config, members=members, epochs=epochs, sample=args.sample, json_path=args.json
+        )
     members = 8 if args.members is None else args.members
-    return run_bench_command(config, members=members, epochs=args.epochs, json_path=args.json)
+    epochs = 3 if args.epochs is None else args.epochs
+    return run_bench_command(config, members=members, epochs=epochs, json_path=args.json)
