@@ -154,7 +154,8 @@ def test_bench_settings_times_members_of_different_settings(tmp_path: Path, real
     assert completed.returncode == 0, completed.stderr
     figures = json.loads(out.read_text())
     assert [case["name"] for case in figures["cases"]] == ["shared learning rate", "3 learning rates", "3 epoch counts"]
-    assert [case["member_epochs"] for case in figures["cases"]] == [6, 6, 5]  # epochs 1, 2, 2 in the last
+    assert [case["member_epochs"] for case in figures["cases"]] == [6, 6, 6]  # 3 members x 2 epochs computed
+    assert figures["cases"][2]["member_epochs_trained"] == 5  # epochs 1, 2, 2
     shared_case = figures["cases"][0]
     for case in figures["cases"]:
         assert case["seconds_per_member_epoch"] == pytest.approx(case["seconds"] / case["member_epochs"])

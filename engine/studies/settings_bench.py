@@ -24,13 +24,15 @@ from engine.training.starts import initial_model_a
 
 @dataclass(frozen=True)
 class SettingsCase:
-    """One population: its wall time and the member-epochs it trained (a member whose epochs are done trains no
-    more, though the population still computes it until the longest member ends)."""
+    """One population: its wall time per member-epoch it computed (P members x its epochs: a member whose epochs
+    are done, or that diverged, is still computed until the longest member ends), and per member-epoch trained."""
 
     name: str
     seconds: float
-    member_epochs: int
+    member_epochs: int  # computed
+    member_epochs_trained: int
     seconds_per_member_epoch: float
+    seconds_per_trained_member_epoch: float
     against_shared: float  # this case's seconds per member-epoch over the shared case's
     against_keras: float  # plain Keras' seconds per member-epoch over this case's
 
@@ -103,20 +105,23 @@ def run_settings_bench(
             stop=StopToken(),
         )
         seconds = time.perf_counter() - started
+        computed = members * epochs
         trained = sum(len(history.loss) for history in histories)
-        per_member_epoch = seconds / trained
+        per_member_epoch = seconds / computed
         shared = cases[0].seconds_per_member_epoch if cases else per_member_epoch
         cases.append(
             SettingsCase(
                 name,
                 seconds,
+                computed,
                 trained,
                 per_member_epoch,
+                seconds / trained,
                 per_member_epoch / shared,
                 keras_per_member_epoch / per_member_epoch,
             )
         )
-        say(f"{name}: {seconds:.1f} s for {trained} member-epochs, {per_member_epoch:.3f} s each")
+        say(f"{name}: {seconds:.1f} s for {computed} member-epochs ({trained} trained), {per_member_epoch:.3f} s each")
     return SettingsBenchResult(
         members, epochs, batch, device_name(), cpu_model(), sample, keras_per_member_epoch, cases
     )

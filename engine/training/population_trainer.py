@@ -375,8 +375,8 @@ class PopulationTrainer:
             started = time.perf_counter()
             order = tf.constant(_epoch_orders(seeds, phase, epoch, counts))
             active = member_epochs > epoch  # a member whose epochs are done keeps every layer as it is
-            frozen = None
-            if self.per_member:
+            frozen = None  # members that all train every layer above self.frozen need no mask (the faster step)
+            if self.per_member and (len(set(self.member_frozen)) > 1 or not active.all()):
                 frozen = tf.constant(np.where(active, self.member_frozen, len(self.population.shapes)), tf.int32)
             loss_sum = np.zeros(len(seeds))
             correct = np.zeros(len(seeds))

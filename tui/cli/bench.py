@@ -129,8 +129,17 @@ def run_settings_bench_command(
         tasks = make_tasks(dataset, config.split, seed=0)
         result = run_settings_bench(config, tasks, members, epochs, sample, say=console.print)
     table = Table(title=f"{result.device}, {result.machine}", title_justify="left")
-    for header in ("population of members", "member-\nepochs", "s per\nmember-ep", "x shared", "x faster\nthan Keras"):
-        table.add_column(header, justify="right" if "\n" in header or header.startswith("x") else "left")
+    headers = (
+        "population",
+        "member-\nepochs",
+        "s per\nmember-ep",
+        "x shared",
+        "x faster\nthan Keras",
+        "trained",
+        "s per\ntrained",
+    )
+    for header in headers:
+        table.add_column(header, justify="left" if header == "population" else "right")
     for case in result.cases:
         table.add_row(
             case.name,
@@ -138,12 +147,15 @@ def run_settings_bench_command(
             f"{case.seconds_per_member_epoch:.3f}",
             f"{case.against_shared:.2f}",
             f"{case.against_keras:.2f}",
+            str(case.member_epochs_trained),
+            f"{case.seconds_per_trained_member_epoch:.3f}",
         )
     console.print(table)
     console.print(
         f"Plain Keras: {result.keras_seconds_per_member_epoch:.3f} s per member-epoch on a sample of "
-        f"{plural(result.keras_sample_members, 'member')}. A member whose epochs are done trains no more, but "
-        "the population computes it until its longest member ends: per member-epoch trained, it costs more."
+        f"{plural(result.keras_sample_members, 'member')}. Member-epochs: what the population computes, P members "
+        "x its epochs; trained: those of members still training (a member whose epochs are done, or that "
+        "diverged, is computed until the longest member ends)."
     )
     if json_path:
         atomic_write_json(json_path, result.to_dict())

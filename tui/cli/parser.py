@@ -118,6 +118,44 @@ ROWS_ARGUMENT = (
 )
 
 
+# the export options, each declared here once: format -> (flag, what it writes)
+EXPORT_FLAGS = {"json": "--json", "csv": "--csv", "md": "--markdown"}
+
+
+def add_exports(parser: argparse.ArgumentParser, *, json: str, table: str | None = None) -> None:
+    """--json FILE, and where the command writes a table, --csv FILE and --markdown FILE."""
+    group = parser.add_argument_group("exports")
+    group.add_argument(EXPORT_FLAGS["json"], metavar="FILE", type=Path, dest="export_json", help=json)
+    if table is not None:
+        group.add_argument(
+            EXPORT_FLAGS["csv"], metavar="FILE", type=Path, dest="export_csv", help=f"write {table} as CSV"
+        )
+        group.add_argument(
+            EXPORT_FLAGS["md"], metavar="FILE", type=Path, dest="export_md", help=f"write {table} as Markdown"
+        )
+
+
+def exports_of(args: argparse.Namespace) -> dict[str, Path]:
+    """The export files the command line names, by format, each checked before anything trains (one line each)."""
+    files = {fmt: getattr(args, f"export_{fmt}", None) for fmt in EXPORT_FLAGS}
+    for fmt, path in files.items():
+        check_output_file(EXPORT_FLAGS[fmt], path)
+    return {fmt: path for fmt, path in files.items() if path is not None}
+
+
+def add_no_cache(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-cache", action="store_true", help="train model A even if one trained with the same settings is cached"
+    )
+
+
+def tensorboard_of(args: argparse.Namespace) -> Path | None:
+    """--tensorboard DIR, checked: a folder this can write in."""
+    folder = getattr(args, "tensorboard", None)
+    check_output_folder("--tensorboard", folder)
+    return folder
+
+
 def build_parser() -> argparse.ArgumentParser:
     home = _home_option()
     experiment = _experiment_options()
@@ -136,13 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
         "print a row per epoch as it happens and a comparison table at the end.",
     )
     run.add_argument("--model-a", metavar="FILE", type=Path, help="reuse a saved model A (.keras or .h5)")
-    run.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    add_exports(run, json="also write the results as JSON")
     run.add_argument(*MAP_ARGUMENT[0], **MAP_ARGUMENT[1])
     run.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
     run.add_argument("--no-save", action="store_true", help="do not save the trained models")
-    run.add_argument(
-        "--no-cache", action="store_true", help="train model A even if one trained with the same settings is cached"
-    )
+    add_no_cache(run)
     run.set_defaults(handler=_run_command)
 
     bench = commands.add_parser(
@@ -184,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(NETWORK_KINDS),
         help="the kind of network to time (cnn: conv 32-64, dense 80, as the cnn preset), before any --set",
     )
-    bench.add_argument("--json", metavar="FILE", type=Path, help="also write the figures as JSON")
+    add_exports(bench, json="also write the figures as JSON")
     bench.set_defaults(handler=_bench_command)
 
     board = commands.add_parser(
@@ -204,9 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--target", metavar="ACC", type=float, help="target validation accuracy, e.g. 0.85")
     board.add_argument("--sort", choices=list(SORT_COLUMNS), default="best", help="column to rank by (default best)")
     board.add_argument("--reverse", action="store_true", help="worst first")
-    board.add_argument("--json", metavar="FILE", type=Path, help="write the leaderboard with per-epoch histories")
-    board.add_argument("--csv", metavar="FILE", type=Path, help="write the ranked table as CSV")
-    board.add_argument("--markdown", metavar="FILE", type=Path, help="write the ranked table as Markdown")
+    add_exports(board, json="write the leaderboard with per-epoch histories", table="the ranked table")
     board.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
     board.set_defaults(handler=_leaderboard_command)
 
@@ -228,13 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     study.add_argument(*MAP_ARGUMENT[0], **MAP_ARGUMENT[1])
     study.add_argument("--treatments", metavar="LIST", help="e.g. AnB,AnB+,BnB,BnB+ (sets study.treatments)")
-    study.add_argument("--json", metavar="FILE", type=Path, help="write the sweep with every seed's accuracy")
-    study.add_argument("--csv", metavar="FILE", type=Path, help="write the table as CSV")
-    study.add_argument("--markdown", metavar="FILE", type=Path, help="write the table as Markdown")
+    add_exports(study, json="write the sweep (or the maps) with every seed's accuracy", table="the table")
     study.add_argument("--plot", metavar="FILE", type=Path, help="draw the chart into FILE (.svg or .png)")
-    study.add_argument(
-        "--no-cache", action="store_true", help="train model A even if one trained with the same settings is cached"
-    )
+    add_no_cache(study)
     study.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
     study.set_defaults(handler=_study_command)
 
@@ -327,16 +357,15 @@ def _run_command(args: argparse.Namespace) -> int:
     from tui.cli.run import run_headless
 
     config = experiment_config(args)
-    check_output_file("--json", args.json)
+    exports = exports_of(args)
     check_map_path(args.map)
-    check_output_folder("--tensorboard", getattr(args, "tensorboard", None))
     return run_headless(
         config,
         model_a=args.model_a,
-        json_path=args.json,
+        json_path=exports.get("json"),
         save_models=not args.no_save,
         use_cache=not args.no_cache,
-        tensorboard=getattr(args, "tensorboard", None),
+        tensorboard=tensorboard_of(args),
         rows=args.rows,
         map_path=args.map,
     )
@@ -353,15 +382,12 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
     }
     board = {key: value for key, value in changes.items() if value is not None}
     config = config_from_dict({"leaderboard": board}, experiment_config(args))
-    for option, path in (("--json", args.json), ("--csv", args.csv), ("--markdown", args.markdown)):
-        check_output_file(option, path)
-    check_output_folder("--tensorboard", getattr(args, "tensorboard", None))
     return run_leaderboard_command(
         config,
         sort=args.sort,
         reverse=args.reverse,
-        exports={"json": args.json, "csv": args.csv, "md": args.markdown},
-        tensorboard=getattr(args, "tensorboard", None),
+        exports=exports_of(args),
+        tensorboard=tensorboard_of(args),
         rows=args.rows,
     )
 
@@ -382,18 +408,16 @@ def _study_command(args: argparse.Namespace) -> int:
             raise ConfigError("--layers, --treatments and --plot belong to the layer sweep of one pair and network")
         study_networks(config)  # an unknown network name fails here, before anything loads
     check_map_path(args.map)
-    for option, path in (("--json", args.json), ("--csv", args.csv), ("--markdown", args.markdown)):
-        check_output_file(option, path)
+    exports = exports_of(args)
     check_output_file("--plot", args.plot)
-    check_output_folder("--tensorboard", getattr(args, "tensorboard", None))
     if args.plot is not None and args.plot.suffix.lower() not in PLOT_SUFFIXES:
         raise ConfigError(f"--plot {args.plot}: give a .svg or .png file")
     return run_study_command(
         config,
-        exports={"json": args.json, "csv": args.csv, "md": args.markdown},
+        exports=exports,
         plot=args.plot,
         use_cache=not args.no_cache,
-        tensorboard=getattr(args, "tensorboard", None),
+        tensorboard=tensorboard_of(args),
         rows=args.rows,
         map_path=args.map,
     )
@@ -403,24 +427,24 @@ def _bench_command(args: argparse.Namespace) -> int:
     from tui.cli.bench import run_bench_command
 
     config = experiment_config(args)
-    check_output_file("--json", args.json)
+    json_path = exports_of(args).get("json")
+    if args.study and args.settings:
+        raise ConfigError("--study and --settings are two benches: choose one")
     if args.study:
         from tui.cli.bench import run_study_bench_command
 
         members = 3 if args.members is None else args.members
         return run_study_bench_command(
-            config, pairs=args.pairs, seeds_per_pair=members, sample=args.sample, json_path=args.json
+            config, pairs=args.pairs, seeds_per_pair=members, sample=args.sample, json_path=json_path
         )
-    if args.study and args.settings:
-        raise ConfigError("--study and --settings are two benches: choose one")
     if args.settings:
         from tui.cli.bench import run_settings_bench_command
 
         members = 16 if args.members is None else args.members
         epochs = members if args.epochs is None else args.epochs  # as many epoch counts as members
         return run_settings_bench_command(
-            config, members=members, epochs=epochs, sample=args.sample, json_path=args.json
+            config, members=members, epochs=epochs, sample=args.sample, json_path=json_path
         )
     members = 8 if args.members is None else args.members
     epochs = 3 if args.epochs is None else args.epochs
-    return run_bench_command(config, members=members, epochs=epochs, json_path=args.json)
+    return run_bench_command(config, members=members, epochs=epochs, json_path=json_path)
