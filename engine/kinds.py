@@ -1,4 +1,5 @@
-"""The kinds of run, each declared once: what runs it, what it produces, and which views show it.
+"""The kinds of run, each declared once: what runs it and what it produces (which app views show it is the
+interface's business: tui/views.py).
 
 The run store, the CLI, the app's engine thread, History, compare and exports ask here (or ask the result
 itself: its summary line and export rows) instead of branching on the kind. Adding a kind means one entry
@@ -12,16 +13,16 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset
 from engine.errors import ConfigError
-from engine.progress import Listener, StopToken, ignore
+from engine.progress import Listener, PlannedPhase, StopToken, ignore
 from engine.results.experiment import ExperimentResult
 from engine.results.leaderboard import LeaderboardResult
 from engine.results.pair_map import MapResult
-from engine.results.protocol import RunResult
+from engine.results.protocol import ResultType, RunResult
 from engine.results.study import StudyResult
 
 
@@ -34,8 +35,20 @@ class RunOptions:
     use_cache: bool = True  # reuse a model A trained before with the same settings
     tensorboard: str | None = None  # a folder for TensorBoard logs
 
+    INPUT_FILES = ("model_a",)  # the options that name a file the run reads (a cluster ships them to its units)
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def input_files(self) -> dict[str, Path]:
+        """The files the run reads, by option name (those set)."""
+        return {name: Path(getattr(self, name)) for name in self.INPUT_FILES if getattr(self, name)}
+
+    def for_unit(self, files: dict[str, Path]) -> RunOptions:
+        """These options on a cluster's worker: the input files where the unit wrote them, no model A cache (a
+        worker's disk is not ours) and no TensorBoard logs (the driver writes them from the events)."""
+        paths = {name: str(path) for name, path in files.items()}
+        return dataclasses.replace(self, use_cache=False, tensorboard=None, **paths)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> RunOptions:
@@ -55,27 +68,45 @@ class RunContext:
     indexed: bool = False  # a unit cut from a run over several pairs: its pairs train as that run trains them
 
 
+class Study(Protocol):
+    """What a kind's study module provides (a module satisfies it)."""
+
+    def run_kind(self, config: ExperimentConfig, dataset: Dataset, context: RunContext) -> RunResult:
+        """Train the run in this process."""
+        ...
+
+    def plan_kind(
+        self, config: ExperimentConfig, dataset: Dataset, options: RunOptions, indexed: bool
+    ) -> list[PlannedPhase]:
+        """The plan of a unit, before any training (for a cluster's driver), with the unit's options."""
+        ...
+
+    def cut_kind(self, config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:
+        """The run cut into units: each a config and whether its pairs train indexed, as the whole run's do."""
+        ...
+
+    def unit_words(self, config: ExperimentConfig) -> str:
+        """What tells a unit apart besides its pairs and seeds ('' if nothing): its optimizers, its network."""
+        ...
+
+
 @dataclass(frozen=True)
 class RunKind:
-    """One kind of run. `module` names the study module that runs it, imported only when a run starts, because
-    it imports TensorFlow (results read back without it). The module has `run_kind` (train in this process),
-    and for a cluster `plan_kind` (the plan, before any training) and `cut_kind` (the units); the result type
-    has `merged` (the units' results put together)."""
+    """One kind of run. `module` names its Study module, imported only when a run starts, because it imports
+    TensorFlow (results read back without it); `result_type` reads results back and merges units' results."""
 
     name: str  # as the run store records it
     title: str
-    result_type: type
+    result_type: ResultType
     module: str
-    view: str  # the app view that shows its results, and the report the CLI prints
-    live_view: str  # the app view that shows it while it runs
     trains_b: Callable[[ExperimentConfig], bool] = lambda _config: True  # whether task B's split must fit the data
 
     def start(self, config: ExperimentConfig, dataset: Dataset, context: RunContext) -> RunResult:
         return self.study().run_kind(config, dataset, context)
 
-    def study(self) -> Any:
+    def study(self) -> Study:
         """The study module (imports TensorFlow)."""
-        return importlib.import_module(self.module)
+        return importlib.import_module(self.module)  # type: ignore[return-value]
 
     def result_from(self, data: dict[str, Any]) -> RunResult:
         """A stored result read back."""
@@ -87,16 +118,12 @@ EXPERIMENT = RunKind(
     title="transfer experiment",
     result_type=ExperimentResult,
     module="engine.studies.experiment",
-    view="results",
-    live_view="run",
 )
 LEADERBOARD = RunKind(
     name="leaderboard",
     title="optimizer leaderboard",
     result_type=LeaderboardResult,
     module="engine.studies.leaderboard",
-    view="leaderboard",
-    live_view="leaderboard",
     trains_b=lambda config: config.leaderboard.task in ("b_scratch", "b_on_a"),
 )
 STUDY = RunKind(
@@ -104,16 +131,12 @@ STUDY = RunKind(
     title="layer sweep",
     result_type=StudyResult,
     module="engine.studies.sweep",
-    view="study",
-    live_view="study",
 )
 MAP = RunKind(
     name="map",
     title="transfer map",
     result_type=MapResult,
     module="engine.studies.pair_map",
-    view="results",
-    live_view="run",
 )
 KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD, STUDY, MAP)}
 

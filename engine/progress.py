@@ -7,6 +7,7 @@ set it from any thread and training stops at the end of the current batch.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -51,14 +52,28 @@ class RunPlanned:
         return sum(p.steps for p in self.plan)
 
 
+class AtPlanEntry:
+    """An event about plan entry `index`: a unit of a run on a cluster numbers its own plan's entries, and the
+    driver moves its events to where that plan sits in the run's (`at`)."""
+
+    index: int
+
+    def at(self, index: int, planned: PlannedPhase) -> AtPlanEntry:
+        """This event about the run's entry `index` (`planned`), instead of the unit's."""
+        return dataclasses.replace(self, index=index)
+
+
 @dataclass(frozen=True)
-class PhaseStarted:
+class PhaseStarted(AtPlanEntry):
     index: int
     planned: PlannedPhase
 
+    def at(self, index: int, planned: PlannedPhase) -> PhaseStarted:
+        return dataclasses.replace(self, index=index, planned=planned)
+
 
 @dataclass(frozen=True)
-class StepsDone:
+class StepsDone(AtPlanEntry):
     """Batches finished so far in the current epoch of plan entry `index` (sent a few times a second)."""
 
     index: int
@@ -76,7 +91,7 @@ class EpochMetrics:
 
 
 @dataclass(frozen=True)
-class EpochDone:
+class EpochDone(AtPlanEntry):
     """One seed finished epoch `epoch` (1-based) of a phase; `restored`: a resumed run read it back from its
     checkpoint rather than training it again (its seconds are those it took then)."""
 
@@ -90,7 +105,7 @@ class EpochDone:
 
 
 @dataclass(frozen=True)
-class PhaseDone:
+class PhaseDone(AtPlanEntry):
     index: int
 
 

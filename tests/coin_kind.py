@@ -43,6 +43,4 @@ def run_kind(config: ExperimentConfig, _dataset, context: RunContext) -> CoinRes
     return CoinResult(config_to_dict(config), {seed: seed % 2 == 0 for seed in config.run.seeds})
 
 
-COINS = RunKind(
-    "coins", "coin flips", CoinResult, "tests.coin_kind", view="results", live_view="run", trains_b=lambda _c: False
-)
+COINS = RunKind("coins", "coin flips", CoinResult, "tests.coin_kind", trains_b=lambda _c: False)

@@ -27,7 +27,7 @@ from tests.conftest import synthetic_dataset
 from tui.main import main
 from tui.stored import summary_of
 
-FLAKY = RunKind("flaky", "flaky coins", CoinResult, __name__, "results", "run", trains_b=lambda _config: False)
+FLAKY = RunKind("flaky", "flaky coins", CoinResult, __name__, trains_b=lambda _config: False)
 CLI = [sys.executable, "-m", "tui"]
 TINY = ["--set", "network.hidden=[16]", "--set", "train_a.epochs=3"]
 TINY += ["--set", "transfer.frozen_epochs=1", "--set", "transfer.unfrozen_epochs=1"]

@@ -42,6 +42,28 @@ def test_a_map_gives_each_network_its_units() -> None:
     ]
 
 
+def test_each_kind_names_its_units_and_a_unit_gets_the_runs_options_with_its_own_files(tmp_path) -> None:
+    """The driver asks the study what tells its units apart, and ships every file the options name (no kind
+    is special-cased there)."""
+    from pathlib import Path
+
+    from engine.execution.units import Unit
+    from engine.kinds import RunOptions
+
+    config = apply_overrides(tiny_config(), ["run.seeds=[1,2]", 'leaderboard.optimizers=["sgd","adam"]'])
+    maps = apply_overrides(config, ["split.extra_pairs=[[0,1]]", 'study.networks=["dense","cnn"]'])
+    assert Unit(1, config, 0, (), words=leaderboard.unit_words(config)).title() == (
+        "unit 2: pairs 5-6, seeds 1,2, sgd,adam"
+    )
+    assert [pair_map.unit_words(part) for part, _ in pair_map.cut_kind(maps, 2)] == ["dense", "cnn"]
+    assert Unit(0, config, 0, (), words=experiment.unit_words(config)).title() == "unit 1: pairs 5-6, seeds 1,2"
+    options = RunOptions(model_a=str(tmp_path / "mine.keras"), save_models=False, tensorboard=str(tmp_path))
+    assert options.input_files() == {"model_a": tmp_path / "mine.keras"}
+    assert RunOptions().input_files() == {}
+    unit = options.for_unit({"model_a": Path("/unit/input-model_a/mine.keras")})
+    assert unit == RunOptions(model_a="/unit/input-model_a/mine.keras", save_models=False, use_cache=False)
+
+
 def _seed(pair, seed, acc) -> SeedResult:
     return SeedResult(seed, pair, 0.9, 0.8, acc, history={})
 
@@ -89,3 +111,31 @@ def test_leaderboard_and_sweep_results_merge_per_optimizer_and_per_cell() -> Non
     merged_sweep = StudyResult.merged({}, sweeps)
     assert merged_sweep.cells[0].accuracies == {1: 0.5, 3: 0.7}
     assert (merged_sweep.baseline, merged_sweep.accuracy_a) == ({1: 0.9, 3: 0.95}, {1: 0.8, 3: 0.85})
+
+
+def test_events_move_to_the_runs_plan_entries_and_results_to_the_run_folder(tmp_path) -> None:
+    """The driver's plumbing, typed: an event about a unit's plan entry moves to the run's by its own method, and a
+    unit's result names its model files in the run folder once they are written there (no text rewriting)."""
+    from pathlib import Path
+
+    from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, StepsDone
+    from engine.results.experiment import ExperimentResult, SeedResult
+    from engine.results.pair_map import MapResult
+
+    unit_entry, run_entry = PlannedPhase("b_frozen", (1,), 1, 2, (0, 1)), PlannedPhase("b_frozen", (1,), 1, 2, (7, 9))
+    metrics = EpochMetrics(0.5, 0.9, 0.4, 0.8, 1.0)
+    assert PhaseStarted(0, unit_entry).at(5, run_entry) == PhaseStarted(5, run_entry)
+    assert StepsDone(0, 1, 3).at(5, run_entry) == StepsDone(5, 1, 3)
+    assert EpochDone(0, "b_frozen", 1, 1, 1, metrics).at(5, run_entry).index == 5
+    assert PhaseDone(0).at(5, run_entry) == PhaseDone(5)
+
+    unit_folder = Path("/tmp/transfer-tui-unit0-abc")
+    files = {"b_finetune": str(unit_folder / "b0-1" / "seed1" / "b_on_a.keras")}
+    seed = SeedResult(1, (0, 1), 0.9, 0.95, 0.96, {}, model_files=files)
+    config = {"run": {"seeds": [1]}, "split": {"b_classes": [0, 1], "extra_pairs": []}}
+    moved = ExperimentResult(config, [seed], "finished", "CPU").relocated(unit_folder, tmp_path)
+    assert moved.seeds[0].model_files == {"b_finetune": str(tmp_path / "b0-1" / "seed1" / "b_on_a.keras")}
+    both = MapResult(
+        {"run": {"seeds": [1]}}, {"dense": ExperimentResult(config, [seed], "finished", "CPU")}, "finished", "CPU"
+    )
+    assert both.relocated(unit_folder, tmp_path).model_files() == moved.model_files()

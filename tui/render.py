@@ -21,6 +21,7 @@ from engine.results.stats import mean, std
 from engine.results.study import StudyResult
 from tui.map_render import map_report
 from tui.state.epoch_rows import MeanRow
+from tui.views import views_of
 
 DASH = "—"
 
@@ -384,7 +385,7 @@ def study_report(result: StudyResult, sort: str = "best", reverse: bool = False)
     return [*parts, sweep_table(result), Text("\n".join(result.reading()))]
 
 
-# what the terminal prints for each view a kind of run names (see engine.kinds)
+# what the terminal prints for each view that shows results (tui.views)
 REPORTS: dict[str, Callable[..., list[RenderableType]]] = {
     "results": experiment_report,
     "leaderboard": leaderboard_report,
@@ -394,4 +395,4 @@ REPORTS: dict[str, Callable[..., list[RenderableType]]] = {
 
 def result_report(result: RunResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:
     """The report of any stored or finished run, as its kind's view prints it."""
-    return REPORTS[kind_of(result).view](result, sort=sort, reverse=reverse)
+    return REPORTS[views_of(kind_of(result)).results](result, sort=sort, reverse=reverse)

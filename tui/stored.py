@@ -8,6 +8,7 @@ from engine.errors import UserError
 from engine.kinds import KINDS, kind_named
 from engine.results.protocol import RunResult
 from engine.storage.store import RunRecord, open_store
+from tui.views import views_of
 
 RESUMABLE = ("interrupted", "cancelled", "failed")
 
@@ -66,5 +67,5 @@ def last_results() -> dict[str, RunRecord]:
     last: dict[str, RunRecord] = {}
     for record in records:  # newest first
         if record.result is not None and record.kind in KINDS:
-            last.setdefault(KINDS[record.kind].view, record)
+            last.setdefault(views_of(KINDS[record.kind]).results, record)
     return last

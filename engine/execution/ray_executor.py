@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import math
 import os
 import socket
@@ -18,10 +17,10 @@ from typing import IO, Any
 from engine.config import ClusterConfig, ExperimentConfig, config_to_dict
 from engine.data.fashion_mnist import Dataset
 from engine.errors import ClusterError
-from engine.execution.units import Unit
+from engine.execution.units import Unit, UnitOutcome, UnitPlaced, UnitSpec
 from engine.fileio import atomic_path
 from engine.kinds import RunContext, RunKind
-from engine.progress import ClusterStatus, EpochDone, PartDone, PhaseStarted, RunPlanned
+from engine.progress import AtPlanEntry, ClusterStatus, EpochDone, PartDone, RunPlanned
 from engine.results.protocol import RunResult
 from engine.results.words import plural
 
@@ -152,12 +151,12 @@ def run_on_cluster(kind: RunKind, config: ExperimentConfig, dataset: Dataset, co
     ray = connect(config.cluster)
     fit = capacity(ray, config.cluster)
     study = kind.study()
-    # the user's model A (only an experiment takes one): read and checked here, its bytes shipped to the unit
-    users_model_a = {"model_a_file": Path(context.options.model_a)} if context.options.model_a else {}
+    # planned with the options a unit gets: files the run reads (the user's model A) are read and checked here
+    unit_options = context.options.for_unit(context.options.input_files())
     units, offset = [], 0
     for number, (part, indexed) in enumerate(study.cut_kind(config, fit.workers)):
-        plan = tuple(study.plan_kind(part, dataset, indexed=indexed, **users_model_a))
-        units.append(Unit(number, part, offset, plan, indexed))
+        plan = tuple(study.plan_kind(part, dataset, unit_options, indexed))
+        units.append(Unit(number, part, offset, plan, indexed, study.unit_words(part)))
         offset += len(plan)
     # a unit's group of pairs is its own: each unit numbers its one group 0, the run numbers them by unit
     plan = tuple(
@@ -187,22 +186,17 @@ class _Driver:
         # on the head node, which outlives the others: a unit whose node dies finds its checkpoints there
         mailbox = Mailbox.options(resources={HEAD_NODE: 0.001}).remote(self._saved_checkpoints())
         data = ray.put(dataset)
-        model_a = (Path(options.model_a).name, Path(options.model_a).read_bytes()) if options.model_a else None
+        files = {name: (path.name, path.read_bytes()) for name, path in options.input_files().items()}
         pending = {}
         for unit in self.units:
+            spec = UnitSpec(
+                self.kind.name, config_to_dict(unit.config), unit.indexed, unit.number, unit.plan, options, files
+            )
             ref = run_unit.options(num_cpus=self.fit.cpus_per_unit, num_gpus=self.fit.gpus_per_unit).remote(
-                self.kind.name,
-                config_to_dict(unit.config),
-                unit.indexed,
-                unit.number,
-                unit.plan,
-                data,
-                mailbox,
-                options.save_models,
-                model_a,
+                spec, data, mailbox
             )
             pending[ref] = unit
-        finished: dict[int, dict[str, Any]] = {}
+        finished: dict[int, UnitOutcome] = {}
         self._tell_status(pending, finished)  # before any unit's event: progress views learn units run side by side
         stop_sent = False
         try:
@@ -226,7 +220,7 @@ class _Driver:
         result = self.kind.result_type.merged(config_to_dict(self.config), parts)
         return dataclasses.replace(result, device=f"Ray, {plural(self.fit.nodes, 'node')}: {result.device}")
 
-    def _outcome(self, ref) -> dict[str, Any]:
+    def _outcome(self, ref) -> UnitOutcome:
         try:
             return self.ray.get(ref)
         except self.ray.exceptions.RayTaskError as exc:
@@ -262,38 +256,32 @@ class _Driver:
 
     def _pass_on(self, unit: Unit, event: Any) -> None:
         listener = self.context.listener
-        if isinstance(event, dict):  # where the unit runs
+        if isinstance(event, UnitPlaced):
             self.placements[unit.number] = self._where(unit, event)
             return
         if isinstance(event, RunPlanned):
             if event.plan != unit.plan:
-                raise RuntimeError(
-                    f"{unit.title(self.kind.name)} planned {len(event.plan)} entries, the driver {len(unit.plan)}"
-                )
+                raise RuntimeError(f"{unit.title()} planned {len(event.plan)} entries, the driver {len(unit.plan)}")
             return
         if isinstance(event, PartDone):
             self.partial[unit.number] = event.result
             parts = [self.partial[n] for n in sorted(self.partial)]
             listener(PartDone(self.kind.result_type.merged(config_to_dict(self.config), parts)))
             return
-        if hasattr(event, "index"):
+        if isinstance(event, AtPlanEntry):
             index = unit.offset + event.index
             if isinstance(event, EpochDone):
                 seen = (index, event.seed, event.epoch)
                 if seen in self.epochs_seen:  # a unit restarted after its node died replays what it had done
                     return
                 self.epochs_seen.add(seen)
-            changes: dict[str, Any] = {"index": index}
-            if isinstance(event, PhaseStarted):
-                changes["planned"] = self.plan[index]
-            event = dataclasses.replace(event, **changes)
+            event = event.at(index, self.plan[index])
         listener(event)
 
-    def _where(self, unit: Unit, placed: dict[str, Any]) -> str:
-        gpus = placed["gpus"]
-        device = f"GPU {gpus}" if gpus else "CPU"
+    def _where(self, unit: Unit, placed: UnitPlaced) -> str:
+        device = f"GPU {placed.gpus}" if placed.gpus else "CPU"
         again = " (started again from its checkpoints)" if unit.number in self.placements else ""
-        return f"{unit.title(self.kind.name)}: node {placed['node'][:8]}, {device}{again}"
+        return f"{unit.title()}: node {placed.node[:8]}, {device}{again}"
 
     def _tell_status(self, pending, finished) -> None:
         running = sum(1 for unit in pending.values() if unit.number in self.placements)
@@ -309,13 +297,10 @@ class _Driver:
             self.status = status
             self.context.listener(status)
 
-    def _kept(self, outcome: dict[str, Any]) -> RunResult:
+    def _kept(self, outcome: UnitOutcome) -> RunResult:
         """A unit's result with its model files written into the run folder, their paths pointing there."""
         run_dir = Path(self.context.run_dir)
-        for relative, data in outcome["files"].items():
+        for relative, data in outcome.files.items():
             with atomic_path(run_dir / relative) as temp:
                 temp.write_bytes(data)
-        text = json.dumps(outcome["result"]).replace(
-            json.dumps(outcome["folder"])[1:-1], json.dumps(str(run_dir))[1:-1]
-        )
-        return self.kind.result_from(json.loads(text))
+        return self.kind.result_from(outcome.result).relocated(Path(outcome.folder), run_dir)

@@ -18,6 +18,7 @@ from typing import Any
 
 import ray
 
+from engine.execution.units import UnitOutcome, UnitPlaced, UnitSpec
 from engine.progress import PlannedPhase, ProgressEvent, StopToken
 from engine.storage.checkpoints import PhaseState, state_bytes, state_from_bytes
 
@@ -92,21 +93,11 @@ class MailboxStop(StopToken):
 
 
 @ray.remote(max_calls=1, max_retries=3)
-def run_unit(
-    kind_name: str,
-    config_values: dict[str, Any],
-    indexed: bool,
-    unit: int,
-    plan: tuple[PlannedPhase, ...],
-    dataset: Any,
-    mailbox: Any,
-    save_models: bool,
-    model_a: tuple[str, bytes] | None,
-) -> dict[str, Any]:
-    """Train one unit; return its result (as a dict), its model files' bytes and the folder they were in.
-    `model_a` is the user's model A file (its name and bytes), written into the unit's folder to start from.
-    TensorFlow keeps its own number of threads, as in-process: with fewer, its sums round differently and a
-    run over 20 epochs ends a few tenths of a point elsewhere (measured), so Ray's OMP_NUM_THREADS goes."""
+def run_unit(spec: UnitSpec, dataset: Any, mailbox: Any) -> UnitOutcome:
+    """Train one unit; return its result, its model files' bytes and the folder they were in. The files the run
+    reads (`spec.files`: the user's model A) are written into the unit's folder and its options point there.
+    TensorFlow keeps its own number of threads, as in-process: with fewer, its sums round differently and a run
+    over 20 epochs ends a few tenths of a point elsewhere (measured), so Ray's OMP_NUM_THREADS goes."""
     os.environ.pop("OMP_NUM_THREADS", None)
     from engine.runtime import tf  # the unit's process only: GPU memory set before TensorFlow starts
 
@@ -114,7 +105,9 @@ def run_unit(
         tf.config.experimental.set_memory_growth(gpu, True)
 
     from engine.config import config_from_dict
-    from engine.kinds import RunContext, RunOptions, kind_named
+    from engine.kinds import RunContext, kind_named
+
+    unit = spec.number
 
     def listener(event: ProgressEvent) -> None:
         mailbox.post.remote(unit, event)
@@ -123,32 +116,24 @@ def run_unit(
     stop = MailboxStop(mailbox)
     folder = Path(tempfile.mkdtemp(prefix=f"transfer-tui-unit{unit}-"))
     try:
-        users_file = None
-        if model_a is not None:
-            users_file = folder / "users-model-a" / model_a[0]
-            users_file.parent.mkdir()
-            users_file.write_bytes(model_a[1])
+        written = {}
+        for option, (name, data) in spec.files.items():
+            written[option] = folder / f"input-{option}" / name
+            written[option].parent.mkdir()
+            written[option].write_bytes(data)
+        options = spec.options.for_unit(written)
         context = RunContext(
-            folder,
-            listener,
-            stop,
-            MailboxCheckpoints(mailbox, unit, plan),
-            RunOptions(model_a=str(users_file) if users_file else None, save_models=save_models, use_cache=False),
-            indexed=indexed,
+            folder, listener, stop, MailboxCheckpoints(mailbox, unit, spec.plan), options, spec.indexed
         )
-        result = kind_named(kind_name).start(config_from_dict(config_values), dataset, context)
+        result = kind_named(spec.kind).start(config_from_dict(spec.config), dataset, context)
         files = {str(Path(p).relative_to(folder)): Path(p).read_bytes() for p in result.model_files()}
-        return {"result": result.to_dict(), "files": files, "folder": str(folder)}
+        return UnitOutcome(result.to_dict(), files, str(folder))
     finally:
         stop.finished.set()
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def placement(unit: int) -> dict[str, Any]:
+def placement(unit: int) -> UnitPlaced:
     """Where a unit runs: its node and the GPUs Ray gave it (CUDA_VISIBLE_DEVICES), for the driver to show."""
     context = ray.get_runtime_context()
-    return {
-        "unit": unit,
-        "node": context.get_node_id(),
-        "gpus": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
-    }
+    return UnitPlaced(unit, context.get_node_id(), os.environ.get("CUDA_VISIBLE_DEVICES", ""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from engine.data.classes import TEST_IMAGES_PER_CLASS, class_name
@@ -217,6 +218,16 @@ class ExperimentResult:
 
     def model_files(self) -> list[str]:
         return [path for r in self.seeds for path in r.model_files.values()]
+
+    def relocated(self, folder: Path, to: Path) -> ExperimentResult:
+        def moved(path: str) -> str:
+            return str(Path(to) / Path(path).relative_to(folder))
+
+        seeds = [
+            dataclasses.replace(r, model_files={role: moved(path) for role, path in r.model_files.items()})
+            for r in self.seeds
+        ]
+        return dataclasses.replace(self, seeds=seeds)
 
     def by_network(self) -> dict[str, ExperimentResult]:
         """This run under its network's name: views that show maps of several networks take one alike."""

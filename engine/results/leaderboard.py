@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from engine.results.protocol import merged_device, merged_status
@@ -146,6 +147,9 @@ class LeaderboardResult:
 
     def model_files(self) -> list[str]:
         return []  # a race keeps its numbers, not its models
+
+    def relocated(self, folder: Path, to: Path) -> LeaderboardResult:
+        return self  # no model files
 
     @property
     def target(self) -> float:

@@ -3,8 +3,10 @@ over pairs, a reading that counts pairs and never claims more than those counts.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from engine.data.classes import CLASS_NAMES
@@ -178,6 +180,10 @@ class MapResult:
 
     def model_files(self) -> list[str]:
         return [path for result in self.results.values() for path in result.model_files()]
+
+    def relocated(self, folder: Path, to: Path) -> MapResult:
+        results = {name: result.relocated(folder, to) for name, result in self.results.items()}
+        return dataclasses.replace(self, results=results)
 
     def summary_line(self) -> str:
         parts = []

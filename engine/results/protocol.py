@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -20,6 +21,11 @@ class RunResult(Protocol):
         """The trained models it saved, for the run store."""
         ...
 
+    def relocated(self, folder: Path, to: Path) -> RunResult:
+        """The result with its model files under `to` instead of `folder` (a unit's files, once the driver has
+        written them into the run folder)."""
+        ...
+
     def summary_line(self) -> str:
         """One line for a list of runs: the numbers that matter, no verdict words cut in half."""
         ...
@@ -30,6 +36,19 @@ class RunResult(Protocol):
 
     def export_heading(self) -> str:
         """The Markdown export's title and what the rows are about."""
+        ...
+
+
+class ResultType(Protocol):
+    """A kind's result class: it reads a stored result back, and puts the results of a run's units together."""
+
+    def from_dict(self, data: dict[str, Any]) -> RunResult:
+        """What to_dict wrote, read back (a classmethod)."""
+        ...
+
+    def merged(self, config: dict[str, Any], parts: list[Any]) -> RunResult:
+        """The units' results of one run put together, as the run in one process would report them (a
+        classmethod)."""
         ...
 
 

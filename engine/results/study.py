@@ -8,6 +8,7 @@ selffer control), and baseB (n = 0) is B trained from scratch. Kept free of Tens
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from engine.data.classes import class_label
@@ -124,6 +125,9 @@ class StudyResult:
 
     def model_files(self) -> list[str]:
         return []  # a sweep keeps its numbers; model A stays in the model cache
+
+    def relocated(self, folder: Path, to: Path) -> StudyResult:
+        return self  # no model files
 
     def summary_line(self) -> str:
         rows = [s for s in self.summaries() if s.mean is not None]

@@ -22,7 +22,7 @@ from engine.errors import ConfigError
 from engine.execution.plan import Member, PlanCursor, ReadyA, pair_groups, plan_phases, training_sizes
 from engine.execution.population_runner import PopulationRunner, indexed_member_tasks, shared_tasks
 from engine.execution.sequential import SequentialRunner
-from engine.kinds import RunContext
+from engine.kinds import RunContext, RunOptions
 from engine.networks.model_files import check_reusable, load_model_a
 from engine.progress import Cancelled, Listener, PlannedPhase, RunPlanned, StopToken, ignore
 from engine.results.experiment import ExperimentResult, SeedResult
@@ -177,12 +177,16 @@ def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) ->
     )
 
 
-def plan_kind(
-    config: ExperimentConfig, dataset: Dataset, *, indexed: bool = False, model_a_file: Path | None = None
-) -> list[PlannedPhase]:
+def plan_kind(config: ExperimentConfig, dataset: Dataset, options: RunOptions, indexed: bool) -> list[PlannedPhase]:
     """The plan of a unit on a cluster, where no model A comes from the cache (a worker's disk is not ours); the
     user's model A file, read (and checked) here, stands for every seed's model A."""
+    model_a_file = Path(options.model_a) if options.model_a else None
     return prepare_experiment(config, dataset, indexed=indexed, model_a_file=model_a_file).plan
+
+
+def unit_words(_config: ExperimentConfig) -> str:
+    """A unit of an experiment is told apart by its pairs and seeds alone."""
+    return ""
 
 
 def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:

@@ -16,7 +16,7 @@ from engine.data.classes import N_CLASSES
 from engine.data.fashion_mnist import Dataset
 from engine.data.split import full_task, tasks_for_seeds, training_labels
 from engine.execution.plan import PlanCursor, training_sizes
-from engine.kinds import RunContext
+from engine.kinds import RunContext, RunOptions
 from engine.networks.population import Population
 from engine.phases import B_FINETUNE, B_SCRATCH, MODEL_A
 from engine.progress import (
@@ -68,7 +68,7 @@ def run_leaderboard(
     stop = stop or StopToken()
     board, net, seeds = config.leaderboard, config.network, tuple(config.run.seeds)
     pair = config.split.pairs[0]
-    cursor = PlanCursor(plan_kind(config, dataset))
+    cursor = PlanCursor(race_plan(config, dataset))
     listener(RunPlanned(tuple(cursor.plan)))
     tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), seeds)
     first = tasks[seeds[0]]
@@ -155,10 +155,20 @@ def _transfer_starts(config, tasks, cursor, listener, stop, checkpoints) -> list
     return [initial_transfer(population.member_model(m, "model_a"), seed) for m, seed in enumerate(seeds)]
 
 
-def plan_kind(config: ExperimentConfig, dataset: Dataset, *, indexed: bool = False) -> list[PlannedPhase]:
+def race_plan(config: ExperimentConfig, dataset: Dataset) -> list[PlannedPhase]:
     """The race's plan, from the data's sizes alone."""
     n_full = len(training_labels(dataset, config.split))
     return plan_leaderboard(config, training_sizes(dataset, config), n_full)
+
+
+def plan_kind(config: ExperimentConfig, dataset: Dataset, _options: RunOptions, _indexed: bool) -> list[PlannedPhase]:
+    """A unit's race plan: as in-process, whatever the options."""
+    return race_plan(config, dataset)
+
+
+def unit_words(config: ExperimentConfig) -> str:
+    """A unit of a leaderboard races some of the optimizers."""
+    return ",".join(config.leaderboard.optimizers)
 
 
 def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:

@@ -12,7 +12,7 @@ from engine.config.presets import study_networks
 from engine.data.fashion_mnist import Dataset
 from engine.errors import ConfigError
 from engine.execution.plan import PlanCursor
-from engine.kinds import RunContext
+from engine.kinds import RunContext, RunOptions
 from engine.progress import PlannedPhase, RunPlanned
 from engine.results.experiment import ExperimentResult
 from engine.results.pair_map import MapResult
@@ -59,9 +59,14 @@ def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) ->
     return MapResult(config_to_dict(config), results, status, device_name())
 
 
-def plan_kind(config: ExperimentConfig, dataset: Dataset, *, indexed: bool = False) -> list[PlannedPhase]:
+def plan_kind(config: ExperimentConfig, dataset: Dataset, _options: RunOptions, indexed: bool) -> list[PlannedPhase]:
     """The plan of a unit on a cluster (no model A from the cache)."""
     return [planned for _, one in _prepared(config, dataset, None, indexed) for planned in one.plan]
+
+
+def unit_words(config: ExperimentConfig) -> str:
+    """A unit of a map trains one network."""
+    return study_networks(config)[0][0]
 
 
 def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:

@@ -16,7 +16,7 @@ from engine.data.split import tasks_for_seeds
 from engine.errors import ConfigError
 from engine.execution.plan import PlanCursor, training_sizes
 from engine.execution.runner import phase_optimizer
-from engine.kinds import RunContext
+from engine.kinds import RunContext, RunOptions
 from engine.networks.population import Population, member_accuracies
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import Cancelled, Listener, PartDone, PlannedPhase, RunPlanned, StopToken, ignore
@@ -157,7 +157,7 @@ def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) ->
     )
 
 
-def plan_kind(config: ExperimentConfig, dataset: Dataset, *, indexed: bool = False) -> list[PlannedPhase]:
+def plan_kind(config: ExperimentConfig, dataset: Dataset, _options: RunOptions, _indexed: bool) -> list[PlannedPhase]:
     """The sweep's plan on a cluster, where no model A comes from the cache."""
     return _sweep_plan(config, dataset, a_ready=False)
 
@@ -166,3 +166,8 @@ def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentCon
     """One unit: every cell starts from the models A and B from scratch that the sweep trains first, all seeds
     as one population (cutting it would change the numbers)."""
     return [(config, False)]
+
+
+def unit_words(_config: ExperimentConfig) -> str:
+    """A sweep is one unit: its pairs and seeds say it all."""
+    return ""

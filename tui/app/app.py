@@ -41,6 +41,7 @@ from tui.screens.study import StudyScreen
 from tui.screens.view_switcher import ViewSwitcher
 from tui.stored import config_differences, last_results, store_problem, when
 from tui.terminal import stderr_to_log
+from tui.views import views_of
 
 
 @lru_cache(maxsize=2)
@@ -184,7 +185,8 @@ class TransferApp(App[int]):
             self.notify(text, title="Run store", severity=severity, timeout=10)
         for view, record in message.last.items():
             screen = self.get_screen(view)
-            if screen.result is None and (self.running is None or view not in ("run", self.running.kind.live_view)):
+            live = None if self.running is None else views_of(self.running.kind).live
+            if screen.result is None and view not in ("run", live):
                 kind = kind_named(record.kind)
                 caption = f"Last {kind.title}, {when(record.started_at)}: {record.id}"
                 self.show_result(kind, kind.result_from(record.result), Path(record.folder), caption, go=False)
@@ -253,10 +255,11 @@ class TransferApp(App[int]):
     def start(self, request: RunRequest) -> None:
         """Hand a run to the engine thread and show it live."""
         self.running = request
-        for view in dict.fromkeys(("run", request.kind.live_view)):
+        live = views_of(request.kind).live
+        for view in dict.fromkeys(("run", live)):
             self.get_screen(view).start(request.config)
         self.engine.submit(request)
-        self.action_show(request.kind.live_view)
+        self.action_show(live)
 
     def start_new(self, asked: str) -> None:
         """Start what `asked` ("run", "study", "leaderboard") means for the Setup form's config (kind_for, as the
@@ -278,9 +281,10 @@ class TransferApp(App[int]):
         self, kind: RunKind, result: RunResult, run_dir: Path, caption: str | None = None, *, go: bool = True
     ) -> None:
         """Put a result in the view its kind names, and go there if `go`."""
-        self.get_screen(kind.view).show_result(result, run_dir, caption)
+        view = views_of(kind).results
+        self.get_screen(view).show_result(result, run_dir, caption)
         if go:
-            self.action_show(kind.view)
+            self.action_show(view)
 
     def show_stored(self, record: RunRecord, result: RunResult) -> None:
         kind = kind_named(record.kind)
@@ -313,8 +317,9 @@ class TransferApp(App[int]):
         kind = kind_named(record.kind)
         self.get_screen("setup").fill(config)
         self.action_show("setup")
-        keys = self.settings.keys(START_BINDINGS[kind.live_view], "ctrl+r")
-        start = keys if kind.live_view == "run" else f"{keys} on {VIEW_TITLES[kind.live_view]}"
+        live = views_of(kind).live
+        keys = self.settings.keys(START_BINDINGS[live], "ctrl+r")
+        start = keys if live == "run" else f"{keys} on {VIEW_TITLES[live]}"
         self.notify(f"Run {record.id}'s config is in Setup: {start} runs it as a new {kind.title}.")
 
     def resume(self, record: RunRecord) -> None:
@@ -357,7 +362,7 @@ class TransferApp(App[int]):
         if isinstance(message.event, ClusterStatus):
             self._set_sub_title(f"{self.device} · Ray {message.event.short}")
         if self.running is not None:
-            for view in dict.fromkeys(("run", self.running.kind.live_view)):
+            for view in dict.fromkeys(("run", views_of(self.running.kind).live)):
                 self.get_screen(view).apply(message.event)
 
     def on_run_finished(self, message: RunFinished) -> None:
@@ -366,11 +371,12 @@ class TransferApp(App[int]):
         self.engine.done()
         self.running = None
         kind, result = message.request.kind, message.result
-        where = f"{VIEW_TITLES[kind.view]} ({self.keys_for(f'view.{kind.view}')})"
+        views = views_of(kind)
+        where = f"{VIEW_TITLES[views.results]} ({self.keys_for(f'view.{views.results}')})"
         cancelled = "Cancelled; what finished is on" if result.status == "cancelled" else "Finished: see"
         self.get_screen("run").finish(f"{cancelled} {where}.")
         # only a user watching the run is taken to its results; one busy elsewhere (typing in Setup) is told
-        watching = self.screen.id in ("run", kind.live_view, kind.view)
+        watching = self.screen.id in ("run", views.live, views.results)
         self.show_result(kind, result, message.request.run_dir, go=watching)
         if not watching:
             done = "was cancelled; what finished is on" if result.status == "cancelled" else "finished: see"
