@@ -9,12 +9,13 @@ import pytest
 
 from engine.config import DenseNetwork, SplitConfig
 from engine.data.fashion_mnist import Dataset
+from engine.data.packing import member_data
 from engine.data.split import make_tasks
 from engine.networks.keras_models import build_model_a, set_reused_trainable
 from engine.networks.population import Population
 from engine.progress import StopToken, ignore
 from engine.runtime import keras
-from engine.training.population_trainer import MemberSettings, PopulationTrainer, member_data
+from engine.training.population_trainer import MemberSettings, PopulationTrainer
 from tests.notebook_oracle import fit, notebook_optimizer
 from tests.test_population import ATOL, assert_weights_agree
 

@@ -9,6 +9,7 @@ import pytest
 
 from engine.config import CnnNetwork, DenseNetwork, NetworkConfig, SplitConfig
 from engine.data.fashion_mnist import Dataset
+from engine.data.packing import member_data
 from engine.data.split import make_tasks
 from engine.networks.keras_models import build_model_a
 from engine.networks.population import Population, member_accuracies
@@ -16,7 +17,7 @@ from engine.progress import EpochDone, StopToken, ignore
 from engine.runtime import keras, tf
 from engine.studies.experiment import run_experiment
 from engine.training.keras_phase import train_phase
-from engine.training.population_trainer import PopulationTrainer, member_data
+from engine.training.population_trainer import PopulationTrainer
 from engine.training.starts import initial_transfer
 from tests.conftest import tiny_config
 from tests.notebook_oracle import b_on_a_start, fit, notebook_optimizer

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from engine.data.classes import N_CLASSES
 from engine.data.fashion_mnist import Dataset
+from engine.data.packing import IndexedData, MemberData, indexed_data, member_data
 from engine.data.pair_index import SharedImages, indexed_tasks
 from engine.data.split import Tasks
 from engine.execution.plan import Member, ReadyA, RememberA
@@ -19,7 +20,6 @@ from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import SeedDone
 from engine.results.experiment import SeedResult
 from engine.results.history import PhaseHistory
-from engine.training.population_trainer import IndexedData, MemberData, indexed_data, member_data
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
 N_A_CLASSES = N_CLASSES - 2

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config import ExperimentConfig
+from engine.data.packing import IndexedData, MemberData
 from engine.execution.plan import PlanCursor
 from engine.networks.model_files import save_model
 from engine.networks.population import Population
@@ -16,7 +17,7 @@ from engine.results.experiment import SeedResult
 from engine.results.history import PhaseHistory
 from engine.runtime import keras
 from engine.storage.checkpoints import Checkpoints
-from engine.training.population_trainer import IndexedData, MemberData, train_planned_group
+from engine.training.population_trainer import train_planned_group
 
 
 def phase_optimizer(config: ExperimentConfig, phase: str) -> tuple[str, float]:

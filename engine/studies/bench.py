@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from engine.config import ExperimentConfig, NetworkConfig
+from engine.data.packing import member_data
 from engine.data.split import Tasks
 from engine.networks.keras_models import IMAGE_SHAPE
 from engine.networks.population import Population
@@ -25,7 +26,7 @@ from engine.phases import MODEL_A
 from engine.progress import Cancelled, EpochDone, StopToken, ignore
 from engine.runtime import device_name, keras, tf
 from engine.training.keras_phase import compile_model, train_phase
-from engine.training.population_trainer import PopulationTrainer, member_data
+from engine.training.population_trainer import PopulationTrainer
 from engine.training.starts import initial_model_a
 
 Say = Callable[[str], None]

@@ -14,6 +14,7 @@ import msgspec
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data.classes import N_CLASSES
 from engine.data.fashion_mnist import Dataset
+from engine.data.packing import member_data
 from engine.data.split import full_task, tasks_for_seeds, training_labels
 from engine.execution.plan import PlanCursor, training_sizes
 from engine.kinds import RunContext, RunOptions
@@ -32,7 +33,7 @@ from engine.progress import (
 from engine.results.leaderboard import LeaderboardResult, OptimizerEntry
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
-from engine.training.population_trainer import member_data, train_planned_phase
+from engine.training.population_trainer import train_planned_phase
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
 # the phase (and so the data order) each task trains under

@@ -12,6 +12,7 @@ import math
 
 from engine.config import ExperimentConfig, config_to_dict
 from engine.data.fashion_mnist import Dataset
+from engine.data.packing import member_data
 from engine.data.split import tasks_for_seeds
 from engine.errors import ConfigError
 from engine.execution.plan import PlanCursor, training_sizes
@@ -24,7 +25,7 @@ from engine.results.study import StudyCell, StudyResult
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
 from engine.storage.model_cache import ModelACache, cache_key
-from engine.training.population_trainer import member_data, train_planned_phase
+from engine.training.population_trainer import train_planned_phase
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
 
