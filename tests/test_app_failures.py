@@ -62,7 +62,7 @@ async def test_an_exception_inside_training_is_shown_and_the_next_run_works(
 ) -> None:
     import engine.execution.sequential
 
-    real_train_phase = engine.execution.sequential.train_phase
+    real_train_phase = engine.execution.sequential.train_planned_model
     calls = []
 
     def breaks_once(*args, **kwargs):
@@ -71,7 +71,7 @@ async def test_an_exception_inside_training_is_shown_and_the_next_run_works(
             raise RuntimeError("out of cheese")
         return real_train_phase(*args, **kwargs)
 
-    monkeypatch.setattr(engine.execution.sequential, "train_phase", breaks_once)
+    monkeypatch.setattr(engine.execution.sequential, "train_planned_model", breaks_once)
     app = TransferApp(tiny_config(), load_dataset=lambda _config: small_dataset)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         status = await run_and_wait_for_failure(pilot, app)

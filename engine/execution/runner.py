@@ -17,7 +17,8 @@ from engine.results.experiment import SeedResult
 from engine.results.history import PhaseHistory
 from engine.runtime import keras
 from engine.storage.checkpoints import Checkpoints
-from engine.training.population_trainer import train_planned_group
+from engine.training.phase_loop import Session
+from engine.training.population_trainer import PopulationTrainer, train_planned_group
 
 
 def phase_optimizer(config: ExperimentConfig, phase: str) -> tuple[str, float]:
@@ -46,6 +47,11 @@ class Runner:
     def phase_optimizer(self, phase: str) -> tuple[str, float]:
         return phase_optimizer(self.config, phase)
 
+    @property
+    def session(self) -> Session:
+        """What every phase of the run shares: its listener, stop, checkpoints and batch size."""
+        return Session(self.listener, self.stop, self.checkpoints, self.config.run.batch_size)
+
     def train_entries(
         self,
         population: Population,
@@ -57,19 +63,10 @@ class Runner:
     ) -> list[PhaseHistory]:
         """Train plan entries of one phase as one population, with the phase's optimizer and learning rate."""
         optimizer, learning_rate = self.phase_optimizer(entries[0][1].phase)
-        return train_planned_group(
-            population,
-            data,
-            entries=entries,
-            binary=binary,
-            optimizer=optimizer,
-            hyperparameters={"learning_rate": learning_rate},
-            frozen=frozen,
-            batch_size=self.config.run.batch_size,
-            listener=self.listener,
-            stop=self.stop,
-            checkpoints=self.checkpoints,
+        trainer = PopulationTrainer(
+            population, binary=binary, optimizer=optimizer, learning_rate=learning_rate, frozen=frozen
         )
+        return train_planned_group(trainer, data, entries, self.session)
 
     def seed_result(
         self,

@@ -7,12 +7,11 @@ from engine.execution.plan import Member, ReadyA, RememberA
 from engine.execution.runner import Runner
 from engine.networks.keras_models import held_out_accuracy, set_reused_trainable
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
-from engine.progress import PhaseDone, PhaseStarted, SeedDone
+from engine.progress import SeedDone
 from engine.results.experiment import SeedResult
 from engine.results.history import PhaseHistory
 from engine.runtime import keras
-from engine.storage.checkpoints import PhaseState, optimizer_values, replay, restore_optimizer
-from engine.training.keras_phase import compile_model, train_phase
+from engine.training.keras_phase import compile_model, train_planned_model
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
 A_LOSS = "sparse_categorical_crossentropy"
@@ -92,28 +91,7 @@ class SequentialRunner(Runner):
 
     def _phase(self, model: keras.Model, tasks: Tasks, phase: str, seed: int, histories: dict) -> None:
         index, planned = self.cursor.take(phase, (seed,))
-        self.listener(PhaseStarted(index, planned))
-        state = self.checkpoints.load(planned) if self.checkpoints else None
-        if state is not None:
-            model.set_weights(state.weights)
-            restore_optimizer(model.optimizer, model.trainable_variables, state.optimizer)
-            replay(state, (seed,), index, phase, planned.epochs, self.listener)
-
-        def save(history: PhaseHistory) -> None:
-            state = PhaseState(len(history.loss), [history], model.get_weights(), optimizer_values(model.optimizer))
-            self.checkpoints.save(planned, state)
-
-        histories[phase] = train_phase(
-            model,
-            tasks.a if phase == MODEL_A else tasks.b,
-            phase=phase,
-            seed=seed,
-            epochs=planned.epochs,
-            batch_size=self.config.run.batch_size,
-            index=index,
-            listener=self.listener,
-            stop=self.stop,
-            history=state.histories[0] if state else None,
-            after_epoch=save if self.checkpoints else None,
+        data = tasks.a if phase == MODEL_A else tasks.b
+        histories[phase] = train_planned_model(
+            model, data, seed=seed, index=index, planned=planned, session=self.session
         )
-        self.listener(PhaseDone(index))

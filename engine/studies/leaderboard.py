@@ -12,6 +12,7 @@ import math
 import msgspec
 
 from engine.config import ExperimentConfig, config_to_dict
+from engine.config.optimizers import split_learning_rate
 from engine.data.classes import N_CLASSES
 from engine.data.fashion_mnist import Dataset
 from engine.data.packing import member_data
@@ -33,7 +34,8 @@ from engine.progress import (
 from engine.results.leaderboard import LeaderboardResult, OptimizerEntry
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
-from engine.training.population_trainer import train_planned_phase
+from engine.training.phase_loop import Session
+from engine.training.population_trainer import PopulationTrainer, train_planned_phase
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
 # the phase (and so the data order) each task trains under
@@ -94,20 +96,16 @@ def run_leaderboard(
             index, planned = cursor.take(phase, seeds)
             entry.status = "running"
             timing = _EpochSeconds(entry, listener)
-            histories = train_planned_phase(
+            learning_rate, others = split_learning_rate(entry.hyperparameters)
+            trainer = PopulationTrainer(
                 Population(net, *outputs, starts),  # the same starting weights for every optimizer
-                data,
-                index=index,
-                planned=planned,
                 binary=board.task not in MULTICLASS_TASKS,
                 optimizer=entry.name,
-                hyperparameters=entry.hyperparameters,
-                frozen=0,
-                batch_size=config.run.batch_size,
-                listener=timing,
-                stop=stop,
-                checkpoints=checkpoints,
+                learning_rate=learning_rate,
+                hyperparameters=others,
             )
+            session = Session(timing, stop, checkpoints, config.run.batch_size)
+            histories = train_planned_phase(trainer, data, index=index, planned=planned, session=session)
             entry.histories = {seed: history.as_dict() for seed, history in zip(seeds, histories, strict=True)}
             entry.diverged_seeds = [seed for seed, history in zip(seeds, histories, strict=True) if history.diverged]
             entry.status = "diverged" if len(entry.diverged_seeds) == len(seeds) else "finished"
@@ -139,19 +137,13 @@ def _transfer_starts(config, tasks, cursor, listener, stop, checkpoints) -> list
         net, len(first.a_classes), "softmax", [initial_model_a(net, s, len(first.a_classes)) for s in seeds]
     )
     index, planned = cursor.take(MODEL_A, seeds)
+    train_a = config.train_a
+    trainer = PopulationTrainer(
+        population, binary=False, optimizer=train_a.optimizer, learning_rate=train_a.learning_rate
+    )
+    session = Session(listener, stop, checkpoints, config.run.batch_size)
     train_planned_phase(
-        population,
-        member_data([tasks[s].a for s in seeds]),
-        index=index,
-        planned=planned,
-        binary=False,
-        optimizer=config.train_a.optimizer,
-        hyperparameters={"learning_rate": config.train_a.learning_rate},
-        frozen=0,
-        batch_size=config.run.batch_size,
-        listener=listener,
-        stop=stop,
-        checkpoints=checkpoints,
+        trainer, member_data([tasks[s].a for s in seeds]), index=index, planned=planned, session=session
     )
     return [initial_transfer(population.member_model(m, "model_a"), seed) for m, seed in enumerate(seeds)]
 

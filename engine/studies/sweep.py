@@ -25,7 +25,8 @@ from engine.results.study import StudyCell, StudyResult
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
 from engine.storage.model_cache import ModelACache, cache_key
-from engine.training.population_trainer import train_planned_phase
+from engine.training.phase_loop import Session
+from engine.training.population_trainer import PopulationTrainer, train_planned_phase
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
 
@@ -75,7 +76,7 @@ def run_sweep(
     keys = {seed: cache_key(config, pair, seed, dataset) for seed in seeds} if model_a_cache else {}
     cached = {seed: model_a_cache.load(key) for seed, key in keys.items()} if model_a_cache else {}
     a_ready = bool(cached) and all(c is not None for c in cached.values())
-    batch = config.run.batch_size
+    session = Session(listener, stop, checkpoints, config.run.batch_size)
     cursor = PlanCursor(_sweep_plan(config, dataset, a_ready))
     listener(RunPlanned(tuple(cursor.plan)))
     tasks = tasks_for_seeds(dataset, config.split, seeds)
@@ -87,20 +88,10 @@ def run_sweep(
     def train(population: Population, data, phase: str, variant: str | None = None, frozen: int = 0) -> list:
         index, planned = cursor.take(phase, seeds, variant)
         optimizer, learning_rate = phase_optimizer(config, phase)
-        return train_planned_phase(
-            population,
-            data,
-            index=index,
-            planned=planned,
-            binary=phase != MODEL_A,
-            optimizer=optimizer,
-            hyperparameters={"learning_rate": learning_rate},
-            frozen=frozen,
-            batch_size=batch,
-            listener=listener,
-            stop=stop,
-            checkpoints=checkpoints,
+        trainer = PopulationTrainer(
+            population, binary=phase != MODEL_A, optimizer=optimizer, learning_rate=learning_rate, frozen=frozen
         )
+        return train_planned_phase(trainer, data, index=index, planned=planned, session=session)
 
     try:
         models_a = []

@@ -1,4 +1,4 @@
-"""Training one Keras model through one phase, epoch by epoch, with progress, cooperative stop and divergence checks.
+"""Training one Keras model through one phase, epoch by epoch, in the phase loop (engine.training.phase_loop).
 
 The data order of every epoch comes from (seed, phase, epoch), not from Keras' shuffler, so
 a run is reproducible, resumable from any finished epoch, and comparable member by member
@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from engine.data.split import TaskData
 from engine.phases import PHASE_CODES
-from engine.progress import Cancelled, EpochDone, EpochMetrics, Listener, StepsDone, StopToken
+from engine.progress import Cancelled, EpochMetrics, Listener, PlannedPhase, StopToken
 from engine.results.history import PhaseHistory
 from engine.runtime import keras
+from engine.storage.checkpoints import optimizer_values, restore_optimizer
 from engine.training.optimizers import make_optimizer
+from engine.training.phase_loop import Entry, EpochOutcome, PhaseRun, Progress, Session, State, run_phase
 
 STEP_REPORT_SECONDS = 0.1
 VALIDATION_BATCH = 1024
@@ -32,9 +34,9 @@ def epoch_order(seed: int, phase: str, epoch: int, n: int) -> np.ndarray:
 class _BatchWatch(keras.callbacks.Callback):
     """Reports steps a few times a second, honours the stop token and stops on a non-finite loss."""
 
-    def __init__(self, index: int, epoch: int, listener: Listener, stop: StopToken) -> None:
+    def __init__(self, on_steps: Callable[[int], None], stop: StopToken) -> None:
         super().__init__()
-        self.index, self.epoch, self.listener, self.stop = index, epoch, listener, stop
+        self.on_steps, self.stop = on_steps, stop
         self.last_report = -math.inf  # the first batch is reported at once: every epoch that trains shows
         self.diverged = False
 
@@ -48,11 +50,56 @@ class _BatchWatch(keras.callbacks.Callback):
         now = time.monotonic()
         if now - self.last_report >= STEP_REPORT_SECONDS:
             self.last_report = now
-            self.listener(StepsDone(self.index, self.epoch, batch + 1))
+            self.on_steps(batch + 1)
 
 
 def compile_model(model: keras.Model, loss: str, optimizer: str, learning_rate: float) -> None:
     model.compile(loss=loss, optimizer=make_optimizer(optimizer, learning_rate), metrics=["accuracy"])
+
+
+class KerasEpochs:
+    """A compiled Keras model as the phase loop's trainer: one model.fit per epoch, in the epoch's own order,
+    validating after it."""
+
+    def __init__(self, model: keras.Model, data: TaskData, *, seed: int, phase: str, batch_size: int, stop: StopToken):
+        self.model, self.data, self.seed, self.phase = model, data, seed, phase
+        self.batch_size, self.stop = batch_size, stop
+        self.member_steps = [math.ceil(len(data.y_train) / batch_size)]
+
+    def train_epoch(self, epoch: int, on_steps: Callable[[int], None]) -> list[EpochOutcome | None]:
+        data = self.data
+        order = epoch_order(self.seed, self.phase, epoch, len(data.y_train))
+        watch = _BatchWatch(on_steps, self.stop)
+        started = time.perf_counter()
+        logs = self.model.fit(
+            data.x_train[order],
+            data.y_train[order],
+            batch_size=self.batch_size,
+            epochs=1,
+            shuffle=False,
+            validation_data=(data.x_valid, data.y_valid),
+            validation_batch_size=VALIDATION_BATCH,
+            verbose=0,
+            callbacks=[watch],
+        ).history
+        if self.stop.requested:
+            raise Cancelled  # the unfinished epoch is not recorded
+        metrics = EpochMetrics(
+            loss=float(logs["loss"][-1]),
+            accuracy=float(logs["accuracy"][-1]),
+            val_loss=float(logs["val_loss"][-1]),
+            val_accuracy=float(logs["val_accuracy"][-1]),
+            seconds=time.perf_counter() - started,
+        )
+        return [EpochOutcome(metrics, watch.diverged)]
+
+    def states(self, parts: Sequence[slice]) -> list[State]:
+        return [(self.model.get_weights(), optimizer_values(self.model.optimizer))]
+
+    def restore(self, states: Sequence[State]) -> None:
+        ((weights, optimizer),) = states
+        self.model.set_weights(weights)
+        restore_optimizer(self.model.optimizer, self.model.trainable_variables, optimizer)
 
 
 def train_phase(
@@ -66,47 +113,21 @@ def train_phase(
     index: int,
     listener: Listener,
     stop: StopToken,
-    history: PhaseHistory | None = None,
-    after_epoch: Callable[[PhaseHistory], None] | None = None,
 ) -> PhaseHistory:
-    """Train `model` (already compiled) for `epochs` on `data`, validating after each epoch.
+    """Train `model` (already compiled) for `epochs` on `data` outside any plan, validating after each epoch
+    (benchmarks and tests). Raises Cancelled if `stop` was requested; the unfinished epoch is not recorded.
+    Returns early, with `diverged` set, if the loss becomes NaN or infinite."""
+    trainer = KerasEpochs(model, data, seed=seed, phase=phase, batch_size=batch_size, stop=stop)
+    run = PhaseRun(trainer, phase, (seed,), epochs, (Entry(index, None, slice(0, 1)),), [PhaseHistory()])
+    return run_phase(run, [Progress(listener)])[0]
 
-    A resumed phase passes the `history` of the epochs it already finished (the model and optimizer
-    already restored) and continues with the next one. `after_epoch` runs after every finished epoch.
-    Raises Cancelled if `stop` was requested; the unfinished epoch is not recorded.
-    Returns early, with `diverged` set, if the loss becomes NaN or infinite.
-    """
-    history = history or PhaseHistory()
-    n_train = len(data.y_train)
-    for epoch in range(epochs if history.diverged else len(history.loss), epochs):
-        order = epoch_order(seed, phase, epoch, n_train)
-        watch = _BatchWatch(index, epoch, listener, stop)
-        started = time.perf_counter()
-        logs = model.fit(
-            data.x_train[order],
-            data.y_train[order],
-            batch_size=batch_size,
-            epochs=1,
-            shuffle=False,
-            validation_data=(data.x_valid, data.y_valid),
-            validation_batch_size=VALIDATION_BATCH,
-            verbose=0,
-            callbacks=[watch],
-        ).history
-        if stop.requested:
-            raise Cancelled
-        metrics = EpochMetrics(
-            loss=float(logs["loss"][-1]),
-            accuracy=float(logs["accuracy"][-1]),
-            val_loss=float(logs["val_loss"][-1]),
-            val_accuracy=float(logs["val_accuracy"][-1]),
-            seconds=time.perf_counter() - started,
-        )
-        history.append(metrics)
-        history.diverged = watch.diverged or not math.isfinite(metrics.loss)
-        if after_epoch is not None:
-            after_epoch(history)
-        listener(EpochDone(index, phase, seed, epoch + 1, epochs, metrics))
-        if history.diverged:
-            break
-    return history
+
+def train_planned_model(
+    model: keras.Model, data: TaskData, *, seed: int, index: int, planned: PlannedPhase, session: Session
+) -> PhaseHistory:
+    """Train plan entry `index` (one seed) with the session's hooks: from its checkpoint where it has one,
+    saving one after every epoch, between PhaseStarted and PhaseDone."""
+    trainer = KerasEpochs(model, data, seed=seed, phase=planned.phase, batch_size=session.batch_size, stop=session.stop)
+    entry = Entry(index, planned, slice(0, 1))
+    run = PhaseRun(trainer, planned.phase, (seed,), planned.epochs, (entry,), [PhaseHistory()])
+    return run_phase(run, session.hooks())[0]

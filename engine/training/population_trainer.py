@@ -18,23 +18,14 @@ import numpy as np
 from engine.config.optimizers import split_learning_rate
 from engine.data.packing import IndexedData, MemberData
 from engine.networks.population import Population
-from engine.progress import (
-    Cancelled,
-    EpochDone,
-    EpochMetrics,
-    Listener,
-    PhaseDone,
-    PhaseStarted,
-    PlannedPhase,
-    StepsDone,
-    StopToken,
-)
+from engine.progress import Cancelled, EpochMetrics, Listener, PlannedPhase, StopToken
 from engine.results.history import PhaseHistory
 from engine.runtime import tf
-from engine.storage.checkpoints import Checkpoints, PhaseState, optimizer_values, replay, restore_optimizer
+from engine.storage.checkpoints import optimizer_values, restore_optimizer
 from engine.training.keras_phase import epoch_order
 from engine.training.member_optimizers import MemberOptimizer
 from engine.training.optimizers import make_optimizer
+from engine.training.phase_loop import Entry, EpochOutcome, PhaseHook, PhaseRun, Progress, Session, State, run_phase
 
 CHUNK_SECONDS = 0.1  # how long one in-graph run of steps may last before Python looks at progress and stop
 
@@ -274,93 +265,121 @@ class PopulationTrainer:
         phase: str,
         epochs: int,
         batch_size: int,
-        index: int | Sequence[int],
+        index: int,
         listener: Listener,
         stop: StopToken,
-        start_epoch: int = 0,
-        histories: list[PhaseHistory] | None = None,
-        after_epoch: Callable[[int, list[PhaseHistory]], None] | None = None,
     ) -> list[PhaseHistory]:
-        """Train every member for `epochs`, reporting each member's epoch; a member whose loss stops being
-        finite is marked diverged and no longer reported. A resumed phase passes the epochs and histories
-        it already has (weights and optimizer already restored). `after_epoch(epochs_done, histories)` runs
-        after every finished epoch. Raises Cancelled when `stop` is requested."""
-        histories = histories or [PhaseHistory() for _ in seeds]
-        indices = [index] * len(seeds) if isinstance(index, int) else list(index)
-        member_epochs = np.array([m.epochs or epochs for m in self.members] if self.members else [epochs] * len(seeds))
-        best = _BestEpochs(self.population, [m.keep_best for m in self.members] if self.members else [])
-        epochs = int(member_epochs.max())
-        indexed = isinstance(data, IndexedData)
-        if indexed:
-            counts = data.n_train
-            tensors = [tf.constant(a) for a in (data.images, data.train, data.y_train, data.n_train)]
+        """Train every member for `epochs` outside any plan (benchmarks and tests), reporting each member's epoch;
+        a member whose loss stops being finite is marked diverged and no longer reported. Raises Cancelled when
+        `stop` is requested."""
+        trainer = PopulationEpochs(self, data, seeds, phase, epochs, batch_size, stop)
+        entries = (Entry(index, None, slice(0, len(seeds))),)
+        run = PhaseRun(trainer, phase, tuple(seeds), trainer.epochs, entries, [PhaseHistory() for _ in seeds])
+        return run_phase(run, [self.best_epochs(), Progress(listener)])
+
+    def best_epochs(self) -> BestEpochs:
+        """The hook that gives each member asking for it the weights of its best validation epoch."""
+        return BestEpochs(self.population, [m.keep_best for m in self.members] if self.members else [])
+
+
+class PopulationEpochs:
+    """A PopulationTrainer as the phase loop's trainer: one epoch of every member at once, in chunks of steps run
+    in the graph (about CHUNK_SECONDS each, so progress and the stop request are seen between them), then each
+    member's validation. A member whose epochs are done keeps every layer as it is."""
+
+    def __init__(
+        self,
+        trainer: PopulationTrainer,
+        data: MemberData | IndexedData,
+        seeds: Sequence[int],
+        phase: str,
+        epochs: int,
+        batch_size: int,
+        stop: StopToken,
+    ) -> None:
+        self.trainer, self.data, self.seeds, self.phase = trainer, data, list(seeds), phase
+        self.batch_size, self.stop = batch_size, stop
+        members = trainer.members
+        self.member_epochs = np.array([m.epochs or epochs for m in members] if members else [epochs] * len(seeds))
+        self.epochs = int(self.member_epochs.max())
+        self.indexed = isinstance(data, IndexedData)
+        if self.indexed:
+            self.counts = data.n_train
+            self.tensors = [tf.constant(a) for a in (data.images, data.train, data.y_train, data.n_train)]
         else:
-            counts = np.full(len(seeds), data.n_train)
-            tensors = [tf.constant(data.x_train), tf.constant(data.y_train)]
-        member_steps = [math.ceil(n / batch_size) for n in counts]
-        steps, steps_all_members = max(member_steps), min(member_steps)
-        entry_steps = {i: max(n for i2, n in zip(indices, member_steps, strict=True) if i2 == i) for i in indices}
-        chunk = 8
-        for epoch in range(start_epoch, epochs):
-            started = time.perf_counter()
-            order = tf.constant(_epoch_orders(seeds, phase, epoch, counts))
-            active = member_epochs > epoch  # a member whose epochs are done keeps every layer as it is
-            frozen = None  # members that all train every layer above self.frozen need no mask (the faster step)
-            if self.per_member and (len(set(self.member_frozen)) > 1 or not active.all()):
-                frozen = tf.constant(np.where(active, self.member_frozen, len(self.population.shapes)), tf.int32)
-            loss_sum = np.zeros(len(seeds))
-            correct = np.zeros(len(seeds))
-            step = 0
-            while step < steps:
-                if stop.requested:
-                    raise Cancelled
-                last = min(steps, step + chunk)
-                if step < steps_all_members:
-                    last = min(last, steps_all_members)
-                chunk_started = time.perf_counter()
-                bounds = (tf.constant(step), tf.constant(last), tf.constant(batch_size))
-                if indexed:
-                    masked = step >= steps_all_members
-                    chunk_loss, chunk_correct = self._run_indexed_steps(*tensors, order, *bounds, masked, frozen)
-                else:
-                    chunk_loss, chunk_correct = self._run_steps(*tensors, order, *bounds, frozen)
-                loss_sum += chunk_loss.numpy()
-                correct += chunk_correct.numpy()
-                chunk = _next_chunk(chunk, last - step, time.perf_counter() - chunk_started)
-                step = last
-                for entry, most in entry_steps.items():
-                    listener(StepsDone(entry, epoch, min(step, most)))
-            if indexed:
-                val_loss, val_accuracy = self.validate_indexed(data)
+            self.counts = np.full(len(seeds), data.n_train)
+            self.tensors = [tf.constant(data.x_train), tf.constant(data.y_train)]
+        self.member_steps = [math.ceil(n / batch_size) for n in self.counts]
+        self.chunk = 8
+
+    def train_epoch(self, epoch: int, on_steps: Callable[[int], None]) -> list[EpochOutcome | None]:
+        trainer, batch_size = self.trainer, self.batch_size
+        steps, steps_all_members = max(self.member_steps), min(self.member_steps)
+        started = time.perf_counter()
+        order = tf.constant(_epoch_orders(self.seeds, self.phase, epoch, self.counts))
+        active = self.member_epochs > epoch
+        frozen = None  # members that all train every layer above trainer.frozen need no mask (the faster step)
+        if trainer.per_member and (len(set(trainer.member_frozen)) > 1 or not active.all()):
+            everything = len(trainer.population.shapes)
+            frozen = tf.constant(np.where(active, trainer.member_frozen, everything), tf.int32)
+        loss_sum = np.zeros(len(self.seeds))
+        correct = np.zeros(len(self.seeds))
+        step = 0
+        while step < steps:
+            if self.stop.requested:
+                raise Cancelled
+            last = min(steps, step + self.chunk)
+            if step < steps_all_members:
+                last = min(last, steps_all_members)
+            chunk_started = time.perf_counter()
+            bounds = (tf.constant(step), tf.constant(last), tf.constant(batch_size))
+            if self.indexed:
+                masked = step >= steps_all_members
+                chunk_loss, chunk_correct = trainer._run_indexed_steps(*self.tensors, order, *bounds, masked, frozen)
             else:
-                val_loss, val_accuracy = self.validate(data.x_valid, data.y_valid)
-            seconds = time.perf_counter() - started
-            for member, history in enumerate(histories):
-                if history.diverged or not active[member]:
-                    continue
-                metrics = EpochMetrics(
-                    loss=float(loss_sum[member] / counts[member]),
-                    accuracy=float(correct[member] / counts[member]),
+                chunk_loss, chunk_correct = trainer._run_steps(*self.tensors, order, *bounds, frozen)
+            loss_sum += chunk_loss.numpy()
+            correct += chunk_correct.numpy()
+            self.chunk = _next_chunk(self.chunk, last - step, time.perf_counter() - chunk_started)
+            step = last
+            on_steps(step)
+        if self.indexed:
+            val_loss, val_accuracy = trainer.validate_indexed(self.data)
+        else:
+            val_loss, val_accuracy = trainer.validate(self.data.x_valid, self.data.y_valid)
+        seconds = time.perf_counter() - started
+        return [
+            EpochOutcome(
+                EpochMetrics(
+                    loss=float(loss_sum[member] / self.counts[member]),
+                    accuracy=float(correct[member] / self.counts[member]),
                     val_loss=float(val_loss[member]),
                     val_accuracy=float(val_accuracy[member]),
                     seconds=seconds,
                 )
-                history.append(metrics)
-                history.diverged = not math.isfinite(metrics.loss)
-            best.after_epoch(epoch, histories)
-            if after_epoch is not None:
-                after_epoch(epoch + 1, histories)
-            for member, seed in enumerate(seeds):
-                if len(histories[member].loss) == epoch + 1:
-                    metrics = EpochMetrics(*(getattr(histories[member], n)[-1] for n in PhaseHistory.METRICS))
-                    listener(EpochDone(indices[member], phase, seed, epoch + 1, epochs, metrics))
-            if all(history.diverged for history in histories):
-                break
-        best.restore(histories)
-        return histories
+            )
+            if active[member]
+            else None
+            for member in range(len(self.seeds))
+        ]
+
+    def states(self, parts: Sequence[slice]) -> list[State]:
+        """Each part's share: weights and optimizer slots carry the member axis, the step count does not."""
+        size = self.trainer.population.size
+        weights = [variable.numpy() for variable in self.trainer.population.variables()]
+        optimizer_state = optimizer_values(self.trainer.optimizer)
+        return [([w[part] for w in weights], [_member_part(v, part, size) for v in optimizer_state]) for part in parts]
+
+    def restore(self, states: Sequence[State]) -> None:
+        trainer = self.trainer
+        for variable, *values in zip(trainer.population.variables(), *(w for w, _ in states), strict=True):
+            variable.assign(np.concatenate(values))
+        saved = zip(*(optimizer for _, optimizer in states), strict=True)
+        joined = [_join_members(values, trainer.population.size) for values in saved]
+        restore_optimizer(trainer.optimizer, trainer.variables, joined)
 
 
-class _BestEpochs:
+class BestEpochs(PhaseHook):
     """Each member that asks keeps the weights of its epoch with the best validation accuracy (the first such,
     as Keras' EarlyStopping keeps it), and ends the phase with them."""
 
@@ -371,7 +390,8 @@ class _BestEpochs:
         self.weights: dict[int, list[np.ndarray]] = {}
         self.epochs: dict[int, int] = {}
 
-    def after_epoch(self, epoch: int, histories: Sequence[PhaseHistory]) -> None:
+    def on_epoch_end(self, run: PhaseRun, epoch: int) -> None:
+        histories = run.histories
         improved = [
             member
             for member in self.keep
@@ -387,7 +407,7 @@ class _BestEpochs:
             self.weights[member] = [value[member].copy() for value in values]
             self.epochs[member] = epoch + 1
 
-    def restore(self, histories: Sequence[PhaseHistory]) -> None:
+    def on_phase_end(self, run: PhaseRun) -> None:
         if not self.weights:
             return
         for number, variable in enumerate(self.population.variables()):
@@ -396,94 +416,39 @@ class _BestEpochs:
                 value[member] = weights[number]
             variable.assign(value)
         for member, epoch in self.epochs.items():
-            histories[member].best_epoch = epoch
+            run.histories[member].best_epoch = epoch
 
 
 def train_planned_phase(
-    population: Population,
+    trainer: PopulationTrainer,
     data: MemberData | IndexedData,
     *,
     index: int,
     planned: PlannedPhase,
-    **settings: Any,
+    session: Session,
 ) -> list[PhaseHistory]:
     """Train one plan entry (all its seeds at once); see train_planned_group."""
-    return train_planned_group(population, data, entries=[(index, planned)], **settings)
+    return train_planned_group(trainer, data, [(index, planned)], session)
 
 
 def train_planned_group(
-    population: Population,
+    trainer: PopulationTrainer,
     data: MemberData | IndexedData,
-    *,
     entries: Sequence[tuple[int, PlannedPhase]],
-    binary: bool,
-    optimizer: str,
-    hyperparameters: dict,
-    frozen: int,
-    batch_size: int,
-    listener: Listener,
-    stop: StopToken,
-    checkpoints: Checkpoints | None = None,
+    session: Session,
 ) -> list[PhaseHistory]:
     """Train plan entries that form one population (their seeds' members in entry order; one class pair each)
-    between PhaseStarted and PhaseDone messages. Each entry saves its members' part of the state after every
-    epoch and continues from it; a group resumes only when every entry has the same finished epochs (else
-    it starts over, which gives the same numbers, only later)."""
-    learning_rate, rest = split_learning_rate(hyperparameters)
-    trainer = PopulationTrainer(
-        population,
-        binary=binary,
-        optimizer=optimizer,
-        learning_rate=learning_rate,
-        frozen=frozen,
-        hyperparameters=rest,
-    )
-    parts, first = [], 0
-    for _, planned in entries:
-        parts.append(slice(first, first + len(planned.seeds)))
-        first += len(planned.seeds)
+    with the session's hooks: between PhaseStarted and PhaseDone messages, each entry saving its members' part
+    of the state after every epoch and continuing from it (engine.training.phase_loop.Resume)."""
+    run_entries, first = [], 0
     for index, planned in entries:
-        listener(PhaseStarted(index, planned))
-    states = [checkpoints.load(planned) for _, planned in entries] if checkpoints else []
-    resumed = bool(states) and all(states) and len({state.epochs_done for state in states}) == 1
-    if resumed:
-        for variable, *values in zip(population.variables(), *(state.weights for state in states), strict=True):
-            variable.assign(np.concatenate(values))
-        saved = zip(*(state.optimizer for state in states), strict=True)
-        joined = [_join_members(values, population.size) for values in saved]
-        restore_optimizer(trainer.optimizer, trainer.variables, joined)
-        for (index, planned), state in zip(entries, states, strict=True):
-            replay(state, planned.seeds, index, planned.phase, planned.epochs, listener)
-
-    def save(epochs_done: int, histories: list[PhaseHistory]) -> None:
-        weights = [variable.numpy() for variable in population.variables()]
-        optimizer_state = optimizer_values(trainer.optimizer)
-        for (_, planned), part in zip(entries, parts, strict=True):
-            state = PhaseState(
-                epochs_done,
-                histories[part],
-                [w[part] for w in weights],
-                [_member_part(value, part, population.size) for value in optimizer_state],
-            )
-            checkpoints.save(planned, state)
-
-    member_indices = [index for index, planned in entries for _ in planned.seeds]
-    histories = trainer.train(
-        data,
-        seeds=[seed for _, planned in entries for seed in planned.seeds],
-        phase=entries[0][1].phase,
-        epochs=entries[0][1].epochs,
-        batch_size=batch_size,
-        index=member_indices[0] if len(entries) == 1 else member_indices,
-        listener=listener,
-        stop=stop,
-        start_epoch=states[0].epochs_done if resumed else 0,
-        histories=[h for state in states for h in state.histories] if resumed else None,
-        after_epoch=save if checkpoints else None,
-    )
-    for index, _ in entries:
-        listener(PhaseDone(index))
-    return histories
+        run_entries.append(Entry(index, planned, slice(first, first + len(planned.seeds))))
+        first += len(planned.seeds)
+    seeds = tuple(seed for _, planned in entries for seed in planned.seeds)
+    phase = entries[0][1].phase
+    epochs = PopulationEpochs(trainer, data, seeds, phase, entries[0][1].epochs, session.batch_size, session.stop)
+    run = PhaseRun(epochs, phase, seeds, epochs.epochs, tuple(run_entries), [PhaseHistory() for _ in seeds])
+    return run_phase(run, [trainer.best_epochs(), *session.hooks()])
 
 
 def _member_part(value: np.ndarray, part: slice, size: int) -> np.ndarray:
