@@ -24,6 +24,7 @@ from engine.results.leaderboard import LeaderboardResult
 from engine.results.pair_map import MapResult
 from engine.results.protocol import ResultType, RunResult
 from engine.results.study import StudyResult
+from engine.results.tune import TuneResult
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,13 @@ MAP = RunKind(
     result_type=MapResult,
     module="engine.studies.pair_map",
 )
-KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD, STUDY, MAP)}
+TUNE = RunKind(
+    name="tune",
+    title="tuning at an equal budget",
+    result_type=TuneResult,
+    module="engine.studies.tune",
+)
+KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD, STUDY, MAP, TUNE)}
 
 
 def kind_named(name: str) -> RunKind:
@@ -154,12 +161,14 @@ def kind_of(result: RunResult) -> RunKind:
 
 
 def kind_for(config: ExperimentConfig, asked: str) -> RunKind:
-    """What a config runs as, for the CLI's commands and the app's keys alike (`asked`: "run", "study" or
-    "leaderboard"). Running maps transfer over the pairs for each network when [study] networks names several;
-    a study maps transfer over several pairs or networks, and sweeps the layers of one pair and network."""
+    """What a config runs as, for the CLI's commands and the app's keys alike (`asked`: "run", "study",
+    "leaderboard" or "tune"). Running maps transfer over the pairs for each network when [study] networks names
+    several; a study maps transfer over several pairs or networks, and sweeps the layers of one pair and network."""
     several_networks = len(config.study.networks) > 1
     if asked == "leaderboard":
         return LEADERBOARD
+    if asked == "tune":
+        return TUNE
     if asked == "run":
         return MAP if several_networks else EXPERIMENT
     if asked == "study":

@@ -21,6 +21,7 @@ from engine.results.stats import mean, std
 from engine.results.study import StudyResult
 from tui.map_render import map_report
 from tui.state.epoch_rows import MeanRow
+from tui.tune_render import tune_report
 from tui.views import views_of
 
 DASH = "—"
@@ -91,7 +92,15 @@ def member_label(seed: int, pair: tuple[int, int] | None = None) -> str:
 
 
 def group_title(plan: list[PlannedPhase], group: int) -> str:
-    """'45 pairs, seeds 1-3, as one population (group 1 of 1)' for pairs that train together."""
+    """'45 pairs, seeds 1-3, as one population (group 1 of 1)' for pairs that train together; for a tuning's
+    arm, 'Sandal vs Shirt, scratch: 17 trials x seeds 1-3 as one population'."""
+    members = [p for p in plan if p.group == group]
+    if members[0].variant and members[0].variant.startswith("tune "):
+        arm = members[0].variant.split()[1]
+        trials = len({p.variant for p in members})
+        return (
+            f"{pair_label(members[0].pair)}, {arm}: {trials} trials x {seeds_label(members[0].seeds)} as one population"
+        )
     pairs = {p.pair for p in plan if p.group == group}
     groups = len({p.group for p in plan})
     seeds = next(p.seeds for p in plan if p.group == group)
@@ -114,6 +123,8 @@ def phase_label(planned: PlannedPhase) -> str:
     or the phase's title."""
     if planned.optimizer:
         return planned.optimizer
+    if planned.variant and planned.variant.startswith("tune "):  # a tuning's trials: rows gather its arm
+        return PHASE_TITLES[planned.phase]
     if planned.variant:
         return f"{planned.variant} {PHASE_TITLES[planned.phase].split(', ')[-1]}"
     return PHASE_TITLES[planned.phase]
@@ -146,7 +157,7 @@ def mean_line(row: MeanRow) -> str:
     if row.diverged:
         worst = f"{len(row.diverged)} diverged"
     runs = "seeds" if row.planned.group is None else "runs"
-    seeds, epoch = f"{row.seeds} {runs}", f"{row.epoch}/{row.planned.epochs}"
+    seeds, epoch = f"{row.seeds} {runs}", f"{row.epoch}/{row.epochs or row.planned.epochs}"
     loss, accuracy = spread(row.loss, 1, 3), spread(row.val_accuracy, 100, 2)
     return f"{seeds:>8} {label:<17} {epoch:>6} {loss:>11} {accuracy:>11} {worst:>15} {row.seconds:>5.1f}s"
 
@@ -390,6 +401,7 @@ REPORTS: dict[str, Callable[..., list[RenderableType]]] = {
     "results": experiment_report,
     "leaderboard": leaderboard_report,
     "study": study_report,
+    "tune": tune_report,
 }
 
 

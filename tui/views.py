@@ -22,6 +22,7 @@ VIEWS_OF: dict[str, KindViews] = {
     "map": KindViews(results="results", live="run"),
     "leaderboard": KindViews(results="leaderboard", live="leaderboard"),
     "study": KindViews(results="study", live="study"),
+    "tune": KindViews(results="tune", live="tune"),
 }
 DEFAULT_VIEWS = KindViews(results="results", live="run")  # a kind with no views of its own
 

@@ -14,3 +14,4 @@ VALIDATION_SETS: tuple[str, ...] = ("first", "last")
 TRANSFER_SOURCES: tuple[str, ...] = ("a", "b")  # reuse model A's layers, or this seed's B from scratch (selffer)
 # Yosinski et al. 2014: AnB reuses A's first n layers frozen, BnB the scratch B's (selffer control); "+" fine-tunes
 TREATMENTS: tuple[str, ...] = ("AnB", "AnB+", "BnB", "BnB+")
+TUNE_ARMS: tuple[str, ...] = ("scratch", "transfer")  # B from scratch and B on A, each tuned at an equal budget

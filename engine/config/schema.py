@@ -7,6 +7,7 @@ Types are checked by msgspec when a config is read (see codec.py); ranges and co
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import msgspec
@@ -17,6 +18,7 @@ from engine.config.choices import (
     INITIALIZERS,
     TRANSFER_SOURCES,
     TREATMENTS,
+    TUNE_ARMS,
     VALIDATION_SETS,
 )
 from engine.config.optimizers import OPTIMIZERS, default_hyperparameters
@@ -35,6 +37,8 @@ NameList = tuple[str, ...]
 Hyperparameters = dict[str, dict[str, float | bool]]
 LEADERBOARD_TASKS = ("a", "b_scratch", "b_on_a", "full")
 MAX_SEED = 2**31 - 1
+DISTRIBUTIONS = ("log", "uniform", "int", "choice")
+EDGE_SHARE = 0.1  # a picked value in the lowest or highest tenth of its range is at the edge of the space
 
 
 class Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -287,6 +291,116 @@ class StudyConfig(Section):
             raise ConfigError.about("study.treatments", f"must not repeat a treatment, got {list(self.treatments)}")
 
 
+class Dimension(Section):
+    """One searched value: `dist` log (log-uniform over [low, high]), uniform, int (whole numbers low..high) or
+    choice (one of `values`)."""
+
+    dist: str
+    low: float = 0.0
+    high: float = 0.0
+    values: tuple[float, ...] = ()
+
+    def check(self, key: str) -> None:
+        check_one_of(f"{key}.dist", self.dist, DISTRIBUTIONS)
+        if self.dist == "choice":
+            if not self.values:
+                raise ConfigError.about(f"{key}.values", "must list at least one value for a choice")
+            return
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
+            raise ConfigError.about(key, f"needs low < high, got low={self.low}, high={self.high}")
+        if self.dist == "log" and self.low <= 0:
+            raise ConfigError.about(f"{key}.low", f"must be above 0 for a log range, got {self.low}")
+        if self.dist == "int" and not (float(self.low).is_integer() and float(self.high).is_integer()):
+            raise ConfigError.about(key, f"needs whole numbers for an int range, got {self.low}..{self.high}")
+
+    def value_at(self, u: float) -> float:
+        """The value at position `u` in [0, 1) of the unit interval (a Sobol coordinate)."""
+        if self.dist == "choice":
+            return float(self.values[min(int(u * len(self.values)), len(self.values) - 1)])
+        if self.dist == "log":
+            return float(math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low))))
+        if self.dist == "int":
+            return float(min(math.floor(self.low + u * (self.high - self.low + 1)), self.high))
+        return float(self.low + u * (self.high - self.low))
+
+    def edge_of(self, value: float) -> str | None:
+        """'bottom' or 'top' where `value` lies in the lowest or highest tenth of a range (of its logarithm for
+        a log range), where the optimum may lie beyond; None inside, and for a choice."""
+        if self.dist == "choice":
+            return None
+        low, high, at = self.low, self.high, value
+        if self.dist == "log":
+            low, high, at = math.log(low), math.log(high), math.log(value)
+        position = (at - low) / (high - low)
+        return "bottom" if position < EDGE_SHARE else "top" if position > 1 - EDGE_SHARE else None
+
+
+SearchSpace = dict[str, Dimension]
+
+
+def default_spaces() -> dict[str, SearchSpace]:
+    """The issue's defaults: B from scratch searches its learning rate; B on A its frozen phase's learning rate,
+    its frozen epochs and its fine-tuning rate as a share of the frozen one."""
+    return {
+        "scratch": {"learning_rate": Dimension(dist="log", low=1e-4, high=1e-1)},
+        "transfer": {
+            "learning_rate": Dimension(dist="log", low=1e-4, high=1e-1),
+            "frozen_epochs": Dimension(dist="choice", values=(0, 2, 4, 8)),
+            "fine_tune_ratio": Dimension(dist="log", low=1e-2, high=1.0),
+        },
+    }
+
+
+class TuneConfig(Section):
+    """`transfer-tui tune`: each arm gets `budget` trials drawn from its search space (a scrambled Sobol sequence,
+    the same for every seed, from `draw_seed`), each trained `epochs` epochs keeping its best validation epoch;
+    `space` tables replace an arm's defaults value by value."""
+
+    budget: int = 16
+    arms: NameList = TUNE_ARMS
+    epochs: int = 40
+    draw_seed: int = 0
+    space: dict[str, dict[str, Dimension]] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.budget <= 1024:
+            raise ConfigError.about("tune.budget", f"must be between 1 and 1024 trials, got {self.budget}")
+        if sorted(self.arms) != sorted(TUNE_ARMS):
+            raise ConfigError.about("tune.arms", f"must be {' and '.join(TUNE_ARMS)}, got {list(self.arms)}")
+        check_epochs("tune.epochs", self.epochs, minimum=1)
+        if not 0 <= self.draw_seed <= MAX_SEED:
+            raise ConfigError.about("tune.draw_seed", f"must be between 0 and {MAX_SEED}, got {self.draw_seed}")
+        defaults = default_spaces()
+        for arm, space in self.space.items():
+            if arm not in defaults:
+                raise ConfigError.about("tune.space", f"names an unknown arm {arm!r}; arms: {', '.join(defaults)}")
+            for name, dimension in space.items():
+                if name not in defaults[arm]:
+                    known = ", ".join(defaults[arm])
+                    raise ConfigError.about(f"tune.space.{arm}", f"has no {name!r}; {arm} searches {known}")
+                dimension.check(f"tune.space.{arm}.{name}")
+        frozen = self.space_of("transfer")["frozen_epochs"]
+        lowest, highest = (
+            (min(frozen.values), max(frozen.values)) if frozen.dist == "choice" else (frozen.low, frozen.high)
+        )
+        if (
+            frozen.dist == "log"
+            or lowest < 0
+            or highest >= self.epochs
+            or any(not float(v).is_integer() for v in frozen.values)
+        ):
+            now = list(frozen.values) if frozen.dist == "choice" else f"{frozen.dist} {frozen.low:g}..{frozen.high:g}"
+            raise ConfigError.about(
+                "tune.space.transfer.frozen_epochs",
+                f"must be whole epochs from 0 to fewer than tune.epochs ({self.epochs}), as a choice or an int range; "
+                f"it is {now} (e.g. --set 'tune.space.transfer.frozen_epochs={{dist=\"choice\", values=[0,2]}}')",
+            )
+
+    def space_of(self, arm: str) -> SearchSpace:
+        """An arm's search space: the defaults, each replaced where `space` gives the value's own table."""
+        return {**default_spaces()[arm], **self.space.get(arm, {})}
+
+
 class ClusterConfig(Section):
     """Where the work runs: empty `address` trains in this process; "local" starts Ray on this machine, "auto"
     joins the Ray cluster this machine belongs to, "ray://HOST:PORT" uses Ray Client. A unit of work (one
@@ -327,6 +441,7 @@ class ExperimentConfig(Section):
     run: RunConfig = RunConfig()
     leaderboard: LeaderboardConfig = msgspec.field(default_factory=LeaderboardConfig)
     study: StudyConfig = StudyConfig()
+    tune: TuneConfig = msgspec.field(default_factory=TuneConfig)
     cluster: ClusterConfig = ClusterConfig()
 
     def __post_init__(self) -> None:

@@ -13,7 +13,7 @@ import json
 import logging
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +28,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class PhaseState:
-    """Where a phase stands: finished epochs, one history per member, weights and optimizer variables."""
+    """Where a phase stands: finished epochs, one history per member, weights and optimizer variables, and what
+    the phase's hooks keep besides (`extras`: arrays by name, such as each member's best epoch so far)."""
 
     epochs_done: int
     histories: list[PhaseHistory]
     weights: list[np.ndarray]
     optimizer: list[np.ndarray]
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class Checkpoints:
@@ -77,6 +79,7 @@ def state_bytes(state: PhaseState) -> bytes:
     meta = {"epochs_done": state.epochs_done, "histories": [h.to_dict() for h in state.histories]}
     arrays = {f"w{i}": w for i, w in enumerate(state.weights)}
     arrays |= {f"o{i}": v for i, v in enumerate(state.optimizer)}
+    arrays |= {f"x_{name}": v for name, v in state.extras.items()}
     stream = io.BytesIO()
     np.savez(stream, meta=np.array(json.dumps(meta)), **arrays)
     return stream.getvalue()
@@ -88,8 +91,9 @@ def state_from_bytes(data: bytes) -> PhaseState:
         meta = json.loads(str(archive["meta"]))
         weights = [archive[f"w{i}"] for i in range(sum(k.startswith("w") for k in archive.files))]
         optimizer = [archive[f"o{i}"] for i in range(sum(k.startswith("o") for k in archive.files))]
+        extras = {k.removeprefix("x_"): archive[k] for k in archive.files if k.startswith("x_")}
     histories = [PhaseHistory.from_dict(h) for h in meta["histories"]]
-    return PhaseState(meta["epochs_done"], histories, weights, optimizer)
+    return PhaseState(meta["epochs_done"], histories, weights, optimizer, extras)
 
 
 def optimizer_values(optimizer: Any) -> list[np.ndarray]:

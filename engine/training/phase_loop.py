@@ -100,6 +100,10 @@ class PhaseRun:
     entries: tuple[Entry, ...]
     histories: list[PhaseHistory]
     start_epoch: int = 0
+    # what hooks keep in each entry's checkpoint besides the weights (arrays with the member axis first), set
+    # as each epoch ends; and, after a resume, what the checkpoints held
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+    restored_extras: dict[str, np.ndarray] | None = None
 
     def index_of(self, member: int) -> int:
         return next(entry.index for entry in self.entries if entry.members.start <= member < entry.members.stop)
@@ -182,9 +186,9 @@ class Progress(PhaseHook):
 
 
 class Resume(PhaseHook):
-    """Each entry saves its members' state after every epoch, and a phase continues from it: only when every
-    entry has a state with the same finished epochs (else it starts over, which gives the same numbers, only
-    later)."""
+    """Each entry saves its members' state after every epoch (with the extras the hooks before it set), and a
+    phase continues from it: only when every entry has a state with the same finished epochs (else it starts
+    over, which gives the same numbers, only later)."""
 
     def __init__(self, checkpoints: Checkpoints) -> None:
         self.checkpoints = checkpoints
@@ -198,10 +202,13 @@ class Resume(PhaseHook):
         run.trainer.restore([(state.weights, state.optimizer) for state in states])
         run.histories = [history for state in states for history in state.histories]
         run.start_epoch = states[0].epochs_done
+        names = set.intersection(*(set(state.extras) for state in states))
+        run.restored_extras = {name: np.concatenate([state.extras[name] for state in states]) for name in names}
 
     def on_epoch_end(self, run: PhaseRun, epoch: int) -> None:
         parts = [entry.members for entry in run.entries]
         for entry, (weights, optimizer) in zip(run.entries, run.trainer.states(parts), strict=True):
             if entry.planned is not None:
-                state = PhaseState(epoch + 1, run.histories[entry.members], weights, optimizer)
+                extras = {name: values[entry.members] for name, values in run.extras.items()}
+                state = PhaseState(epoch + 1, run.histories[entry.members], weights, optimizer, extras)
                 self.checkpoints.save(entry.planned, state)

@@ -300,7 +300,8 @@ class PopulationEpochs:
         self.trainer, self.data, self.seeds, self.phase = trainer, data, list(seeds), phase
         self.batch_size, self.stop = batch_size, stop
         members = trainer.members
-        self.member_epochs = np.array([m.epochs or epochs for m in members] if members else [epochs] * len(seeds))
+        own = [epochs if m.epochs is None else m.epochs for m in members] if members else [epochs] * len(seeds)
+        self.member_epochs = np.array(own)
         self.epochs = int(self.member_epochs.max())
         self.indexed = isinstance(data, IndexedData)
         if self.indexed:
@@ -381,42 +382,72 @@ class PopulationEpochs:
 
 class BestEpochs(PhaseHook):
     """Each member that asks keeps the weights of its epoch with the best validation accuracy (the first such,
-    as Keras' EarlyStopping keeps it), and ends the phase with them."""
+    as Keras' EarlyStopping keeps it), and ends the phase with them. One object may span two phases of the same
+    population (a tuning's frozen and fine-tuning epochs, counted on from `offsets`): the first with
+    `restore=False`. What it keeps travels in the phase's checkpoints, so a resumed phase keeps the same best."""
 
     def __init__(self, population: Population, keep: Sequence[bool]) -> None:
         self.population = population
-        self.keep = [member for member, wanted in enumerate(keep) if wanted]
-        self.best: dict[int, float] = {}
-        self.weights: dict[int, list[np.ndarray]] = {}
-        self.epochs: dict[int, int] = {}
+        self.keep = np.array(keep, bool) if len(keep) else np.zeros(population.size, bool)
+        self.score = np.full(population.size, -np.inf)
+        self.epoch = np.zeros(population.size, np.int64)  # 0: none yet
+        self.weights: list[np.ndarray] | None = None
+        self.restore = True
+        self.offsets = np.zeros(population.size, np.int64)  # epochs of this member before this phase
+        self._checked_restored = False
+
+    def _take_restored(self, run: PhaseRun) -> None:
+        """After a resume, what the checkpoints kept (once per phase; the Resume hook runs after this one)."""
+        if self._checked_restored:
+            return
+        self._checked_restored = True
+        kept = run.restored_extras or {}
+        if "best_score" in kept:
+            self.score, self.epoch = kept["best_score"].astype(np.float64), kept["best_epoch"].astype(np.int64)
+            count = sum(name.startswith("best_w") for name in kept)
+            self.weights = [kept[f"best_w{number}"] for number in range(count)]
+
+    def on_phase_begin(self, run: PhaseRun) -> None:
+        self._checked_restored = False
 
     def on_epoch_end(self, run: PhaseRun, epoch: int) -> None:
+        if not self.keep.any():
+            return
+        self._take_restored(run)
         histories = run.histories
         improved = [
             member
-            for member in self.keep
+            for member in np.flatnonzero(self.keep)
             if len(histories[member].val_accuracy) == epoch + 1
             and not histories[member].diverged
-            and histories[member].val_accuracy[-1] > self.best.get(member, -math.inf)
+            and histories[member].val_accuracy[-1] > self.score[member]
         ]
-        if not improved:
-            return
-        values = [variable.numpy() for variable in self.population.variables()]
-        for member in improved:
-            self.best[member] = histories[member].val_accuracy[-1]
-            self.weights[member] = [value[member].copy() for value in values]
-            self.epochs[member] = epoch + 1
+        if improved:
+            values = [variable.numpy() for variable in self.population.variables()]
+            if self.weights is None:
+                self.weights = [np.zeros_like(value) for value in values]
+            for member in improved:
+                self.score[member] = histories[member].val_accuracy[-1]
+                self.epoch[member] = self.offsets[member] + epoch + 1
+                for kept, value in zip(self.weights, values, strict=True):
+                    kept[member] = value[member]
+        if self.weights is not None:
+            run.extras |= {"best_score": self.score, "best_epoch": self.epoch}
+            run.extras |= {f"best_w{number}": kept for number, kept in enumerate(self.weights)}
 
     def on_phase_end(self, run: PhaseRun) -> None:
-        if not self.weights:
+        if not self.keep.any():
             return
-        for number, variable in enumerate(self.population.variables()):
+        self._take_restored(run)
+        if not self.restore or self.weights is None:
+            return
+        chosen = np.flatnonzero(self.epoch > 0)
+        for variable, kept in zip(self.population.variables(), self.weights, strict=True):
             value = variable.numpy()
-            for member, weights in self.weights.items():
-                value[member] = weights[number]
+            value[chosen] = kept[chosen]
             variable.assign(value)
-        for member, epoch in self.epochs.items():
-            run.histories[member].best_epoch = epoch
+        for member in chosen:
+            run.histories[member].best_epoch = int(self.epoch[member])
 
 
 def train_planned_phase(
@@ -436,10 +467,12 @@ def train_planned_group(
     data: MemberData | IndexedData,
     entries: Sequence[tuple[int, PlannedPhase]],
     session: Session,
+    best: BestEpochs | None = None,
 ) -> list[PhaseHistory]:
     """Train plan entries that form one population (their seeds' members in entry order; one class pair each)
     with the session's hooks: between PhaseStarted and PhaseDone messages, each entry saving its members' part
-    of the state after every epoch and continuing from it (engine.training.phase_loop.Resume)."""
+    of the state after every epoch and continuing from it (engine.training.phase_loop.Resume). `best`: a
+    BestEpochs that spans phases, instead of the trainer's own for this phase."""
     run_entries, first = [], 0
     for index, planned in entries:
         run_entries.append(Entry(index, planned, slice(first, first + len(planned.seeds))))
@@ -448,7 +481,7 @@ def train_planned_group(
     phase = entries[0][1].phase
     epochs = PopulationEpochs(trainer, data, seeds, phase, entries[0][1].epochs, session.batch_size, session.stop)
     run = PhaseRun(epochs, phase, seeds, epochs.epochs, tuple(run_entries), [PhaseHistory() for _ in seeds])
-    return run_phase(run, [trainer.best_epochs(), *session.hooks()])
+    return run_phase(run, [best or trainer.best_epochs(), *session.hooks()])
 
 
 def _member_part(value: np.ndarray, part: slice, size: int) -> np.ndarray:

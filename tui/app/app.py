@@ -38,6 +38,7 @@ from tui.screens.results import ResultsScreen
 from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
 from tui.screens.study import StudyScreen
+from tui.screens.tune import TuneScreen
 from tui.screens.view_switcher import ViewSwitcher
 from tui.stored import config_differences, last_results, store_problem, when
 from tui.terminal import stderr_to_log
@@ -64,10 +65,16 @@ VIEWS = (
     ("leaderboard", "Optimizers", "f5", "4", "the leaderboard"),
     ("history", "History", "f6", "5", "every stored run"),
     ("study", "Study", "f7", "6", "the layer sweep: which layers transfer"),
+    ("tune", "Tune", "f8", "7", "both arms at an equal tuning budget"),
 )
 VIEW_TITLES = {view: title for view, title, *_ in VIEWS}
 RUN_STOP_WAIT_SECONDS = 5.0  # on quit, how long a run in progress may take to stop and record it
-START_BINDINGS = {"run": "run.start", "leaderboard": "board.race", "study": "study.sweep"}  # per live view
+START_BINDINGS = {  # per live view
+    "run": "run.start",
+    "leaderboard": "board.race",
+    "study": "study.sweep",
+    "tune": "tune.start",
+}
 
 
 def view_bindings() -> list[Binding]:
@@ -77,7 +84,7 @@ def view_bindings() -> list[Binding]:
             f"{fkey},{number}",
             f"show('{view}')",
             "Views" if position == 0 else title,
-            key_display="F2-7" if position == 0 else None,
+            key_display="F2-8" if position == 0 else None,
             show=position == 0,
             tooltip=f"{title}: {what}",
             id=f"view.{view}",
@@ -94,6 +101,7 @@ SCREENS_WITH_KEYS: tuple[type[Screen], ...] = (
     LeaderboardScreen,
     HistoryScreen,
     StudyScreen,
+    TuneScreen,
     CompareScreen,
     HelpScreen,
     ViewSwitcher,
@@ -164,6 +172,7 @@ class TransferApp(App[int]):
         self.install_screen(LeaderboardScreen(), "leaderboard")
         self.install_screen(HistoryScreen(), "history")
         self.install_screen(StudyScreen(), "study")
+        self.install_screen(TuneScreen(), "tune")
         self.push_screen("setup")
         self.check_store()
         if self.preload_engine:
@@ -262,8 +271,8 @@ class TransferApp(App[int]):
         self.action_show(live)
 
     def start_new(self, asked: str) -> None:
-        """Start what `asked` ("run", "study", "leaderboard") means for the Setup form's config (kind_for, as the
-        CLI's commands of those names)."""
+        """Start what `asked` ("run", "study", "leaderboard", "tune") means for the Setup form's config (kind_for,
+        as the CLI's commands of those names)."""
         config = self._valid_setup()
         if config is not None:
             self.start(RunRequest(kind_for(config, asked), config, runs_dir() / new_run_id(), self.run_options))
@@ -276,6 +285,9 @@ class TransferApp(App[int]):
 
     def action_start_study(self) -> None:
         self.start_new("study")
+
+    def action_start_tune(self) -> None:
+        self.start_new("tune")
 
     def show_result(
         self, kind: RunKind, result: RunResult, run_dir: Path, caption: str | None = None, *, go: bool = True

@@ -268,6 +268,23 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
     study.set_defaults(handler=_study_command)
 
+    tune = commands.add_parser(
+        "tune",
+        parents=[experiment, home],
+        help="B from scratch and B on A at an equal tuning budget, picked on validation, read on test once",
+        description="Give each arm ([tune] arms: B from scratch, B on A) the same number of trials drawn from its "
+        "search space ([tune.space], a scrambled Sobol sequence, the same trials for every seed); every trial keeps "
+        "its best validation epoch, each arm's trial is picked on validation alone, and only the pick's test "
+        "accuracy is a result. Prints the verdict over seeds at every budget, the expected accuracies against "
+        "the budget (Dodge et al. 2019), the cherry-pick meter, and the notebook's own configurations, run once.",
+    )
+    tune.add_argument("--budget", metavar="N", type=int, help="trials per arm (sets tune.budget; default 16)")
+    tune.add_argument("--epochs", metavar="N", type=int, help="epochs per trial (sets tune.epochs; default 40)")
+    add_exports(tune, json="write the tuning with every trial and its histories", table="one row per trial")
+    add_no_cache(tune)
+    tune.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
+    tune.set_defaults(handler=_tune_command)
+
     config = commands.add_parser(
         "config",
         parents=[experiment, home],
@@ -420,6 +437,21 @@ def _study_command(args: argparse.Namespace) -> int:
         tensorboard=tensorboard_of(args),
         rows=args.rows,
         map_path=args.map,
+    )
+
+
+def _tune_command(args: argparse.Namespace) -> int:
+    from tui.cli.tune import run_tune_command
+
+    changes = {"budget": args.budget, "epochs": args.epochs}
+    tune = {key: value for key, value in changes.items() if value is not None}
+    config = config_from_dict({"tune": tune}, experiment_config(args))
+    return run_tune_command(
+        config,
+        exports=exports_of(args),
+        use_cache=not args.no_cache,
+        tensorboard=tensorboard_of(args),
+        rows=args.rows,
     )
 
 

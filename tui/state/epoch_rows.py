@@ -25,6 +25,7 @@ class MeanRow:
     diverged: tuple[int, ...]
     seconds: float
     worst_pair: tuple[int, int] | None = None  # set when the row gathers several pairs trained together
+    epochs: int | None = None  # of the phase, for its longest member (a tuning's trials differ)
 
 
 def mean_row(planned: PlannedPhase, events: list[EpochDone], plan: tuple[PlannedPhase, ...] = ()) -> MeanRow:
@@ -47,6 +48,7 @@ def mean_row(planned: PlannedPhase, events: list[EpochDone], plan: tuple[Planned
         diverged=tuple(e.seed for e in events if not math.isfinite(e.metrics.loss)),
         seconds=max(e.metrics.seconds for e in events),
         worst_pair=plan[worst.index].pair if worst and planned.group is not None and plan else None,
+        epochs=max(e.epochs for e in events),
     )
 
 

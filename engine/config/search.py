@@ -1,0 +1,31 @@
+"""The trials of a tuning: points of a scrambled Sobol sequence (scipy.stats.qmc), one coordinate per searched
+value, mapped onto each value's range. The draws depend on the search space and `draw_seed` alone, never on the
+run's seeds, so every seed tunes the same trials and the seeds pair up."""
+
+from __future__ import annotations
+
+import warnings
+
+from engine.config.schema import SearchSpace
+
+
+def trial_values(space: SearchSpace, budget: int, draw_seed: int) -> list[dict[str, float]]:
+    """`budget` trials, each a value for every name of `space`, in the space's order."""
+    from scipy.stats import qmc
+
+    names = list(space)
+    sampler = qmc.Sobol(d=len(names), scramble=True, seed=draw_seed)
+    with warnings.catch_warnings():  # a budget that is not a power of two loses some of Sobol's balance, not its use
+        warnings.simplefilter("ignore", UserWarning)
+        points = sampler.random(budget)
+    return [{name: space[name].value_at(float(u)) for name, u in zip(names, point, strict=True)} for point in points]
+
+
+def edges(space: SearchSpace, values: dict[str, float]) -> tuple[str, ...]:
+    """The values at the edge of their range, in words: 'learning_rate at the top of [0.0001, 0.1]'."""
+    found = []
+    for name, value in values.items():
+        side = space[name].edge_of(value)
+        if side is not None:
+            found.append(f"{name} {value:.3g} at the {side} of [{space[name].low:g}, {space[name].high:g}]")
+    return tuple(found)

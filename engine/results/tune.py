@@ -1,0 +1,361 @@
+"""What a tuning produces: every trial of every arm, seed and pair, and readings that use test accuracies only as
+the protocol allows. Within a seed, each arm's trial is picked on validation alone (a diverged trial scores the
+worst validation accuracy, 0, and stays in); the picked trial's test accuracy is the result; the best trial on
+test is shown only as the oracle, "not a result". The verdict is over seeds, as an experiment's, and at every
+budget n the expected test accuracy of the validation pick of n trials (engine.results.budget) is compared.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.data.classes import class_name
+from engine.results import stats
+from engine.results.budget import BudgetPoint, Expected, budget_curve, expected_of_pick
+from engine.results.experiment import SeedResult, Summary, summarise
+from engine.results.protocol import merged_device, merged_status
+from engine.results.words import plural
+
+SCRATCH, TRANSFER = "scratch", "transfer"
+ONE_SHOT = -1  # the trial number of an arm's own configuration as the notebook runs it, outside the budget
+GREAT_IMPROVEMENT = 0.01  # the notebook author's "great improvement": transfer ahead by a point or more on test
+METER_BUDGETS = (1, 4)  # the cherry-pick meter's budgets, besides the full one
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One trial of one arm for one seed and pair: the values it drew, its best validation epoch's accuracy (its
+    last epoch's for the one-shot configuration, which keeps no best epoch), the test accuracy of the weights it
+    ended with, and which of its values sit at the edge of their range."""
+
+    arm: str
+    number: int  # 0 .. budget - 1, or ONE_SHOT
+    pair: tuple[int, int]
+    seed: int
+    values: dict[str, float]
+    val_accuracy: float
+    test_accuracy: float
+    best_epoch: int | None
+    diverged: bool = False
+    edges: tuple[str, ...] = ()  # e.g. "learning_rate at the top of its range"
+    history: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def picking_score(self) -> float:
+        """What validation picks by: a diverged trial is the worst there is, never dropped."""
+        return 0.0 if self.diverged else self.val_accuracy
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["pair"], values["edges"] = list(self.pair), list(self.edges)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Trial:
+        return cls(**{**values, "pair": tuple(values["pair"]), "edges": tuple(values.get("edges", ()))})
+
+
+def _pick(trials: list[Trial], score) -> Trial:
+    """The trial with the best `score`; of equal scores the earlier trial (an argmax over the trials)."""
+    return max(trials, key=lambda trial: (score(trial), -trial.number))
+
+
+@dataclass(frozen=True)
+class ArmReading:
+    """One arm over the seeds of one pair: the budget curve (mean over seeds at each n), the picked and the oracle
+    trials' test accuracies per seed, and the one-shot configuration's."""
+
+    arm: str
+    curve: list[BudgetPoint]
+    picked: dict[int, Trial]
+    oracle: dict[int, Trial]
+    one_shot: dict[int, Trial]
+
+
+@dataclass
+class TuneResult:
+    """Every trial of a tuning; `n_validation` B's validation images that picked them, `accuracy_a` model A's test
+    accuracy per (pair, seed), as 'a-b:seed'. A running tuning adds to it arm by arm."""
+
+    config: dict[str, Any]
+    trials: list[Trial]
+    status: str
+    device: str
+    n_validation: int = 0
+    accuracy_a: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TuneResult:
+        trials = [Trial.from_dict(values) for values in data["trials"]]
+        return cls(
+            data["config"], trials, data["status"], data["device"], data.get("n_validation", 0), data["accuracy_a"]
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "config": self.config,
+            "status": self.status,
+            "device": self.device,
+            "n_validation": self.n_validation,
+            "accuracy_a": self.accuracy_a,
+            "trials": [trial.to_dict() for trial in self.trials],
+            "pairs": [
+                {"b_classes": list(pair), "summary": self.summary(pair).to_dict(), "reading": self.reading(pair)}
+                for pair in self.pairs
+                if self.complete(pair)
+            ],
+        }
+
+    @classmethod
+    def merged(cls, config: dict[str, Any], parts: list[TuneResult]) -> TuneResult:
+        trials = [trial for part in parts for trial in part.trials]
+        accuracy_a = {key: value for part in parts for key, value in part.accuracy_a.items()}
+        n_validation = max((part.n_validation for part in parts), default=0)
+        return cls(config, trials, merged_status(parts), merged_device(parts), n_validation, accuracy_a)
+
+    def copy(self) -> TuneResult:
+        """A snapshot for listeners, which the running tuning goes on adding to."""
+        return dataclasses.replace(self, trials=list(self.trials), accuracy_a=dict(self.accuracy_a))
+
+    def model_files(self) -> list[str]:
+        return []  # a tuning keeps its numbers, not its models
+
+    def relocated(self, folder: Path, to: Path) -> TuneResult:
+        return self
+
+    @property
+    def budget(self) -> int:
+        return int(self.config["tune"]["budget"])
+
+    @property
+    def arms(self) -> list[str]:
+        return list(self.config["tune"]["arms"])
+
+    @property
+    def pairs(self) -> list[tuple[int, int]]:
+        return list(dict.fromkeys(trial.pair for trial in self.trials))
+
+    def seeds_of(self, pair: tuple[int, int]) -> list[int]:
+        return list(dict.fromkeys(trial.seed for trial in self.trials if trial.pair == pair))
+
+    def trials_of(self, arm: str, pair: tuple[int, int], seed: int) -> list[Trial]:
+        """The budget's trials, in their order (the one-shot configuration left out)."""
+        found = [t for t in self.trials if (t.arm, t.pair, t.seed) == (arm, pair, seed) and t.number != ONE_SHOT]
+        return sorted(found, key=lambda trial: trial.number)
+
+    def one_shot(self, arm: str, pair: tuple[int, int], seed: int) -> Trial | None:
+        return next((t for t in self.trials if (t.arm, t.pair, t.seed, t.number) == (arm, pair, seed, ONE_SHOT)), None)
+
+    def complete(self, pair: tuple[int, int]) -> bool:
+        """Whether every arm of the pair has its seeds' trials (a stopped tuning may have only some)."""
+        seeds = self.seeds_of(pair)
+        return bool(seeds) and all(
+            len(self.trials_of(arm, pair, seed)) == self.budget for arm in self.arms for seed in seeds
+        )
+
+    def picked(self, arm: str, pair: tuple[int, int], seed: int) -> Trial:
+        """The trial validation picks: the result."""
+        return _pick(self.trials_of(arm, pair, seed), lambda trial: trial.picking_score)
+
+    def oracle(self, arm: str, pair: tuple[int, int], seed: int) -> Trial:
+        """The best trial on test: what a report that picks on test would quote. Not a result."""
+        return _pick(self.trials_of(arm, pair, seed), lambda trial: trial.test_accuracy)
+
+    def arm_reading(self, arm: str, pair: tuple[int, int]) -> ArmReading:
+        seeds = self.seeds_of(pair)
+        curves = []
+        for seed in seeds:
+            trials = self.trials_of(arm, pair, seed)
+            curves.append(
+                budget_curve([t.picking_score for t in trials], [t.test_accuracy for t in trials], self.budget)
+            )
+        mean_curve = [_mean_point([curve[n] for curve in curves]) for n in range(self.budget)]
+        one_shot = {seed: trial for seed in seeds if (trial := self.one_shot(arm, pair, seed)) is not None}
+        return ArmReading(
+            arm,
+            mean_curve,
+            {seed: self.picked(arm, pair, seed) for seed in seeds},
+            {seed: self.oracle(arm, pair, seed) for seed in seeds},
+            one_shot,
+        )
+
+    def _seed_results(self, pair: tuple[int, int], pick) -> list[SeedResult]:
+        """B from scratch against B on A per seed, each arm's trial chosen by `pick(arm, seed)`."""
+        results = []
+        for seed in self.seeds_of(pair):
+            scratch, transfer = pick(SCRATCH, seed), pick(TRANSFER, seed)
+            if scratch is None or transfer is None:
+                continue
+            diverged = next((t.arm for t in (scratch, transfer) if t.diverged), None)
+            accuracy_a = self.accuracy_a.get(f"{pair[0]}-{pair[1]}:{seed}", float("nan"))
+            results.append(
+                SeedResult(seed, pair, accuracy_a, scratch.test_accuracy, transfer.test_accuracy, {}, diverged)
+            )
+        return results
+
+    def summary(self, pair: tuple[int, int]) -> Summary:
+        """The verdict at the full budget: each arm's validation pick, per seed."""
+        return summarise(self._seed_results(pair, lambda arm, seed: self.picked(arm, pair, seed)))
+
+    def one_shot_summary(self, pair: tuple[int, int]) -> Summary:
+        """The verdict of the notebook's own configurations, run once each, outside the budget."""
+        return summarise(self._seed_results(pair, lambda arm, seed: self.one_shot(arm, pair, seed)))
+
+    def differences_at(self, pair: tuple[int, int], n: int) -> list[float]:
+        """Per seed: E[test of transfer's validation pick of n] - E[test of scratch's]."""
+        differences = []
+        for seed in self.seeds_of(pair):
+            expected = []
+            for arm in (SCRATCH, TRANSFER):
+                trials = self.trials_of(arm, pair, seed)
+                scores, tests = [t.picking_score for t in trials], [t.test_accuracy for t in trials]
+                expected.append(expected_of_pick(scores, tests, n).mean)
+            differences.append(expected[1] - expected[0])
+        return differences
+
+    def side_at(self, pair: tuple[int, int], n: int) -> str:
+        """'ahead', 'behind' or 'no difference': transfer at budget n, by the 95% interval over seeds."""
+        interval = stats.interval_95(self.differences_at(pair, n))
+        if interval is None:
+            return "no difference"
+        low, high = interval
+        return "ahead" if low > 0 else "behind" if high < 0 else "no difference"
+
+    def crossing(self, pair: tuple[int, int]) -> int | None:
+        """The first budget at which the mean difference has the other sign than at n = 1, if it changes."""
+        first = stats.mean(self.differences_at(pair, 1)) or 0.0
+        for n in range(2, self.budget + 1):
+            if (stats.mean(self.differences_at(pair, n)) or 0.0) * first < 0:
+                return n
+        return None
+
+    def great_improvement_share(self, pair: tuple[int, int]) -> float:
+        """The notebook author's replay: over every (transfer trial, scratch trial) of every seed, the share in which
+        transfer 'shows a great improvement' (ahead by GREAT_IMPROVEMENT or more on test)."""
+        hits = total = 0
+        for seed in self.seeds_of(pair):
+            for transfer in self.trials_of(TRANSFER, pair, seed):
+                for scratch in self.trials_of(SCRATCH, pair, seed):
+                    total += 1
+                    hits += transfer.test_accuracy - scratch.test_accuracy >= GREAT_IMPROVEMENT - 1e-12
+        return hits / total if total else 0.0
+
+    def meter(self, pair: tuple[int, int]) -> dict[str, dict[int, float]]:
+        """Points a report gains by picking on test instead of validation, per arm and for Δ, at n = 1, 4 and the
+        budget (mean over seeds)."""
+        budgets = sorted({n for n in (*METER_BUDGETS, self.budget) if n <= self.budget})
+        readings = {arm: self.arm_reading(arm, pair) for arm in (SCRATCH, TRANSFER)}
+        out: dict[str, dict[int, float]] = {arm: {} for arm in readings}
+        out["difference"] = {}
+        for n in budgets:
+            for arm, reading in readings.items():
+                out[arm][n] = reading.curve[n - 1].cherry_pick
+            honest = (
+                readings[TRANSFER].curve[n - 1].test_of_pick.mean - readings[SCRATCH].curve[n - 1].test_of_pick.mean
+            )
+            picked = readings[TRANSFER].curve[n - 1].best_test.mean - readings[SCRATCH].curve[n - 1].test_of_pick.mean
+            out["difference"][n] = picked - honest  # transfer picked on test against an honest scratch
+        return out
+
+    def reading(self, pair: tuple[int, int]) -> list[str]:
+        """The tuning of one pair in words, no stronger than its numbers."""
+        summary = self.summary(pair)
+        n_seeds = len(self.seeds_of(pair))
+        lines = [
+            f"{class_name(pair[0])} vs {class_name(pair[1])}: {self.budget} trials per arm for each of "
+            f"{plural(n_seeds, 'seed')}, each picked on {self.n_validation:,} validation images; test read once "
+            "per arm and seed.",
+            f"At equal budget: {summary.verdict}",
+        ]
+        one_shot = self.one_shot_summary(pair)
+        if one_shot.n_seeds:
+            lines.append(f"The notebook's own configurations, run once each: {one_shot.verdict}")
+        sides = {n: self.side_at(pair, n) for n in sorted({1, min(4, self.budget), self.budget})}
+        lines.append(
+            "Transfer at budget "
+            + ", ".join(f"{n}: {side}" for n, side in sides.items())
+            + " (95% interval of the expected difference over seeds)."
+        )
+        crossing = self.crossing(pair)
+        if crossing is not None:
+            lines.append(f"The arms' expected test accuracies cross at a budget of {crossing}.")
+        meter = self.meter(pair)
+        budget_meter = ", ".join(
+            f"{arm} {100 * gains[self.budget]:+.2f}" for arm, gains in meter.items() if self.budget in gains
+        )
+        lines.append(f"Cherry-pick meter (points gained by picking on test, at {self.budget} trials): {budget_meter}.")
+        share = self.great_improvement_share(pair)
+        lines.append(
+            f"Replaying the notebook's author: in {100 * share:.0f}% of (transfer trial, scratch trial) pairings "
+            f"transfer 'shows a great improvement' (≥ +{100 * GREAT_IMPROVEMENT:.0f} point on test)."
+        )
+        edges = sorted(
+            {
+                edge
+                for arm in (SCRATCH, TRANSFER)
+                for seed in self.seeds_of(pair)
+                for edge in self.picked(arm, pair, seed).edges
+            }
+        )
+        if edges:
+            lines.append(
+                "At the edge of the search space: " + "; ".join(edges) + ". The optimum may lie outside it; the "
+                "verdict holds for this space only."
+            )
+        return lines
+
+    def summary_line(self) -> str:
+        finished = [pair for pair in self.pairs if self.complete(pair)]
+        if not finished:
+            return "no pair finished its tuning"
+        if len(finished) == 1:
+            s = self.summary(finished[0])
+            if s.difference_mean is None:
+                return "every seed diverged"
+            return (
+                f"{class_name(finished[0][0])} vs {class_name(finished[0][1])} at {self.budget} trials: scratch "
+                f"{100 * s.acc_scratch_mean:.2f}%, B on A {100 * s.acc_transfer_mean:.2f}%, "
+                f"Δ {100 * s.difference_mean:+.2f} points, won {s.wins}/{s.n_seeds}"
+            )
+        ahead = sum((self.summary(pair).difference_mean or 0) > 0 for pair in finished)
+        return f"{len(finished)} pairs at {self.budget} trials: transfer ahead on average in {ahead}"
+
+    def export_rows(self) -> list[dict[str, Any]]:
+        """One row per trial (every arm's values as columns, empty where an arm has no such value); test accuracies
+        are in the export, and `picked_on_validation` says which ones are results."""
+        names = list(dict.fromkeys(name for t in self.trials for name in t.values))
+        return [
+            {
+                "b_pair": f"{class_name(t.pair[0])} vs {class_name(t.pair[1])}",
+                "arm": t.arm,
+                "trial": "one-shot" if t.number == ONE_SHOT else t.number + 1,
+                "seed": t.seed,
+                **{name: t.values.get(name, "") for name in names},
+                "val_accuracy": t.val_accuracy,
+                "test_accuracy": t.test_accuracy,
+                "best_epoch": t.best_epoch,
+                "diverged": t.diverged,
+                "picked_on_validation": t.number != ONE_SHOT and t == self.picked(t.arm, t.pair, t.seed),
+            }
+            for t in self.trials
+        ]
+
+    def export_heading(self) -> str:
+        heading = f"# Tuning at an equal budget\n\n{self.budget} trials per arm, status {self.status}, {self.device}.\n"
+        for pair in self.pairs:
+            if self.complete(pair):
+                heading += "\n" + "\n".join(f"- {line}" for line in self.reading(pair)) + "\n"
+        return heading
+
+
+def _mean_point(points: list[BudgetPoint]) -> BudgetPoint:
+    """The seeds' budget points at one n, averaged (means and spreads alike)."""
+
+    def average(name: str) -> Expected:
+        values = [getattr(point, name) for point in points]
+        return Expected(stats.mean([v.mean for v in values]), stats.mean([v.std for v in values]))
+
+    return BudgetPoint(points[0].n, average("best_validation"), average("test_of_pick"), average("best_test"))

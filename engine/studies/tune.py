@@ -1,0 +1,250 @@
+"""Tuning at an equal budget: B from scratch and B on A each get the same number of trials from a declared search
+space, every trial keeps the weights of its best validation epoch, and each arm's pick is made on validation.
+
+Per pair, model A is trained once per seed (all seeds as one population, or from the model A cache) and shared
+by every transfer trial. Each arm then trains all its trials x seeds as one population with per-member settings
+(learning rates, epochs, frozen layers): B from scratch in one phase; B on A in its frozen phase (a trial with
+no frozen epochs waits there unmoved) and then its fine-tuning phase, the best epoch looked for over both. The
+notebook's own configuration of each arm trains beside the trials, once, as the one-shot point outside the
+budget. Trials are plan entries of their own (variant "tune <arm> <trial>"), so a stopped tuning resumes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from engine.config import ExperimentConfig, config_to_dict
+from engine.config.search import edges, trial_values
+from engine.data.fashion_mnist import Dataset
+from engine.data.packing import member_data
+from engine.data.split import Tasks, tasks_for_seeds
+from engine.execution.plan import PlanCursor, training_sizes
+from engine.kinds import RunContext, RunOptions
+from engine.networks.population import Population, member_accuracies
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
+from engine.progress import Cancelled, Listener, PartDone, PlannedPhase, RunPlanned, StopToken, ignore
+from engine.results.history import PhaseHistory
+from engine.results.tune import ONE_SHOT, SCRATCH, Trial, TuneResult
+from engine.runtime import device_name
+from engine.storage.checkpoints import Checkpoints
+from engine.storage.model_cache import ModelACache, cache_key
+from engine.training.phase_loop import Session
+from engine.training.population_trainer import BestEpochs, MemberSettings, PopulationTrainer, train_planned_group
+from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
+
+Values = dict[str, float]
+
+
+def arm_trials(config: ExperimentConfig, arm: str) -> list[tuple[int, Values]]:
+    """An arm's trials as (number, values): the budget's draws, then the notebook's own configuration."""
+    tune, transfer = config.tune, config.transfer
+    drawn = list(enumerate(trial_values(tune.space_of(arm), tune.budget, tune.draw_seed)))
+    if arm == SCRATCH:
+        return [*drawn, (ONE_SHOT, {"learning_rate": transfer.scratch_learning_rate})]
+    ratio = transfer.unfrozen_learning_rate / transfer.frozen_learning_rate
+    notebook = {
+        "learning_rate": transfer.frozen_learning_rate,
+        "frozen_epochs": float(transfer.frozen_epochs),
+        "fine_tune_ratio": ratio,
+    }
+    return [*drawn, (ONE_SHOT, notebook)]
+
+
+def _label(number: int) -> str:
+    return "one-shot" if number == ONE_SHOT else str(number + 1)
+
+
+def _schedule(config: ExperimentConfig, arm: str, number: int, values: Values) -> dict[str, int]:
+    """A trial's epochs in each of its arm's phases."""
+    tune, transfer = config.tune, config.transfer
+    if arm == SCRATCH:
+        return {B_SCRATCH: tune.epochs if number != ONE_SHOT else transfer.frozen_epochs + transfer.unfrozen_epochs}
+    if number == ONE_SHOT:
+        return {B_FROZEN: transfer.frozen_epochs, B_FINETUNE: transfer.unfrozen_epochs}
+    frozen = int(values["frozen_epochs"])
+    return {B_FROZEN: frozen, B_FINETUNE: tune.epochs - frozen}
+
+
+def plan_tune(config: ExperimentConfig, dataset: Dataset, a_ready: set[tuple[int, int]]) -> list[PlannedPhase]:
+    """Per pair: model A (unless every seed's is cached), then each arm's phases, one entry per trial; an arm's
+    entries are one group (they train as one population)."""
+    seeds, batch = tuple(config.run.seeds), config.run.batch_size
+    sizes = training_sizes(dataset, config)
+    plan = []
+    group = 0
+    for pair in config.split.pairs:
+        n_a, n_b = sizes[pair]
+        if pair not in a_ready:
+            plan.append(PlannedPhase(MODEL_A, seeds, config.train_a.epochs, math.ceil(n_a / batch), pair))
+        for arm in config.tune.arms:
+            trials = arm_trials(config, arm)
+            phases = [B_SCRATCH] if arm == SCRATCH else [B_FROZEN, B_FINETUNE]
+            for phase in phases:
+                for number, values in trials:
+                    epochs = _schedule(config, arm, number, values)[phase]
+                    variant = f"tune {arm} {_label(number)}"
+                    steps = math.ceil(n_b / batch)
+                    plan.append(PlannedPhase(phase, seeds, epochs, steps, pair, variant=variant, group=group))
+            group += 1
+    return plan
+
+
+def _cached_a(config, dataset, cache: ModelACache | None) -> dict[tuple[int, int], dict[int, object]]:
+    """The pairs whose every seed's model A is in the cache, with those models."""
+    found = {}
+    for pair in config.split.pairs:
+        models = {}
+        for seed in config.run.seeds:
+            cached = cache.load(cache_key(config, pair, seed, dataset)) if cache else None
+            if cached is None:
+                break
+            models[seed] = cached.model
+        else:
+            found[pair] = models
+    return found
+
+
+def run_tune(
+    config: ExperimentConfig,
+    dataset: Dataset,
+    *,
+    listener: Listener = ignore,
+    stop: StopToken | None = None,
+    checkpoints: Checkpoints | None = None,
+    model_a_cache: ModelACache | None = None,
+) -> TuneResult:
+    """Tune both arms of every pair of `config` at [tune]'s budget; a stop keeps the arms that finished."""
+    stop = stop or StopToken()
+    cached = _cached_a(config, dataset, model_a_cache)
+    cursor = PlanCursor(plan_tune(config, dataset, set(cached)))
+    listener(RunPlanned(tuple(cursor.plan)))
+    session = Session(listener, stop, checkpoints, config.run.batch_size)
+    so_far = TuneResult(config_to_dict(config), [], "finished", device_name())  # grows as each arm finishes
+    try:
+        for pair in config.split.pairs:
+            tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), config.run.seeds)
+            _tune_pair(config, dataset, pair, tasks, cached.get(pair), cursor, session, model_a_cache, so_far)
+    except Cancelled:
+        so_far.status = "cancelled"
+    return so_far
+
+
+def _tune_pair(config, dataset, pair, tasks: dict[int, Tasks], cached, cursor, session, cache, so_far) -> None:
+    """Model A of every seed, then each arm; each finished arm's trials join `so_far` and are announced."""
+    seeds, net = tuple(config.run.seeds), config.network
+    first = tasks[seeds[0]]
+    n_classes = len(first.a_classes)
+    if cached is None:
+        population_a = Population(net, n_classes, "softmax", [initial_model_a(net, s, n_classes) for s in seeds])
+        train_a = config.train_a
+        trainer = PopulationTrainer(
+            population_a, binary=False, optimizer=train_a.optimizer, learning_rate=train_a.learning_rate
+        )
+        index, planned = cursor.take(MODEL_A, seeds)
+        histories = train_planned_group(trainer, member_data([tasks[s].a for s in seeds]), [(index, planned)], session)
+        models_a = {seed: population_a.member_model(m, "model_a") for m, seed in enumerate(seeds)}
+        for seed, history in zip(seeds, histories, strict=True):
+            if cache is not None and not history.diverged:
+                cache.store(cache_key(config, pair, seed, dataset), models_a[seed], history)
+    else:
+        models_a = cached
+    population_a = Population(net, n_classes, "softmax", [models_a[s] for s in seeds])
+    accuracy_a = member_accuracies(population_a, first.a.x_test, first.a.y_test)
+    so_far.accuracy_a.update({f"{pair[0]}-{pair[1]}:{s}": a for s, a in zip(seeds, accuracy_a, strict=True)})
+    for arm in config.tune.arms:
+        so_far.trials.extend(_tune_arm(config, arm, pair, tasks, models_a, cursor, session))
+        so_far.n_validation = len(first.b.y_valid)
+        session.listener(PartDone(so_far.copy()))
+
+
+def _tune_arm(config, arm: str, pair, tasks: dict[int, Tasks], models_a, cursor, session) -> list[Trial]:
+    """Every trial of `arm` for every seed, as one population; the trials it gave."""
+    seeds, net, transfer = tuple(config.run.seeds), config.network, config.transfer
+    trials = arm_trials(config, arm)
+    reused = config.reused_layers
+    members = [(number, values, seed) for number, values in trials for seed in seeds]
+    if arm == SCRATCH:
+        starts = [initial_scratch(net, seed) for _, _, seed in members]
+    else:
+        starts = [initial_transfer(models_a[seed], seed, net, reused) for _, _, seed in members]
+    population = Population(net, 1, "sigmoid", starts)
+    data = member_data([tasks[seed].b for _, _, seed in members])
+    keep = [number != ONE_SHOT for number, _, _ in members]
+    best = BestEpochs(population, keep)
+    histories: dict[str, list[PhaseHistory]] = {}
+    phases = [B_SCRATCH] if arm == SCRATCH else [B_FROZEN, B_FINETUNE]
+    for phase in phases:
+        settings = []
+        for number, values, _ in members:
+            epochs = _schedule(config, arm, number, values)[phase]
+            rate = values["learning_rate"]
+            if phase == B_FINETUNE:
+                rate = rate * values["fine_tune_ratio"] if number != ONE_SHOT else transfer.unfrozen_learning_rate
+            frozen = reused if phase == B_FROZEN or not transfer.fine_tune else 0
+            settings.append(MemberSettings(rate, epochs=epochs, frozen=frozen, keep_best=number != ONE_SHOT))
+        entries = [cursor.take(phase, seeds, f"tune {arm} {_label(number)}") for number, _ in trials]
+        trainer = PopulationTrainer(
+            population,
+            binary=True,
+            optimizer=transfer.optimizer,
+            learning_rate=settings[0].learning_rate,
+            members=settings,
+        )
+        best.restore = phase == phases[-1]
+        histories[phase] = train_planned_group(trainer, data, entries, session, best)
+        best.offsets = best.offsets + [s.epochs for s in settings]
+    accuracies = member_accuracies(population, tasks[seeds[0]].b.x_test, tasks[seeds[0]].b.y_test)
+    space = config.tune.space_of(arm)
+    out = []
+    for member, (number, values, seed) in enumerate(members):
+        phase_histories = {phase: histories[phase][member] for phase in phases}
+        validation = [v for phase in phases for v in phase_histories[phase].val_accuracy]
+        best_epoch = int(best.epoch[member]) if number != ONE_SHOT and best.epoch[member] > 0 else None
+        val_accuracy = validation[best_epoch - 1] if best_epoch else (validation[-1] if validation else 0.0)
+        out.append(
+            Trial(
+                arm,
+                number,
+                pair,
+                seed,
+                values,
+                float(val_accuracy),
+                accuracies[member],
+                best_epoch,
+                any(h.diverged for h in phase_histories.values()),
+                edges(space, values) if number != ONE_SHOT else (),
+                {phase: h.as_dict() for phase, h in phase_histories.items()},
+            )
+        )
+    return out
+
+
+def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) -> TuneResult:
+    """The tuning as a kind of run: model A comes from, and goes to, the model A cache."""
+    return run_tune(
+        config,
+        dataset,
+        listener=context.listener,
+        stop=context.stop,
+        checkpoints=context.checkpoints,
+        model_a_cache=ModelACache() if context.options.use_cache else None,
+    )
+
+
+def plan_kind(config: ExperimentConfig, dataset: Dataset, _options: RunOptions, _indexed: bool) -> list[PlannedPhase]:
+    """A unit's plan on a cluster, where no model A comes from the cache."""
+    return plan_tune(config, dataset, set())
+
+
+def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:
+    """One unit per pair: a pair's arms share its models A."""
+    import msgspec
+
+    return [
+        (msgspec.structs.replace(config, split=config.split.for_pairs([pair])), False) for pair in config.split.pairs
+    ]
+
+
+def unit_words(_config: ExperimentConfig) -> str:
+    """A unit of a tuning is one pair: its pairs and seeds say it all."""
+    return ""

@@ -1,0 +1,111 @@
+"""The tuning's protocol without training: the draws, the search space's checks, and what the result may read
+(validation picks, test is only reported), on made-up trials."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from engine.config import ExperimentConfig
+from engine.config.search import edges, trial_values
+from engine.config.values import apply_overrides
+from engine.errors import ConfigError
+from engine.results.tune import ONE_SHOT, SCRATCH, TRANSFER, Trial, TuneResult
+
+
+def test_the_draws_are_reproducible_spread_over_each_range_and_independent_of_the_run_seeds() -> None:
+    config = ExperimentConfig()
+    space = config.tune.space_of(TRANSFER)
+    draws = trial_values(space, 16, draw_seed=0)
+    assert draws == trial_values(space, 16, draw_seed=0)
+    assert draws != trial_values(space, 16, draw_seed=1)
+    other_seeds = apply_overrides(config, ["run.seeds=[7,8,9]"])
+    assert trial_values(other_seeds.tune.space_of(TRANSFER), 16, 0) == draws  # the seeds pair up
+    rates = sorted(math.log10(d["learning_rate"]) for d in draws)
+    assert rates[0] >= -4 and rates[-1] <= -1
+    # a scrambled Sobol sequence of 16 puts one draw in each sixteenth of every coordinate
+    assert sorted(int((r + 4) / 3 * 16) for r in rates) == list(range(16))
+    assert {d["frozen_epochs"] for d in draws} == {0.0, 2.0, 4.0, 8.0}
+    assert all(0.01 <= d["fine_tune_ratio"] <= 1 for d in draws)
+
+
+def test_a_value_in_the_outer_tenth_of_its_range_is_at_the_edge() -> None:
+    space = ExperimentConfig().tune.space_of(TRANSFER)
+    assert edges(space, {"learning_rate": 1.2e-4, "frozen_epochs": 8.0, "fine_tune_ratio": 0.1}) == (
+        "learning_rate 0.00012 at the bottom of [0.0001, 0.1]",
+    )
+    assert edges(space, {"learning_rate": 0.09}) == ("learning_rate 0.09 at the top of [0.0001, 0.1]",)
+    assert edges(space, {"learning_rate": 3e-3, "fine_tune_ratio": 0.5}) == ()
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("tune.budget=0", "tune.budget must be between 1 and 1024"),
+        ('tune.space.scratch.momentum={dist="log", low=0.1, high=0.9}', "has no 'momentum'; scratch searches"),
+        ('tune.space.scratch.learning_rate={dist="log", low=0, high=0.1}', "must be above 0 for a log range"),
+        ('tune.space.scratch.learning_rate={dist="normal", low=1, high=2}', "must be one of log, uniform"),
+        ("tune.epochs=6", "frozen_epochs must be whole epochs from 0 to fewer than tune.epochs (6)"),
+        ('tune.space.wide.learning_rate={dist="log", low=0.1, high=1}', "names an unknown arm 'wide'"),
+    ],
+)
+def test_a_bad_search_space_is_refused_naming_its_key(assignment, message) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        apply_overrides(ExperimentConfig(), [assignment])
+
+
+def _trial(arm, number, seed, val, test, diverged=False) -> Trial:
+    return Trial(arm, number, (5, 6), seed, {"learning_rate": 0.01 * (number + 2)}, val, test, 3, diverged)
+
+
+def _result(trials: list[Trial], budget: int = 3) -> TuneResult:
+    config = {"tune": {"budget": budget, "arms": [SCRATCH, TRANSFER]}}
+    return TuneResult(config, trials, "finished", "CPU", 1000, {"5-6:1": 0.9, "5-6:2": 0.9})
+
+
+def test_validation_picks_the_result_and_test_only_reports_it() -> None:
+    trials = [
+        # seed 1, scratch: trial 1 is best on test but worse on validation; it is the oracle, not the result
+        _trial(SCRATCH, 0, 1, val=0.90, test=0.85),
+        _trial(SCRATCH, 1, 1, val=0.80, test=0.97),
+        _trial(SCRATCH, 2, 1, val=0.90, test=0.80),  # ties trial 0 on validation: the earlier trial is picked
+        _trial(SCRATCH, ONE_SHOT, 1, val=0.99, test=0.99),  # outside the budget: never picked
+        _trial(TRANSFER, 0, 1, val=0.95, test=0.90),
+        _trial(TRANSFER, 1, 1, val=0.99, test=0.50, diverged=True),  # diverged: the worst validation, kept
+        _trial(TRANSFER, 2, 1, val=0.70, test=0.60),
+        _trial(TRANSFER, ONE_SHOT, 1, val=0.60, test=0.55),
+    ]
+    result = _result(trials)
+    assert result.picked(SCRATCH, (5, 6), 1).number == 0
+    assert result.oracle(SCRATCH, (5, 6), 1).number == 1
+    assert result.picked(TRANSFER, (5, 6), 1).number == 0
+    assert len(result.trials_of(TRANSFER, (5, 6), 1)) == 3  # the diverged trial is not dropped
+    reading = result.arm_reading(TRANSFER, (5, 6))
+    assert reading.curve[0].best_validation.mean == pytest.approx((0.95 + 0.0 + 0.70) / 3)
+    summary = result.summary((5, 6))
+    assert summary.acc_scratch_mean == pytest.approx(0.85) and summary.acc_transfer_mean == pytest.approx(0.90)
+    assert result.one_shot_summary((5, 6)).acc_scratch_mean == pytest.approx(0.99)
+    # picking scratch on test would have added 12 points at the full budget (E over draws of 3 from 3)
+    meter = result.meter((5, 6))
+    assert meter[SCRATCH][3] == pytest.approx(result.arm_reading(SCRATCH, (5, 6)).curve[2].cherry_pick)
+    assert meter[SCRATCH][3] > 0.05
+    # the notebook's author: transfer ahead by a point or more in 2 of 9 pairings (0.90 against 0.85 and 0.80)
+    assert result.great_improvement_share((5, 6)) == pytest.approx(2 / 9)
+    rows = result.export_rows()
+    assert [row["picked_on_validation"] for row in rows] == [True, False, False, False, True, False, False, False]
+    assert all(set(row) == set(rows[0]) for row in rows)  # one header for every arm
+
+
+def test_a_stored_tuning_reads_back_to_the_same_readings() -> None:
+    trials = [
+        _trial(arm, n, seed, 0.8 + 0.01 * n + 0.001 * seed, 0.7 + 0.02 * n)
+        for arm in (SCRATCH, TRANSFER)
+        for seed in (1, 2)
+        for n in range(3)
+    ]
+    result = _result(trials)
+    again = TuneResult.from_dict(result.to_dict())
+    assert again == result
+    assert again.reading((5, 6)) == result.reading((5, 6))
+    assert TuneResult.merged(result.config, [_result(trials[:6]), _result(trials[6:])]).trials == trials

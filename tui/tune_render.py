@@ -1,0 +1,118 @@
+"""A tuning as the terminal and the Tune view print it: per pair, each arm's validation pick against its oracle
+and the one-shot configuration, the expected accuracies against the budget, each seed's picked trials, and the
+reading in words. Test accuracies appear only as the protocol reads them (the pick's, and the oracle labelled)."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from engine.data.classes import class_name
+from engine.results import stats
+from engine.results.tune import ONE_SHOT, SCRATCH, TRANSFER, ArmReading, Trial, TuneResult
+
+ARM_TITLES = {SCRATCH: "B from scratch", TRANSFER: "B on A"}
+DASH = "—"
+
+
+def _pct(values: list[float]) -> str:
+    if not values:
+        return DASH
+    spread = stats.std(values)
+    return f"{100 * stats.mean(values):.2f}" + (f" ± {100 * spread:.2f}" if spread is not None else "")
+
+
+def budgets_shown(budget: int) -> list[int]:
+    """1, 2, 4, ... up to the budget, and the budget itself."""
+    shown, n = [], 1
+    while n < budget:
+        shown.append(n)
+        n *= 2
+    return [*shown, budget]
+
+
+def arms_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, ArmReading]) -> Table:
+    table = Table(title=f"{class_name(pair[0])} vs {class_name(pair[1])}: test accuracy %, mean ± std over seeds")
+    table.add_column("arm")
+    table.add_column("picked on validation\n(the result)", justify="right")
+    table.add_column("best on test\n(oracle, not a result)", justify="right")
+    table.add_column("notebook's own\n(one shot)", justify="right")
+    for arm, reading in readings.items():
+        table.add_row(
+            ARM_TITLES[arm],
+            _pct([t.test_accuracy for t in reading.picked.values()]),
+            _pct([t.test_accuracy for t in reading.oracle.values()]),
+            _pct([t.test_accuracy for t in reading.one_shot.values()]),
+        )
+    return table
+
+
+def budget_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, ArmReading]) -> Table:
+    """Expected best validation and expected test of the validation pick, per arm, at growing budgets."""
+    table = Table(title="Expected accuracy % with n trials (mean over seeds)")
+    table.add_column("n", justify="right")
+    for arm in readings:
+        table.add_column(f"{ARM_TITLES[arm]}\nbest val", justify="right")
+        table.add_column(f"{ARM_TITLES[arm]}\ntest of pick", justify="right")
+    table.add_column("Δ test\n(points)", justify="right")
+    table.add_column("transfer", justify="left", no_wrap=True)
+    for n in budgets_shown(result.budget):
+        cells = [str(n)]
+        for reading in readings.values():
+            point = reading.curve[n - 1]
+            cells += [f"{100 * point.best_validation.mean:.2f}", f"{100 * point.test_of_pick.mean:.2f}"]
+        differences = result.differences_at(pair, n)
+        cells += [f"{100 * (stats.mean(differences) or 0):+.2f}", result.side_at(pair, n)]
+        table.add_row(*cells)
+    return table
+
+
+SHORT_NAMES = {"learning_rate": "lr", "frozen_epochs": "frozen", "fine_tune_ratio": "ratio"}
+
+
+def _values(trial: Trial) -> str:
+    """'lr 0.0356, frozen 2, ratio 0.0531'."""
+    parts = []
+    for name, value in trial.values.items():
+        shown = f"{value:g}" if name == "frozen_epochs" else f"{value:.3g}"
+        parts.append(f"{SHORT_NAMES.get(name, name)} {shown}")
+    return ", ".join(parts)
+
+
+def picks_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, ArmReading]) -> Table:
+    """Each seed's validation pick per arm: its values, its best epoch, its validation and test accuracy."""
+    table = Table(title="Picked on validation, per seed")
+    for column, justify in (("seed", "right"), ("arm", "left"), ("trial", "right"), ("values", "left")):
+        table.add_column(column, justify=justify)
+    for column in ("best\nepoch", "val %", "test %"):
+        table.add_column(column, justify="right")
+    for seed in result.seeds_of(pair):
+        for arm, reading in readings.items():
+            trial = reading.picked[seed]
+            number = "one-shot" if trial.number == ONE_SHOT else str(trial.number + 1)
+            epoch = str(trial.best_epoch) if trial.best_epoch else DASH
+            val = "diverged" if trial.diverged else f"{100 * trial.val_accuracy:.2f}"
+            table.add_row(
+                str(seed), ARM_TITLES[arm], number, _values(trial), epoch, val, f"{100 * trial.test_accuracy:.2f}"
+            )
+    return table
+
+
+def tune_report(result: TuneResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:
+    """Every finished pair of the tuning, with its reading; a stopped tuning says what it has."""
+    parts: list[RenderableType] = []
+    for pair in result.pairs:
+        if not result.complete(pair):
+            parts.append(Text(f"{class_name(pair[0])} vs {class_name(pair[1])}: stopped before its arms finished."))
+            continue
+        readings = {arm: result.arm_reading(arm, pair) for arm in (SCRATCH, TRANSFER)}
+        parts += [
+            arms_table(result, pair, readings),
+            budget_table(result, pair, readings),
+            picks_table(result, pair, readings),
+            Text("\n".join(result.reading(pair))),
+        ]
+    if not parts:
+        parts.append(Text("No arm finished its trials."))
+    return parts
