@@ -165,3 +165,23 @@ def test_bench_settings_times_members_of_different_settings(tmp_path: Path, real
         assert case["against_keras"] == pytest.approx(
             figures["keras_seconds_per_member_epoch"] / case["seconds_per_member_epoch"]
         )
+
+
+def test_bench_tune_times_one_arm_as_a_population_against_keras_one_trial_at_a_time(
+    tmp_path: Path, real_data_dir: Path
+) -> None:
+    out = tmp_path / "tune.json"
+    command = [sys.executable, "-m", "tui", "bench", "--tune", "--data-dir", str(real_data_dir), "--home"]
+    command += [str(tmp_path), "--set", "network.hidden=[16]", "--set", "tune.budget=3", "--set", "tune.epochs=9"]
+    command += ["--seeds", "1-2", "--sample", "1", "--json", str(out)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr
+    figures = json.loads(out.read_text())
+    assert (figures["trials"], figures["seeds"], figures["epochs"], figures["n_train"]) == (3, 2, 9, 200)
+    assert figures["population_seconds_per_trial_epoch"] == pytest.approx(figures["population_seconds"] / (3 * 2 * 9))
+    assert figures["speedup"] == pytest.approx(
+        figures["keras_seconds_per_trial_epoch"] / figures["population_seconds_per_trial_epoch"]
+    )
+    assert "x faster" in completed.stdout
+    refused = subprocess.run([*command[:5], "--settings"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--study, --settings and --tune are three benches" in refused.stderr

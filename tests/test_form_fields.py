@@ -22,11 +22,12 @@ def test_presets_round_trip_through_the_form(name: str) -> None:
 
 
 def test_every_config_key_has_a_field() -> None:
-    """Every key of every section the form shows (all but [leaderboard], which has its own dialog)."""
+    """Every key of every section the form shows (all but [leaderboard], which has its own dialog, and a tuning's
+    search spaces, tables of tables set in TOML or with --set, and its arms, which are both arms)."""
     sections = [(name, kind) for name, kind in SECTIONS.items() if name not in ("leaderboard", "network")]
     sections += [("network", kind) for kind in NETWORK_KINDS.values()]
     expected = {f"{section}.{field.name}" for section, kind in sections for field in msgspec.structs.fields(kind)}
-    assert {spec.key for spec in FIELDS} == expected | {"network.kind"}
+    assert {spec.key for spec in FIELDS} == expected - {"tune.space", "tune.arms"} | {"network.kind"}
 
 
 def test_network_kind_chooses_the_fields_that_count() -> None:
@@ -131,3 +132,20 @@ def test_sweep_depths_read_as_the_cli_reads_layers() -> None:
     assert parse_form(values)[1] == {"study_layers": "must look like 0-3 or 0, 2, 4; cannot read 'a-b'"}
     values.update(study_layers="0-2", network_kind="cnn", conv="32, x")
     assert parse_form(values)[1] == {"conv": "must be whole numbers separated by commas, e.g. 32, 64"}
+
+
+def test_a_tunings_epochs_are_checked_against_its_search_space_and_shown_at_their_field() -> None:
+    """The search space is not a field: a value that does not fit it is refused at the field typed in, and the
+    space the command line gave (kept from the base config) is what it is checked against."""
+    values = form_values(preset("seed"))
+    values["tune_epochs"] = "6"
+    parsed, errors = parse_form(values, preset("seed"))
+    assert parsed is None and list(errors) == ["tune_epochs"]
+    assert (
+        "tune.space.transfer.frozen_epochs must be whole epochs from 0 to fewer than tune.epochs (6)"
+        in errors["tune_epochs"]
+    )
+    narrow = apply_overrides(preset("seed"), ['tune.space.transfer.frozen_epochs={dist="choice", values=[0,2]}'])
+    parsed, errors = parse_form(values, narrow)
+    assert errors == {} and parsed.tune.epochs == 6
+    assert parsed.tune.space_of("transfer")["frozen_epochs"].values == (0, 2)

@@ -145,11 +145,14 @@ def test_the_tune_command_prints_the_verdict_and_stores_every_trial(real_data_di
         'tune.space.transfer.frozen_epochs={dist="choice", values=[0,1]}',
         "--json",
         str(out),
+        "--plot",
+        str(tmp_path / "curves.svg"),
     ]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr
     assert "picked on validation" in finished.stdout and "(oracle" in finished.stdout
     assert "Cherry-pick meter" in finished.stdout
+    assert "<svg" in (tmp_path / "curves.svg").read_text()
     assert "each picked on 986 validation images" in " ".join(finished.stdout.split())
     stored = json.loads(out.read_text())
     assert len(stored["trials"]) == 2 * (2 + 1) * 2

@@ -109,3 +109,23 @@ def test_a_stored_tuning_reads_back_to_the_same_readings() -> None:
     assert again == result
     assert again.reading((5, 6)) == result.reading((5, 6))
     assert TuneResult.merged(result.config, [_result(trials[:6]), _result(trials[6:])]).trials == trials
+
+
+def test_over_several_pairs_the_reading_counts_the_pairs_whose_verdict_the_budget_changes() -> None:
+    trials = []
+    for pair, tuned_gain, one_shot_gain in (((5, 6), 0.05, -0.05), ((0, 2), -0.04, -0.04)):
+        for seed, wobble in ((1, 0.0), (2, 0.004), (3, -0.003)):
+            for arm, gain in ((SCRATCH, 0.0), (TRANSFER, tuned_gain)):
+                for number in range(2):
+                    test = 0.80 + gain + wobble + 0.001 * number
+                    trials.append(Trial(arm, number, pair, seed, {}, 0.8 + 0.01 * number, test, 2))
+                shot = 0.80 + wobble + (one_shot_gain if arm == TRANSFER else 0.0)
+                trials.append(Trial(arm, ONE_SHOT, pair, seed, {}, 0.5, shot, None))
+    config = {"tune": {"budget": 2, "arms": [SCRATCH, TRANSFER]}}
+    accuracy_a = {f"{a}-{b}:{seed}": 0.9 for a, b in ((5, 6), (0, 2)) for seed in (1, 2, 3)}
+    result = TuneResult(config, trials, "finished", "CPU", 1000, accuracy_a)
+    assert result.map_reading() == [
+        "Over 2 pairs at 2 trials per arm: transfer ahead in 1, behind in 1, no clear difference in 0 (the "
+        "notebook's one-shot configurations: 0, 2 and 0).",
+        "The equal budget changes the verdict of 1 pair of 2: Sandal vs Shirt.",
+    ]

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from engine.data.classes import class_name
 from engine.results import stats
-from engine.results.tune import ONE_SHOT, SCRATCH, TRANSFER, ArmReading, Trial, TuneResult
+from engine.results.tune import ONE_SHOT, SCRATCH, TRANSFER, ArmReading, TuneResult, side_of
 
 ARM_TITLES = {SCRATCH: "B from scratch", TRANSFER: "B on A"}
 DASH = "—"
@@ -68,16 +68,21 @@ def budget_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, 
     return table
 
 
-SHORT_NAMES = {"learning_rate": "lr", "frozen_epochs": "frozen", "fine_tune_ratio": "ratio"}
+SHORT_NAMES = {"learning_rate": "lr", "frozen_epochs": "frozen", "fine_tune_ratio": "ratio"}  # fit 80 columns
 
 
-def _values(trial: Trial) -> str:
+def trial_values_text(values: dict[str, float]) -> str:
     """'lr 0.0356, frozen 2, ratio 0.0531'."""
     parts = []
-    for name, value in trial.values.items():
+    for name, value in values.items():
         shown = f"{value:g}" if name == "frozen_epochs" else f"{value:.3g}"
         parts.append(f"{SHORT_NAMES.get(name, name)} {shown}")
     return ", ".join(parts)
+
+
+def trial_label(number: int) -> str:
+    """Trials count from 1 on screen; the notebook's own configuration is the one-shot."""
+    return "one-shot" if number == ONE_SHOT else str(number + 1)
 
 
 def picks_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, ArmReading]) -> Table:
@@ -90,11 +95,17 @@ def picks_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, A
     for seed in result.seeds_of(pair):
         for arm, reading in readings.items():
             trial = reading.picked[seed]
-            number = "one-shot" if trial.number == ONE_SHOT else str(trial.number + 1)
+            number = trial_label(trial.number)
             epoch = str(trial.best_epoch) if trial.best_epoch else DASH
             val = "diverged" if trial.diverged else f"{100 * trial.val_accuracy:.2f}"
             table.add_row(
-                str(seed), ARM_TITLES[arm], number, _values(trial), epoch, val, f"{100 * trial.test_accuracy:.2f}"
+                str(seed),
+                ARM_TITLES[arm],
+                number,
+                trial_values_text(trial.values),
+                epoch,
+                val,
+                f"{100 * trial.test_accuracy:.2f}",
             )
     return table
 
@@ -113,6 +124,26 @@ def tune_report(result: TuneResult, sort: str = "best", reverse: bool = False) -
             picks_table(result, pair, readings),
             Text("\n".join(result.reading(pair))),
         ]
+    finished = [pair for pair in result.pairs if result.complete(pair)]
+    if len(finished) > 1:
+        parts += [map_table(result, finished), Text("\n".join(result.map_reading()))]
     if not parts:
         parts.append(Text("No arm finished its trials."))
     return parts
+
+
+def map_table(result: TuneResult, pairs: list[tuple[int, int]]) -> Table:
+    """The fair map beside the one-shot one: per pair, Δ (points, mean over seeds) and its verdict each way."""
+    table = Table(
+        title=f"Δ test accuracy, B on A minus B from scratch (points): one shot and at {result.budget} trials"
+    )
+    table.add_column("pair")
+    for header in ("one shot", "verdict", f"{result.budget} trials", "verdict"):
+        table.add_column(header, justify="right" if "verdict" not in header else "left", no_wrap=True)
+    for pair in pairs:
+        cells = [f"{class_name(pair[0])} vs {class_name(pair[1])}"]
+        for summary in (result.one_shot_summary(pair), result.summary(pair)):
+            mean = summary.difference_mean
+            cells += [DASH if mean is None else f"{100 * mean:+.2f}", side_of(summary)]
+        table.add_row(*cells)
+    return table

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import warnings
 
-from engine.config.schema import SearchSpace
+from engine.config.schema import ExperimentConfig, SearchSpace
+
+ONE_SHOT = -1  # the trial number of an arm's own configuration as the notebook runs it, outside the budget
+Values = dict[str, float]
 
 
 def trial_values(space: SearchSpace, budget: int, draw_seed: int) -> list[dict[str, float]]:
@@ -29,3 +32,18 @@ def edges(space: SearchSpace, values: dict[str, float]) -> tuple[str, ...]:
         if side is not None:
             found.append(f"{name} {value:.3g} at the {side} of [{space[name].low:g}, {space[name].high:g}]")
     return tuple(found)
+
+
+def arm_trials(config: ExperimentConfig, arm: str) -> list[tuple[int, Values]]:
+    """An arm's trials as (number, values): the budget's draws, then the notebook's own configuration."""
+    tune, transfer = config.tune, config.transfer
+    drawn = list(enumerate(trial_values(tune.space_of(arm), tune.budget, tune.draw_seed)))
+    if arm == "scratch":
+        return [*drawn, (ONE_SHOT, {"learning_rate": transfer.scratch_learning_rate})]
+    ratio = transfer.unfrozen_learning_rate / transfer.frozen_learning_rate
+    notebook = {
+        "learning_rate": transfer.frozen_learning_rate,
+        "frozen_epochs": float(transfer.frozen_epochs),
+        "fine_tune_ratio": ratio,
+    }
+    return [*drawn, (ONE_SHOT, notebook)]

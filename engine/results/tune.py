@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.config.search import ONE_SHOT
 from engine.data.classes import class_name
 from engine.results import stats
 from engine.results.budget import BudgetPoint, Expected, budget_curve, expected_of_pick
@@ -20,7 +21,6 @@ from engine.results.protocol import merged_device, merged_status
 from engine.results.words import plural
 
 SCRATCH, TRANSFER = "scratch", "transfer"
-ONE_SHOT = -1  # the trial number of an arm's own configuration as the notebook runs it, outside the budget
 GREAT_IMPROVEMENT = 0.01  # the notebook author's "great improvement": transfer ahead by a point or more on test
 METER_BUDGETS = (1, 4)  # the cherry-pick meter's budgets, besides the full one
 
@@ -107,6 +107,7 @@ class TuneResult:
                 for pair in self.pairs
                 if self.complete(pair)
             ],
+            "map_reading": self.map_reading(),
         }
 
     @classmethod
@@ -307,6 +308,25 @@ class TuneResult:
             )
         return lines
 
+    def map_reading(self) -> list[str]:
+        """Over several pairs: how many pairs' verdict the equal budget changes against the one-shot configurations
+        (each verdict read from the 95% interval of Δ over seeds: ahead, behind or no difference)."""
+        finished = [pair for pair in self.pairs if self.complete(pair)]
+        if len(finished) < 2:
+            return []
+        changed = [pair for pair in finished if side_of(self.one_shot_summary(pair)) != side_of(self.summary(pair))]
+        counts = {side: sum(side_of(self.summary(pair)) == side for pair in finished) for side in SIDES}
+        one_shot = {side: sum(side_of(self.one_shot_summary(pair)) == side for pair in finished) for side in SIDES}
+        lines = [
+            f"Over {len(finished)} pairs at {self.budget} trials per arm: transfer ahead in {counts['ahead']}, behind "
+            f"in {counts['behind']}, no clear difference in {counts['no difference']} (the notebook's one-shot "
+            f"configurations: {one_shot['ahead']}, {one_shot['behind']} and {one_shot['no difference']}).",
+            f"The equal budget changes the verdict of {plural(len(changed), 'pair')} of {len(finished)}"
+            + (": " + ", ".join(f"{class_name(a)} vs {class_name(b)}" for a, b in changed) if changed else "")
+            + ".",
+        ]
+        return lines
+
     def summary_line(self) -> str:
         finished = [pair for pair in self.pairs if self.complete(pair)]
         if not finished:
@@ -349,6 +369,17 @@ class TuneResult:
             if self.complete(pair):
                 heading += "\n" + "\n".join(f"- {line}" for line in self.reading(pair)) + "\n"
         return heading
+
+
+SIDES = ("ahead", "behind", "no difference")
+
+
+def side_of(summary: Summary) -> str:
+    """Transfer 'ahead', 'behind' or 'no difference' by the 95% interval of Δ over seeds (no interval: none)."""
+    if summary.difference_ci95 is None:
+        return "no difference"
+    low, high = summary.difference_ci95
+    return "ahead" if low > 0 else "behind" if high < 0 else "no difference"
 
 
 def _mean_point(points: list[BudgetPoint]) -> BudgetPoint:

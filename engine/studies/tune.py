@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from engine.config import ExperimentConfig, config_to_dict
-from engine.config.search import edges, trial_values
+from engine.config.search import ONE_SHOT, Values, arm_trials, edges
 from engine.data.fashion_mnist import Dataset
 from engine.data.packing import member_data
 from engine.data.split import Tasks, tasks_for_seeds
@@ -24,30 +24,13 @@ from engine.networks.population import Population, member_accuracies
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import Cancelled, Listener, PartDone, PlannedPhase, RunPlanned, StopToken, ignore
 from engine.results.history import PhaseHistory
-from engine.results.tune import ONE_SHOT, SCRATCH, Trial, TuneResult
+from engine.results.tune import SCRATCH, Trial, TuneResult
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
 from engine.storage.model_cache import ModelACache, cache_key
 from engine.training.phase_loop import Session
 from engine.training.population_trainer import BestEpochs, MemberSettings, PopulationTrainer, train_planned_group
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
-
-Values = dict[str, float]
-
-
-def arm_trials(config: ExperimentConfig, arm: str) -> list[tuple[int, Values]]:
-    """An arm's trials as (number, values): the budget's draws, then the notebook's own configuration."""
-    tune, transfer = config.tune, config.transfer
-    drawn = list(enumerate(trial_values(tune.space_of(arm), tune.budget, tune.draw_seed)))
-    if arm == SCRATCH:
-        return [*drawn, (ONE_SHOT, {"learning_rate": transfer.scratch_learning_rate})]
-    ratio = transfer.unfrozen_learning_rate / transfer.frozen_learning_rate
-    notebook = {
-        "learning_rate": transfer.frozen_learning_rate,
-        "frozen_epochs": float(transfer.frozen_epochs),
-        "fine_tune_ratio": ratio,
-    }
-    return [*drawn, (ONE_SHOT, notebook)]
 
 
 def _label(number: int) -> str:

@@ -139,7 +139,7 @@ def run_settings_bench_command(
         "s per\ntrained",
     )
     for header in headers:
-        table.add_column(header, justify="left" if header == "population" else "right")
+        table.add_column(header, justify="left" if header == "population" else "right", no_wrap=True)
     for case in result.cases:
         table.add_row(
             case.name,
@@ -156,6 +156,35 @@ def run_settings_bench_command(
         f"{plural(result.keras_sample_members, 'member')}. Member-epochs: what the population computes, P members "
         "x its epochs; trained: those of members still training (a member whose epochs are done, or that "
         "diverged, is computed until the longest member ends)."
+    )
+    if json_path:
+        atomic_write_json(json_path, result.to_dict())
+        console.print(f"Figures written to {json_path}")
+    return 0
+
+
+def run_tune_bench_command(config: ExperimentConfig, *, sample: int, json_path: Path | None) -> int:
+    """`bench --tune`: one arm's trials x seeds as one population against plain Keras one trial at a time."""
+    check_count("--sample", sample, config.tune.budget, f"the {config.tune.budget} trials")
+    with stderr_to_log(log_dir() / "tensorflow.log"):
+        console = Console(highlight=False)
+        dataset = load_data_and_engine(console, config)
+        from engine.fileio import atomic_write_json
+        from engine.studies.tune_bench import run_tune_bench
+
+        tasks = make_tasks(dataset, config.split, seed=0)
+        seeds = len(config.run.seeds)
+        console.print(
+            f"B from scratch on {len(tasks.b.y_train)} images, validated on {len(tasks.b.y_valid)} after every "
+            f"epoch: {config.tune.budget} trials x {plural(seeds, 'seed')}, {config.tune.epochs} epochs each"
+        )
+        result = run_tune_bench(config, tasks, sample, say=console.print)
+    keras_side = f"plain Keras in {result.keras_seconds_per_trial_epoch:.3f} s"
+    sample_said = plural(result.keras_sample_trials, "trial")
+    console.print(
+        f"{result.device}, {result.machine}: the population trains a trial-epoch in "
+        f"{result.population_seconds_per_trial_epoch:.4f} s, {keras_side} (on {sample_said}): "
+        f"{result.speedup:.1f}x faster; the whole arm took {result.population_seconds:.1f} s."
     )
     if json_path:
         atomic_write_json(json_path, result.to_dict())

@@ -55,9 +55,9 @@ def execute(
             atomic_write_text(path, export_text(result, fmt))
             console.print(f"{fmt.upper()} written to {path}")
     if plot is not None:
-        from tui.cli.plot import write_study_plot
+        from tui.cli.plot import PLOT_WRITERS
 
-        write_study_plot(result, plot)
+        PLOT_WRITERS[kind.name](result, plot)
         console.print(f"Chart written to {plot}")
     if map_path is not None:
         from tui.cli.map_file import write_map_file

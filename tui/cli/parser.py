@@ -143,6 +143,20 @@ def exports_of(args: argparse.Namespace) -> dict[str, Path]:
     return {fmt: path for fmt, path in files.items() if path is not None}
 
 
+def add_plot(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--plot", metavar="FILE", type=Path, help=f"draw {what} into FILE (.svg or .png)")
+
+
+def plot_of(args: argparse.Namespace) -> Path | None:
+    """--plot FILE, checked before anything trains: a file this can write, .svg or .png."""
+    from tui.cli.plot import PLOT_SUFFIXES
+
+    check_output_file("--plot", args.plot)
+    if args.plot is not None and args.plot.suffix.lower() not in PLOT_SUFFIXES:
+        raise ConfigError(f"--plot {args.plot}: give a .svg or .png file")
+    return args.plot
+
+
 def add_no_cache(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="train model A even if one trained with the same settings is cached"
@@ -207,13 +221,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="time populations whose members differ: --members learning rates, then --members epoch counts, "
         "against one whose members share them and against plain Keras (default 16 members)",
     )
+    bench.add_argument(
+        "--tune",
+        action="store_true",
+        help="time one arm of a tuning ([tune] budget trials x --seeds of B from scratch on task B, each keeping "
+        "its best validation epoch) as one population against plain Keras one trial at a time",
+    )
     bench.add_argument("--pairs", metavar="K", type=int, default=45, help="with --study: pairs (default all 45)")
     bench.add_argument(
         "--sample",
         metavar="N",
         type=int,
         default=2,
-        help="with --study or --settings: plain Keras runs measured (default 2)",
+        help="with --study, --settings or --tune: plain Keras runs measured (default 2)",
     )
     bench.add_argument(
         "--network",
@@ -263,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument(*MAP_ARGUMENT[0], **MAP_ARGUMENT[1])
     study.add_argument("--treatments", metavar="LIST", help="e.g. AnB,AnB+,BnB,BnB+ (sets study.treatments)")
     add_exports(study, json="write the sweep (or the maps) with every seed's accuracy", table="the table")
-    study.add_argument("--plot", metavar="FILE", type=Path, help="draw the chart into FILE (.svg or .png)")
+    add_plot(study, "the chart")
     add_no_cache(study)
     study.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
     study.set_defaults(handler=_study_command)
@@ -281,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--budget", metavar="N", type=int, help="trials per arm (sets tune.budget; default 16)")
     tune.add_argument("--epochs", metavar="N", type=int, help="epochs per trial (sets tune.epochs; default 40)")
     add_exports(tune, json="write the tuning with every trial and its histories", table="one row per trial")
+    add_plot(tune, "the budget curves")
     add_no_cache(tune)
     tune.add_argument(*ROWS_ARGUMENT[0], **ROWS_ARGUMENT[1])
     tune.set_defaults(handler=_tune_command)
@@ -410,7 +431,6 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
 
 
 def _study_command(args: argparse.Namespace) -> int:
-    from tui.cli.plot import PLOT_SUFFIXES
     from tui.cli.study import run_study_command
 
     changes = {
@@ -426,13 +446,10 @@ def _study_command(args: argparse.Namespace) -> int:
         study_networks(config)  # an unknown network name fails here, before anything loads
     check_map_path(args.map)
     exports = exports_of(args)
-    check_output_file("--plot", args.plot)
-    if args.plot is not None and args.plot.suffix.lower() not in PLOT_SUFFIXES:
-        raise ConfigError(f"--plot {args.plot}: give a .svg or .png file")
     return run_study_command(
         config,
         exports=exports,
-        plot=args.plot,
+        plot=plot_of(args),
         use_cache=not args.no_cache,
         tensorboard=tensorboard_of(args),
         rows=args.rows,
@@ -446,9 +463,11 @@ def _tune_command(args: argparse.Namespace) -> int:
     changes = {"budget": args.budget, "epochs": args.epochs}
     tune = {key: value for key, value in changes.items() if value is not None}
     config = config_from_dict({"tune": tune}, experiment_config(args))
+    exports = exports_of(args)
     return run_tune_command(
         config,
-        exports=exports_of(args),
+        exports=exports,
+        plot=plot_of(args),
         use_cache=not args.no_cache,
         tensorboard=tensorboard_of(args),
         rows=args.rows,
@@ -460,8 +479,12 @@ def _bench_command(args: argparse.Namespace) -> int:
 
     config = experiment_config(args)
     json_path = exports_of(args).get("json")
-    if args.study and args.settings:
-        raise ConfigError("--study and --settings are two benches: choose one")
+    if args.study + args.settings + args.tune > 1:
+        raise ConfigError("--study, --settings and --tune are three benches: choose one")
+    if args.tune:
+        from tui.cli.bench import run_tune_bench_command
+
+        return run_tune_bench_command(config, sample=args.sample, json_path=json_path)
     if args.study:
         from tui.cli.bench import run_study_bench_command
 

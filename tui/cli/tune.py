@@ -14,11 +14,13 @@ def run_tune_command(
     config: ExperimentConfig,
     *,
     exports: dict[str, Path],
+    plot: Path | None = None,
     use_cache: bool = True,
     tensorboard: Path | None = None,
     rows: str = "auto",
 ) -> int:
-    """A new tuning, recorded in the run store; `exports` maps a format (json, csv, md) to a file to write."""
+    """A new tuning, recorded in the run store; `exports` maps a format (json, csv, md) to a file to write, `plot`
+    an .svg or .png file for the budget curves."""
     options = RunOptions(save_models=False, use_cache=use_cache, tensorboard=str(tensorboard) if tensorboard else None)
     run_dir = runs_dir() / new_run_id()
-    return execute(kind_for(config, "tune"), config, run_dir, options, exports=exports, rows=rows)
+    return execute(kind_for(config, "tune"), config, run_dir, options, exports=exports, plot=plot, rows=rows)

@@ -23,7 +23,7 @@ from tui.widgets.field_row import FieldRow
 
 DEFAULT_CONFIG_FILE = "experiment.toml"
 # side by side on wide terminals, one under the other on narrow ones
-COLUMNS = (("Split", "Network", "Data", "Cluster"), ("Training", "Study"))
+COLUMNS = (("Split", "Network", "Data", "Cluster"), ("Training", "Study", "Tune"))
 
 
 class SetupScreen(Screen):

@@ -1,6 +1,7 @@
-"""Tune: both arms at an equal tuning budget. The chart of each arm's expected test accuracy of its validation
-pick against the budget (and its expected best validation accuracy), then the tables and the reading. While a
-tuning runs it shows how far it is; test accuracies appear only once every arm of a pair has finished."""
+"""Tune: both arms at an equal tuning budget. While a tuning runs, the trials table: each trial's values and its best
+validation accuracy so far (mean over seeds), no test accuracy. Once both arms of a pair have finished, the chart
+of each arm's expected test accuracy of its validation pick against the budget (and its expected best validation
+accuracy), then the tables and the reading, and the trials table gains each trial's test accuracy."""
 
 from __future__ import annotations
 
@@ -11,16 +12,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from engine.config import ExperimentConfig
-from engine.progress import PartDone, ProgressEvent
+from engine.config.search import ONE_SHOT, arm_trials
+from engine.progress import EpochDone, PartDone, ProgressEvent, RunPlanned
+from engine.results import stats
 from engine.results.tune import SCRATCH, TRANSFER, TuneResult
 from tui.render import pair_label, seeds_label
-from tui.tune_render import ARM_TITLES, tune_report
+from tui.tune_render import ARM_TITLES, trial_label, trial_values_text, tune_report
+
+REFRESH_SECONDS = 0.5  # the trials table redraws at most this often while a tuning runs
 
 COLOURS = {SCRATCH: "blue", TRANSFER: "red"}
+SHORT_ARMS = {SCRATCH: "scratch", TRANSFER: "B on A"}  # the trials table fits 80 columns
 
 
 class TuneScreen(Screen):
@@ -42,6 +48,10 @@ class TuneScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="tune")
         self.result: TuneResult | None = None
+        self.plan: tuple = ()
+        self.values: dict[tuple[str, int], dict[str, float]] = {}  # (arm, trial) -> the values it drew
+        self.best_so_far: dict[tuple[str, int], dict[int, float]] = {}  # (arm, trial) -> seed -> best validation
+        self.dirty = False
         self.caption = (
             "No tuning yet: ctrl+r here tunes B from scratch and B on A at an equal budget with the Setup form's "
             "config (or use `transfer-tui tune`)"
@@ -52,14 +62,18 @@ class TuneScreen(Screen):
         with VerticalScroll(id="tune-body"):
             yield Static(self.caption, id="tune-caption")
             yield PlotextPlot(id="tune-plot")
+            yield DataTable(id="tune-trials", cursor_type="row", zebra_stripes=True)
             yield Static("", id="tune-report")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._draw()
+        self.set_interval(REFRESH_SECONDS, self._refresh_trials)
 
     def start(self, config: ExperimentConfig) -> None:
         self.result = None
+        self.values = {(arm, number): values for arm in config.tune.arms for number, values in arm_trials(config, arm)}
+        self.best_so_far = {}
         tune = config.tune
         pairs = ", ".join(pair_label(pair) for pair in config.split.pairs)
         self.caption = (
@@ -70,13 +84,24 @@ class TuneScreen(Screen):
             self._draw()
 
     def apply(self, event: ProgressEvent) -> None:
-        if isinstance(event, PartDone) and isinstance(event.result, TuneResult):
+        if isinstance(event, RunPlanned):
+            self.plan = event.plan
+        elif isinstance(event, EpochDone) and event.index < len(self.plan):
+            variant = self.plan[event.index].variant or ""
+            if variant.startswith("tune "):
+                _, arm, label = variant.split()
+                number = ONE_SHOT if label == "one-shot" else int(label) - 1
+                seeds = self.best_so_far.setdefault((arm, number), {})
+                seeds[event.seed] = max(seeds.get(event.seed, 0.0), event.metrics.val_accuracy)
+                self.dirty = True
+        elif isinstance(event, PartDone) and isinstance(event.result, TuneResult):
             self.result = event.result
             if self.is_mounted:
                 self._draw()
 
     def show_result(self, result: TuneResult, run_dir: Path | None = None, caption: str | None = None) -> None:
         self.result = result
+        self.best_so_far = {}
         budget, seeds = result.budget, seeds_label(tuple(result.config["run"]["seeds"]))
         self.caption = (caption or f"{result.status.capitalize()} tuning") + f": {budget} trials per arm, {seeds}"
         if self.is_mounted:
@@ -91,6 +116,8 @@ class TuneScreen(Screen):
         plt.clear_figure()
         finished = [pair for pair in self.result.pairs if self.result.complete(pair)] if self.result else []
         plot.display = bool(finished)
+        self.dirty = True
+        self._refresh_trials()
         if self.result is None:
             report.update("")
             return
@@ -98,6 +125,59 @@ class TuneScreen(Screen):
             self._plot(plt, finished[0])
         report.update(Group(*tune_report(self.result)))
         plot.refresh()
+
+    def _refresh_trials(self) -> None:
+        """The trials table: while running, best validation so far; once a pair is done, also its test accuracy."""
+        if not self.dirty or not self.is_mounted:
+            return
+        self.dirty = False
+        table = self.query_one("#tune-trials", DataTable)
+        table.clear(columns=True)
+        rows = self._finished_rows() if self.result is not None and not self.best_so_far else self._live_rows()
+        table.display = bool(rows)
+        if rows:
+            table.add_columns("arm", "trial", "values", "val % (ep)", "test %")
+            for row in rows:
+                table.add_row(*row)
+
+    def _live_rows(self) -> list[tuple[str, ...]]:
+        rows = []
+        for (arm, number), seeds in sorted(
+            self.best_so_far.items(), key=lambda item: (item[0][0], item[0][1] < 0, item[0][1])
+        ):
+            values = trial_values_text(self.values.get((arm, number), {}))
+            best = f"{100 * stats.mean(list(seeds.values())):.2f}"
+            rows.append((SHORT_ARMS[arm], trial_label(number), values, best, "hidden"))
+        return rows
+
+    def _finished_rows(self) -> list[tuple[str, ...]]:
+        """Each trial of the first finished pair, mean over seeds (its best epoch too)."""
+        result = self.result
+        pairs = [pair for pair in result.pairs if result.complete(pair)]
+        if not pairs:
+            return []
+        pair, rows = pairs[0], []
+        seeds = result.seeds_of(pair)
+        for arm in (SCRATCH, TRANSFER):
+            for number in [*range(result.budget), ONE_SHOT]:
+                if number == ONE_SHOT:
+                    trials = [t for seed in seeds if (t := result.one_shot(arm, pair, seed)) is not None]
+                else:
+                    trials = [t for seed in seeds for t in result.trials_of(arm, pair, seed) if t.number == number]
+                if not trials:
+                    continue
+                epochs = [t.best_epoch for t in trials if t.best_epoch]
+                rows.append(
+                    (
+                        SHORT_ARMS[arm],
+                        trial_label(number),
+                        trial_values_text(trials[0].values),
+                        f"{100 * stats.mean([t.val_accuracy for t in trials]):.2f}"
+                        + (f" ({stats.mean(epochs):.0f})" if epochs else ""),
+                        f"{100 * stats.mean([t.test_accuracy for t in trials]):.2f}",
+                    )
+                )
+        return rows
 
     def _plot(self, plt, pair: tuple[int, int]) -> None:
         """x = trials n, y = accuracy %: per arm the expected test accuracy of the validation pick of n trials

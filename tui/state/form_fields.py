@@ -104,6 +104,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "networks", "study.networks", "Networks to map", "networks", "Study", placeholder="e.g. dense, cnn (presets)"
     ),
+    FieldSpec("tune_budget", "tune.budget", "Trials per arm", "int", "Tune"),
+    FieldSpec("tune_epochs", "tune.epochs", "Epochs per trial", "int", "Tune"),
+    FieldSpec("tune_draw_seed", "tune.draw_seed", "Draws' seed", "int", "Tune"),
     FieldSpec(
         "cluster", "cluster.address", "Ray cluster", "text", "Cluster", placeholder="empty: here; local, auto, ray://…"
     ),
@@ -234,18 +237,23 @@ def parse_form(
         alone = {key: value, "network.kind": network_kind} if key.startswith("network.") else {key: value}
         if key == "split.extra_pairs" and "split.b_classes" in by_key:  # checked against the form's own pair
             alone["split.b_classes"] = by_key["split.b_classes"]
-        try:
-            config_from_dict(_sections(alone))  # each value alone, so every bad field shows at once
+        try:  # each value alone over what the form does not show (a tuning's spaces), so every bad field shows
+            config_from_dict(_sections(alone), _hidden_part(base))
         except ConfigError as exc:
             about = exc.key or key  # checked with the form's pair, an error may be about that pair
-            errors.setdefault(_field_for(about), _without_key(str(exc), about))
+            field = _field_for(about)
+            if field is None:  # about a key no field sets (a tuning's search space): shown, whole, at this one
+                errors.setdefault(_field_for(key), str(exc))
+            else:
+                errors.setdefault(field, _without_key(str(exc), about))
     if errors:
         return None, errors
     try:
         return config_from_dict(_sections(by_key), base), {}
     except ConfigError as exc:
         key = exc.key or "run.seeds"
-        return None, {_field_for(key): _without_key(str(exc), key)}
+        field = _field_for(key)
+        return None, {field or "seeds": _without_key(str(exc), key) if field else str(exc)}
 
 
 def _by_key(parsed: dict[str, Any]) -> dict[str, Any]:
@@ -264,9 +272,28 @@ def _sections(by_key: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return sections
 
 
-def _field_for(key: str) -> str:
-    """The field that shows errors about `key`: the last field setting it (the positive class for b_classes)."""
-    return [spec.id for spec in FIELDS if spec.key == key][-1]
+def _hidden_part(base: ExperimentConfig | None) -> ExperimentConfig | None:
+    """`base` with every value the form shows at its default: what a field's value is checked against."""
+    if base is None:
+        return None
+    hidden = config_to_dict(base)
+    defaults = config_to_dict(ExperimentConfig())
+    for spec in FIELDS:
+        section, key = spec.key.split(".")
+        if key in defaults.get(section, {}):
+            hidden[section][key] = defaults[section][key]
+    hidden["network"] = defaults["network"]
+    try:
+        return config_from_dict(hidden)
+    except ConfigError:  # what it keeps fits only with the form's values: check against the defaults instead
+        return None
+
+
+def _field_for(key: str) -> str | None:
+    """The field that shows errors about `key`: the last field setting it (the positive class for b_classes);
+    None for a key no field sets (a tuning's search space)."""
+    fields = [spec.id for spec in FIELDS if spec.key == key]
+    return fields[-1] if fields else None
 
 
 def _without_key(message: str, key: str) -> str:

@@ -1,0 +1,69 @@
+"""The Tune view, by keyboard: a tuning run live (validation only until it ends), its report, reopened from History."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Static
+
+from engine.config import apply_overrides
+from engine.data.fashion_mnist import Dataset
+from engine.progress import EpochDone
+from tests.conftest import tiny_config
+from tests.pilot import open_history, shown_text, wait_for
+from tui.app.app import TransferApp
+
+TUNING = [
+    "run.seeds=[1, 2]",
+    "tune.budget=2",
+    "tune.epochs=3",
+    "transfer.frozen_epochs=1",
+    "transfer.unfrozen_epochs=1",
+    'tune.space.transfer.frozen_epochs={dist="choice", values=[0,1]}',
+]
+
+
+async def test_a_tuning_runs_live_hides_test_until_it_ends_and_reopens(
+    small_dataset: Dataset, isolated_home: Path
+) -> None:
+    app = TransferApp(apply_overrides(tiny_config(), TUNING), load_dataset=lambda _config: small_dataset)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f8")
+        tune = app.get_screen("tune")
+        assert app.screen is tune and "No tuning yet" in shown_text(tune.query_one("#tune-caption", Static))
+        seen_live: list[list[str]] = []
+        original = tune.apply
+
+        def watching(event) -> None:  # the trials table as it stands after each epoch the view hears of
+            original(event)
+            if isinstance(event, EpochDone) and tune.best_so_far:
+                tune.dirty = True
+                tune._refresh_trials()
+                table = tune.query_one("#tune-trials", DataTable)
+                seen_live.append([str(table.get_row_at(r)[-1]) for r in range(table.row_count)])
+
+        tune.apply = watching
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.running is None and tune.result is not None)
+        assert tune.result.status == "finished" and len(tune.result.trials) == 2 * 3 * 2
+        assert seen_live and all(cell == "hidden" for rows in seen_live for cell in rows)  # no test while it ran
+        table = tune.query_one("#tune-trials", DataTable)
+        rows = [table.get_row_at(r) for r in range(table.row_count)]
+        assert [(row[0], row[1]) for row in rows] == [
+            ("scratch", "1"),
+            ("scratch", "2"),
+            ("scratch", "one-shot"),
+            ("B on A", "1"),
+            ("B on A", "2"),
+            ("B on A", "one-shot"),
+        ]
+        assert all(row[-1] != "hidden" for row in rows)
+        report = shown_text(tune.query_one("#tune-report", Static))
+        assert "oracle" in report and "Cherry-pick meter" in report
+
+        await open_history(pilot)
+        runs = app.screen.query_one("#runs", DataTable)
+        assert "\ntune, 2 seeds" in str(runs.get_row_at(0)[1])
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.screen is tune and tune.caption.startswith("Stored tuning at an equal budget ")
