@@ -128,3 +128,25 @@ def test_a_diverged_member_is_no_longer_recorded_and_the_phase_ends_when_all_hav
     everyone.train_epoch = lambda epoch, on_steps: [EpochOutcome(EpochMetrics(math.inf, 0, 0, 0, 0), True)] * 2
     assert [len(h.loss) for h in run_phase(_run(everyone, (Entry(0, None, slice(0, 2)),)), [])] == [1, 1]
     assert trainer.trained == [0, 1, 2]
+
+
+def test_with_a_save_interval_a_phase_saves_only_when_it_is_due_and_at_its_end(tmp_path) -> None:
+    """A tuning's phases save at most every so many seconds and after their last epoch; stopped in between, a
+    phase starts over from its last save (here: from the start)."""
+    checkpoints = Checkpoints(tmp_path)
+
+    class StopAfterTwo(PhaseHook):
+        def on_epoch_end(self, run, epoch) -> None:
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_phase(
+            _run(Counting(3), _entries()),
+            [*Session(checkpoints=checkpoints, checkpoint_seconds=3600).hooks(), StopAfterTwo()],
+        )
+    assert not any(tmp_path.iterdir())  # nothing was due
+    again = Counting(3)
+    run_phase(_run(again, _entries()), Session(checkpoints=checkpoints, checkpoint_seconds=3600).hooks())
+    assert again.trained == [0, 1, 2]
+    assert checkpoints.load(_entries()[0].planned).epochs_done == 3  # the phase's end is always saved

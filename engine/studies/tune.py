@@ -32,6 +32,10 @@ from engine.training.phase_loop import Session
 from engine.training.population_trainer import BestEpochs, MemberSettings, PopulationTrainer, train_planned_group
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
+# a tuning's epochs take a fraction of a second and each state holds every trial's weights and best weights (about
+# 110 MB for 51 members of the seed network): saved after every epoch, one tuning of one pair wrote 19 GB
+TUNE_CHECKPOINT_SECONDS = 30.0
+
 
 def _label(number: int) -> str:
     return "one-shot" if number == ONE_SHOT else str(number + 1)
@@ -101,7 +105,7 @@ def run_tune(
     cached = _cached_a(config, dataset, model_a_cache)
     cursor = PlanCursor(plan_tune(config, dataset, set(cached)))
     listener(RunPlanned(tuple(cursor.plan)))
-    session = Session(listener, stop, checkpoints, config.run.batch_size)
+    session = Session(listener, stop, checkpoints, config.run.batch_size, TUNE_CHECKPOINT_SECONDS)
     so_far = TuneResult(config_to_dict(config), [], "finished", device_name())  # grows as each arm finishes
     try:
         for pair in config.split.pairs:

@@ -11,6 +11,7 @@ request, which it sees between batches.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -37,17 +38,20 @@ State = tuple[list[np.ndarray], list[np.ndarray]]  # weights and optimizer varia
 @dataclass(frozen=True)
 class Session:
     """What every phase of a run shares: where its progress goes, what stops it, where it keeps checkpoints
-    (None: nowhere) and its batch size."""
+    (None: nowhere), its batch size, and how often a phase saves its checkpoint (0: after every epoch)."""
 
     listener: Listener = ignore
     stop: StopToken = field(default_factory=StopToken)
     checkpoints: Checkpoints | None = None
     batch_size: int = 32
+    checkpoint_seconds: float = 0.0
 
     def hooks(self) -> list[PhaseHook]:
-        """A planned phase's hooks: its checkpoints (saved before each epoch is announced, so an epoch shown
-        is an epoch kept), then its progress."""
-        resume: list[PhaseHook] = [Resume(self.checkpoints)] if self.checkpoints is not None else []
+        """A planned phase's hooks: its checkpoints (saved before the epoch is announced, so an epoch shown as
+        saved is kept), then its progress."""
+        resume: list[PhaseHook] = []
+        if self.checkpoints is not None:
+            resume.append(Resume(self.checkpoints, self.checkpoint_seconds))
         return [*resume, Progress(self.listener)]
 
 
@@ -186,14 +190,19 @@ class Progress(PhaseHook):
 
 
 class Resume(PhaseHook):
-    """Each entry saves its members' state after every epoch (with the extras the hooks before it set), and a
-    phase continues from it: only when every entry has a state with the same finished epochs (else it starts
-    over, which gives the same numbers, only later)."""
+    """Each entry saves its members' state (with the extras the hooks before it set) after every epoch, or, with
+    `every_seconds`, after the first epoch that ends that long after the last save and after the phase's last
+    epoch; a phase continues from it only when every entry has a state with the same finished epochs (else it
+    starts over, which gives the same numbers, only later). A stopped phase loses at most what it trained since
+    its last save: its epochs' data order depends only on (seed, phase, epoch)."""
 
-    def __init__(self, checkpoints: Checkpoints) -> None:
+    def __init__(self, checkpoints: Checkpoints, every_seconds: float = 0.0) -> None:
         self.checkpoints = checkpoints
+        self.every_seconds = every_seconds
+        self.saved_at = -math.inf
 
     def on_phase_begin(self, run: PhaseRun) -> None:
+        self.saved_at = time.monotonic()
         states = [self.checkpoints.load(entry.planned) for entry in run.entries if entry.planned is not None]
         if not states or not all(states) or len(states) < len(run.entries):
             return
@@ -206,6 +215,10 @@ class Resume(PhaseHook):
         run.restored_extras = {name: np.concatenate([state.extras[name] for state in states]) for name in names}
 
     def on_epoch_end(self, run: PhaseRun, epoch: int) -> None:
+        due = time.monotonic() - self.saved_at >= self.every_seconds
+        if not due and epoch + 1 < run.epochs:
+            return
+        self.saved_at = time.monotonic()
         parts = [entry.members for entry in run.entries]
         for entry, (weights, optimizer) in zip(run.entries, run.trainer.states(parts), strict=True):
             if entry.planned is not None:
