@@ -139,3 +139,25 @@ def test_events_move_to_the_runs_plan_entries_and_results_to_the_run_folder(tmp_
         {"run": {"seeds": [1]}}, {"dense": ExperimentResult(config, [seed], "finished", "CPU")}, "finished", "CPU"
     )
     assert both.relocated(unit_folder, tmp_path).model_files() == moved.model_files()
+
+
+def test_a_tuning_is_cut_by_pairs_and_its_units_results_merge_back() -> None:
+    """On a cluster each pair's tuning is a unit (its arms share the pair's models A); the units' trials and
+    models A's accuracies put back together read as the whole tuning."""
+    from engine.results.tune import SCRATCH, TRANSFER, Trial, TuneResult
+    from engine.studies import tune
+
+    config = apply_overrides(tiny_config(), ["run.seeds=[1,2]", "split.extra_pairs=[[0,1]]"])
+    units = tune.cut_kind(config, workers=4)
+    assert [(part.split.pairs, indexed) for part, indexed in units] == [([(5, 6)], False), ([(0, 1)], False)]
+    assert tune.unit_words(units[0][0]) == ""
+
+    def part(pair) -> TuneResult:
+        trials = [Trial(arm, 0, pair, seed, {}, 0.9, 0.8, 1) for arm in (SCRATCH, TRANSFER) for seed in (1, 2)]
+        accuracy = {f"{pair[0]}-{pair[1]}:{seed}": 0.9 for seed in (1, 2)}
+        return TuneResult({}, trials, "finished", "CPU", 986, accuracy)
+
+    whole = TuneResult.merged({"tune": {"budget": 1, "arms": [SCRATCH, TRANSFER]}}, [part((5, 6)), part((0, 1))])
+    assert whole.pairs == [(5, 6), (0, 1)] and len(whole.trials) == 8 and whole.n_validation == 986
+    assert set(whole.accuracy_a) == {"5-6:1", "5-6:2", "0-1:1", "0-1:2"}
+    assert all(whole.complete(pair) for pair in whole.pairs)
