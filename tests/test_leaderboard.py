@@ -262,3 +262,53 @@ def test_every_hyperparameter_reaches_its_optimizer(small_dataset: Dataset, ever
     without_it = np.abs(got - race_oracle(config, tasks, 1, name, {"learning_rate": 0.001})).max()
     assert with_it < 1e-5, with_it
     assert without_it > 1000 * max(with_it, 1e-6), (with_it, without_it)
+
+
+def test_at_an_equal_budget_each_optimizer_gets_the_same_trials_and_the_one_shot_race_stays(
+    small_dataset: Dataset,
+) -> None:
+    from engine.config.search import optimizer_space, optimizer_trials
+
+    config = apply_overrides(
+        tiny_config(),
+        ["run.seeds=[1, 2]", 'leaderboard.optimizers=["sgd", "momentum", "adam"]', "leaderboard.epochs=2"],
+    )
+    one_shot = run_leaderboard(config, small_dataset)
+    tuned_config = apply_overrides(config, ["leaderboard.budget=3"])
+    tuned = run_leaderboard(tuned_config, small_dataset)
+    for alone, beside in zip(one_shot.entries, tuned.entries, strict=True):  # the race itself is unchanged
+        assert alone.histories.keys() == beside.histories.keys()
+        for seed in alone.histories:
+            assert alone.histories[seed]["val_loss"] == beside.histories[seed]["val_loss"]
+    rates = [values["learning_rate"] for values in optimizer_trials("sgd", False, 3, 0)]
+    for entry in tuned.entries:
+        assert len(entry.trials) == 3 * 2 and {t["seed"] for t in entry.trials} == {1, 2}
+        # every optimizer gets the same learning rates, every seed the same trials
+        assert [t["values"]["learning_rate"] for t in entry.trials if t["seed"] == 1] == rates
+        assert [t["values"]["learning_rate"] for t in entry.trials if t["seed"] == 2] == rates
+        assert all(1 <= t["best_epoch"] <= 2 and 0 <= t["test_accuracy"] <= 1 for t in entry.trials)
+    momentum = next(entry for entry in tuned.entries if entry.name == "momentum")
+    assert all(1e-3 <= t["values"]["one_minus_momentum"] <= 0.3 for t in momentum.trials)
+    # the ranking reads the validation pick: with every trial drawn, each seed's best validation trial's test
+    expected = tuned.expected_at(200)
+    for entry in tuned.entries:
+        picks = []
+        for seed in (1, 2):
+            trials = [t for t in entry.trials if t["seed"] == seed]
+            best = max(trials, key=lambda t: (0.0 if t["diverged"] else t["val_accuracy"], -t["number"]))
+            picks.append(best["test_accuracy"])
+        assert expected[entry.name][1] == pytest.approx(sum(picks) / 2, abs=1e-6)
+    assert tuned.budget_budgets() == [1, 3]
+    assert LeaderboardResult.from_dict(json.loads(json.dumps(tuned.to_dict()))).entries == tuned.entries
+    assert any(line.startswith("At an equal budget (3 trials") for line in tuned.budget_reading())
+    from rich.console import Console
+
+    from tui.render import leaderboard_report
+
+    console = Console(width=100, record=True)
+    for part in leaderboard_report(tuned):
+        console.print(part)
+    assert "validation pick of n of 3 trials" in " ".join(console.export_text().split())
+    extended = apply_overrides(tuned_config, ['leaderboard.space="extended"'])
+    assert "epsilon" in optimizer_space("adam", extended.leaderboard.space == "extended")
+    assert "epsilon" not in optimizer_space("sgd", True)

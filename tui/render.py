@@ -95,12 +95,11 @@ def group_title(plan: list[PlannedPhase], group: int) -> str:
     """'45 pairs, seeds 1-3, as one population (group 1 of 1)' for pairs that train together; for a tuning's
     arm, 'Sandal vs Shirt, scratch: 17 trials x seeds 1-3 as one population'."""
     members = [p for p in plan if p.group == group]
-    if members[0].variant and members[0].variant.startswith("tune "):
-        arm = members[0].variant.split()[1]
+    if members[0].variant and members[0].variant.startswith(("tune ", "budget ")):  # an arm's or optimizer's trials
+        what = members[0].variant.split()[1]
         trials = len({p.variant for p in members})
-        return (
-            f"{pair_label(members[0].pair)}, {arm}: {trials} trials x {seeds_label(members[0].seeds)} as one population"
-        )
+        seeds = seeds_label(members[0].seeds)
+        return f"{pair_label(members[0].pair)}, {what}: {trials} trials x {seeds} as one population"
     pairs = {p.pair for p in plan if p.group == group}
     groups = len({p.group for p in plan})
     seeds = next(p.seeds for p in plan if p.group == group)
@@ -125,6 +124,8 @@ def phase_label(planned: PlannedPhase) -> str:
         return planned.optimizer
     if planned.variant and planned.variant.startswith("tune "):  # a tuning's trials: rows gather its arm
         return PHASE_TITLES[planned.phase]
+    if planned.variant and planned.variant.startswith("budget "):  # a leaderboard's trials of one optimizer
+        return f"{planned.variant.split()[1]} trials"
     if planned.variant:
         return f"{planned.variant} {PHASE_TITLES[planned.phase].split(', ')[-1]}"
     return PHASE_TITLES[planned.phase]
@@ -340,11 +341,29 @@ def leaderboard_table(rows: list[Row], target: float, column: str, reverse: bool
 
 
 def leaderboard_report(result: LeaderboardResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:
-    """What a race has to say: that it was cancelled, if it was, and the ranked table."""
+    """What a race has to say: that it was cancelled, if it was, the ranked table (the one-shot race), and at an
+    equal budget the ranking at growing budgets and its reading."""
     parts: list[RenderableType] = []
     if result.status == "cancelled":
         parts.append(Text("Cancelled: optimizers that had not finished are marked so.", style="bold yellow"))
-    return [*parts, leaderboard_table(result.rows(), result.target, sort, reverse)]
+    parts.append(leaderboard_table(result.rows(), result.target, sort, reverse))
+    if result.budget and result.expected_at(1):
+        parts += [budget_table(result), Text("\n".join(result.budget_reading()))]
+    return parts
+
+
+def budget_table(result: LeaderboardResult) -> Table:
+    """Each optimizer at n trials: expected test accuracy % of its validation pick (its rank), mean over seeds."""
+    budgets = result.budget_budgets()
+    table = Table(title=f"At an equal budget: test accuracy % of the validation pick of n of {result.budget} trials")
+    table.add_column("optimizer")
+    for n in budgets:
+        table.add_column(f"n = {n}", justify="right", no_wrap=True)
+    ranks = {n: result.budget_ranking(n) for n in budgets}
+    expected = {n: result.expected_at(n) for n in budgets}
+    for name in ranks[budgets[-1]]:
+        table.add_row(name, *(f"{100 * expected[n][name][1]:.2f} (#{ranks[n].index(name) + 1})" for n in budgets))
+    return table
 
 
 def experiment_report(result: ExperimentResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:

@@ -5,6 +5,7 @@ The public names are gathered here, so callers write `from engine.config import 
 
 from engine.config.codec import config_from_dict, config_to_dict, config_to_toml, load_config_file
 from engine.config.schema import (
+    LEADERBOARD_SPACES,
     LEADERBOARD_TASKS,
     NETWORK_KINDS,
     SECTIONS,
@@ -32,6 +33,7 @@ from engine.config.values import (
 )
 
 __all__ = [
+    "LEADERBOARD_SPACES",
     "LEADERBOARD_TASKS",
     "NETWORK_KINDS",
     "SECTIONS",

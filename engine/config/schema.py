@@ -36,6 +36,7 @@ PairList = tuple[IntList, ...]
 NameList = tuple[str, ...]
 Hyperparameters = dict[str, dict[str, float | bool]]
 LEADERBOARD_TASKS = ("a", "b_scratch", "b_on_a", "full")
+LEADERBOARD_SPACES = ("default", "extended")
 MAX_SEED = 2**31 - 1
 DISTRIBUTIONS = ("log", "uniform", "int", "choice")
 EDGE_SHARE = 0.1  # a picked value in the lowest or highest tenth of its range is at the edge of the space
@@ -254,6 +255,8 @@ class LeaderboardConfig(Section):
     epochs: int = 10
     target_accuracy: float = 0.85
     hyperparameters: Hyperparameters = msgspec.field(default_factory=default_hyperparameters)
+    budget: int = 0  # trials per optimizer at an equal tuning budget (0: the one-shot race only)
+    space: str = "default"  # extended: also epsilon for RMSProp and the Adam family (Choi et al. 2019)
 
     def __post_init__(self) -> None:
         if not self.optimizers:
@@ -269,6 +272,9 @@ class LeaderboardConfig(Section):
         if not 0 < self.target_accuracy <= 1:
             raise ConfigError.about("leaderboard.target_accuracy", f"must be in (0, 1], got {self.target_accuracy}")
         check_hyperparameters("leaderboard.hyperparameters", self.hyperparameters)
+        if not 0 <= self.budget <= 1024:
+            raise ConfigError.about("leaderboard.budget", f"must be between 0 and 1024 trials, got {self.budget}")
+        check_one_of("leaderboard.space", self.space, LEADERBOARD_SPACES)
 
 
 class StudyConfig(Section):

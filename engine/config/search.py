@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import warnings
 
-from engine.config.schema import ExperimentConfig, SearchSpace
+from engine.config.optimizers import OPTIMIZER_SPECS
+from engine.config.schema import Dimension, ExperimentConfig, SearchSpace
 
 ONE_SHOT = -1  # the trial number of an arm's own configuration as the notebook runs it, outside the budget
 Values = dict[str, float]
@@ -47,3 +48,37 @@ def arm_trials(config: ExperimentConfig, arm: str) -> list[tuple[int, Values]]:
         "fine_tune_ratio": ratio,
     }
     return [*drawn, (ONE_SHOT, notebook)]
+
+
+EPSILON_TUNED = ("RMSprop", "Adam", "Adamax", "Nadam", "AdamW")  # as Choi et al. 2019 tune it
+
+
+def optimizer_space(name: str, extended: bool) -> SearchSpace:
+    """An optimizer's search space at an equal budget: its learning rate log-uniform over [1e-5, 1]; for momentum
+    and Nesterov, 1 - momentum log-uniform over [1e-3, 0.3]; `extended`: epsilon over [1e-10, 1] too, for
+    RMSProp and the Adam family."""
+    class_name, spec = OPTIMIZER_SPECS[name]
+    space = {"learning_rate": Dimension(dist="log", low=1e-5, high=1.0)}
+    if "momentum" in spec:
+        space["one_minus_momentum"] = Dimension(dist="log", low=1e-3, high=0.3)
+    if extended and class_name in EPSILON_TUNED:
+        space["epsilon"] = Dimension(dist="log", low=1e-10, high=1.0)
+    return space
+
+
+def optimizer_trials(name: str, extended: bool, budget: int, draw_seed: int) -> list[Values]:
+    """An optimizer's trials: drawn over every optimizer's values at once, then kept to its own, so that every
+    optimizer gets the same learning rates (and the same momenta where it has one): the trials pair up."""
+    every = {**optimizer_space("momentum", extended), **optimizer_space("adam", extended)}
+    own = optimizer_space(name, extended)
+    return [
+        {key: value for key, value in values.items() if key in own} for values in trial_values(every, budget, draw_seed)
+    ]
+
+
+def optimizer_hyperparameters(base: dict, values: Values) -> dict:
+    """A trial's hyperparameters: the optimizer's own, with the drawn values in place (1 - momentum read back)."""
+    drawn = {("momentum" if name == "one_minus_momentum" else name): value for name, value in values.items()}
+    if "one_minus_momentum" in values:
+        drawn["momentum"] = 1.0 - values["one_minus_momentum"]
+    return {**base, **drawn}

@@ -158,9 +158,12 @@ def run_on_cluster(kind: RunKind, config: ExperimentConfig, dataset: Dataset, co
         plan = tuple(study.plan_kind(part, dataset, unit_options, indexed))
         units.append(Unit(number, part, offset, plan, indexed, study.unit_words(part)))
         offset += len(plan)
-    # a unit's group of pairs is its own: each unit numbers its one group 0, the run numbers them by unit
+    # a unit's groups are its own: each unit numbers its groups from 0, the run numbers them across units
+    numbers: dict[tuple[int, int], int] = {}
     plan = tuple(
-        planned if planned.group is None else dataclasses.replace(planned, group=unit.number)
+        planned
+        if planned.group is None
+        else dataclasses.replace(planned, group=numbers.setdefault((unit.number, planned.group), len(numbers)))
         for unit in units
         for planned in unit.plan
     )

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.results.budget import expected_max, expected_of_pick
 from engine.results.protocol import merged_device, merged_status
 from engine.results.stats import mean, std
 from engine.results.words import plural
@@ -30,6 +31,9 @@ class OptimizerEntry:
     diverged_seeds: list[int] = field(default_factory=list)
     epoch_seconds: list[float] = field(default_factory=list)
     status: str = "pending"  # pending, running, finished, diverged, cancelled
+    # at an equal budget: every trial of every seed ({number, seed, values, val_accuracy, test_accuracy,
+    # best_epoch, diverged}); the race above is the one-shot configuration
+    trials: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ class LeaderboardResult:
                 diverged_seeds=item["diverged_seeds"],
                 epoch_seconds=item["epoch_seconds"],
                 status=item["status"],
+                trials=item.get("trials", []),
             )
             for item in data["optimizers"]
         ]
@@ -142,7 +147,10 @@ class LeaderboardResult:
             status = next((s for s in ("cancelled", "running", "pending") if s in statuses), None)
             if status is None:
                 status = "diverged" if statuses == {"diverged"} else "finished"
-            entries.append(OptimizerEntry(name, shares[0].hyperparameters, histories, diverged, seconds, status))
+            trials = [trial for share in shares for trial in share.trials]
+            entries.append(
+                OptimizerEntry(name, shares[0].hyperparameters, histories, diverged, seconds, status, trials)
+            )
         return cls(config, entries, merged_status(parts), merged_device(parts))
 
     def model_files(self) -> list[str]:
@@ -190,6 +198,54 @@ class LeaderboardResult:
             f"{plural(board['epochs'], 'epoch')}, seeds {self.config['run']['seeds']}, target validation accuracy "
             f"{board['target_accuracy']:.2%}, status {self.status}, {self.device}.\n"
         )
+
+    @property
+    def budget(self) -> int:
+        return int(self.config["leaderboard"].get("budget", 0))
+
+    def expected_at(self, n: int) -> dict[str, tuple[float, float]]:
+        """Per optimizer whose trials finished: (E[best validation accuracy of n trials], E[test accuracy of the
+        trial validation picks among n]), each the mean over seeds; a diverged trial scores 0 on validation."""
+        out = {}
+        for entry in self.entries:
+            seeds = sorted({trial["seed"] for trial in entry.trials})
+            if not seeds:
+                continue
+            best, picked = [], []
+            for seed in seeds:
+                trials = sorted((t for t in entry.trials if t["seed"] == seed), key=lambda t: t["number"])
+                scores = [0.0 if t["diverged"] else t["val_accuracy"] for t in trials]
+                best.append(expected_max(scores, n).mean)
+                picked.append(expected_of_pick(scores, [t["test_accuracy"] for t in trials], n).mean)
+            out[entry.name] = (mean(best), mean(picked))
+        return out
+
+    def budget_ranking(self, n: int) -> list[str]:
+        """The optimizers by the expected test accuracy of their validation pick of n trials, best first."""
+        expected = self.expected_at(n)
+        return sorted(expected, key=lambda name: -expected[name][1])
+
+    def budget_budgets(self) -> list[int]:
+        return sorted({n for n in (1, 4, self.budget) if 1 <= n <= self.budget})
+
+    def budget_reading(self) -> list[str]:
+        """How the ranking at an equal budget changes with the number of trials, in words."""
+        if not self.budget or not self.expected_at(1):
+            return []
+        rankings = {n: self.budget_ranking(n) for n in self.budget_budgets()}
+        lines = [
+            f"At an equal budget ({self.budget} trials per optimizer from its own search space, each picked on "
+            "validation, test read once): "
+            + "; ".join(f"with {plural(n, 'trial')}: {', '.join(order)}" for n, order in rankings.items())
+            + "."
+        ]
+        for name in ("sgd", "adagrad"):
+            if name in rankings[self.budget_budgets()[0]]:
+                places = ", ".join(f"{order.index(name) + 1} at n = {n}" for n, order in rankings.items())
+                lines.append(f"{name} ranks {places} (of {len(rankings[self.budget])}).")
+        one_shot = [row.optimizer for row in ranked(self.rows())]
+        lines.append(f"The one-shot race (each optimizer's configured hyperparameters, once): {', '.join(one_shot)}.")
+        return lines
 
     def summary_line(self) -> str:
         rows = ranked(self.rows())

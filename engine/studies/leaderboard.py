@@ -13,13 +13,14 @@ import msgspec
 
 from engine.config import ExperimentConfig, config_to_dict
 from engine.config.optimizers import split_learning_rate
+from engine.config.search import optimizer_hyperparameters, optimizer_trials
 from engine.data.classes import N_CLASSES
 from engine.data.fashion_mnist import Dataset
 from engine.data.packing import member_data
 from engine.data.split import full_task, tasks_for_seeds, training_labels
 from engine.execution.plan import PlanCursor, training_sizes
 from engine.kinds import RunContext, RunOptions
-from engine.networks.population import Population
+from engine.networks.population import Population, member_accuracies
 from engine.phases import B_FINETUNE, B_SCRATCH, MODEL_A
 from engine.progress import (
     Cancelled,
@@ -34,8 +35,14 @@ from engine.progress import (
 from engine.results.leaderboard import LeaderboardResult, OptimizerEntry
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
+from engine.studies.tune import TUNE_CHECKPOINT_SECONDS
 from engine.training.phase_loop import Session
-from engine.training.population_trainer import PopulationTrainer, train_planned_phase
+from engine.training.population_trainer import (
+    MemberSettings,
+    PopulationTrainer,
+    train_planned_group,
+    train_planned_phase,
+)
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
 
 # the phase (and so the data order) each task trains under
@@ -55,6 +62,10 @@ def plan_leaderboard(config: ExperimentConfig, sizes: dict, n_full: int) -> list
     if board.task == "b_on_a":
         plan.append(PlannedPhase(MODEL_A, seeds, config.train_a.epochs, math.ceil(n_a / batch), pair))
     plan += [PlannedPhase(TASK_PHASES[board.task], seeds, board.epochs, steps, pair, name) for name in board.optimizers]
+    for group, name in enumerate(board.optimizers if board.budget else ()):  # each optimizer's trials train together
+        for number in range(board.budget):
+            variant = f"budget {name} {number + 1}"
+            plan.append(PlannedPhase(TASK_PHASES[board.task], seeds, board.epochs, steps, pair, None, variant, group))
     return plan
 
 
@@ -80,17 +91,18 @@ def run_leaderboard(
     status = "finished"
     try:
         if board.task == "full":
-            data, outputs = member_data([full_task(dataset, config.split)]), (N_CLASSES, "softmax")
+            seed_tasks, outputs = [full_task(dataset, config.split)] * len(seeds), (N_CLASSES, "softmax")
             starts = [initial_model_a(net, seed, N_CLASSES) for seed in seeds]
         elif board.task == "a":
             starts = [initial_model_a(net, seed, n_classes) for seed in seeds]
-            data, outputs = member_data([tasks[s].a for s in seeds]), (n_classes, "softmax")
+            seed_tasks, outputs = [tasks[s].a for s in seeds], (n_classes, "softmax")
         else:
-            data, outputs = member_data([tasks[s].b for s in seeds]), (1, "sigmoid")
+            seed_tasks, outputs = [tasks[s].b for s in seeds], (1, "sigmoid")
             if board.task == "b_scratch":
                 starts = [initial_scratch(net, seed) for seed in seeds]
             else:
                 starts = _transfer_starts(config, tasks, cursor, listener, stop, checkpoints)
+        data = member_data(seed_tasks)
         phase = TASK_PHASES[board.task]
         for entry in entries:
             index, planned = cursor.take(phase, seeds)
@@ -109,12 +121,52 @@ def run_leaderboard(
             entry.histories = {seed: history.as_dict() for seed, history in zip(seeds, histories, strict=True)}
             entry.diverged_seeds = [seed for seed, history in zip(seeds, histories, strict=True) if history.diverged]
             entry.status = "diverged" if len(entry.diverged_seeds) == len(seeds) else "finished"
+        for entry in entries if board.budget else ():
+            entry.trials = _tuned(config, entry, seed_tasks, outputs, starts, cursor, listener, stop, checkpoints)
     except Cancelled:
         status = "cancelled"
         for entry in entries:
             if entry.status in ("pending", "running"):
                 entry.status = "cancelled"
     return LeaderboardResult(config_to_dict(config), entries, status, device_name())
+
+
+def _tuned(config, entry: OptimizerEntry, seed_tasks, outputs, starts, cursor, listener, stop, checkpoints) -> list:
+    """One optimizer's trials at an equal budget, all trials x seeds as one population from the race's starts,
+    each with its own hyperparameters and keeping its best validation epoch; what each gave."""
+    board, net, seeds = config.leaderboard, config.network, tuple(config.run.seeds)
+    drawn = optimizer_trials(entry.name, board.space == "extended", board.budget, config.tune.draw_seed)
+    members = [(number, values, index) for number, values in enumerate(drawn) for index in range(len(seeds))]
+    population = Population(net, *outputs, [starts[index] for _, _, index in members])
+    settings = [
+        MemberSettings.of(optimizer_hyperparameters(entry.hyperparameters, values), epochs=board.epochs, keep_best=True)
+        for _, values, _ in members
+    ]
+    trainer = PopulationTrainer(
+        population,
+        binary=board.task not in MULTICLASS_TASKS,
+        optimizer=entry.name,
+        learning_rate=settings[0].learning_rate,
+        members=settings,
+    )
+    phase = TASK_PHASES[board.task]
+    planned = [cursor.take(phase, seeds, f"budget {entry.name} {number + 1}") for number in range(board.budget)]
+    session = Session(listener, stop, checkpoints, config.run.batch_size, TUNE_CHECKPOINT_SECONDS)
+    histories = train_planned_group(trainer, member_data(seed_tasks * board.budget), planned, session)
+    test = seed_tasks[0]
+    accuracies = member_accuracies(population, test.x_test, test.y_test)
+    return [
+        {
+            "number": number,
+            "seed": seeds[index],
+            "values": values,
+            "val_accuracy": max(history.val_accuracy, default=0.0),
+            "test_accuracy": accuracy,
+            "best_epoch": history.best_epoch,
+            "diverged": history.diverged,
+        }
+        for (number, values, index), history, accuracy in zip(members, histories, accuracies, strict=True)
+    ]
 
 
 class _EpochSeconds:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.config import (
+    LEADERBOARD_SPACES,
     LEADERBOARD_TASKS,
     NETWORK_KINDS,
     ExperimentConfig,
@@ -258,6 +259,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="a: task A, 8 classes (default); b_scratch or b_on_a: task B from scratch or on A; full: all ten classes",
     )
     board.add_argument("--target", metavar="ACC", type=float, help="target validation accuracy, e.g. 0.85")
+    board.add_argument(
+        "--budget",
+        metavar="N",
+        type=int,
+        help="also give every optimizer N trials from its own search space (learning rate log-uniform over "
+        "[1e-5, 1]; 1 - momentum over [1e-3, 0.3]), each keeping its best validation epoch, and rank them by the "
+        "validation pick at n = 1, 4 and N (sets leaderboard.budget)",
+    )
+    board.add_argument(
+        "--space",
+        choices=LEADERBOARD_SPACES,
+        help="with --budget: extended also tunes epsilon over [1e-10, 1] for RMSProp and the Adam family",
+    )
     board.add_argument("--sort", choices=list(SORT_COLUMNS), default="best", help="column to rank by (default best)")
     board.add_argument("--reverse", action="store_true", help="worst first")
     add_exports(board, json="write the leaderboard with per-epoch histories", table="the ranked table")
@@ -417,6 +431,8 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
         "optimizers": [name.strip() for name in args.optimizers.split(",")] if args.optimizers else None,
         "task": args.task,
         "target_accuracy": args.target,
+        "budget": args.budget,
+        "space": args.space,
     }
     board = {key: value for key, value in changes.items() if value is not None}
     config = config_from_dict({"leaderboard": board}, experiment_config(args))

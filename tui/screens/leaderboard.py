@@ -6,6 +6,8 @@ import dataclasses
 import math
 from pathlib import Path
 
+from rich.console import Group
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -17,7 +19,7 @@ from engine.config import ExperimentConfig
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
 from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
 from engine.results.words import plural
-from tui.render import DASH, seeds_label
+from tui.render import DASH, budget_table, seeds_label
 from tui.screens.dialogs import export_with_dialog
 from tui.state.leaderboard_state import LeaderboardState
 from tui.widgets.curves import draw_epoch_curves
@@ -105,6 +107,7 @@ class LeaderboardScreen(Screen):
             table = DataTable(id="board", cursor_type="row", zebra_stripes=True, header_height=2)
             table.add_columns(*COLUMNS)
             yield table
+            yield Static("", id="board-budget")  # at an equal budget: the ranking at n trials, and its reading
             yield PlotextPlot(id="board-plot")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -146,6 +149,10 @@ class LeaderboardScreen(Screen):
         self.query_one("#board-caption", Static).update(f"{self.caption}. {ranking}{target}")
         table = self.query_one("#board", DataTable)
         table.clear()
+        budget = self.query_one("#board-budget", Static)
+        tuned = self.result is not None and self.result.budget and self.result.expected_at(1)
+        budget.display = bool(tuned)
+        budget.update(Group(budget_table(self.result), Text("\n".join(self.result.budget_reading()))) if tuned else "")
         if self.state is None:
             return
         for rank, row in enumerate(ranked(self.state.rows(), self.sort_column, self.reverse), start=1):
