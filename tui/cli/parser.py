@@ -371,6 +371,12 @@ def experiment_config(args: argparse.Namespace) -> ExperimentConfig:
     return config_from_dict(launch_values(args), config)
 
 
+def with_section(args: argparse.Namespace, section: str, changes: dict[str, object]) -> ExperimentConfig:
+    """The command line's config with a subcommand's own options set in `section` (None: not given)."""
+    given = {key: value for key, value in changes.items() if value is not None}
+    return config_from_dict({section: given}, experiment_config(args))
+
+
 def launch_values(args: argparse.Namespace) -> dict[str, dict]:
     """What the command line sets over the preset and the --config file: each --set, then --seeds, --b-classes,
     --data-dir and the cluster options. The app lays them over a preset chosen in its form too."""
@@ -434,8 +440,7 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
         "budget": args.budget,
         "space": args.space,
     }
-    board = {key: value for key, value in changes.items() if value is not None}
-    config = config_from_dict({"leaderboard": board}, experiment_config(args))
+    config = with_section(args, "leaderboard", changes)
     return run_leaderboard_command(
         config,
         sort=args.sort,
@@ -454,8 +459,7 @@ def _study_command(args: argparse.Namespace) -> int:
         "treatments": [name.strip() for name in args.treatments.split(",")] if args.treatments else None,
         "networks": [name.strip() for name in args.networks.split(",")] if args.networks else None,
     }
-    study = {key: value for key, value in changes.items() if value is not None}
-    config = config_from_dict({"study": study}, experiment_config(args))
+    config = with_section(args, "study", changes)
     if kind_for(config, "study") is MAP:
         if args.layers or args.treatments or args.plot:
             raise ConfigError("--layers, --treatments and --plot belong to the layer sweep of one pair and network")
@@ -477,8 +481,7 @@ def _tune_command(args: argparse.Namespace) -> int:
     from tui.cli.tune import run_tune_command
 
     changes = {"budget": args.budget, "epochs": args.epochs}
-    tune = {key: value for key, value in changes.items() if value is not None}
-    config = config_from_dict({"tune": tune}, experiment_config(args))
+    config = with_section(args, "tune", changes)
     exports = exports_of(args)
     return run_tune_command(
         config,
