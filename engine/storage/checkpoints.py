@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from engine.fileio import atomic_path
-from engine.progress import EpochDone, EpochMetrics, Listener, PlannedPhase
+from engine.progress import PlannedPhase
 from engine.results.history import PhaseHistory
 
 log = logging.getLogger(__name__)
@@ -107,11 +107,3 @@ def restore_optimizer(optimizer: Any, trainable: list, values: list[np.ndarray])
         optimizer.build(trainable)
     for variable, value in zip(optimizer.variables, values, strict=True):
         variable.assign(value)
-
-
-def replay(state: PhaseState, seeds: tuple[int, ...], index: int, phase: str, epochs: int, listener: Listener) -> None:
-    """Tell the listener about the epochs a resumed phase had already finished, marked as restored."""
-    for seed, history in zip(seeds, state.histories, strict=True):
-        for epoch in range(len(history.loss)):
-            metrics = EpochMetrics(*(getattr(history, name)[epoch] for name in PhaseHistory.METRICS))
-            listener(EpochDone(index, phase, seed, epoch + 1, epochs, metrics, restored=True))
