@@ -99,7 +99,9 @@ def group_title(plan: list[PlannedPhase], group: int) -> str:
         what = members[0].variant.split()[1]
         trials = len({p.variant for p in members})
         seeds = seeds_label(members[0].seeds)
-        return f"{pair_label(members[0].pair)}, {what}: {trials} trials x {seeds} as one population"
+        # a leaderboard's task need not be the pair's (all ten classes, task A): its race rows said which above
+        where = "" if members[0].variant.startswith("budget ") else f"{pair_label(members[0].pair)}, "
+        return f"{where}{what}: {trials} trials x {seeds} as one population"
     pairs = {p.pair for p in plan if p.group == group}
     groups = len({p.group for p in plan})
     seeds = next(p.seeds for p in plan if p.group == group)
