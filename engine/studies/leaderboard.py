@@ -35,6 +35,7 @@ from engine.progress import (
 from engine.results.leaderboard import LeaderboardResult, OptimizerEntry
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
+from engine.studies.models_a import trained_models_a
 from engine.studies.tune import TUNE_CHECKPOINT_SECONDS
 from engine.training.phase_loop import Session
 from engine.training.population_trainer import (
@@ -101,7 +102,7 @@ def run_leaderboard(
             if board.task == "b_scratch":
                 starts = [initial_scratch(net, seed) for seed in seeds]
             else:
-                starts = _transfer_starts(config, tasks, cursor, listener, stop, checkpoints)
+                starts = _transfer_starts(config, dataset, tasks, cursor, listener, stop, checkpoints)
         data = member_data(seed_tasks)
         phase = TASK_PHASES[board.task]
         for entry in entries:
@@ -181,23 +182,11 @@ class _EpochSeconds:
         self.listener(event)
 
 
-def _transfer_starts(config, tasks, cursor, listener, stop, checkpoints) -> list:
+def _transfer_starts(config, dataset, tasks, cursor, listener, stop, checkpoints) -> list:
     """Train model A once (with [train_a]'s optimizer) for all seeds, then build each seed's B on A."""
-    net, seeds = config.network, tuple(config.run.seeds)
-    first = tasks[seeds[0]]
-    population = Population(
-        net, len(first.a_classes), "softmax", [initial_model_a(net, s, len(first.a_classes)) for s in seeds]
-    )
-    index, planned = cursor.take(MODEL_A, seeds)
-    train_a = config.train_a
-    trainer = PopulationTrainer(
-        population, binary=False, optimizer=train_a.optimizer, learning_rate=train_a.learning_rate
-    )
     session = Session(listener, stop, checkpoints, config.run.batch_size)
-    train_planned_phase(
-        trainer, member_data([tasks[s].a for s in seeds]), index=index, planned=planned, session=session
-    )
-    return [initial_transfer(population.member_model(m, "model_a"), seed) for m, seed in enumerate(seeds)]
+    models_a = trained_models_a(config, dataset, config.split.pairs[0], tasks, cursor, session)
+    return [initial_transfer(model, seed) for model, seed in zip(models_a, config.run.seeds, strict=True)]
 
 
 def race_plan(config: ExperimentConfig, dataset: Dataset) -> list[PlannedPhase]:

@@ -24,10 +24,11 @@ from engine.progress import Cancelled, Listener, PartDone, PlannedPhase, RunPlan
 from engine.results.study import StudyCell, StudyResult
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
-from engine.storage.model_cache import ModelACache, cache_key
+from engine.storage.model_cache import ModelACache
+from engine.studies.models_a import cached_models_a, trained_models_a
 from engine.training.phase_loop import Session
 from engine.training.population_trainer import PopulationTrainer, train_planned_phase
-from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
+from engine.training.starts import initial_scratch, initial_transfer
 
 
 def sweep_cells(config: ExperimentConfig) -> list[StudyCell]:
@@ -73,9 +74,8 @@ def run_sweep(
         raise ConfigError.about("split.extra_pairs", "must be empty for a layer sweep: it studies one pair")
     stop = stop or StopToken()
     seeds, net, pair = tuple(config.run.seeds), config.network, config.split.pairs[0]
-    keys = {seed: cache_key(config, pair, seed, dataset) for seed in seeds} if model_a_cache else {}
-    cached = {seed: model_a_cache.load(key) for seed, key in keys.items()} if model_a_cache else {}
-    a_ready = bool(cached) and all(c is not None for c in cached.values())
+    cached = cached_models_a(config, dataset, pair, model_a_cache)
+    a_ready = cached is not None
     session = Session(listener, stop, checkpoints, config.run.batch_size)
     cursor = PlanCursor(_sweep_plan(config, dataset, a_ready))
     listener(RunPlanned(tuple(cursor.plan)))
@@ -96,14 +96,9 @@ def run_sweep(
     try:
         models_a = []
         if cursor.plan[0].phase == MODEL_A:
-            population_a = Population(net, n_classes, "softmax", [initial_model_a(net, s, n_classes) for s in seeds])
-            histories = train(population_a, member_data([tasks[s].a for s in seeds]), MODEL_A)
-            models_a = [population_a.member_model(m, "model_a") for m in range(len(seeds))]
-            for seed, model, history in zip(seeds, models_a, histories, strict=True):
-                if model_a_cache is not None and not history.diverged:
-                    model_a_cache.store(keys[seed], model, history)
+            models_a = trained_models_a(config, dataset, pair, tasks, cursor, session, model_a_cache)
         elif a_ready:
-            models_a = [cached[seed].model for seed in seeds]
+            models_a = cached
         if models_a:
             population_a = Population(net, n_classes, "softmax", models_a)
             accuracy_a = member_accuracies(population_a, first.a.x_test, first.a.y_test)

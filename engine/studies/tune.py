@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+import msgspec
+
 from engine.config import ExperimentConfig, config_to_dict
 from engine.config.search import ONE_SHOT, Values, arm_trials, edges
 from engine.data.fashion_mnist import Dataset
@@ -27,10 +29,11 @@ from engine.results.history import PhaseHistory
 from engine.results.tune import SCRATCH, Trial, TuneResult
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
-from engine.storage.model_cache import ModelACache, cache_key
+from engine.storage.model_cache import ModelACache
+from engine.studies.models_a import cached_models_a, trained_models_a
 from engine.training.phase_loop import Session
 from engine.training.population_trainer import BestEpochs, MemberSettings, PopulationTrainer, train_planned_group
-from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
+from engine.training.starts import initial_scratch, initial_transfer
 
 # a tuning's epochs take a fraction of a second and each state holds every trial's weights and best weights (about
 # 110 MB for 51 members of the seed network): saved after every epoch, one tuning of one pair wrote 19 GB
@@ -76,21 +79,6 @@ def plan_tune(config: ExperimentConfig, dataset: Dataset, a_ready: set[tuple[int
     return plan
 
 
-def _cached_a(config, dataset, cache: ModelACache | None) -> dict[tuple[int, int], dict[int, object]]:
-    """The pairs whose every seed's model A is in the cache, with those models."""
-    found = {}
-    for pair in config.split.pairs:
-        models = {}
-        for seed in config.run.seeds:
-            cached = cache.load(cache_key(config, pair, seed, dataset)) if cache else None
-            if cached is None:
-                break
-            models[seed] = cached.model
-        else:
-            found[pair] = models
-    return found
-
-
 def run_tune(
     config: ExperimentConfig,
     dataset: Dataset,
@@ -102,7 +90,9 @@ def run_tune(
 ) -> TuneResult:
     """Tune both arms of every pair of `config` at [tune]'s budget; a stop keeps the arms that finished."""
     stop = stop or StopToken()
-    cached = _cached_a(config, dataset, model_a_cache)
+    # the pairs whose every seed's model A is in the cache, with those models
+    found = {pair: cached_models_a(config, dataset, pair, model_a_cache) for pair in config.split.pairs}
+    cached = {pair: models for pair, models in found.items() if models is not None}
     cursor = PlanCursor(plan_tune(config, dataset, set(cached)))
     listener(RunPlanned(tuple(cursor.plan)))
     session = Session(listener, stop, checkpoints, config.run.batch_size, TUNE_CHECKPOINT_SECONDS)
@@ -122,20 +112,9 @@ def _tune_pair(config, dataset, pair, tasks: dict[int, Tasks], cached, cursor, s
     first = tasks[seeds[0]]
     n_classes = len(first.a_classes)
     if cached is None:
-        population_a = Population(net, n_classes, "softmax", [initial_model_a(net, s, n_classes) for s in seeds])
-        train_a = config.train_a
-        trainer = PopulationTrainer(
-            population_a, binary=False, optimizer=train_a.optimizer, learning_rate=train_a.learning_rate
-        )
-        index, planned = cursor.take(MODEL_A, seeds)
-        histories = train_planned_group(trainer, member_data([tasks[s].a for s in seeds]), [(index, planned)], session)
-        models_a = {seed: population_a.member_model(m, "model_a") for m, seed in enumerate(seeds)}
-        for seed, history in zip(seeds, histories, strict=True):
-            if cache is not None and not history.diverged:
-                cache.store(cache_key(config, pair, seed, dataset), models_a[seed], history)
-    else:
-        models_a = cached
-    population_a = Population(net, n_classes, "softmax", [models_a[s] for s in seeds])
+        cached = trained_models_a(config, dataset, pair, tasks, cursor, session, cache)
+    models_a = dict(zip(seeds, cached, strict=True))
+    population_a = Population(net, n_classes, "softmax", cached)
     accuracy_a = member_accuracies(population_a, first.a.x_test, first.a.y_test)
     so_far.accuracy_a.update({f"{pair[0]}-{pair[1]}:{s}": a for s, a in zip(seeds, accuracy_a, strict=True)})
     for arm in config.tune.arms:
@@ -225,8 +204,6 @@ def plan_kind(config: ExperimentConfig, dataset: Dataset, _options: RunOptions, 
 
 def cut_kind(config: ExperimentConfig, workers: int) -> list[tuple[ExperimentConfig, bool]]:
     """One unit per pair: a pair's arms share its models A."""
-    import msgspec
-
     return [
         (msgspec.structs.replace(config, split=config.split.for_pairs([pair])), False) for pair in config.split.pairs
     ]
