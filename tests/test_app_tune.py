@@ -67,3 +67,32 @@ async def test_a_tuning_runs_live_hides_test_until_it_ends_and_reopens(
         await pilot.press("o")
         await pilot.pause()
         assert app.screen is tune and tune.caption.startswith("Stored tuning at an equal budget ")
+
+
+async def test_the_view_steps_through_the_pairs_of_a_tuning_with_a_treatment_arm(
+    small_dataset: Dataset, isolated_home: Path
+) -> None:
+    arms = [
+        *TUNING,
+        'tune.arms=["scratch", "transfer", "AnB:1"]',
+        "split.b_classes=[5, 6]",
+        "split.extra_pairs=[[0, 2]]",
+    ]
+    app = TransferApp(apply_overrides(tiny_config(), arms), load_dataset=lambda _config: small_dataset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8")
+        tune = app.get_screen("tune")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.running is None and tune.result is not None)
+        assert tune.result.status == "finished" and len(tune.result.trials) == 2 * 3 * 3 * 2
+        table = tune.query_one("#tune-trials", DataTable)
+        assert [str(table.get_row_at(r)[0]) for r in range(table.row_count)][-3:] == ["A1B"] * 3
+        shown = tune.query_one("#tune-shown", Static)
+        assert "Sandal vs Shirt, pair 1 of 2" in shown_text(shown)
+        first_rows = [table.get_row_at(r) for r in range(table.row_count)]
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert "T-shirt/top vs Pullover, pair 2 of 2" in shown_text(shown)
+        assert [table.get_row_at(r) for r in range(table.row_count)] != first_rows
+        report = shown_text(tune.query_one("#tune-report", Static))
+        assert "A1B against B from scratch. At equal budget:" in report

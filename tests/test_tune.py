@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 from engine.config import apply_overrides
+from engine.config.arms import SCRATCH, TRANSFER
+from engine.config.search import ONE_SHOT
 from engine.data.fashion_mnist import Dataset
 from engine.data.split import tasks_for_seeds
 from engine.networks.keras_models import held_out_accuracy, set_reused_trainable
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH
 from engine.progress import EpochDone, StopToken
-from engine.results.tune import ONE_SHOT, SCRATCH, TRANSFER
 from engine.runtime import keras
 from engine.storage.checkpoints import Checkpoints
 from engine.storage.model_cache import ModelACache, cache_key
@@ -40,13 +41,16 @@ TUNING = [
 ]
 
 
-def _alone(model, data, phases: list[tuple[str, float, int]], seed: int, batch: int, reused: int):
-    """Plain Keras, the notebook's way (compile per phase, the reused layers frozen in B_FROZEN, fit epoch by epoch
-    in the seed's data order), ending with the weights of the best validation epoch over every phase, as
-    EarlyStopping(restore_best_weights=True) keeps them. Returns that accuracy and epoch (1-based, over phases)."""
+def _alone(
+    model, data, phases: list[tuple[str, float, int]], seed: int, batch: int, reused: int, fine_tune: bool = True
+):
+    """Plain Keras, the notebook's way (compile per phase, the reused layers frozen in B_FROZEN, and after it too
+    unless `fine_tune`, fit epoch by epoch in the seed's data order), ending with the weights of the best validation
+    epoch over every phase, as EarlyStopping(restore_best_weights=True) keeps them. Returns that accuracy and epoch
+    (1-based, over phases)."""
     best, best_epoch, best_weights, epoch_number = -1.0, 0, None, 0
     for phase, rate, epochs in phases:
-        set_reused_trainable(model, phase != B_FROZEN, reused)
+        set_reused_trainable(model, fine_tune and phase != B_FROZEN, reused)
         model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.SGD(rate), metrics=["accuracy"])
         for epoch in range(epochs):
             order = epoch_order(seed, phase, epoch, len(data.y_train))
@@ -95,6 +99,63 @@ def test_each_trial_equals_its_configuration_trained_alone_with_keras(small_data
     assert {t.values["learning_rate"] for t in result.trials_of(SCRATCH, (5, 6), 3)} == {
         t.values["learning_rate"] for t in result.trials_of(SCRATCH, (5, 6), 4)
     }
+
+
+def _one_shot_scratch(config, data, seed: int):
+    """The notebook's B from scratch, trained alone with plain Keras: the selffer arms' source."""
+    model = initial_scratch(config.network, seed)
+    model.compile(
+        loss="binary_crossentropy",
+        optimizer=keras.optimizers.SGD(config.transfer.scratch_learning_rate),
+        metrics=["accuracy"],
+    )
+    for epoch in range(config.transfer.frozen_epochs + config.transfer.unfrozen_epochs):
+        order = epoch_order(seed, B_SCRATCH, epoch, len(data.y_train))
+        model.fit(data.x_train[order], data.y_train[order], batch_size=config.run.batch_size, shuffle=False, verbose=0)
+    return model
+
+
+def test_treatment_arms_and_a_searched_reuse_depth_each_equal_keras_alone(
+    small_dataset: Dataset, tmp_path: Path
+) -> None:
+    """A3B (frozen throughout) from model A, B1B+ from the seed's one-shot scratch B, and B on A with its reuse
+    depth searched: every trial as its configuration trained alone."""
+    config = apply_overrides(
+        tiny_config(),
+        [
+            *TUNING,
+            "run.seeds=[4]",
+            "tune.budget=2",
+            "network.hidden=[16,12,8]",
+            'tune.arms=["scratch", "transfer", "AnB:3", "BnB+:1"]',
+            'tune.space.transfer.reused_layers={dist="choice", values=[1,2]}',
+        ],
+    )
+    cache = ModelACache(tmp_path / "cache")
+    result = run_tune(config, small_dataset, model_a_cache=cache)
+    assert result.contenders == ["transfer", "AnB:3", "BnB+:1"]
+    seed, batch, net = 4, config.run.batch_size, config.network
+    tasks = tasks_for_seeds(small_dataset, config.split, [seed])[seed]
+    model_a = cache.load(cache_key(config, (5, 6), seed, small_dataset)).model
+    drawn_depths = {t.values["reused_layers"] for t in result.trials_of(TRANSFER, (5, 6), seed)}
+    assert drawn_depths == {1.0, 2.0}
+    for arm in ("transfer", "AnB:3", "BnB+:1"):
+        for trial in result.trials_of(arm, (5, 6), seed):
+            values = trial.values
+            depth = {"transfer": int(values.get("reused_layers", 0)), "AnB:3": 3, "BnB+:1": 1}[arm]
+            source = _one_shot_scratch(config, tasks.b, seed) if arm == "BnB+:1" else model_a
+            model = initial_transfer(source, seed, net, depth)
+            frozen, rate = int(values["frozen_epochs"]), values["learning_rate"]
+            phases = [(B_FROZEN, rate, frozen), (B_FINETUNE, rate * values["fine_tune_ratio"], 4 - frozen)]
+            fine_tune = arm != "AnB:3"
+            best, best_epoch = _alone(model, tasks.b, [p for p in phases if p[2]], seed, batch, depth, fine_tune)
+            assert trial.best_epoch == best_epoch, (arm, trial.number)
+            assert trial.val_accuracy == pytest.approx(best, abs=2e-3), (arm, trial.number)
+            expected = held_out_accuracy(model, tasks.b.x_test, tasks.b.y_test)
+            assert trial.test_accuracy == pytest.approx(expected, abs=2e-3), (arm, trial.number)
+    reading = " ".join(result.reading((5, 6)))
+    assert "A3B against B from scratch. At equal budget:" in reading
+    assert "B1B+ against B from scratch. At equal budget:" in reading
 
 
 def test_a_stopped_tuning_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_path: Path) -> None:

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
 from engine.config import ExperimentConfig
-from engine.config.search import edges, trial_values
+from engine.config.arms import SCRATCH, TRANSFER
+from engine.config.search import ONE_SHOT, edges, trial_values
 from engine.config.values import apply_overrides
 from engine.errors import ConfigError
-from engine.results.tune import ONE_SHOT, SCRATCH, TRANSFER, Trial, TuneResult
+from engine.results.tune import Trial, TuneResult
 
 
 def test_the_draws_are_reproducible_spread_over_each_range_and_independent_of_the_run_seeds() -> None:
@@ -47,11 +49,18 @@ def test_a_value_in_the_outer_tenth_of_its_range_is_at_the_edge() -> None:
         ('tune.space.scratch.learning_rate={dist="log", low=0, high=0.1}', "must be above 0 for a log range"),
         ('tune.space.scratch.learning_rate={dist="normal", low=1, high=2}', "must be one of log, uniform"),
         ("tune.epochs=6", "frozen_epochs must be whole epochs from 0 to fewer than tune.epochs (6)"),
-        ('tune.space.wide.learning_rate={dist="log", low=0.1, high=1}', "names an unknown arm 'wide'"),
+        ('tune.space.wide.learning_rate={dist="log", low=0.1, high=1}', "names 'wide', which is neither scratch"),
+        ('tune.arms=["transfer"]', "tune.arms must hold scratch (the baseline) and at least one other arm"),
+        ('tune.arms=["scratch", "AnB:0"]', "an arm is scratch, transfer, or a treatment at a depth from 1"),
+        ('tune.arms=["scratch", "AnB+:6"]', "has 'AnB+:6', deeper than the network's 5 hidden layers"),
+        ('tune.arms=["scratch", "BnB", "BnB"]', "has 'BnB'; an arm is"),
+        ('tune.space.transfer.reused_layers={dist="int", low=0, high=3}', "reused_layers must be whole numbers"),
+        ('tune.space.transfer.reused_layers={dist="log", low=1, high=3}', "reused_layers must be whole numbers"),
+        ('tune.space.transfer.reused_layers={dist="choice", values=[2, 6]}', "hidden layers from 1 to 5"),
     ],
 )
 def test_a_bad_search_space_is_refused_naming_its_key(assignment, message) -> None:
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         apply_overrides(ExperimentConfig(), [assignment])
 
 

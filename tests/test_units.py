@@ -144,7 +144,8 @@ def test_events_move_to_the_runs_plan_entries_and_results_to_the_run_folder(tmp_
 def test_a_tuning_is_cut_by_pairs_and_its_units_results_merge_back() -> None:
     """On a cluster each pair's tuning is a unit (its arms share the pair's models A); the units' trials and
     models A's accuracies put back together read as the whole tuning."""
-    from engine.results.tune import SCRATCH, TRANSFER, Trial, TuneResult
+    from engine.config.arms import SCRATCH, TRANSFER
+    from engine.results.tune import Trial, TuneResult
     from engine.studies import tune
 
     config = apply_overrides(tiny_config(), ["run.seeds=[1,2]", "split.extra_pairs=[[0,1]]"])

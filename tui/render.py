@@ -9,6 +9,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from engine.config.arms import SCRATCH, TRANSFER, arm_title, arm_word
 from engine.data.classes import class_label, class_name
 from engine.kinds import kind_of
 from engine.phases import PHASE_TITLES
@@ -96,7 +97,7 @@ def group_title(plan: list[PlannedPhase], group: int) -> str:
     arm, 'Sandal vs Shirt, scratch: 17 trials x seeds 1-3 as one population'."""
     members = [p for p in plan if p.group == group]
     if members[0].variant and members[0].variant.startswith(("tune ", "budget ")):  # an arm's or optimizer's trials
-        what = members[0].variant.split()[1]
+        what = arm_word(members[0].variant.split()[1])
         trials = len({p.variant for p in members})
         seeds = seeds_label(members[0].seeds)
         # a leaderboard's task need not be the pair's (all ten classes, task A): its race rows said which above
@@ -125,7 +126,10 @@ def phase_label(planned: PlannedPhase) -> str:
     if planned.optimizer:
         return planned.optimizer
     if planned.variant and planned.variant.startswith("tune "):  # a tuning's trials: rows gather its arm
-        return PHASE_TITLES[planned.phase]
+        arm = planned.variant.split()[1]
+        if arm in (SCRATCH, TRANSFER):
+            return PHASE_TITLES[planned.phase]
+        return f"{arm_title(arm)} {PHASE_TITLES[planned.phase].split(', ')[-1]}"
     if planned.variant and planned.variant.startswith("budget "):  # a leaderboard's trials of one optimizer
         return f"{planned.variant.split()[1]} trials"
     if planned.variant:

@@ -8,11 +8,11 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from engine.config.arms import SCRATCH, arm_title, arm_word
 from engine.data.classes import class_name
 from engine.results import stats
-from engine.results.tune import ONE_SHOT, SCRATCH, TRANSFER, ArmReading, TuneResult, side_of
+from engine.results.tune import ONE_SHOT, ArmReading, TuneResult, side_of
 
-ARM_TITLES = {SCRATCH: "B from scratch", TRANSFER: "B on A"}
 DASH = "—"
 
 
@@ -40,7 +40,7 @@ def arms_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, Ar
     table.add_column("notebook's own\n(one shot)", justify="right")
     for arm, reading in readings.items():
         table.add_row(
-            ARM_TITLES[arm],
+            arm_title(arm),
             _pct([t.test_accuracy for t in reading.picked.values()]),
             _pct([t.test_accuracy for t in reading.oracle.values()]),
             _pct([t.test_accuracy for t in reading.one_shot.values()]),
@@ -48,34 +48,42 @@ def arms_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, Ar
     return table
 
 
-def budget_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, ArmReading]) -> Table:
-    """Expected best validation and expected test of the validation pick, per arm, at growing budgets."""
-    table = Table(title="Expected accuracy % with n trials (mean over seeds)")
+def budget_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, ArmReading], arm: str) -> Table:
+    """Expected best validation and expected test of the validation pick, B from scratch and `arm`, at growing
+    budgets, with the expected difference and its side."""
+    several = len(result.contenders) > 1
+    title = "Expected accuracy % with n trials (mean over seeds)"
+    table = Table(title=title + (f": {arm_title(arm)} against B from scratch" if several else ""))
     table.add_column("n", justify="right")
-    for arm in readings:
-        table.add_column(f"{ARM_TITLES[arm]}\nbest val", justify="right")
-        table.add_column(f"{ARM_TITLES[arm]}\ntest of pick", justify="right")
+    for name in (SCRATCH, arm):
+        table.add_column(f"{arm_title(name)}\nbest val", justify="right")
+        table.add_column(f"{arm_title(name)}\ntest of pick", justify="right")
     table.add_column("Δ test\n(points)", justify="right")
-    table.add_column("transfer", justify="left", no_wrap=True)
+    table.add_column(arm_word(arm), justify="left", no_wrap=True)
     for n in budgets_shown(result.budget):
         cells = [str(n)]
-        for reading in readings.values():
-            point = reading.curve[n - 1]
+        for name in (SCRATCH, arm):
+            point = readings[name].curve[n - 1]
             cells += [f"{100 * point.best_validation.mean:.2f}", f"{100 * point.test_of_pick.mean:.2f}"]
-        differences = result.differences_at(pair, n)
-        cells += [f"{100 * (stats.mean(differences) or 0):+.2f}", result.side_at(pair, n)]
+        differences = result.differences_at(pair, n, arm)
+        cells += [f"{100 * (stats.mean(differences) or 0):+.2f}", result.side_at(pair, n, arm)]
         table.add_row(*cells)
     return table
 
 
-SHORT_NAMES = {"learning_rate": "lr", "frozen_epochs": "frozen", "fine_tune_ratio": "ratio"}  # fit 80 columns
+SHORT_NAMES = {
+    "learning_rate": "lr",
+    "frozen_epochs": "frozen",
+    "fine_tune_ratio": "ratio",
+    "reused_layers": "reuse",
+}  # fit 80 columns
 
 
 def trial_values_text(values: dict[str, float]) -> str:
     """'lr 0.0356, frozen 2, ratio 0.0531'."""
     parts = []
     for name, value in values.items():
-        shown = f"{value:g}" if name == "frozen_epochs" else f"{value:.3g}"
+        shown = f"{value:g}" if name in ("frozen_epochs", "reused_layers") else f"{value:.3g}"
         parts.append(f"{SHORT_NAMES.get(name, name)} {shown}")
     return ", ".join(parts)
 
@@ -100,7 +108,7 @@ def picks_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, A
             val = "diverged" if trial.diverged else f"{100 * trial.val_accuracy:.2f}"
             table.add_row(
                 str(seed),
-                ARM_TITLES[arm],
+                arm_title(arm),
                 number,
                 trial_values_text(trial.values),
                 epoch,
@@ -117,10 +125,10 @@ def tune_report(result: TuneResult, sort: str = "best", reverse: bool = False) -
         if not result.complete(pair):
             parts.append(Text(f"{class_name(pair[0])} vs {class_name(pair[1])}: stopped before its arms finished."))
             continue
-        readings = {arm: result.arm_reading(arm, pair) for arm in (SCRATCH, TRANSFER)}
+        readings = {arm: result.arm_reading(arm, pair) for arm in result.arms}
         parts += [
             arms_table(result, pair, readings),
-            budget_table(result, pair, readings),
+            *(budget_table(result, pair, readings, arm) for arm in result.contenders),
             picks_table(result, pair, readings),
             Text("\n".join(result.reading(pair))),
         ]
@@ -133,17 +141,22 @@ def tune_report(result: TuneResult, sort: str = "best", reverse: bool = False) -
 
 
 def map_table(result: TuneResult, pairs: list[tuple[int, int]]) -> Table:
-    """The fair map beside the one-shot one: per pair, Δ (points, mean over seeds) and its verdict each way."""
-    table = Table(
-        title=f"Δ test accuracy, B on A minus B from scratch (points): one shot and at {result.budget} trials"
-    )
+    """The fair map beside the one-shot one: per pair, Δ (points, mean over seeds) and its verdict each way, for
+    each arm read against B from scratch."""
+    several = len(result.contenders) > 1
+    title = "B on A minus B from scratch" if not several else "each arm minus B from scratch"
+    table = Table(title=f"Δ test accuracy, {title} (points): one shot and at {result.budget} trials")
     table.add_column("pair")
-    for header in ("one shot", "verdict", f"{result.budget} trials", "verdict"):
-        table.add_column(header, justify="right" if "verdict" not in header else "left", no_wrap=True)
+    for arm in result.contenders:
+        prefix = f"{arm_title(arm)}\n" if several else ""
+        for header in ("one shot", "verdict", f"{result.budget} trials", "verdict"):
+            justify = "left" if header == "verdict" else "right"
+            table.add_column(prefix + header, justify=justify, no_wrap=True)
     for pair in pairs:
         cells = [f"{class_name(pair[0])} vs {class_name(pair[1])}"]
-        for summary in (result.one_shot_summary(pair), result.summary(pair)):
-            mean = summary.difference_mean
-            cells += [DASH if mean is None else f"{100 * mean:+.2f}", side_of(summary)]
+        for arm in result.contenders:
+            for summary in (result.one_shot_summary(pair, arm), result.summary(pair, arm)):
+                mean = summary.difference_mean
+                cells += [DASH if mean is None else f"{100 * mean:+.2f}", side_of(summary)]
         table.add_row(*cells)
     return table

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import msgspec
 
+from engine.config.arms import REUSED_LAYERS, SCRATCH, TRANSFER, Arm, parse_arm
 from engine.config.choices import (
     ACTIVATIONS,
     B_SAMPLES,
@@ -371,21 +372,35 @@ class TuneConfig(Section):
     def __post_init__(self) -> None:
         if not 1 <= self.budget <= 1024:
             raise ConfigError.about("tune.budget", f"must be between 1 and 1024 trials, got {self.budget}")
-        if sorted(self.arms) != sorted(TUNE_ARMS):
-            raise ConfigError.about("tune.arms", f"must be {' and '.join(TUNE_ARMS)}, got {list(self.arms)}")
+        arms = [parse_arm(name) for name in self.arms]
+        if SCRATCH not in self.arms or len(arms) < 2:
+            raise ConfigError.about(
+                "tune.arms", f"must hold scratch (the baseline) and at least one other arm, got {list(self.arms)}"
+            )
+        if len(set(self.arms)) != len(self.arms):
+            raise ConfigError.about("tune.arms", f"must not repeat an arm, got {list(self.arms)}")
         check_epochs("tune.epochs", self.epochs, minimum=1)
         if not 0 <= self.draw_seed <= MAX_SEED:
             raise ConfigError.about("tune.draw_seed", f"must be between 0 and {MAX_SEED}, got {self.draw_seed}")
         defaults = default_spaces()
-        for arm, space in self.space.items():
-            if arm not in defaults:
-                raise ConfigError.about("tune.space", f"names an unknown arm {arm!r}; arms: {', '.join(defaults)}")
+        for table, space in self.space.items():
+            if table not in defaults and table not in self.arms:
+                raise ConfigError.about(
+                    "tune.space", f"names {table!r}, which is neither scratch, transfer nor one of tune.arms"
+                )
+            known = searched_names(parse_arm(table))
             for name, dimension in space.items():
-                if name not in defaults[arm]:
-                    known = ", ".join(defaults[arm])
-                    raise ConfigError.about(f"tune.space.{arm}", f"has no {name!r}; {arm} searches {known}")
-                dimension.check(f"tune.space.{arm}.{name}")
-        frozen = self.space_of("transfer")["frozen_epochs"]
+                if name not in known:
+                    raise ConfigError.about(
+                        f"tune.space.{table}", f"has no {name!r}; {table} searches {', '.join(known)}"
+                    )
+                dimension.check(f"tune.space.{table}.{name}")
+        for arm in arms:
+            if arm.source is not None:
+                self._check_frozen_epochs(arm.name)
+
+    def _check_frozen_epochs(self, arm: str) -> None:
+        frozen = self.space_of(arm)["frozen_epochs"]
         lowest, highest = (
             (min(frozen.values), max(frozen.values)) if frozen.dist == "choice" else (frozen.low, frozen.high)
         )
@@ -397,14 +412,33 @@ class TuneConfig(Section):
         ):
             now = list(frozen.values) if frozen.dist == "choice" else f"{frozen.dist} {frozen.low:g}..{frozen.high:g}"
             raise ConfigError.about(
-                "tune.space.transfer.frozen_epochs",
+                f"tune.space.{arm}.frozen_epochs",
                 f"must be whole epochs from 0 to fewer than tune.epochs ({self.epochs}), as a choice or an int range; "
                 f"it is {now} (e.g. --set 'tune.space.transfer.frozen_epochs={{dist=\"choice\", values=[0,2]}}')",
             )
 
+    @property
+    def ordered_arms(self) -> tuple[str, ...]:
+        """The arms in the order they train: scratch first (a selffer arm starts from its one-shot models)."""
+        return (SCRATCH, *(arm for arm in self.arms if arm != SCRATCH))
+
     def space_of(self, arm: str) -> SearchSpace:
-        """An arm's search space: the defaults, each replaced where `space` gives the value's own table."""
-        return {**default_spaces()[arm], **self.space.get(arm, {})}
+        """An arm's search space: its kind's defaults (scratch's or transfer's), each value replaced where the
+        kind's table gives one, then where the arm's own table does."""
+        parsed = parse_arm(arm)
+        space = {
+            **default_spaces()[parsed.space_name],
+            **self.space.get(parsed.space_name, {}),
+            **self.space.get(arm, {}),
+        }
+        return {name: dimension for name, dimension in space.items() if name in searched_names(parsed)}
+
+
+def searched_names(arm: Arm) -> tuple[str, ...]:
+    """The values an arm's space may hold: the transfer arm alone may search its reuse depth (a treatment's depth
+    is part of its name)."""
+    names = tuple(default_spaces()[arm.space_name])
+    return (*names, REUSED_LAYERS) if arm.name == TRANSFER else names
 
 
 class ClusterConfig(Section):
@@ -457,6 +491,25 @@ class ExperimentConfig(Section):
             raise ConfigError.about(
                 "transfer.reuse_layers", f"must be at most {depth}, the network's hidden layers; got {reuse}"
             )
+        for name in self.tune.arms:
+            arm = parse_arm(name)
+            if arm.depth is not None and arm.depth > depth:
+                raise ConfigError.about("tune.arms", f"has {name!r}, deeper than the network's {depth} hidden layers")
+        reused = self.tune.space_of(TRANSFER).get(REUSED_LAYERS)
+        if reused is not None:
+            lowest, highest = (
+                (min(reused.values), max(reused.values)) if reused.dist == "choice" else (reused.low, reused.high)
+            )
+            if (
+                reused.dist not in ("int", "choice")
+                or lowest < 1
+                or highest > depth
+                or any(not float(v).is_integer() for v in reused.values)
+            ):
+                raise ConfigError.about(
+                    "tune.space.transfer.reused_layers",
+                    f"must be whole numbers of hidden layers from 1 to {depth}, as an int range or a choice",
+                )
         if any(n > depth for n in self.study.layers):
             raise ConfigError.about(
                 "study.layers", f"must be at most {depth}, the network's hidden layers; got {list(self.study.layers)}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 
+from engine.config.arms import REUSED_LAYERS, SCRATCH
 from engine.config.optimizers import OPTIMIZER_SPECS
 from engine.config.schema import Dimension, ExperimentConfig, SearchSpace
 
@@ -39,7 +40,7 @@ def arm_trials(config: ExperimentConfig, arm: str) -> list[tuple[int, Values]]:
     """An arm's trials as (number, values): the budget's draws, then the notebook's own configuration."""
     tune, transfer = config.tune, config.transfer
     drawn = list(enumerate(trial_values(tune.space_of(arm), tune.budget, tune.draw_seed)))
-    if arm == "scratch":
+    if arm == SCRATCH:
         return [*drawn, (ONE_SHOT, {"learning_rate": transfer.scratch_learning_rate})]
     ratio = transfer.unfrozen_learning_rate / transfer.frozen_learning_rate
     notebook = {
@@ -47,6 +48,8 @@ def arm_trials(config: ExperimentConfig, arm: str) -> list[tuple[int, Values]]:
         "frozen_epochs": float(transfer.frozen_epochs),
         "fine_tune_ratio": ratio,
     }
+    if REUSED_LAYERS in tune.space_of(arm):
+        notebook[REUSED_LAYERS] = float(config.reused_layers)
     return [*drawn, (ONE_SHOT, notebook)]
 
 

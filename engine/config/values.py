@@ -20,16 +20,40 @@ def override_values(assignments: list[str]) -> dict[str, dict[str, Any]]:
     """`section.key=value` strings as sections of values, to overlay on a config (config_from_dict)."""
     values: dict[str, dict[str, Any]] = {}
     for assignment in assignments:
-        key, sep, raw = assignment.partition("=")
-        section, dot, name = key.strip().partition(".")
-        if not sep or not dot or not name:
+        key, sep, raw = _split_assignment(assignment)
+        path = _key_path(key) if sep else []
+        if len(path) < 2:
             raise ConfigError(f"--set expects section.key=value, got {assignment!r}")
-        *parents, leaf = name.split(".")  # leaderboard.hyperparameters.adam.learning_rate=0.01
+        section, *parents, leaf = path  # leaderboard.hyperparameters.adam.learning_rate=0.01
         table = values.setdefault(section, {})
         for parent in parents:
             table = table.setdefault(parent, {})
         table[leaf] = parse_value(raw.strip())
     return values
+
+
+def _split_assignment(assignment: str) -> tuple[str, str, str]:
+    """At the first = outside a quoted key part: 'tune.space."AnB:2".learning_rate={...}'."""
+    quote = None
+    for at, char in enumerate(assignment):
+        if char in "\"'" and quote in (None, char):
+            quote = None if quote else char
+        elif char == "=" and quote is None:
+            return assignment[:at], "=", assignment[at + 1 :]
+    return assignment, "", ""
+
+
+def _key_path(key: str) -> list[str]:
+    """A dotted key's parts as TOML reads them (a part may be quoted: an arm named "AnB+:3")."""
+    try:
+        table: Any = tomllib.loads(f"{key.strip()} = 0")
+    except tomllib.TOMLDecodeError:
+        return []
+    path = []
+    while isinstance(table, dict) and len(table) == 1:
+        name, table = next(iter(table.items()))
+        path.append(name)
+    return path
 
 
 def parse_value(raw: str) -> Any:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.config.arms import SCRATCH, arm_title, arm_word
 from engine.config.search import ONE_SHOT
 from engine.data.classes import class_name
 from engine.results import stats
@@ -20,7 +21,6 @@ from engine.results.experiment import SeedResult, Summary, summarise
 from engine.results.protocol import merged_device, merged_status
 from engine.results.words import plural
 
-SCRATCH, TRANSFER = "scratch", "transfer"
 GREAT_IMPROVEMENT = 0.01  # the notebook author's "great improvement": transfer ahead by a point or more on test
 METER_BUDGETS = (1, 4)  # the cherry-pick meter's budgets, besides the full one
 
@@ -103,7 +103,12 @@ class TuneResult:
             "accuracy_a": self.accuracy_a,
             "trials": [trial.to_dict() for trial in self.trials],
             "pairs": [
-                {"b_classes": list(pair), "summary": self.summary(pair).to_dict(), "reading": self.reading(pair)}
+                {
+                    "b_classes": list(pair),
+                    "summary": self.summary(pair).to_dict(),
+                    "arms": {arm: self.summary(pair, arm).to_dict() for arm in self.contenders},
+                    "reading": self.reading(pair),
+                }
                 for pair in self.pairs
                 if self.complete(pair)
             ],
@@ -133,7 +138,17 @@ class TuneResult:
 
     @property
     def arms(self) -> list[str]:
-        return list(self.config["tune"]["arms"])
+        """Scratch first, then the arms read against it, as they trained."""
+        arms = self.config["tune"]["arms"]
+        return [SCRATCH, *(arm for arm in arms if arm != SCRATCH)]
+
+    @property
+    def contenders(self) -> list[str]:
+        """The arms each read against B from scratch; the first is the headline's."""
+        return self.arms[1:]
+
+    def _contender(self, arm: str | None) -> str:
+        return arm or self.contenders[0]
 
     @property
     def pairs(self) -> list[tuple[int, int]]:
@@ -183,11 +198,12 @@ class TuneResult:
             one_shot,
         )
 
-    def _seed_results(self, pair: tuple[int, int], pick) -> list[SeedResult]:
-        """B from scratch against B on A per seed, each arm's trial chosen by `pick(arm, seed)`."""
+    def _seed_results(self, pair: tuple[int, int], pick, arm: str | None) -> list[SeedResult]:
+        """B from scratch against `arm` (default: the first contender) per seed, each arm's trial chosen by
+        `pick(arm, seed)`."""
         results = []
         for seed in self.seeds_of(pair):
-            scratch, transfer = pick(SCRATCH, seed), pick(TRANSFER, seed)
+            scratch, transfer = pick(SCRATCH, seed), pick(self._contender(arm), seed)
             if scratch is None or transfer is None:
                 continue
             diverged = next((t.arm for t in (scratch, transfer) if t.diverged), None)
@@ -197,109 +213,84 @@ class TuneResult:
             )
         return results
 
-    def summary(self, pair: tuple[int, int]) -> Summary:
-        """The verdict at the full budget: each arm's validation pick, per seed."""
-        return summarise(self._seed_results(pair, lambda arm, seed: self.picked(arm, pair, seed)))
+    def summary(self, pair: tuple[int, int], arm: str | None = None) -> Summary:
+        """The verdict at the full budget, `arm` against B from scratch: each arm's validation pick, per seed."""
+        return summarise(self._seed_results(pair, lambda name, seed: self.picked(name, pair, seed), arm))
 
-    def one_shot_summary(self, pair: tuple[int, int]) -> Summary:
+    def one_shot_summary(self, pair: tuple[int, int], arm: str | None = None) -> Summary:
         """The verdict of the notebook's own configurations, run once each, outside the budget."""
-        return summarise(self._seed_results(pair, lambda arm, seed: self.one_shot(arm, pair, seed)))
+        return summarise(self._seed_results(pair, lambda name, seed: self.one_shot(name, pair, seed), arm))
 
-    def differences_at(self, pair: tuple[int, int], n: int) -> list[float]:
-        """Per seed: E[test of transfer's validation pick of n] - E[test of scratch's]."""
+    def differences_at(self, pair: tuple[int, int], n: int, arm: str | None = None) -> list[float]:
+        """Per seed: E[test of `arm`'s validation pick of n] - E[test of scratch's]."""
         differences = []
         for seed in self.seeds_of(pair):
             expected = []
-            for arm in (SCRATCH, TRANSFER):
-                trials = self.trials_of(arm, pair, seed)
+            for name in (SCRATCH, self._contender(arm)):
+                trials = self.trials_of(name, pair, seed)
                 scores, tests = [t.picking_score for t in trials], [t.test_accuracy for t in trials]
                 expected.append(expected_of_pick(scores, tests, n).mean)
             differences.append(expected[1] - expected[0])
         return differences
 
-    def side_at(self, pair: tuple[int, int], n: int) -> str:
-        """'ahead', 'behind' or 'no difference': transfer at budget n, by the 95% interval over seeds."""
-        interval = stats.interval_95(self.differences_at(pair, n))
+    def side_at(self, pair: tuple[int, int], n: int, arm: str | None = None) -> str:
+        """'ahead', 'behind' or 'no difference': `arm` at budget n, by the 95% interval over seeds."""
+        interval = stats.interval_95(self.differences_at(pair, n, arm))
         if interval is None:
             return "no difference"
         low, high = interval
         return "ahead" if low > 0 else "behind" if high < 0 else "no difference"
 
-    def crossing(self, pair: tuple[int, int]) -> int | None:
+    def crossing(self, pair: tuple[int, int], arm: str | None = None) -> int | None:
         """The first budget at which the mean difference has the other sign than at n = 1, if it changes."""
-        first = stats.mean(self.differences_at(pair, 1)) or 0.0
+        first = stats.mean(self.differences_at(pair, 1, arm)) or 0.0
         for n in range(2, self.budget + 1):
-            if (stats.mean(self.differences_at(pair, n)) or 0.0) * first < 0:
+            if (stats.mean(self.differences_at(pair, n, arm)) or 0.0) * first < 0:
                 return n
         return None
 
-    def great_improvement_share(self, pair: tuple[int, int]) -> float:
-        """The notebook author's replay: over every (transfer trial, scratch trial) of every seed, the share in which
-        transfer 'shows a great improvement' (ahead by GREAT_IMPROVEMENT or more on test)."""
+    def great_improvement_share(self, pair: tuple[int, int], arm: str | None = None) -> float:
+        """The notebook author's replay: over every (`arm` trial, scratch trial) of every seed, the share in which
+        the arm 'shows a great improvement' (ahead by GREAT_IMPROVEMENT or more on test)."""
         hits = total = 0
         for seed in self.seeds_of(pair):
-            for transfer in self.trials_of(TRANSFER, pair, seed):
+            for transfer in self.trials_of(self._contender(arm), pair, seed):
                 for scratch in self.trials_of(SCRATCH, pair, seed):
                     total += 1
                     hits += transfer.test_accuracy - scratch.test_accuracy >= GREAT_IMPROVEMENT - 1e-12
         return hits / total if total else 0.0
 
-    def meter(self, pair: tuple[int, int]) -> dict[str, dict[int, float]]:
-        """Points a report gains by picking on test instead of validation, per arm and for Δ, at n = 1, 4 and the
-        budget (mean over seeds)."""
+    def meter(self, pair: tuple[int, int], arm: str | None = None) -> dict[str, dict[int, float]]:
+        """Points a report gains by picking on test instead of validation, per arm (scratch and `arm`) and for Δ,
+        at n = 1, 4 and the budget (mean over seeds)."""
         budgets = sorted({n for n in (*METER_BUDGETS, self.budget) if n <= self.budget})
-        readings = {arm: self.arm_reading(arm, pair) for arm in (SCRATCH, TRANSFER)}
+        contender = self._contender(arm)
+        readings = {name: self.arm_reading(name, pair) for name in (SCRATCH, contender)}
         out: dict[str, dict[int, float]] = {arm: {} for arm in readings}
         out["difference"] = {}
         for n in budgets:
             for arm, reading in readings.items():
                 out[arm][n] = reading.curve[n - 1].cherry_pick
             honest = (
-                readings[TRANSFER].curve[n - 1].test_of_pick.mean - readings[SCRATCH].curve[n - 1].test_of_pick.mean
+                readings[contender].curve[n - 1].test_of_pick.mean - readings[SCRATCH].curve[n - 1].test_of_pick.mean
             )
-            picked = readings[TRANSFER].curve[n - 1].best_test.mean - readings[SCRATCH].curve[n - 1].test_of_pick.mean
-            out["difference"][n] = picked - honest  # transfer picked on test against an honest scratch
+            picked = readings[contender].curve[n - 1].best_test.mean - readings[SCRATCH].curve[n - 1].test_of_pick.mean
+            out["difference"][n] = picked - honest  # the arm picked on test against an honest scratch
         return out
 
     def reading(self, pair: tuple[int, int]) -> list[str]:
-        """The tuning of one pair in words, no stronger than its numbers."""
-        summary = self.summary(pair)
+        """The tuning of one pair in words, no stronger than its numbers: each arm against B from scratch."""
         n_seeds = len(self.seeds_of(pair))
         lines = [
             f"{class_name(pair[0])} vs {class_name(pair[1])}: {self.budget} trials per arm for each of "
             f"{plural(n_seeds, 'seed')}, each picked on {self.n_validation:,} validation images; test read once "
-            "per arm and seed.",
-            f"At equal budget: {summary.verdict}",
+            "per arm and seed."
         ]
-        one_shot = self.one_shot_summary(pair)
-        if one_shot.n_seeds:
-            lines.append(f"The notebook's own configurations, run once each: {one_shot.verdict}")
-        sides = {n: self.side_at(pair, n) for n in sorted({1, min(4, self.budget), self.budget})}
-        lines.append(
-            "Transfer at budget "
-            + ", ".join(f"{n}: {side}" for n, side in sides.items())
-            + " (95% interval of the expected difference over seeds)."
-        )
-        crossing = self.crossing(pair)
-        if crossing is not None:
-            lines.append(f"The arms' expected test accuracies cross at a budget of {crossing}.")
-        meter = self.meter(pair)
-        budget_meter = ", ".join(
-            f"{arm} {100 * gains[self.budget]:+.2f}" for arm, gains in meter.items() if self.budget in gains
-        )
-        lines.append(f"Cherry-pick meter (points gained by picking on test, at {self.budget} trials): {budget_meter}.")
-        share = self.great_improvement_share(pair)
-        lines.append(
-            f"Replaying the notebook's author: in {100 * share:.0f}% of (transfer trial, scratch trial) pairings "
-            f"transfer 'shows a great improvement' (≥ +{100 * GREAT_IMPROVEMENT:.0f} point on test)."
-        )
+        for arm in self.contenders:
+            title = "" if len(self.contenders) == 1 else f"{arm_title(arm)} against B from scratch. "
+            lines += [title + line if i == 0 else line for i, line in enumerate(self._arm_reading(pair, arm))]
         edges = sorted(
-            {
-                edge
-                for arm in (SCRATCH, TRANSFER)
-                for seed in self.seeds_of(pair)
-                for edge in self.picked(arm, pair, seed).edges
-            }
+            {edge for arm in self.arms for seed in self.seeds_of(pair) for edge in self.picked(arm, pair, seed).edges}
         )
         if edges:
             lines.append(
@@ -308,23 +299,58 @@ class TuneResult:
             )
         return lines
 
+    def _arm_reading(self, pair: tuple[int, int], arm: str) -> list[str]:
+        """One contender against B from scratch: the verdicts, the sides by budget, the meter and the replay."""
+        lines = [f"At equal budget: {self.summary(pair, arm).verdict}"]
+        one_shot = self.one_shot_summary(pair, arm)
+        if one_shot.n_seeds:
+            lines.append(f"The notebook's own configurations, run once each: {one_shot.verdict}")
+        sides = {n: self.side_at(pair, n, arm) for n in sorted({1, min(4, self.budget), self.budget})}
+        lines.append(
+            f"{arm_word(arm)[0].upper() + arm_word(arm)[1:]} at budget "
+            + ", ".join(f"{n}: {side}" for n, side in sides.items())
+            + " (95% interval of the expected difference over seeds)."
+        )
+        crossing = self.crossing(pair, arm)
+        if crossing is not None:
+            lines.append(f"The arms' expected test accuracies cross at a budget of {crossing}.")
+        meter = self.meter(pair, arm)
+        budget_meter = ", ".join(
+            f"{arm_word(name) if name in self.arms else name} {100 * gains[self.budget]:+.2f}"
+            for name, gains in meter.items()
+            if self.budget in gains
+        )
+        lines.append(f"Cherry-pick meter (points gained by picking on test, at {self.budget} trials): {budget_meter}.")
+        share = self.great_improvement_share(pair, arm)
+        lines.append(
+            f"Replaying the notebook's author: in {100 * share:.0f}% of ({arm_word(arm)} trial, scratch trial) "
+            f"pairings {arm_word(arm)} 'shows a great improvement' (≥ +{100 * GREAT_IMPROVEMENT:.0f} point on test)."
+        )
+        return lines
+
     def map_reading(self) -> list[str]:
         """Over several pairs: how many pairs' verdict the equal budget changes against the one-shot configurations
-        (each verdict read from the 95% interval of Δ over seeds: ahead, behind or no difference)."""
+        (each verdict read from the 95% interval of Δ over seeds: ahead, behind or no difference), per arm."""
         finished = [pair for pair in self.pairs if self.complete(pair)]
         if len(finished) < 2:
             return []
-        changed = [pair for pair in finished if side_of(self.one_shot_summary(pair)) != side_of(self.summary(pair))]
-        counts = {side: sum(side_of(self.summary(pair)) == side for pair in finished) for side in SIDES}
-        one_shot = {side: sum(side_of(self.one_shot_summary(pair)) == side for pair in finished) for side in SIDES}
-        lines = [
-            f"Over {len(finished)} pairs at {self.budget} trials per arm: transfer ahead in {counts['ahead']}, behind "
-            f"in {counts['behind']}, no clear difference in {counts['no difference']} (the notebook's one-shot "
-            f"configurations: {one_shot['ahead']}, {one_shot['behind']} and {one_shot['no difference']}).",
-            f"The equal budget changes the verdict of {plural(len(changed), 'pair')} of {len(finished)}"
-            + (": " + ", ".join(f"{class_name(a)} vs {class_name(b)}" for a, b in changed) if changed else "")
-            + ".",
-        ]
+        lines = []
+        for arm in self.contenders:
+            name = arm_word(arm)
+            fair = {pair: side_of(self.summary(pair, arm)) for pair in finished}
+            shot = {pair: side_of(self.one_shot_summary(pair, arm)) for pair in finished}
+            changed = [pair for pair in finished if shot[pair] != fair[pair]]
+            counts = {side: sum(fair[pair] == side for pair in finished) for side in SIDES}
+            one_shot = {side: sum(shot[pair] == side for pair in finished) for side in SIDES}
+            lines += [
+                f"Over {len(finished)} pairs at {self.budget} trials per arm: {name} ahead in {counts['ahead']}, "
+                f"behind in {counts['behind']}, no clear difference in {counts['no difference']} (the notebook's "
+                f"one-shot configurations: {one_shot['ahead']}, {one_shot['behind']} and "
+                f"{one_shot['no difference']}).",
+                f"The equal budget changes the verdict of {plural(len(changed), 'pair')} of {len(finished)}"
+                + (": " + ", ".join(f"{class_name(a)} vs {class_name(b)}" for a, b in changed) if changed else "")
+                + ".",
+            ]
         return lines
 
     def summary_line(self) -> str:

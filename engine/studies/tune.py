@@ -16,6 +16,7 @@ import math
 import msgspec
 
 from engine.config import ExperimentConfig, config_to_dict
+from engine.config.arms import REUSED_LAYERS, SCRATCH, Arm, parse_arm
 from engine.config.search import ONE_SHOT, Values, arm_trials, edges
 from engine.data.fashion_mnist import Dataset
 from engine.data.packing import member_data
@@ -26,7 +27,7 @@ from engine.networks.population import Population, member_accuracies
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import Cancelled, Listener, PartDone, PlannedPhase, RunPlanned, StopToken, ignore
 from engine.results.history import PhaseHistory
-from engine.results.tune import SCRATCH, Trial, TuneResult
+from engine.results.tune import Trial, TuneResult
 from engine.runtime import device_name
 from engine.storage.checkpoints import Checkpoints
 from engine.storage.model_cache import ModelACache
@@ -66,7 +67,7 @@ def plan_tune(config: ExperimentConfig, dataset: Dataset, a_ready: set[tuple[int
         n_a, n_b = sizes[pair]
         if pair not in a_ready:
             plan.append(PlannedPhase(MODEL_A, seeds, config.train_a.epochs, math.ceil(n_a / batch), pair))
-        for arm in config.tune.arms:
+        for arm in config.tune.ordered_arms:
             trials = arm_trials(config, arm)
             phases = [B_SCRATCH] if arm == SCRATCH else [B_FROZEN, B_FINETUNE]
             for phase in phases:
@@ -107,48 +108,60 @@ def run_tune(
 
 
 def _tune_pair(config, dataset, pair, tasks: dict[int, Tasks], cached, cursor, session, cache, so_far) -> None:
-    """Model A of every seed, then each arm; each finished arm's trials join `so_far` and are announced."""
+    """Model A of every seed, then each arm, B from scratch first; each finished arm's trials join `so_far` and are
+    announced. An arm that reuses B's layers (the selffer control) starts from each seed's one-shot scratch B."""
     seeds, net = tuple(config.run.seeds), config.network
     first = tasks[seeds[0]]
     n_classes = len(first.a_classes)
     if cached is None:
         cached = trained_models_a(config, dataset, pair, tasks, cursor, session, cache)
-    models_a = dict(zip(seeds, cached, strict=True))
+    sources = {"a": dict(zip(seeds, cached, strict=True))}
     population_a = Population(net, n_classes, "softmax", cached)
     accuracy_a = member_accuracies(population_a, first.a.x_test, first.a.y_test)
     so_far.accuracy_a.update({f"{pair[0]}-{pair[1]}:{s}": a for s, a in zip(seeds, accuracy_a, strict=True)})
-    for arm in config.tune.arms:
-        so_far.trials.extend(_tune_arm(config, arm, pair, tasks, models_a, cursor, session))
+    for name in config.tune.ordered_arms:
+        arm = parse_arm(name, config.transfer.source, config.transfer.fine_tune)
+        trials, population = _tune_arm(config, arm, pair, tasks, sources, cursor, session)
+        if arm.source is None:
+            one_shot = [m for m, trial in enumerate(trials) if trial.number == ONE_SHOT]
+            sources["b"] = {trials[m].seed: population.member_model(m, "b_scratch") for m in one_shot}
+        so_far.trials.extend(trials)
         so_far.n_validation = len(first.b.y_valid)
         session.listener(PartDone(so_far.copy()))
 
 
-def _tune_arm(config, arm: str, pair, tasks: dict[int, Tasks], models_a, cursor, session) -> list[Trial]:
-    """Every trial of `arm` for every seed, as one population; the trials it gave."""
+def _tune_arm(
+    config, arm: Arm, pair, tasks: dict[int, Tasks], sources, cursor, session
+) -> tuple[list[Trial], Population]:
+    """Every trial of `arm` for every seed, as one population; the trials it gave, and the population."""
     seeds, net, transfer = tuple(config.run.seeds), config.network, config.transfer
-    trials = arm_trials(config, arm)
-    reused = config.reused_layers
+    trials = arm_trials(config, arm.name)
     members = [(number, values, seed) for number, values in trials for seed in seeds]
-    if arm == SCRATCH:
+    depths = [_depth(config, arm, values) for _, values, _ in members]
+    if arm.source is None:
         starts = [initial_scratch(net, seed) for _, _, seed in members]
     else:
-        starts = [initial_transfer(models_a[seed], seed, net, reused) for _, _, seed in members]
+        models = sources[arm.source]
+        starts = [
+            initial_transfer(models[seed], seed, net, depth)
+            for (_, _, seed), depth in zip(members, depths, strict=True)
+        ]
     population = Population(net, 1, "sigmoid", starts)
     data = member_data([tasks[seed].b for _, _, seed in members])
     keep = [number != ONE_SHOT for number, _, _ in members]
     best = BestEpochs(population, keep)
     histories: dict[str, list[PhaseHistory]] = {}
-    phases = [B_SCRATCH] if arm == SCRATCH else [B_FROZEN, B_FINETUNE]
+    phases = [B_SCRATCH] if arm.source is None else [B_FROZEN, B_FINETUNE]
     for phase in phases:
         settings = []
-        for number, values, _ in members:
-            epochs = _schedule(config, arm, number, values)[phase]
+        for (number, values, _), depth in zip(members, depths, strict=True):
+            epochs = _schedule(config, arm.name, number, values)[phase]
             rate = values["learning_rate"]
             if phase == B_FINETUNE:
                 rate = rate * values["fine_tune_ratio"] if number != ONE_SHOT else transfer.unfrozen_learning_rate
-            frozen = reused if phase == B_FROZEN or not transfer.fine_tune else 0
+            frozen = depth if phase == B_FROZEN or not arm.fine_tune else 0
             settings.append(MemberSettings(rate, epochs=epochs, frozen=frozen, keep_best=number != ONE_SHOT))
-        entries = [cursor.take(phase, seeds, f"tune {arm} {_label(number)}") for number, _ in trials]
+        entries = [cursor.take(phase, seeds, f"tune {arm.name} {_label(number)}") for number, _ in trials]
         trainer = PopulationTrainer(
             population,
             binary=True,
@@ -160,7 +173,7 @@ def _tune_arm(config, arm: str, pair, tasks: dict[int, Tasks], models_a, cursor,
         histories[phase] = train_planned_group(trainer, data, entries, session, best)
         best.offsets = best.offsets + [s.epochs for s in settings]
     accuracies = member_accuracies(population, tasks[seeds[0]].b.x_test, tasks[seeds[0]].b.y_test)
-    space = config.tune.space_of(arm)
+    space = config.tune.space_of(arm.name)
     out = []
     for member, (number, values, seed) in enumerate(members):
         phase_histories = {phase: histories[phase][member] for phase in phases}
@@ -169,7 +182,7 @@ def _tune_arm(config, arm: str, pair, tasks: dict[int, Tasks], models_a, cursor,
         val_accuracy = validation[best_epoch - 1] if best_epoch else (validation[-1] if validation else 0.0)
         out.append(
             Trial(
-                arm,
+                arm.name,
                 number,
                 pair,
                 seed,
@@ -182,7 +195,14 @@ def _tune_arm(config, arm: str, pair, tasks: dict[int, Tasks], models_a, cursor,
                 {phase: h.as_dict() for phase, h in phase_histories.items()},
             )
         )
-    return out
+    return out, population
+
+
+def _depth(config: ExperimentConfig, arm: Arm, values: Values) -> int:
+    """The hidden layers a trial reuses: its arm's depth, the trial's searched depth, or [transfer]'s."""
+    if arm.depth is not None:
+        return arm.depth
+    return int(values.get(REUSED_LAYERS, config.reused_layers))
 
 
 def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) -> TuneResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.config.arms import arm_title
 from engine.data.classes import class_name
 from engine.results.stats import mean
 from engine.results.study import StudyResult
@@ -55,13 +56,13 @@ def write_study_plot(result: StudyResult, path: Path) -> None:
     plt.close(figure)
 
 
-ARM_COLOURS = {"scratch": "tab:blue", "transfer": "tab:red"}
+ARM_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange", "tab:cyan")  # by place, scratch first
+MAP_FROM = 5  # from this many finished pairs a tuning is drawn as maps of Δ, not as one panel per pair
 
 
 def write_tune_plot(result: TuneResult, path: Path) -> None:
-    """A tuning's budget curves into `path` (.svg or .png), one panel per finished pair: per arm the expected test
-    accuracy of the validation pick of n trials with its spread (the band: one standard deviation over the n-draw
-    subsets, averaged over seeds) and the expected best validation accuracy (dashed), Dodge et al. 2019's plot."""
+    """A tuning's chart into `path` (.svg or .png): per finished pair, Dodge et al. 2019's budget curves; over many
+    pairs (`MAP_FROM`), the fair map beside the one-shot map."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,14 +71,26 @@ def write_tune_plot(result: TuneResult, path: Path) -> None:
     from engine.fileio import atomic_path
 
     pairs = [pair for pair in result.pairs if result.complete(pair)]
+    figure = _tune_maps(plt, result, pairs) if len(pairs) >= MAP_FROM else _budget_curves(plt, result, pairs)
+    figure.tight_layout()
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format=path.suffix.lstrip(".").lower())
+    plt.close(figure)
+
+
+def _budget_curves(plt, result: TuneResult, pairs: list[tuple[int, int]]):
+    """One panel per pair: per arm the expected test accuracy of the validation pick of n trials with its spread
+    (the band: one standard deviation over the n-draw subsets, averaged over seeds) and the expected best validation
+    accuracy (dashed)."""
     figure, panels = plt.subplots(1, max(len(pairs), 1), figsize=(7 * max(len(pairs), 1), 4.5), squeeze=False)
     budgets = list(range(1, result.budget + 1))
     for axes, pair in zip(panels[0], pairs, strict=False):
-        for arm, colour in ARM_COLOURS.items():
+        for place, arm in enumerate(result.arms):
+            colour = ARM_COLOURS[place % len(ARM_COLOURS)]
             curve = result.arm_reading(arm, pair).curve
             test = [point.test_of_pick.mean for point in curve]
             spread = [point.test_of_pick.std for point in curve]
-            name = "B from scratch" if arm == "scratch" else "B on A"
+            name = arm_title(arm)
             axes.plot(budgets, test, color=colour, marker="o", markersize=3, label=f"{name}: test of the pick")
             low = [max(t - s, 0.0) for t, s in zip(test, spread, strict=True)]  # accuracy stays in [0, 1]
             high = [min(t + s, 1.0) for t, s in zip(test, spread, strict=True)]
@@ -92,10 +105,46 @@ def write_tune_plot(result: TuneResult, path: Path) -> None:
         axes.grid(alpha=0.3)
         axes.legend(fontsize=8)
     figure.suptitle(f"At an equal budget: {result.budget} trials per arm, picked on validation")
-    figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format=path.suffix.lstrip(".").lower())
-    plt.close(figure)
+    return figure
+
+
+def _tune_maps(plt, result: TuneResult, pairs: list[tuple[int, int]]):
+    """Per arm read against B from scratch, two 10 x 10 maps of Δ test accuracy (points, mean over seeds; the
+    second class of a pair is the column): the notebook's one-shot configurations, and each arm's validation pick
+    at the full budget. A cell whose 95% interval excludes zero is written in bold."""
+    import numpy as np
+
+    from engine.results.tune import side_of
+
+    rows = len(result.contenders)
+    figure, panels = plt.subplots(rows, 2, figsize=(13, 6 * rows), squeeze=False)
+    for row, arm in enumerate(result.contenders):
+        grids = {"one shot": np.full((10, 10), np.nan), f"{result.budget} trials": np.full((10, 10), np.nan)}
+        clear = {name: set() for name in grids}
+        for pair in pairs:
+            for name, summary in zip(
+                grids, (result.one_shot_summary(pair, arm), result.summary(pair, arm)), strict=True
+            ):
+                if summary.difference_mean is not None:
+                    grids[name][pair] = 100 * summary.difference_mean
+                    if side_of(summary) != "no difference":
+                        clear[name].add(pair)
+        scale = max(float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0 for grid in grids.values())
+        for axes, (name, grid) in zip(panels[row], grids.items(), strict=True):
+            image = axes.imshow(grid, cmap="RdBu", vmin=-scale, vmax=scale)
+            for (i, j), value in np.ndenumerate(grid):
+                if np.isfinite(value):
+                    weight = "bold" if (i, j) in clear[name] else "normal"
+                    axes.text(j, i, f"{value:+.1f}", ha="center", va="center", fontsize=6, fontweight=weight)
+            axes.set_xticks(range(10), [class_name(c) for c in range(10)], rotation=60, fontsize=7)
+            axes.set_yticks(range(10), [class_name(c) for c in range(10)], fontsize=7)
+            axes.set_title(f"{arm_title(arm)} minus B from scratch, {name} (points)", fontsize=9)
+            figure.colorbar(image, ax=axes, shrink=0.7)
+    seeds = len(result.seeds_of(pairs[0]))
+    figure.suptitle(
+        f"{len(pairs)} pairs, {plural(seeds, 'seed')}: Δ test accuracy; bold where the 95% interval excludes zero"
+    )
+    return figure
 
 
 PLOT_WRITERS = {"study": write_study_plot, "tune": write_tune_plot}  # by kind: the chart its --plot draws

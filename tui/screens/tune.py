@@ -16,17 +16,22 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from engine.config import ExperimentConfig
+from engine.config.arms import SCRATCH, arm_title
 from engine.config.search import ONE_SHOT, arm_trials
 from engine.progress import EpochDone, PartDone, ProgressEvent, RunPlanned
 from engine.results import stats
-from engine.results.tune import SCRATCH, TRANSFER, TuneResult
+from engine.results.tune import TuneResult
 from tui.render import pair_label, seeds_label
-from tui.tune_render import ARM_TITLES, trial_label, trial_values_text, tune_report
+from tui.tune_render import trial_label, trial_values_text, tune_report
 
 REFRESH_SECONDS = 0.5  # the trials table redraws at most this often while a tuning runs
 
-COLOURS = {SCRATCH: "blue", TRANSFER: "red"}
-SHORT_ARMS = {SCRATCH: "scratch", TRANSFER: "B on A"}  # the trials table fits 80 columns
+COLOURS = ("blue", "red", "green", "magenta", "cyan", "yellow")  # by the arm's place, scratch first
+
+
+def short_arm(arm: str) -> str:
+    """An arm in the trials table, which fits 80 columns: 'scratch', 'B on A', 'A3B+'."""
+    return "scratch" if arm == SCRATCH else arm_title(arm)
 
 
 class TuneScreen(Screen):
@@ -40,6 +45,8 @@ class TuneScreen(Screen):
             tooltip="tune both arms at an equal budget ([tune] of the Setup form's config)",
             id="tune.start",
         ),
+        Binding("right_square_bracket", "pair(1)", "Next pair", tooltip="chart and trials of the next pair"),
+        Binding("left_square_bracket", "pair(-1)", "Prev pair", tooltip="chart and trials of the previous pair"),
         Binding(
             "c", "cancel_run", "Cancel", tooltip="stop after the current batch; finished arms stay", id="run.cancel"
         ),
@@ -52,6 +59,7 @@ class TuneScreen(Screen):
         self.values: dict[tuple[str, int], dict[str, float]] = {}  # (arm, trial) -> the values it drew
         self.best_so_far: dict[tuple[str, int], dict[int, float]] = {}  # (arm, trial) -> seed -> best validation
         self.dirty = False
+        self.pair_index = 0
         self.caption = (
             "No tuning yet: ctrl+r here tunes B from scratch and B on A at an equal budget with the Setup form's "
             "config (or use `transfer-tui tune`)"
@@ -61,6 +69,7 @@ class TuneScreen(Screen):
         yield Header()
         with VerticalScroll(id="tune-body"):
             yield Static(self.caption, id="tune-caption")
+            yield Static("", id="tune-shown")
             yield PlotextPlot(id="tune-plot")
             yield DataTable(id="tune-trials", cursor_type="row", zebra_stripes=True)
             yield Static("", id="tune-report")
@@ -72,7 +81,9 @@ class TuneScreen(Screen):
 
     def start(self, config: ExperimentConfig) -> None:
         self.result = None
-        self.values = {(arm, number): values for arm in config.tune.arms for number, values in arm_trials(config, arm)}
+        self.values = {
+            (arm, number): values for arm in config.tune.ordered_arms for number, values in arm_trials(config, arm)
+        }
         self.best_so_far = {}
         tune = config.tune
         pairs = ", ".join(pair_label(pair) for pair in config.split.pairs)
@@ -114,15 +125,23 @@ class TuneScreen(Screen):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        finished = [pair for pair in self.result.pairs if self.result.complete(pair)] if self.result else []
+        finished = self._finished()
         plot.display = bool(finished)
+        shown = self.query_one("#tune-shown", Static)
+        shown.display = len(finished) > 1
+        if len(finished) > 1:
+            place = self.pair_index % len(finished) + 1
+            shown.update(
+                f"Chart and trials: {pair_label(self._shown_pair())}, pair {place} of {len(finished)} "
+                "(] next, [ previous)"
+            )
         self.dirty = True
         self._refresh_trials()
         if self.result is None:
             report.update("")
             return
         if finished:
-            self._plot(plt, finished[0])
+            self._plot(plt, self._shown_pair())
         report.update(Group(*tune_report(self.result)))
         plot.refresh()
 
@@ -143,22 +162,33 @@ class TuneScreen(Screen):
     def _live_rows(self) -> list[tuple[str, ...]]:
         rows = []
         for (arm, number), seeds in sorted(
-            self.best_so_far.items(), key=lambda item: (item[0][0], item[0][1] < 0, item[0][1])
+            self.best_so_far.items(), key=lambda item: (self._arm_place(item[0][0]), item[0][1] < 0, item[0][1])
         ):
             values = trial_values_text(self.values.get((arm, number), {}))
             best = f"{100 * stats.mean(list(seeds.values())):.2f}"
-            rows.append((SHORT_ARMS[arm], trial_label(number), values, best, "hidden"))
+            rows.append((short_arm(arm), trial_label(number), values, best, "hidden"))
         return rows
 
+    def _arm_place(self, arm: str) -> int:
+        arms = list(dict.fromkeys(name for name, _ in self.values))
+        return arms.index(arm) if arm in arms else len(arms)
+
+    def _finished(self) -> list[tuple[int, int]]:
+        return [pair for pair in self.result.pairs if self.result.complete(pair)] if self.result else []
+
+    def _shown_pair(self) -> tuple[int, int] | None:
+        """The finished pair the chart and the trials table show ([ and ] step through a map's pairs)."""
+        finished = self._finished()
+        return finished[self.pair_index % len(finished)] if finished else None
+
     def _finished_rows(self) -> list[tuple[str, ...]]:
-        """Each trial of the first finished pair, mean over seeds (its best epoch too)."""
-        result = self.result
-        pairs = [pair for pair in result.pairs if result.complete(pair)]
-        if not pairs:
+        """Each trial of the shown pair, mean over seeds (its best epoch too)."""
+        result, pair = self.result, self._shown_pair()
+        if pair is None:
             return []
-        pair, rows = pairs[0], []
+        rows = []
         seeds = result.seeds_of(pair)
-        for arm in (SCRATCH, TRANSFER):
+        for arm in result.arms:
             for number in [*range(result.budget), ONE_SHOT]:
                 if number == ONE_SHOT:
                     trials = [t for seed in seeds if (t := result.one_shot(arm, pair, seed)) is not None]
@@ -169,7 +199,7 @@ class TuneScreen(Screen):
                 epochs = [t.best_epoch for t in trials if t.best_epoch]
                 rows.append(
                     (
-                        SHORT_ARMS[arm],
+                        short_arm(arm),
                         trial_label(number),
                         trial_values_text(trials[0].values),
                         f"{100 * stats.mean([t.val_accuracy for t in trials]):.2f}"
@@ -180,18 +210,34 @@ class TuneScreen(Screen):
         return rows
 
     def _plot(self, plt, pair: tuple[int, int]) -> None:
-        """x = trials n, y = accuracy %: per arm the expected test accuracy of the validation pick of n trials
-        (line) and the expected best validation accuracy (dots), the first finished pair's."""
-        plt.title(f"{pair_label(pair)}: expected accuracy % with n trials")
+        """x = trials n, y = accuracy %, two panels: per arm the expected best validation accuracy of n trials
+        with its spread band (one std over the n-draw subsets, dotted), and beside it the expected test accuracy
+        of the validation pick of n trials."""
         budgets = list(range(1, self.result.budget + 1))
-        for arm in (SCRATCH, TRANSFER):
+        ticks = budgets if len(budgets) <= 8 else budgets[:: max(len(budgets) // 4, 1)]
+        plt.subplots(1, 2)
+        best, picked = plt.subplot(1, 1), plt.subplot(1, 2)
+        best.title(f"{pair_label(pair)}: E[best val] %")
+        picked.title("E[test of the val pick] %")
+        for place, arm in enumerate(self.result.arms):
             curve = self.result.arm_reading(arm, pair).curve
-            colour = COLOURS[arm]
+            colour = COLOURS[place % len(COLOURS)]
+            means = [100 * point.best_validation.mean for point in curve]
+            spreads = [100 * point.best_validation.std for point in curve]
+            best.plot(budgets, means, label=short_arm(arm), marker="braille", color=colour)
+            for sign in (-1, 1):
+                edge = [mean + sign * spread for mean, spread in zip(means, spreads, strict=True)]
+                best.plot(budgets, edge, marker="dot", color=colour)
             tests = [100 * point.test_of_pick.mean for point in curve]
-            plt.plot(budgets, tests, label=f"{ARM_TITLES[arm]}: test of pick", marker="braille", color=colour)
-            plt.scatter(budgets, [100 * point.best_validation.mean for point in curve], marker="dot", color=colour)
-        plt.xticks(budgets if len(budgets) <= 16 else budgets[:: len(budgets) // 8])
-        plt.xlabel("n trials")
+            picked.plot(budgets, tests, label=short_arm(arm), marker="braille", color=colour)
+        for panel in (best, picked):
+            panel.xticks(ticks)
+            panel.xlabel("n trials")
+
+    def action_pair(self, step: int) -> None:
+        if len(self._finished()) > 1:
+            self.pair_index += step
+            self._draw()
 
     def action_tune(self) -> None:
         self.app.action_start_tune()
