@@ -44,6 +44,11 @@ def numbers(path: Path) -> list:
         return numbers_of(data)
     if "networks" in data:  # a map: each network's seeds
         return [numbers_of(result) for result in data["networks"].values()]
+    if "trials" in data:  # a tuning: every trial of every arm, pair and seed
+        return [
+            [t["arm"], t["number"], t["pair"], t["seed"], t["val_accuracy"], t["test_accuracy"], t["best_epoch"]]
+            for t in data["trials"]
+        ]
     if "cells" in data:
         return [
             data["baseline"],
@@ -89,6 +94,11 @@ def equal_numbers(workdir: Path) -> dict:
         model_a = str(next((workdir / "home" / "runs").glob("*/b5-6/seed1/model_a.keras")))
         command = ["run", "--seeds", "1,2", *TINY, "--model-a", model_a]
         report["model_a"] = same_both_ways(workdir, "model-a", command, cluster.client_address)
+        # a tuning of two pairs, one unit each, with a treatment arm beside B on A
+        tuning = ["tune", "--seeds", "1,2", "--b-classes", "5,6", "0,1", "--budget", "2", "--epochs", "2", *TINY,
+                  "--set", 'tune.arms=["scratch", "transfer", "AnB:1"]',
+                  "--set", 'tune.space.transfer.frozen_epochs={dist="choice", values=[0,1]}']  # fmt: skip
+        report["tune"] = same_both_ways(workdir, "tune", tuning, address)
         started = time.monotonic()
         too_big = cli(workdir, "run", *TINY, "--cluster", address, "--cpus-per-unit", "64")
         report["too_big"] = {"rc": too_big.returncode, "stderr": too_big.stderr, "seconds": time.monotonic() - started}

@@ -48,6 +48,11 @@ def test_the_app_on_a_two_node_cluster_gives_the_in_process_numbers(workdir: Pat
     assert "Model A is not trained where it already exists" in model_a["output"]
     assert " Model A " not in model_a["output"]
 
+    tune = report["tune"]  # two pairs x three arms x (2 trials + one shot) x two seeds, as in-process
+    assert tune["ray"] == tune["here"] and len(tune["here"]) == 2 * 3 * 3 * 2
+    assert {trial[0] for trial in tune["here"]} == {"scratch", "transfer", "AnB:1"}
+    assert re.search(r"unit 2: pairs 0-1, seeds 1,2: node [0-9a-f]{8}", tune["output"]), tune["output"][-3000:]
+
     too_big = report["too_big"]
     assert too_big["rc"] == 2 and too_big["seconds"] < 60
     assert too_big["stderr"].startswith("transfer-tui: error: no node of the Ray cluster at 127.0.0.1:6390 has 64 CPUs")

@@ -363,7 +363,7 @@ class TuneResult:
                 return "every seed diverged"
             return (
                 f"{class_name(finished[0][0])} vs {class_name(finished[0][1])} at {self.budget} trials: scratch "
-                f"{100 * s.acc_scratch_mean:.2f}%, B on A {100 * s.acc_transfer_mean:.2f}%, "
+                f"{100 * s.acc_scratch_mean:.2f}%, {arm_title(self.contenders[0])} {100 * s.acc_transfer_mean:.2f}%, "
                 f"Δ {100 * s.difference_mean:+.2f} points, won {s.wins}/{s.n_seeds}"
             )
         ahead = sum((self.summary(pair).difference_mean or 0) > 0 for pair in finished)

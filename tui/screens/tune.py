@@ -126,6 +126,7 @@ class TuneScreen(Screen):
         plt.clear_data()
         plt.clear_figure()
         finished = self._finished()
+        self.refresh_bindings()
         plot.display = bool(finished)
         shown = self.query_one("#tune-shown", Static)
         shown.display = len(finished) > 1
@@ -225,14 +226,18 @@ class TuneScreen(Screen):
             means = [100 * point.best_validation.mean for point in curve]
             spreads = [100 * point.best_validation.std for point in curve]
             best.plot(budgets, means, label=short_arm(arm), marker="braille", color=colour)
-            for sign in (-1, 1):
-                edge = [mean + sign * spread for mean, spread in zip(means, spreads, strict=True)]
+            for sign in (-1, 1):  # accuracy stays within [0, 100]
+                edge = [min(max(mean + sign * spread, 0.0), 100.0) for mean, spread in zip(means, spreads, strict=True)]
                 best.plot(budgets, edge, marker="dot", color=colour)
             tests = [100 * point.test_of_pick.mean for point in curve]
             picked.plot(budgets, tests, label=short_arm(arm), marker="braille", color=colour)
         for panel in (best, picked):
             panel.xticks(ticks)
             panel.xlabel("n trials")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """[ and ] only where there are pairs to step through."""
+        return len(self._finished()) > 1 if action == "pair" else True
 
     def action_pair(self, step: int) -> None:
         if len(self._finished()) > 1:
