@@ -27,7 +27,7 @@ def test_every_config_key_has_a_field() -> None:
     sections = [(name, kind) for name, kind in SECTIONS.items() if name not in ("leaderboard", "network")]
     sections += [("network", kind) for kind in NETWORK_KINDS.values()]
     expected = {f"{section}.{field.name}" for section, kind in sections for field in msgspec.structs.fields(kind)}
-    assert {spec.key for spec in FIELDS} == expected - {"tune.space", "tune.arms"} | {"network.kind"}
+    assert {spec.key for spec in FIELDS} == expected - {"tune.space"} | {"network.kind"}
 
 
 def test_network_kind_chooses_the_fields_that_count() -> None:
@@ -149,3 +149,14 @@ def test_a_tunings_epochs_are_checked_against_its_search_space_and_shown_at_thei
     parsed, errors = parse_form(values, narrow)
     assert errors == {} and parsed.tune.epochs == 6
     assert parsed.tune.space_of("transfer")["frozen_epochs"].values == (0, 2)
+
+
+def test_a_tunings_arms_are_typed_as_names_and_a_bad_one_is_refused_at_its_field() -> None:
+    values = form_values(preset("seed"))
+    assert values["tune_arms"] == "scratch, transfer"
+    values["tune_arms"] = "scratch, AnB+:3, BnB:2"
+    parsed, errors = parse_form(values, preset("seed"))
+    assert errors == {} and parsed.tune.arms == ("scratch", "AnB+:3", "BnB:2")
+    values["tune_arms"] = "scratch, AnB+:9"
+    parsed, errors = parse_form(values, preset("seed"))
+    assert parsed is None and "deeper than the network's 5 hidden layers" in errors["tune_arms"]

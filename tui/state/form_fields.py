@@ -107,6 +107,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("tune_budget", "tune.budget", "Trials per arm", "int", "Tune"),
     FieldSpec("tune_epochs", "tune.epochs", "Epochs per trial", "int", "Tune"),
     FieldSpec("tune_draw_seed", "tune.draw_seed", "Draws' seed", "int", "Tune"),
+    FieldSpec("tune_arms", "tune.arms", "Arms", "names", "Tune", placeholder="scratch, transfer, AnB+:3, BnB:2"),
     FieldSpec(
         "cluster", "cluster.address", "Ray cluster", "text", "Cluster", placeholder="empty: here; local, auto, ray://…"
     ),
