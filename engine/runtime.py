@@ -51,10 +51,16 @@ def _import_quietly():
 tf, keras = _import_quietly()
 
 
-def device_name() -> str:
-    """'CPU' or the first GPU's name, for headers and run records."""
+def has_gpu() -> bool:
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def device_name(precision: str = "float32") -> str:
+    """'CPU' or the first GPU's name, for headers and run records; ', bfloat16' after it for a bfloat16 run."""
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
-        return "CPU"
-    details = tf.config.experimental.get_device_details(gpus[0])
-    return f"GPU: {details.get('device_name', gpus[0].name)}"
+        name = "CPU"
+    else:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        name = f"GPU: {details.get('device_name', gpus[0].name)}"
+    return name if precision == "float32" else f"{name}, {precision}"

@@ -15,3 +15,5 @@ TRANSFER_SOURCES: tuple[str, ...] = ("a", "b")  # reuse model A's layers, or thi
 # Yosinski et al. 2014: AnB reuses A's first n layers frozen, BnB the scratch B's (selffer control); "+" fine-tunes
 TREATMENTS: tuple[str, ...] = ("AnB", "AnB+", "BnB", "BnB+")
 TUNE_ARMS: tuple[str, ...] = ("scratch", "transfer")  # B from scratch and B on A, each tuned at an equal budget
+# what the matmuls and convolutions compute in: bfloat16 keeps weights, optimizer state, loss and metrics float32
+PRECISIONS: tuple[str, ...] = ("float32", "bfloat16")

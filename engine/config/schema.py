@@ -17,6 +17,7 @@ from engine.config.choices import (
     ACTIVATIONS,
     B_SAMPLES,
     INITIALIZERS,
+    PRECISIONS,
     TRANSFER_SOURCES,
     TREATMENTS,
     TUNE_ARMS,
@@ -232,8 +233,12 @@ class RunConfig(Section):
     batch_size: int = 32
     # how much memory one population of pairs may take: pairs beyond it train in further populations, in turn
     population_memory_gb: float = 3.0
+    # "bfloat16": matmuls and convolutions in bfloat16, weights, optimizer state, loss and metrics in float32
+    # (Keras' mixed_bfloat16 policy)
+    precision: str = "float32"
 
     def __post_init__(self) -> None:
+        check_one_of("run.precision", self.precision, PRECISIONS)
         if not 0 < self.population_memory_gb <= 1024:
             raise ConfigError.about(
                 "run.population_memory_gb", f"must be above 0 and at most 1024, got {self.population_memory_gb}"

@@ -77,20 +77,28 @@ class PopulationRunner(Runner):
 
         all_ready = all(member in ready for member in members)
         if all_ready:
-            population_a = Population(net, N_A_CLASSES, "softmax", [ready[member].model for member in members])
+            population_a = Population(
+                net,
+                N_A_CLASSES,
+                "softmax",
+                [ready[member].model for member in members],
+                precision=self.config.run.precision,
+            )
             for member in members:
                 if ready[member].history is not None:
                     histories[member][MODEL_A] = ready[member].history
         else:
             starts = [initial_model_a(net, seed) for _, seed in members]
-            population_a = Population(net, N_A_CLASSES, "softmax", starts)
+            population_a = Population(net, N_A_CLASSES, "softmax", starts, precision=self.config.run.precision)
             self._phase(population_a, tasks.a, MODEL_A, members, histories, binary=False)
         models_a = [population_a.member_model(number, "model_a") for number in range(len(members))]
         if not all_ready:
             for member, model in zip(members, models_a, strict=True):
                 remember(member, model, histories[member][MODEL_A])
 
-        population_scratch = Population(net, 1, "sigmoid", [initial_scratch(net, seed) for _, seed in members])
+        population_scratch = Population(
+            net, 1, "sigmoid", [initial_scratch(net, seed) for _, seed in members], precision=self.config.run.precision
+        )
         if transfer.source == "b":  # the selffer control reuses the trained scratch models
             self._phase(population_scratch, tasks.b, B_SCRATCH, members, histories, binary=True)
             sources = [population_scratch.member_model(number, "b_scratch") for number in range(len(members))]
@@ -100,7 +108,7 @@ class PopulationRunner(Runner):
         transfer_starts = [
             initial_transfer(source, seed, net, reused) for source, (_, seed) in zip(sources, members, strict=True)
         ]
-        population_b = Population(net, 1, "sigmoid", transfer_starts)
+        population_b = Population(net, 1, "sigmoid", transfer_starts, precision=self.config.run.precision)
         if transfer.frozen_epochs:
             self._phase(population_b, tasks.b, B_FROZEN, members, histories, binary=True, frozen=reused)
         if transfer.unfrozen_epochs:

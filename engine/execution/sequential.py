@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.data.split import Tasks
 from engine.execution.plan import Member, ReadyA, RememberA
 from engine.execution.runner import Runner
-from engine.networks.keras_models import held_out_accuracy, set_reused_trainable
+from engine.networks.keras_models import held_out_accuracy, in_precision, set_reused_trainable
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import SeedDone
 from engine.results.experiment import SeedResult
@@ -60,7 +60,7 @@ class SequentialRunner(Runner):
         return self.seed_result(pair, seed, accuracies, histories, models)
 
     def _trained_a(self, seed: int, tasks: Tasks, histories: dict[str, PhaseHistory]) -> keras.Model:
-        model = initial_model_a(self.config.network, seed, len(tasks.a_classes))
+        model = in_precision(initial_model_a(self.config.network, seed, len(tasks.a_classes)), self._precision)
         compile_model(model, A_LOSS, *self.phase_optimizer(MODEL_A))
         self._phase(model, tasks, MODEL_A, seed, histories)
         return model
@@ -72,7 +72,7 @@ class SequentialRunner(Runner):
         frozen for the frozen epochs, then fine-tuned or kept frozen."""
         transfer = self.config.transfer
         reused = self.config.reused_layers
-        model = initial_transfer(source, seed, self.config.network, reused)
+        model = in_precision(initial_transfer(source, seed, self.config.network, reused), self._precision)
         if transfer.frozen_epochs:
             set_reused_trainable(model, False, reused)
             compile_model(model, B_LOSS, *self.phase_optimizer(B_FROZEN))
@@ -84,10 +84,14 @@ class SequentialRunner(Runner):
         return model
 
     def _trained_scratch(self, seed: int, tasks: Tasks, histories: dict[str, PhaseHistory]) -> keras.Model:
-        model = initial_scratch(self.config.network, seed)
+        model = in_precision(initial_scratch(self.config.network, seed), self._precision)
         compile_model(model, B_LOSS, *self.phase_optimizer(B_SCRATCH))
         self._phase(model, tasks, B_SCRATCH, seed, histories)
         return model
+
+    @property
+    def _precision(self) -> str:
+        return self.config.run.precision
 
     def _phase(self, model: keras.Model, tasks: Tasks, phase: str, seed: int, histories: dict) -> None:
         index, planned = self.cursor.take(phase, (seed,))

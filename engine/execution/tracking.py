@@ -66,7 +66,15 @@ def run_tracked(
         store.reopen(run_id)
     else:
         versions = library_versions()
-        store.start(run_id, kind.name, config_to_dict(config), run_dir, versions, device_name(), options.to_dict())
+        store.start(
+            run_id,
+            kind.name,
+            config_to_dict(config),
+            run_dir,
+            versions,
+            device_name(config.run.precision),
+            options.to_dict(),
+        )
     remove_temporary_files(run_dir)
     checkpoints = Checkpoints(run_dir / "checkpoints")
     if options.tensorboard:

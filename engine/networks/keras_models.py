@@ -40,6 +40,20 @@ def build_network(net: NetworkConfig, n_outputs: int, output_activation: str, na
     return keras.Sequential(layers, name=name)
 
 
+def in_precision(model: keras.Model, precision: str) -> keras.Model:
+    """`model` as it trains in `precision`: itself in float32; for bfloat16 a copy with the same weights under
+    Keras' mixed_bfloat16 policy (float32 variables, each layer computing in bfloat16)."""
+    if precision == "float32":
+        return model
+
+    def mixed(layer: keras.layers.Layer) -> keras.layers.Layer:
+        return layer.__class__.from_config({**layer.get_config(), "dtype": "mixed_bfloat16"})
+
+    copy = keras.models.clone_model(model, clone_function=mixed)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def build_model_a(net: NetworkConfig, n_classes: int = 8) -> keras.Sequential:
     return build_network(net, n_classes, "softmax", name="model_a")
 

@@ -24,8 +24,17 @@ BN_EPSILON = 1e-3
 class Population:
     """P networks of identical shape, weights stacked on the member axis, as Keras variables."""
 
-    def __init__(self, net: NetworkConfig, n_outputs: int, output_activation: str, members: Sequence[keras.Model]):
+    def __init__(
+        self,
+        net: NetworkConfig,
+        n_outputs: int,
+        output_activation: str,
+        members: Sequence[keras.Model],
+        precision: str = "float32",
+    ):
         self.net = net
+        # bfloat16: each layer computes in bfloat16 from float32 weights cast per step, as Keras' mixed_bfloat16
+        self.compute_dtype = tf.bfloat16 if precision == "bfloat16" else tf.float32
         self.n_outputs = n_outputs
         self.output_activation = output_activation
         self.size = len(members)
@@ -82,7 +91,7 @@ class Population:
         """x: (P, batch, 784) or (batch, 784) shared by all members -> logits (P, batch, n_outputs). `weights`
         (P, batch), 0 for padding, keeps padding out of BatchNormalization's batch statistics. `frozen`: how many
         hidden layers do not train, for all members, or per member (P,) int32 when they differ."""
-        h = x
+        h = self._computed(x)
         for layer, shape in enumerate(self.shapes):
             if shape.kind == "conv":
                 h = self._conv_block(h, layer)
@@ -91,27 +100,35 @@ class Population:
                     h = self._flatten_maps(h)
                 elif len(h.shape) == 2:
                     h = h[None]  # shared examples broadcast over the member axis
-                h = tf.matmul(h, self.kernels[layer].value) + self.biases[layer].value[:, None, :]
+                kernel, bias = self._computed(self.kernels[layer].value), self._computed(self.biases[layer].value)
+                h = tf.matmul(h, kernel) + bias[:, None, :]
                 if shape.activation is not None:
                     h = keras.activations.get(shape.activation)(h)
             if self.norms[layer] is not None:
-                # a frozen BatchNormalization layer runs in inference mode, as in Keras
+                # a frozen BatchNormalization layer runs in inference mode, as in Keras; in float32 whatever the
+                # precision, as Keras' BatchNormalization computes under a mixed policy
+                h = tf.cast(h, tf.float32)
                 if isinstance(frozen, int):
                     h = self._normalise(h, layer, training and layer >= frozen, weights)
                 else:  # member by member: inference mode where the member keeps this layer frozen
                     h = self._normalise(h, layer, training, weights, trains=frozen <= layer)
+                h = self._computed(h)
             if shape.kind == "conv":
                 h = tf.nn.max_pool2d(h, 2, 2, "VALID")
-        return h
+        return tf.cast(h, tf.float32)  # the loss and the metrics in float32
+
+    def _computed(self, t: tf.Tensor) -> tf.Tensor:
+        """`t` in the dtype the layers compute in (a no-op in float32)."""
+        return t if t.dtype == self.compute_dtype else tf.cast(t, self.compute_dtype)
 
     def _conv_block(self, h: tf.Tensor, layer: int) -> tf.Tensor:
         """Conv2D 3x3 'same' and the activation for every member. In: the images (batch, 784) or (P, batch, 784),
         or the previous block's maps (P * batch, H, W, C); out: (P * batch, H, W, filters). Shared images go
         through one convolution with all members' filters side by side; otherwise each member's maps through
         its own convolution."""
-        kernel = self.kernels[layer].value  # (P, 3, 3, C_in, C_out)
+        kernel = self._computed(self.kernels[layer].value)  # (P, 3, 3, C_in, C_out)
         size, _, _, c_in, c_out = kernel.shape
-        bias = self.biases[layer].value
+        bias = self._computed(self.biases[layer].value)
         if layer == 0 and len(h.shape) == 2:
             filters = tf.reshape(tf.transpose(kernel, [1, 2, 3, 0, 4]), [3, 3, c_in, size * c_out])
             h = tf.nn.conv2d(tf.reshape(h, [-1, *IMAGE_SHAPE, 1]), filters, 1, "SAME") + tf.reshape(bias, [-1])

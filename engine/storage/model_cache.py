@@ -39,6 +39,8 @@ def cache_key(config: ExperimentConfig, pair: tuple[int, int], seed: int, datase
         "data": dataset.checksum,
         "format": 1,
     }
+    if config.run.precision != "float32":  # float32's keys stay as they were before precisions existed
+        shaping["precision"] = config.run.precision
     return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:24]
 
 

@@ -140,7 +140,13 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
         keras_epoch_seconds += timer.seconds[1:]
     keras_total = time.perf_counter() - started
 
-    population = Population(net, n_classes, "softmax", [initial_model_a(net, seed, n_classes) for seed in seeds])
+    population = Population(
+        net,
+        n_classes,
+        "softmax",
+        [initial_model_a(net, seed, n_classes) for seed in seeds],
+        precision=config.run.precision,
+    )
     started = time.perf_counter()
     trainer = PopulationTrainer(
         population,
@@ -216,7 +222,7 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
         batch_size=batch,
         train_images=len(task.y_train),
         valid_images=len(task.y_valid),
-        device=device_name(),
+        device=device_name(config.run.precision),
         machine=cpu_model(),
         cpu_count=os.cpu_count() or 0,
         tensorflow=tf.__version__,

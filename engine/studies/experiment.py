@@ -157,7 +157,7 @@ def run_prepared(
                 results += sequential.run(pair, tasks, ready, remember)
     except Cancelled:
         status = "cancelled"
-    return ExperimentResult(config_to_dict(config), results, status, device_name())
+    return ExperimentResult(config_to_dict(config), results, status, device_name(config.run.precision))
 
 
 def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) -> ExperimentResult:

@@ -111,7 +111,9 @@ def run_leaderboard(
             timing = _EpochSeconds(entry, listener)
             learning_rate, others = split_learning_rate(entry.hyperparameters)
             trainer = PopulationTrainer(
-                Population(net, *outputs, starts),  # the same starting weights for every optimizer
+                Population(
+                    net, *outputs, starts, precision=config.run.precision
+                ),  # the same starting weights for every optimizer
                 binary=board.task not in MULTICLASS_TASKS,
                 optimizer=entry.name,
                 learning_rate=learning_rate,
@@ -129,7 +131,7 @@ def run_leaderboard(
         for entry in entries:
             if entry.status in ("pending", "running"):
                 entry.status = "cancelled"
-    return LeaderboardResult(config_to_dict(config), entries, status, device_name())
+    return LeaderboardResult(config_to_dict(config), entries, status, device_name(config.run.precision))
 
 
 def _tuned(config, entry: OptimizerEntry, seed_tasks, outputs, starts, cursor, listener, stop, checkpoints) -> list:
@@ -138,7 +140,7 @@ def _tuned(config, entry: OptimizerEntry, seed_tasks, outputs, starts, cursor, l
     board, net, seeds = config.leaderboard, config.network, tuple(config.run.seeds)
     drawn = optimizer_trials(entry.name, board.space == "extended", board.budget, config.tune.draw_seed)
     members = [(number, values, index) for number, values in enumerate(drawn) for index in range(len(seeds))]
-    population = Population(net, *outputs, [starts[index] for _, _, index in members])
+    population = Population(net, *outputs, [starts[index] for _, _, index in members], precision=config.run.precision)
     settings = [
         MemberSettings.of(optimizer_hyperparameters(entry.hyperparameters, values), epochs=board.epochs, keep_best=True)
         for _, values, _ in members

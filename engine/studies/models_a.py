@@ -46,7 +46,9 @@ def trained_models_a(
     kept in `cache`."""
     seeds, net, train_a = tuple(config.run.seeds), config.network, config.train_a
     n_classes = len(tasks[seeds[0]].a_classes)
-    population = Population(net, n_classes, "softmax", [initial_model_a(net, s, n_classes) for s in seeds])
+    population = Population(
+        net, n_classes, "softmax", [initial_model_a(net, s, n_classes) for s in seeds], precision=config.run.precision
+    )
     trainer = PopulationTrainer(
         population, binary=False, optimizer=train_a.optimizer, learning_rate=train_a.learning_rate
     )

@@ -56,7 +56,7 @@ def run_kind(config: ExperimentConfig, dataset: Dataset, context: RunContext) ->
         if result.status == "cancelled":
             status = "cancelled"
             break
-    return MapResult(config_to_dict(config), results, status, device_name())
+    return MapResult(config_to_dict(config), results, status, device_name(config.run.precision))
 
 
 def plan_kind(config: ExperimentConfig, dataset: Dataset, _options: RunOptions, indexed: bool) -> list[PlannedPhase]:

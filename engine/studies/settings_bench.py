@@ -86,7 +86,13 @@ def run_settings_bench(
 
     cases: list[SettingsCase] = []
     for name, settings in member_cases(config, members, epochs).items():
-        population = Population(net, n_classes, "softmax", [initial_model_a(net, s, n_classes) for s in seeds])
+        population = Population(
+            net,
+            n_classes,
+            "softmax",
+            [initial_model_a(net, s, n_classes) for s in seeds],
+            precision=config.run.precision,
+        )
         started = time.perf_counter()
         trainer = PopulationTrainer(
             population,
@@ -124,5 +130,5 @@ def run_settings_bench(
         )
         say(f"{name}: {seconds:.1f} s for {computed} member-epochs ({trained} trained), {per_member_epoch:.3f} s each")
     return SettingsBenchResult(
-        members, epochs, batch, device_name(), cpu_model(), sample, keras_per_member_epoch, cases
+        members, epochs, batch, device_name(config.run.precision), cpu_model(), sample, keras_per_member_epoch, cases
     )

@@ -93,7 +93,7 @@ def run_study_bench(
         seeds_per_pair=seeds_per_pair,
         populations=len(groups),
         members_per_population=max(len(group) for group in groups) * seeds_per_pair,
-        device=device_name(),
+        device=device_name(config.run.precision),
         matmul_peak_gflops=peak,
         population_seconds=population_seconds,
         population_peak_rss_gb=peak_rss,

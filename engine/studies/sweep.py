@@ -83,7 +83,9 @@ def run_sweep(
     first = tasks[seeds[0]]
     n_classes = len(first.a_classes)
     task_b = member_data([tasks[s].b for s in seeds])
-    result = StudyResult(config_to_dict(config), sweep_cells(config), {}, {}, "finished", device_name())
+    result = StudyResult(
+        config_to_dict(config), sweep_cells(config), {}, {}, "finished", device_name(config.run.precision)
+    )
 
     def train(population: Population, data, phase: str, variant: str | None = None, frozen: int = 0) -> list:
         index, planned = cursor.take(phase, seeds, variant)
@@ -100,11 +102,13 @@ def run_sweep(
         elif a_ready:
             models_a = cached
         if models_a:
-            population_a = Population(net, n_classes, "softmax", models_a)
+            population_a = Population(net, n_classes, "softmax", models_a, precision=config.run.precision)
             accuracy_a = member_accuracies(population_a, first.a.x_test, first.a.y_test)
             result.accuracy_a = dict(zip(seeds, accuracy_a, strict=True))
 
-        scratch = Population(net, 1, "sigmoid", [initial_scratch(net, s) for s in seeds])
+        scratch = Population(
+            net, 1, "sigmoid", [initial_scratch(net, s) for s in seeds], precision=config.run.precision
+        )
         train(scratch, task_b, B_SCRATCH)
         result.baseline = dict(zip(seeds, member_accuracies(scratch, first.b.x_test, first.b.y_test), strict=True))
         listener(PartDone(result.copy()))
@@ -113,7 +117,7 @@ def run_sweep(
         for cell in result.cells:
             sources = models_a if cell.treatment.startswith("A") else models_b
             starts = [initial_transfer(src, seed, net, cell.layers) for src, seed in zip(sources, seeds, strict=True)]
-            population = Population(net, 1, "sigmoid", starts)
+            population = Population(net, 1, "sigmoid", starts, precision=config.run.precision)
             diverged: set[int] = set()
             for phase, epochs in (
                 (B_FROZEN, config.transfer.frozen_epochs),

@@ -97,7 +97,9 @@ def run_tune(
     cursor = PlanCursor(plan_tune(config, dataset, set(cached)))
     listener(RunPlanned(tuple(cursor.plan)))
     session = Session(listener, stop, checkpoints, config.run.batch_size, TUNE_CHECKPOINT_SECONDS)
-    so_far = TuneResult(config_to_dict(config), [], "finished", device_name())  # grows as each arm finishes
+    so_far = TuneResult(
+        config_to_dict(config), [], "finished", device_name(config.run.precision)
+    )  # grows as each arm finishes
     try:
         for pair in config.split.pairs:
             tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), config.run.seeds)
@@ -116,7 +118,7 @@ def _tune_pair(config, dataset, pair, tasks: dict[int, Tasks], cached, cursor, s
     if cached is None:
         cached = trained_models_a(config, dataset, pair, tasks, cursor, session, cache)
     sources = {"a": dict(zip(seeds, cached, strict=True))}
-    population_a = Population(net, n_classes, "softmax", cached)
+    population_a = Population(net, n_classes, "softmax", cached, precision=config.run.precision)
     accuracy_a = member_accuracies(population_a, first.a.x_test, first.a.y_test)
     so_far.accuracy_a.update({f"{pair[0]}-{pair[1]}:{s}": a for s, a in zip(seeds, accuracy_a, strict=True)})
     for name in config.tune.ordered_arms:
@@ -146,7 +148,7 @@ def _tune_arm(
             initial_transfer(models[seed], seed, net, depth)
             for (_, _, seed), depth in zip(members, depths, strict=True)
         ]
-    population = Population(net, 1, "sigmoid", starts)
+    population = Population(net, 1, "sigmoid", starts, precision=config.run.precision)
     data = member_data([tasks[seed].b for _, _, seed in members])
     keep = [number != ONE_SHOT for number, _, _ in members]
     best = BestEpochs(population, keep)

@@ -68,7 +68,9 @@ def run_tune_bench(config: ExperimentConfig, tasks: Tasks, sample: int, say: Say
 
     members = [(rate, seed) for rate in rates for seed in seeds]
     started = time.perf_counter()
-    population = Population(net, 1, "sigmoid", [initial_scratch(net, seed) for _, seed in members])
+    population = Population(
+        net, 1, "sigmoid", [initial_scratch(net, seed) for _, seed in members], precision=config.run.precision
+    )
     settings = [MemberSettings(rate, epochs=tune.epochs, keep_best=True) for rate, _ in members]
     trainer = PopulationTrainer(population, binary=True, optimizer=optimizer, learning_rate=rates[0], members=settings)
     trainer.train(
@@ -90,7 +92,7 @@ def run_tune_bench(config: ExperimentConfig, tasks: Tasks, sample: int, say: Say
         tune.epochs,
         len(task.y_train),
         len(task.y_valid),
-        device_name(),
+        device_name(config.run.precision),
         cpu_model(),
         sample,
         keras_per_trial_epoch,

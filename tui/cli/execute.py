@@ -17,6 +17,16 @@ from tui.render import result_report
 from tui.terminal import stderr_to_log
 
 
+def _say_precision(console: Console, config: ExperimentConfig) -> None:
+    """One line where bfloat16 is asked for on hardware without bfloat16 instructions."""
+    from engine.hardware import precision_note
+    from engine.runtime import has_gpu
+
+    note = precision_note(config.run.precision, has_gpu())
+    if note:
+        console.print(note)
+
+
 def execute(
     kind: RunKind,
     config: ExperimentConfig,
@@ -36,6 +46,7 @@ def execute(
     console = Console(highlight=False)
     with stderr_to_log(log_dir() / "tensorflow.log"):  # TensorFlow's C++ chatter goes to the log
         dataset = load_data_and_engine(console, config)
+        _say_precision(console, config)
         result, stopped = tracked_in_terminal(
             console, kind, config, dataset, run_dir, options, resume=resume, rows=rows
         )

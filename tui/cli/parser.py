@@ -19,6 +19,7 @@ from engine.config import (
     parse_pairs,
     parse_seeds,
 )
+from engine.config.choices import PRECISIONS
 from engine.config.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset, study_networks
 from engine.errors import ConfigError
 from engine.kinds import KINDS, MAP, kind_for
@@ -47,6 +48,12 @@ def _experiment_options() -> argparse.ArgumentParser:
         nargs="+",
         help="task B's class pair(s), e.g. 5,6 or 5,6 0,2 7,9 for a study over pairs, or all for the 45 pairs "
         "(the second class is positive)",
+    )
+    group.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="float32 (the default), or bfloat16: matmuls and convolutions in bfloat16, weights, optimizer state, "
+        "loss and metrics in float32, as Keras' mixed_bfloat16 (sets run.precision)",
     )
     group.add_argument(
         "--tensorboard",
@@ -394,6 +401,8 @@ def launch_values(args: argparse.Namespace) -> dict[str, dict]:
         values.setdefault("split", {}).update(b_classes=list(first), extra_pairs=[list(pair) for pair in more])
     if getattr(args, "data_dir", None):
         values.setdefault("data", {})["dir"] = args.data_dir
+    if getattr(args, "precision", None):
+        values.setdefault("run", {})["precision"] = args.precision
     if _cluster_values(args):
         values.setdefault("cluster", {}).update(_cluster_values(args))
     return values

@@ -20,7 +20,7 @@ from engine.config import (
     parse_pairs,
     parse_seeds,
 )
-from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS, VALIDATION_SETS
+from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS, PRECISIONS, VALIDATION_SETS
 from engine.config.optimizers import OPTIMIZERS
 from engine.data.classes import CLASS_NAMES
 from engine.errors import ConfigError
@@ -32,6 +32,8 @@ B_SAMPLE_LABELS = {"first": "first N, as the notebook", "random": "random N per 
 B_SAMPLE_CHOICES: Choices = tuple((B_SAMPLE_LABELS[name], name) for name in B_SAMPLES)
 VALIDATION_LABELS = {"first": "first 5,000 (seed notebook)", "last": "last 5,000 (3rd edition)"}
 VALIDATION_CHOICES: Choices = tuple((VALIDATION_LABELS[name], name) for name in VALIDATION_SETS)
+PRECISION_LABELS = {"float32": "float32", "bfloat16": "bfloat16 matmuls (mixed)"}
+PRECISION_CHOICES: Choices = tuple((PRECISION_LABELS[name], name) for name in PRECISIONS)
 NETWORK_CHOICES: Choices = (("dense", "dense"), ("cnn: conv blocks, then dense", "cnn"))
 SOURCE_CHOICES: Choices = (("model A (AnB)", "a"), ("B from scratch (BnB, selffer)", "b"))
 # what a field of another kind of network shows until the user switches to that kind
@@ -97,6 +99,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("source", "transfer.source", "Reuse layers of", "choice", "Training", SOURCE_CHOICES),
     FieldSpec("batch_size", "run.batch_size", "Batch size", "int", "Training"),
     FieldSpec("seeds", "run.seeds", "Seeds", "seeds", "Training", placeholder="42 or 1-5 or 1,2,42"),
+    FieldSpec("precision", "run.precision", "Precision", "choice", "Training", PRECISION_CHOICES),
     FieldSpec("population_memory_gb", "run.population_memory_gb", "Population memory (GiB)", "float", "Training"),
     FieldSpec("data_dir", "data.dir", "Data folder", "text", "Data", placeholder="$TRANSFER_TUI_DATA or download"),
     FieldSpec("study_layers", "study.layers", "Sweep depths", "depths", "Study", placeholder="0-3 or 0, 2; empty: all"),
