@@ -1,12 +1,25 @@
-"""What this machine's CPU offers, read from /proc/cpuinfo without TensorFlow: whether it has bfloat16
-instructions."""
+"""What this machine's CPU offers, read from /proc/cpuinfo without TensorFlow: its model name, quoted with every
+figure, and whether it has bfloat16 instructions."""
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 CPUINFO = Path("/proc/cpuinfo")
 BFLOAT16_FLAGS = ("amx_bf16", "avx512_bf16")  # AMX tiles, or AVX-512 bfloat16 dot products
+
+
+def cpu_model(cpuinfo: Path | None = None) -> str:
+    """The CPU's model name as /proc/cpuinfo gives it, quoted with every figure."""
+    try:
+        with open(cpuinfo or CPUINFO) as lines:
+            for line in lines:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def cpu_flags(cpuinfo: Path | None = None) -> set[str]:

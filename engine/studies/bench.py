@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import platform
 import resource
 import statistics
 import threading
@@ -20,6 +19,7 @@ from dataclasses import asdict, dataclass
 from engine.config import ExperimentConfig, NetworkConfig
 from engine.data.packing import member_data
 from engine.data.split import Tasks
+from engine.hardware import cpu_model
 from engine.networks.keras_models import IMAGE_SHAPE
 from engine.networks.population import Population
 from engine.phases import MODEL_A
@@ -275,15 +275,3 @@ class _EpochTimer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.seconds.append(time.perf_counter() - self.started)
         self.report(epoch + 1, self.seconds[-1])
-
-
-def cpu_model() -> str:
-    """The CPU's model name as /proc/cpuinfo gives it, quoted with every figure."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

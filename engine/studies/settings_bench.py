@@ -14,11 +14,12 @@ import numpy as np
 from engine.config import ExperimentConfig
 from engine.data.packing import member_data
 from engine.data.split import Tasks
+from engine.hardware import cpu_model
 from engine.networks.population import Population
 from engine.phases import MODEL_A
 from engine.progress import StopToken, ignore
 from engine.runtime import device_name
-from engine.studies.bench import Say, compiled_model_a, cpu_model
+from engine.studies.bench import Say, compiled_model_a
 from engine.training.population_trainer import MemberSettings, PopulationTrainer
 from engine.training.starts import initial_model_a
 

@@ -13,11 +13,12 @@ from engine.config import ExperimentConfig
 from engine.config.search import trial_values
 from engine.data.packing import member_data
 from engine.data.split import Tasks
+from engine.hardware import cpu_model
 from engine.networks.population import Population
 from engine.phases import B_SCRATCH
 from engine.progress import StopToken, ignore
 from engine.runtime import device_name, keras
-from engine.studies.bench import Say, cpu_model
+from engine.studies.bench import Say
 from engine.training.optimizers import make_optimizer
 from engine.training.population_trainer import MemberSettings, PopulationTrainer
 from engine.training.starts import initial_scratch
