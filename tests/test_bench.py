@@ -184,4 +184,43 @@ def test_bench_tune_times_one_arm_as_a_population_against_keras_one_trial_at_a_t
     )
     assert "x faster" in completed.stdout
     refused = subprocess.run([*command[:5], "--settings"], capture_output=True, text=True, timeout=60)
-    assert refused.returncode == 2 and "--study, --settings and --tune are three benches" in refused.stderr
+    assert refused.returncode == 2 and "--study, --settings, --tune and --precision (with no value)" in refused.stderr
+
+
+def test_bench_precision_runs_the_experiment_in_both_precisions_and_compares_the_numbers(
+    tmp_path: Path, real_data_dir: Path
+) -> None:
+    """Its float32 side is the experiment as `run` gives it, number for number; its bfloat16 side is recorded
+    as bfloat16, and the shift in Δ is the difference of the two sides' mean Δ."""
+    tiny = ["--set", "network.hidden=[32]", "--set", "train_a.epochs=1", "--set", "transfer.frozen_epochs=1",
+            "--set", "transfer.unfrozen_epochs=1", "--seeds", "1,2", "--data-dir", str(real_data_dir),
+            "--home", str(tmp_path)]  # fmt: skip
+    out = tmp_path / "precision.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "tui", "bench", "--precision", *tiny, "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "bfloat16 ran" in completed.stdout and "Mean Δ moved by" in completed.stdout
+    figures = json.loads(out.read_text())
+    runs = figures["runs"]
+    assert [seed["seed"] for seed in runs["bfloat16"]["seeds"]] == [1, 2]
+    assert runs["float32"]["member_epochs"] == runs["bfloat16"]["member_epochs"] == 2 * (1 + 1 + 1 + 2)
+    means = [runs[p]["summary"]["difference_mean"] for p in ("float32", "bfloat16")]
+    assert figures["shift"] == pytest.approx(means[1] - means[0])
+    plain = tmp_path / "run.json"
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "tui", "run", *tiny, "--no-cache", "--json", str(plain)],
+            capture_output=True,
+            timeout=600,
+        ).returncode
+        == 0
+    )
+    keys = ("test_acc_a", "test_acc_b_scratch", "test_acc_b_transfer")
+    stored = json.loads(plain.read_text())["seeds"]
+    assert [[seed[k] for k in keys] for seed in runs["float32"]["seeds"]] == [
+        [seed[k] for k in keys] for seed in stored
+    ]

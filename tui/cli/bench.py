@@ -190,3 +190,66 @@ def run_tune_bench_command(config: ExperimentConfig, *, sample: int, json_path: 
         atomic_write_json(json_path, result.to_dict())
         console.print(f"Figures written to {json_path}")
     return 0
+
+
+def run_precision_bench_command(config: ExperimentConfig, *, json_path: Path | None) -> int:
+    with stderr_to_log(log_dir() / "tensorflow.log"):
+        return _precision_bench(config, json_path=json_path)
+
+
+def _precision_bench(config: ExperimentConfig, *, json_path: Path | None) -> int:
+    console = Console(highlight=False)
+    dataset = load_data_and_engine(console, config)
+    from engine.fileio import atomic_write_json
+    from engine.studies.precision_bench import PRECISIONS_TIMED, run_precision_bench
+
+    seeds = config.run.seeds
+    console.print(f"The experiment for {plural(len(seeds), 'seed')} in float32, then in bfloat16, models A included")
+    result = run_precision_bench(config, dataset, say=lambda line: console.print(line))
+    flags = ", ".join(result.bfloat16_flags) or "no bfloat16 instructions"
+    table = Table(title=f"{result.device}, {result.machine} ({flags}): test accuracy %", title_justify="left")
+    table.add_column("seed", justify="right")
+    for precision in PRECISIONS_TIMED:
+        short = {"float32": "f32", "bfloat16": "bf16"}[precision]  # the table fits 80 columns
+        for column in ("A", "scratch", "B on A", "Δ"):
+            table.add_column(f"{short}\n{column}", justify="right", no_wrap=True)
+    by_seed = {p: {s.seed: s for s in result.runs[p].seeds} for p in PRECISIONS_TIMED}
+    for seed in seeds:
+        cells = [str(seed)]
+        for precision in PRECISIONS_TIMED:
+            row = by_seed[precision].get(seed)
+            if row is None:
+                cells += ["—"] * 4
+                continue
+            difference = "—" if row.difference is None else f"{100 * row.difference:+.2f}"
+            cells += [
+                f"{100 * row.test_acc_a:.2f}",
+                f"{100 * row.test_acc_b_scratch:.2f}",
+                f"{100 * row.test_acc_b_transfer:.2f}",
+                difference,
+            ]
+        table.add_row(*cells)
+    console.print(table)
+    for precision in PRECISIONS_TIMED:
+        run = result.runs[precision]
+        console.print(
+            f"{precision}: {run.seconds:.1f} s, {run.seconds_per_member_epoch:.3f} s per member-epoch; "
+            f"{run.summary.verdict}"
+        )
+    console.print(f"bfloat16 ran {result.speedup:.2f}x as fast as float32 per member-epoch.")
+    if result.shift is not None and result.seed_spread is not None:
+        console.print(
+            f"Mean Δ moved by {100 * result.shift:+.2f} points in bfloat16, against a spread of Δ over seeds of "
+            f"{100 * result.seed_spread:.2f} points in float32: "
+            + ("within one seed's spread" if result.within_spread else "more than one seed's spread")
+            + "; the verdict "
+            + (
+                f"changed ({result.runs['float32'].side} in float32, {result.runs['bfloat16'].side} in bfloat16)."
+                if result.verdict_changed
+                else f"is the same ({result.runs['float32'].side})."
+            )
+        )
+    if json_path:
+        atomic_write_json(json_path, result.to_dict())
+        console.print(f"Figures written to {json_path}")
+    return 0

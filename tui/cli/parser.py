@@ -26,6 +26,8 @@ from engine.kinds import KINDS, MAP, kind_for
 from engine.results.leaderboard import SORT_COLUMNS
 from tui.cli.outputs import check_map_path, check_output_file, check_output_folder
 
+COMPARE_PRECISIONS = "both"  # bench --precision with no value: the experiment in each precision
+
 
 def _experiment_options() -> argparse.ArgumentParser:
     """Options that describe an experiment, shared by the app and the subcommands."""
@@ -51,9 +53,12 @@ def _experiment_options() -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--precision",
-        choices=PRECISIONS,
+        nargs="?",
+        const=COMPARE_PRECISIONS,
+        metavar="{" + ",".join(PRECISIONS) + "}",
         help="float32 (the default), or bfloat16: matmuls and convolutions in bfloat16, weights, optimizer state, "
-        "loss and metrics in float32, as Keras' mixed_bfloat16 (sets run.precision)",
+        "loss and metrics in float32, as Keras' mixed_bfloat16 (sets run.precision); bench --precision with no "
+        "value times the experiment in both",
     )
     group.add_argument(
         "--tensorboard",
@@ -249,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the kind of network to time (cnn: conv 32-64, dense 80, as the cnn preset), before any --set",
     )
     add_exports(bench, json="also write the figures as JSON")
-    bench.set_defaults(handler=_bench_command)
+    bench.set_defaults(handler=_bench_command, compares_precisions=True)
 
     board = commands.add_parser(
         "leaderboard",
@@ -401,8 +406,11 @@ def launch_values(args: argparse.Namespace) -> dict[str, dict]:
         values.setdefault("split", {}).update(b_classes=list(first), extra_pairs=[list(pair) for pair in more])
     if getattr(args, "data_dir", None):
         values.setdefault("data", {})["dir"] = args.data_dir
-    if getattr(args, "precision", None):
-        values.setdefault("run", {})["precision"] = args.precision
+    precision = getattr(args, "precision", None)
+    if precision == COMPARE_PRECISIONS and not getattr(args, "compares_precisions", False):
+        raise ConfigError(f"--precision needs one of {', '.join(PRECISIONS)}", key="run.precision")
+    if precision is not None and precision != COMPARE_PRECISIONS:
+        values.setdefault("run", {})["precision"] = precision  # checked with the config
     if _cluster_values(args):
         values.setdefault("cluster", {}).update(_cluster_values(args))
     return values
@@ -507,8 +515,15 @@ def _bench_command(args: argparse.Namespace) -> int:
 
     config = experiment_config(args)
     json_path = exports_of(args).get("json")
-    if args.study + args.settings + args.tune > 1:
-        raise ConfigError("--study, --settings and --tune are three benches: choose one")
+    compare = getattr(args, "precision", None) == COMPARE_PRECISIONS
+    if args.study + args.settings + args.tune + compare > 1:
+        raise ConfigError("--study, --settings, --tune and --precision (with no value) are four benches: choose one")
+    if compare:
+        from tui.cli.bench import run_precision_bench_command
+
+        if getattr(args, "seeds", None) is None:  # the issue's five seeds unless the command line names others
+            config = config_from_dict({"run": {"seeds": list(range(1, 6))}}, config)
+        return run_precision_bench_command(config, json_path=json_path)
     if args.tune:
         from tui.cli.bench import run_tune_bench_command
 
