@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from engine import hardware
-from engine.config import CnnNetwork, DenseNetwork, NetworkConfig, SplitConfig
+from engine.config import CnnNetwork, DenseNetwork, NetworkConfig, SplitConfig, apply_overrides
 from engine.data.fashion_mnist import Dataset
 from engine.data.split import make_tasks
 from engine.hardware import precision_note
@@ -20,8 +20,11 @@ from engine.networks.population import Population
 from engine.progress import StopToken, ignore
 from engine.runtime import keras, tf
 from engine.training.keras_phase import train_phase
+from tests.conftest import tiny_config
 from tests.notebook_oracle import notebook_optimizer
+from tests.pilot import wait_for
 from tests.test_population import keras_models, train_population
+from tui.app.app import TransferApp
 from tui.main import main
 
 DENSE = DenseNetwork(hidden=(32, 16))
@@ -149,3 +152,19 @@ def test_a_bfloat16_run_says_so_once_records_its_precision_and_trains(
     run_id = re.search(r"Run (\S+) is in the run store", printed).group(1)
     assert main(["runs", "show", run_id, "--home", str(tmp_path / "home")]) == 0
     assert "on CPU, bfloat16" in " ".join(capsys.readouterr().out.split())
+
+
+async def test_the_app_says_so_when_bfloat16_runs_without_bfloat16_hardware(
+    small_dataset: Dataset, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(hardware, "CPUINFO", _cpuinfo(tmp_path, "avx2"))
+    config = apply_overrides(tiny_config(), ['run.precision="bfloat16"'])
+    app = TransferApp(config, load_dataset=lambda _config: small_dataset)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await wait_for(pilot, lambda: bool(app.device))
+        await pilot.press("ctrl+r")
+        results = app.get_screen("results")
+        await wait_for(pilot, lambda: results.result is not None and not app.engine.busy)
+        said = [n.message for n in app._notifications if "bfloat16 will likely run slower" in n.message]
+        assert len(said) == 1
+        assert results.result.device == "CPU, bfloat16"

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict, config_to_dict
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.errors import UserError
+from engine.hardware import precision_note
 from engine.kinds import RunKind, RunOptions, kind_for, kind_named
 from engine.paths import log_dir, new_run_id, runs_dir
 from engine.progress import ClusterStatus
@@ -264,6 +265,9 @@ class TransferApp(App[int]):
     def start(self, request: RunRequest) -> None:
         """Hand a run to the engine thread and show it live."""
         self.running = request
+        note = precision_note(request.config.run.precision, has_gpu=self.device.startswith("GPU"))
+        if note:
+            self.notify(note, title="Precision", severity="warning", timeout=10)
         live = views_of(request.kind).live
         for view in dict.fromkeys(("run", live)):
             self.get_screen(view).start(request.config)
