@@ -40,6 +40,24 @@ def keras_models(net: NetworkConfig, seeds: list[int]) -> list[keras.Model]:
     return models
 
 
+def keras_model_a_trained(reference: keras.Model, data, seed: int, optimizer: str, lr: float, epochs: int = 2):
+    """`reference` trained alone as model A with plain Keras, in the engine's data order for `seed`."""
+    reference.compile(
+        loss="sparse_categorical_crossentropy", optimizer=notebook_optimizer(optimizer, lr), metrics=["accuracy"]
+    )
+    return train_phase(
+        reference,
+        data,
+        phase="model_a",
+        seed=seed,
+        epochs=epochs,
+        batch_size=32,
+        index=0,
+        listener=ignore,
+        stop=StopToken(),
+    )
+
+
 def train_population(population, data, seeds, *, binary, optimizer, lr, phase, frozen=0, epochs=2):
     trainer = PopulationTrainer(population, binary=binary, optimizer=optimizer, learning_rate=lr, frozen=frozen)
     return trainer.train(
@@ -100,20 +118,7 @@ def test_members_equal_plain_keras_trained_one_by_one(tasks, seeds, net, optimiz
         phase="model_a",
     )
     for member, (seed, reference) in enumerate(zip(seeds, keras_models(net, seeds), strict=True)):
-        reference.compile(
-            loss="sparse_categorical_crossentropy", optimizer=notebook_optimizer(optimizer, lr), metrics=["accuracy"]
-        )
-        expected = train_phase(
-            reference,
-            tasks.a,
-            phase="model_a",
-            seed=seed,
-            epochs=2,
-            batch_size=32,
-            index=0,
-            listener=ignore,
-            stop=StopToken(),
-        )
+        expected = keras_model_a_trained(reference, tasks.a, seed, optimizer, lr)
         exported = population.member_model(member, "member")
         for got, want in zip(exported.get_weights(), reference.get_weights(), strict=True):
             assert_weights_agree(got, want, atol, lr)

@@ -17,13 +17,10 @@ from engine.data.split import make_tasks
 from engine.hardware import precision_note
 from engine.networks.keras_models import in_precision
 from engine.networks.population import Population
-from engine.progress import StopToken, ignore
 from engine.runtime import keras, tf
-from engine.training.keras_phase import train_phase
 from tests.conftest import tiny_config
-from tests.notebook_oracle import notebook_optimizer
 from tests.pilot import wait_for
-from tests.test_population import keras_models, train_population
+from tests.test_population import keras_model_a_trained, keras_models, train_population
 from tui.app.app import TransferApp
 from tui.main import main
 
@@ -86,20 +83,7 @@ def test_a_bfloat16_population_trains_each_member_as_keras_mixed_bfloat16(tasks,
     )
     for member, (seed, start) in enumerate(zip(seeds, keras_models(net, seeds), strict=True)):
         reference = in_precision(start, "bfloat16")
-        reference.compile(
-            loss="sparse_categorical_crossentropy", optimizer=notebook_optimizer("sgd", 1e-2), metrics=["accuracy"]
-        )
-        expected = train_phase(
-            reference,
-            tasks.a,
-            phase="model_a",
-            seed=seed,
-            epochs=2,
-            batch_size=32,
-            index=0,
-            listener=ignore,
-            stop=StopToken(),
-        )
+        expected = keras_model_a_trained(reference, tasks.a, seed, "sgd", 1e-2)
         exported = population.member_model(member, "member")
         differences = np.concatenate(
             [

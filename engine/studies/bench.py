@@ -21,10 +21,10 @@ from engine.data.packing import member_data
 from engine.data.split import Tasks
 from engine.hardware import cpu_model
 from engine.networks.keras_models import IMAGE_SHAPE
-from engine.networks.population import Population
 from engine.phases import MODEL_A
 from engine.progress import Cancelled, EpochDone, StopToken, ignore
 from engine.runtime import device_name, keras, tf
+from engine.studies.models_a import initial_population_a
 from engine.training.keras_phase import compile_model, train_phase
 from engine.training.population_trainer import PopulationTrainer
 from engine.training.starts import initial_model_a
@@ -140,13 +140,7 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
         keras_epoch_seconds += timer.seconds[1:]
     keras_total = time.perf_counter() - started
 
-    population = Population(
-        net,
-        n_classes,
-        "softmax",
-        [initial_model_a(net, seed, n_classes) for seed in seeds],
-        precision=config.run.precision,
-    )
+    population = initial_population_a(config, seeds, n_classes)
     started = time.perf_counter()
     trainer = PopulationTrainer(
         population,

@@ -33,6 +33,13 @@ def cached_models_a(
     return models
 
 
+def initial_population_a(config: ExperimentConfig, seeds, n_classes: int) -> Population:
+    """Model A of each of `seeds` as the seed starts it, as one population in the config's precision."""
+    net = config.network
+    starts = [initial_model_a(net, seed, n_classes) for seed in seeds]
+    return Population(net, n_classes, "softmax", starts, precision=config.run.precision)
+
+
 def trained_models_a(
     config: ExperimentConfig,
     dataset: Dataset,
@@ -44,11 +51,9 @@ def trained_models_a(
 ) -> list[keras.Model]:
     """Model A of every seed, trained with [train_a]'s optimizer as one population; each that did not diverge is
     kept in `cache`."""
-    seeds, net, train_a = tuple(config.run.seeds), config.network, config.train_a
+    seeds, train_a = tuple(config.run.seeds), config.train_a
     n_classes = len(tasks[seeds[0]].a_classes)
-    population = Population(
-        net, n_classes, "softmax", [initial_model_a(net, s, n_classes) for s in seeds], precision=config.run.precision
-    )
+    population = initial_population_a(config, seeds, n_classes)
     trainer = PopulationTrainer(
         population, binary=False, optimizer=train_a.optimizer, learning_rate=train_a.learning_rate
     )

@@ -15,13 +15,12 @@ from engine.config import ExperimentConfig
 from engine.data.packing import member_data
 from engine.data.split import Tasks
 from engine.hardware import cpu_model
-from engine.networks.population import Population
 from engine.phases import MODEL_A
 from engine.progress import StopToken, ignore
 from engine.runtime import device_name
 from engine.studies.bench import Say, compiled_model_a
+from engine.studies.models_a import initial_population_a
 from engine.training.population_trainer import MemberSettings, PopulationTrainer
-from engine.training.starts import initial_model_a
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def member_cases(config: ExperimentConfig, members: int, epochs: int) -> dict[st
 def run_settings_bench(
     config: ExperimentConfig, tasks: Tasks, members: int, epochs: int, sample: int, say: Say
 ) -> SettingsBenchResult:
-    net, batch, task = config.network, config.run.batch_size, tasks.a
+    batch, task = config.run.batch_size, tasks.a
     n_classes = len(tasks.a_classes)
     seeds = list(range(1, members + 1))
     started = time.perf_counter()
@@ -87,13 +86,7 @@ def run_settings_bench(
 
     cases: list[SettingsCase] = []
     for name, settings in member_cases(config, members, epochs).items():
-        population = Population(
-            net,
-            n_classes,
-            "softmax",
-            [initial_model_a(net, s, n_classes) for s in seeds],
-            precision=config.run.precision,
-        )
+        population = initial_population_a(config, seeds, n_classes)
         started = time.perf_counter()
         trainer = PopulationTrainer(
             population,
