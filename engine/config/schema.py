@@ -325,6 +325,11 @@ class Dimension(Section):
         if self.dist == "int" and not (float(self.low).is_integer() and float(self.high).is_integer()):
             raise ConfigError.about(key, f"needs whole numbers for an int range, got {self.low}..{self.high}")
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The lowest and highest value the dimension can give: of its choices, or its range's ends."""
+        return (min(self.values), max(self.values)) if self.dist == "choice" else (self.low, self.high)
+
     def value_at(self, u: float) -> float:
         """The value at position `u` in [0, 1) of the unit interval (a Sobol coordinate)."""
         if self.dist == "choice":
@@ -406,9 +411,7 @@ class TuneConfig(Section):
 
     def _check_frozen_epochs(self, arm: str) -> None:
         frozen = self.space_of(arm)["frozen_epochs"]
-        lowest, highest = (
-            (min(frozen.values), max(frozen.values)) if frozen.dist == "choice" else (frozen.low, frozen.high)
-        )
+        lowest, highest = frozen.bounds
         if (
             frozen.dist == "log"
             or lowest < 0
@@ -502,9 +505,7 @@ class ExperimentConfig(Section):
                 raise ConfigError.about("tune.arms", f"has {name!r}, deeper than the network's {depth} hidden layers")
         reused = self.tune.space_of(TRANSFER).get(REUSED_LAYERS)
         if reused is not None:
-            lowest, highest = (
-                (min(reused.values), max(reused.values)) if reused.dist == "choice" else (reused.low, reused.high)
-            )
+            lowest, highest = reused.bounds
             if (
                 reused.dist not in ("int", "choice")
                 or lowest < 1
