@@ -11,7 +11,8 @@ from rich.text import Text
 from engine.config.arms import SCRATCH, arm_title, arm_word
 from engine.data.classes import class_name
 from engine.results import stats
-from engine.results.tune import ONE_SHOT, ArmReading, TuneResult, side_of
+from engine.results.experiment import side_of
+from engine.results.tune import ONE_SHOT, ArmReading, TuneResult
 
 DASH = "—"
 

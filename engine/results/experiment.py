@@ -299,3 +299,14 @@ class ExperimentResult:
             "summary": next(iter(summaries.values())).to_dict() if len(summaries) == 1 else None,
             "pairs": [{"b_classes": list(pair), "summary": s.to_dict()} for pair, s in summaries.items()],
         }
+
+
+SIDES = ("ahead", "behind", "no difference")
+
+
+def side_of(summary: Summary) -> str:
+    """Transfer 'ahead', 'behind' or 'no difference' by the 95% interval of Δ over seeds (no interval: none)."""
+    if summary.difference_ci95 is None:
+        return "no difference"
+    low, high = summary.difference_ci95
+    return "ahead" if low > 0 else "behind" if high < 0 else "no difference"

@@ -17,7 +17,7 @@ from engine.config.search import ONE_SHOT
 from engine.data.classes import class_name
 from engine.results import stats
 from engine.results.budget import BudgetPoint, Expected, budget_curve, expected_of_pick
-from engine.results.experiment import SeedResult, Summary, summarise
+from engine.results.experiment import SIDES, SeedResult, Summary, side_of, summarise
 from engine.results.protocol import merged_device, merged_status
 from engine.results.words import plural
 
@@ -397,17 +397,6 @@ class TuneResult:
             if self.complete(pair):
                 heading += "\n" + "\n".join(f"- {line}" for line in self.reading(pair)) + "\n"
         return heading
-
-
-SIDES = ("ahead", "behind", "no difference")
-
-
-def side_of(summary: Summary) -> str:
-    """Transfer 'ahead', 'behind' or 'no difference' by the 95% interval of Δ over seeds (no interval: none)."""
-    if summary.difference_ci95 is None:
-        return "no difference"
-    low, high = summary.difference_ci95
-    return "ahead" if low > 0 else "behind" if high < 0 else "no difference"
 
 
 def _mean_point(points: list[BudgetPoint]) -> BudgetPoint:

@@ -13,8 +13,7 @@ from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset
 from engine.hardware import bfloat16_flags, cpu_model
 from engine.progress import EpochDone
-from engine.results.experiment import SeedResult, Summary
-from engine.results.tune import side_of
+from engine.results.experiment import SeedResult, Summary, side_of
 from engine.runtime import device_name
 from engine.studies.bench import Say
 from engine.studies.experiment import run_experiment

@@ -114,7 +114,7 @@ def _tune_maps(plt, result: TuneResult, pairs: list[tuple[int, int]]):
     at the full budget. A cell whose 95% interval excludes zero is written in bold."""
     import numpy as np
 
-    from engine.results.tune import side_of
+    from engine.results.experiment import side_of
 
     rows = len(result.contenders)
     figure, panels = plt.subplots(rows, 2, figsize=(13, 6 * rows), squeeze=False)
