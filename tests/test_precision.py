@@ -18,6 +18,7 @@ from engine.hardware import precision_note
 from engine.networks.keras_models import in_precision
 from engine.networks.population import Population
 from engine.runtime import keras, tf
+from engine.training.population_trainer import compiles_with_xla
 from tests.conftest import tiny_config
 from tests.pilot import wait_for
 from tests.test_population import keras_model_a_trained, keras_models, train_population
@@ -152,3 +153,12 @@ async def test_the_app_says_so_when_bfloat16_runs_without_bfloat16_hardware(
         said = [n.message for n in app._notifications if "bfloat16 will likely run slower" in n.message]
         assert len(said) == 1
         assert results.result.device == "CPU, bfloat16"
+
+
+@pytest.mark.parametrize(
+    ("net", "precision", "xla"),
+    [(DENSE, "float32", True), (DENSE, "bfloat16", False), (CNN, "float32", False), (CNN, "bfloat16", False)],
+)
+def test_xla_compiles_only_the_dense_float32_steps(net: NetworkConfig, precision: str, xla: bool) -> None:
+    population = Population(net, 8, "softmax", keras_models(net, [1]), precision=precision)
+    assert compiles_with_xla(population) is xla

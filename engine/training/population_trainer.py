@@ -50,6 +50,14 @@ class MemberSettings:
         return cls(learning_rate, tuple(sorted(others.items())), **rest)
 
 
+def compiles_with_xla(population: Population) -> bool:
+    """Whether a population's steps run under XLA, as measured (docs/populations.md, "Precision"): XLA fuses a
+    dense float32 population's elementwise work, but on the CPU its convolutions run at half of oneDNN's speed
+    (TensorFlow's own kernels) and a dense bfloat16 step under it takes 1.2x to 1.3x as long as without."""
+    convolutional = any(shape.kind == "conv" for shape in population.shapes)
+    return not convolutional and population.compute_dtype == tf.float32
+
+
 class PopulationTrainer:
     """Trains a Population for one phase: loss, optimizer, which layers are frozen; where `members` give each
     member settings of its own that differ, each member follows its own (engine.training.member_optimizers)."""
@@ -85,17 +93,15 @@ class PopulationTrainer:
             self.optimizer = make_optimizer(optimizer, learning_rate, hyperparameters)
         self.optimizer.build(self.variables)
         self.member_frozen = np.array([m.frozen for m in self.members] if self.members else [frozen] * population.size)
-        # XLA fuses a dense population's elementwise work (about 4x faster), but its CPU convolutions run at
-        # half of oneDNN's speed, which TensorFlow's own kernels use: convolutional populations run without it
-        convolutional = any(shape.kind == "conv" for shape in population.shapes)
-        self._train_step = tf.function(self._step, jit_compile=not convolutional)
+        xla = compiles_with_xla(population)
+        self._train_step = tf.function(self._step, jit_compile=xla)
         self._run_steps = tf.function(self._steps, reduce_retracing=True)
         self._evaluate = tf.function(self._loss_and_correct, reduce_retracing=True)
         # members of different tasks: a weighted step (padding weighs 0), and for the steps where some members
         # have no examples left, one that also puts back those members' weights and optimizer state
-        self._member_train_step = tf.function(self._step_member, jit_compile=not convolutional)
-        self._weighted_step = tf.function(self._step_weighted, jit_compile=not convolutional)
-        self._masked_step = tf.function(self._step_masked, jit_compile=not convolutional)
+        self._member_train_step = tf.function(self._step_member, jit_compile=xla)
+        self._weighted_step = tf.function(self._step_weighted, jit_compile=xla)
+        self._masked_step = tf.function(self._step_masked, jit_compile=xla)
         self._run_indexed_steps = tf.function(self._indexed_steps, reduce_retracing=True)
         self._evaluate_indexed = tf.function(self._indexed_loss_and_correct, reduce_retracing=True)
 
