@@ -12,7 +12,7 @@ import pytest
 
 from engine.config import CnnNetwork, DenseNetwork
 from engine.config.presets import preset
-from engine.studies.bench import matmul_peak_gflops, multiply_adds, training_flops
+from engine.studies.bench import dense_sizes, matmul_gflops, matmul_peak_gflops, multiply_adds, training_flops
 from tui.main import main
 
 
@@ -51,6 +51,19 @@ def test_matmul_peak_is_the_best_of_the_timed_repeats(monkeypatch) -> None:
     ticks = iter([0.0, 0.5, 1.0, 1.25, 2.0, 3.0])  # three timed matmuls: 0.5 s, 0.25 s, 1 s
     monkeypatch.setattr(engine.studies.bench.time, "perf_counter", lambda: next(ticks))
     assert matmul_peak_gflops(size=256, repeats=3) == 2 * 256**3 / 0.25 / 1e9
+
+
+def test_matmul_rate_at_a_population_shape_counts_every_member(monkeypatch) -> None:
+    import engine.studies.bench
+
+    ticks = iter([0.0, 0.5, 1.0, 1.5])  # two timed matmuls of 0.5 s each
+    monkeypatch.setattr(engine.studies.bench.time, "perf_counter", lambda: next(ticks))
+    assert matmul_gflops((8, 32, 784), (8, 784, 300), "bfloat16", repeats=2) == 2 * 8 * 32 * 784 * 300 / 0.5 / 1e9
+
+
+def test_dense_sizes_start_from_the_image_or_the_last_maps_flattened() -> None:
+    assert dense_sizes(DenseNetwork(hidden=(300, 100)), 8) == [784, 300, 100, 8]
+    assert dense_sizes(CnnNetwork(conv=(32, 64), hidden=(80,)), 1) == [7 * 7 * 64, 80, 1]
 
 
 def test_bench_command_on_real_data(tmp_path: Path, real_data_dir: Path) -> None:
@@ -101,6 +114,9 @@ def test_bench_command_on_real_data(tmp_path: Path, real_data_dir: Path) -> None
     # the figures that used to be asserted on as wall-clock and memory bounds are measured here instead
     assert figures["plain_keras"]["stop_seconds"] > 0 and figures["population"]["stop_seconds"] > 0
     assert 0.1 < figures["peak_rss_gb"] < 64
+    assert figures["precision"] == "float32" and figures["precision_peak_gflops"] == figures["matmul_peak_gflops"]
+    assert figures["layer_matmul_gflops"] > 0
+    assert "The first Dense layer's matmul at the population's shape runs at" in " ".join(completed.stdout.split())
     assert "Peak memory of this process:" in completed.stdout
 
 

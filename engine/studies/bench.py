@@ -57,7 +57,10 @@ class BenchResult:
     cpu_count: int
     tensorflow: str
     keras: str
-    matmul_peak_gflops: float
+    matmul_peak_gflops: float  # float32, large square operands: "% of peak" reads against it
+    precision: str
+    precision_peak_gflops: float  # the same in the run's precision
+    layer_matmul_gflops: float  # the first Dense layer's matmul at the population's shape, in the run's precision
     gflop_per_member_epoch: float
     flop_time_per_member_epoch: float
     plain_keras: SideResult
@@ -70,10 +73,16 @@ class BenchResult:
         return asdict(self)
 
 
-def matmul_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
-    """The best float32 matmul rate this machine reaches through TensorFlow, in GFLOP/s."""
-    a = tf.random.normal((size, size))
-    b = tf.random.normal((size, size))
+def matmul_peak_gflops(size: int = 2048, repeats: int = 10, dtype: str = "float32") -> float:
+    """The best matmul rate this machine reaches through TensorFlow on large square operands, in GFLOP/s."""
+    return matmul_gflops((size, size), (size, size), dtype, repeats)
+
+
+def matmul_gflops(a_shape: tuple[int, ...], b_shape: tuple[int, ...], dtype: str, repeats: int = 10) -> float:
+    """The best rate TensorFlow's matmul reaches on operands of these shapes (batched with a leading axis), in
+    GFLOP/s: at a population's own shapes it is the ceiling its steps can reach, well below the square peak."""
+    a = tf.cast(tf.random.normal(a_shape), dtype)
+    b = tf.cast(tf.random.normal(b_shape), dtype)
     matmul = tf.function(tf.matmul)
     matmul(a, b).numpy()
     best = float("inf")
@@ -81,19 +90,28 @@ def matmul_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
         started = time.perf_counter()
         matmul(a, b).numpy()
         best = min(best, time.perf_counter() - started)
-    return 2 * size**3 / best / 1e9
+    batch = a_shape[0] if len(a_shape) == 3 else 1
+    return 2 * batch * a_shape[-2] * a_shape[-1] * b_shape[-1] / best / 1e9
 
 
 def multiply_adds(net: NetworkConfig, n_outputs: int) -> list[int]:
     """Multiply-adds per image of each layer with weights: a 3x3 'same' convolution costs 9 x in x out per
     pixel (pooling halves the maps after it), a Dense layer fan-in x fan-out."""
     side, channels, products = IMAGE_SHAPE[0], 1, []
-    specs = net.hidden_layers()
-    for filters in (spec.units for spec in specs if spec.kind == "conv"):
+    for filters in (spec.units for spec in net.hidden_layers() if spec.kind == "conv"):
         products.append(side * side * 9 * channels * filters)
         side, channels = side // 2, filters
-    sizes = [side * side * channels, *(spec.units for spec in specs if spec.kind == "dense"), n_outputs]
-    return products + [fan_in * fan_out for fan_in, fan_out in itertools.pairwise(sizes)]
+    return products + [fan_in * fan_out for fan_in, fan_out in itertools.pairwise(dense_sizes(net, n_outputs))]
+
+
+def dense_sizes(net: NetworkConfig, n_outputs: int) -> list[int]:
+    """The widths the Dense layers map between: the image or the last maps flattened, each Dense layer, the
+    outputs."""
+    side, channels = IMAGE_SHAPE[0], 1
+    for filters in (spec.units for spec in net.hidden_layers() if spec.kind == "conv"):
+        side, channels = side // 2, filters
+    dense = [spec.units for spec in net.hidden_layers() if spec.kind == "dense"]
+    return [side * side * channels, *dense, n_outputs]
 
 
 def training_flops(products: list[int], n_train: int, n_valid: int) -> float:
@@ -117,6 +135,14 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
     say(
         f"float32 matmul peak: {peak:.0f} GFLOP/s; one member-epoch needs {flops / 1e9:.1f} GFLOP "
         f"= {flop_time:.3f} s at that peak"
+    )
+    precision = config.run.precision
+    precision_peak = peak if precision == "float32" else matmul_peak_gflops(dtype=precision)
+    fan_in, fan_out = dense_sizes(net, n_classes)[:2]
+    layer_rate = matmul_gflops((members, batch, fan_in), (members, fan_in, fan_out), precision, repeats=100)
+    say(
+        f"{precision} matmul peak: {precision_peak:.0f} GFLOP/s; at the first Dense layer's shape in the "
+        f"population ({members} x {batch} x {fan_in} -> {fan_out}): {layer_rate:.0f} GFLOP/s"
     )
 
     keras_epoch_seconds: list[float] = []
@@ -222,6 +248,9 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
         tensorflow=tf.__version__,
         keras=keras.__version__,
         matmul_peak_gflops=peak,
+        precision=precision,
+        precision_peak_gflops=precision_peak,
+        layer_matmul_gflops=layer_rate,
         gflop_per_member_epoch=flops / 1e9,
         flop_time_per_member_epoch=flop_time,
         plain_keras=plain,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -15,6 +16,9 @@ from engine.paths import log_dir
 from engine.results.words import plural
 from tui.cli.reporter import load_data_and_engine
 from tui.terminal import stderr_to_log
+
+if TYPE_CHECKING:  # the engine's bench module imports TensorFlow: only its type here
+    from engine.studies.bench import BenchResult
 
 MAX_MEMBERS = 1024
 
@@ -69,7 +73,8 @@ def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Pa
     console.print(
         f"Population is {result.speedup:.2f}x faster per member-epoch{after_first}. FLOP time: "
         f"{result.gflop_per_member_epoch:.1f} GFLOP at {result.matmul_peak_gflops:.0f} GFLOP/s = "
-        f"{result.flop_time_per_member_epoch:.3f} s per member-epoch. "
+        f"{result.flop_time_per_member_epoch:.3f} s per member-epoch (float32). "
+        f"{layer_ceiling(result)} "
         f"Stop: seconds from a stop request (c, Ctrl-C) to training having stopped. "
         f"Peak memory of this process: {result.peak_rss_gb:.2f} GB."
     )
@@ -77,6 +82,19 @@ def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Pa
         atomic_write_json(json_path, result.to_dict())
         console.print(f"Figures written to {json_path}")
     return 0
+
+
+def layer_ceiling(result: BenchResult) -> str:
+    """What the population's steps can reach at its own shapes: a batch of 32 keeps the matmuls far from the
+    square peak, and the steps are mostly matmuls."""
+    other = result.precision != "float32"
+    peak = f"; {result.precision} peak {result.precision_peak_gflops:.0f} GFLOP/s" if other else ""
+    keras = " Keras fit trains in float32 (the reference), the population in bfloat16." if other else ""
+    return (
+        f"The first Dense layer's matmul at the population's shape runs at {result.layer_matmul_gflops:.0f} GFLOP/s "
+        f"in {result.precision} ({100 * result.layer_matmul_gflops / result.matmul_peak_gflops:.0f}% of the "
+        f"float32 peak{peak}).{keras}"
+    )
 
 
 def run_study_bench_command(
