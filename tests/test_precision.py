@@ -18,12 +18,14 @@ from engine.hardware import precision_note
 from engine.networks.keras_models import in_precision
 from engine.networks.population import Population
 from engine.runtime import keras, tf
+from engine.storage.store import RunStore
 from engine.training.population_trainer import compiles_with_xla
 from tests.conftest import tiny_config
 from tests.pilot import wait_for
 from tests.test_population import keras_model_a_trained, keras_models, train_population
 from tui.app.app import TransferApp
 from tui.main import main
+from tui.stored import summary_of
 
 DENSE = DenseNetwork(hidden=(32, 16))
 CNN = CnnNetwork(conv=(4, 8), hidden=(16,))
@@ -137,6 +139,8 @@ def test_a_bfloat16_run_says_so_once_records_its_precision_and_trains(
     run_id = re.search(r"Run (\S+) is in the run store", printed).group(1)
     assert main(["runs", "show", run_id, "--home", str(tmp_path / "home")]) == 0
     assert "on CPU, bfloat16" in " ".join(capsys.readouterr().out.split())
+    (record,) = RunStore(tmp_path / "home" / "runs.sqlite").runs()
+    assert summary_of(record).startswith("bfloat16: ")  # as History and `runs list` show it
 
 
 async def test_the_app_says_so_when_bfloat16_runs_without_bfloat16_hardware(

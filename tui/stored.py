@@ -30,6 +30,9 @@ def summary_of(record: RunRecord) -> str:
     if result is None:
         return record.reason or "—"
     line = result.summary_line()
+    precision = record.config.get("run", {}).get("precision", "float32")
+    if precision != "float32":  # numbers that are not float32's say so wherever runs are listed
+        line = f"{precision}: {line}"
     return f"{line}; {record.status}: {record.reason}" if record.reason else line
 
 
