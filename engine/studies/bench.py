@@ -97,21 +97,31 @@ def matmul_gflops(a_shape: tuple[int, ...], b_shape: tuple[int, ...], dtype: str
 def multiply_adds(net: NetworkConfig, n_outputs: int) -> list[int]:
     """Multiply-adds per image of each layer with weights: a 3x3 'same' convolution costs 9 x in x out per
     pixel (pooling halves the maps after it), a Dense layer fan-in x fan-out."""
-    side, channels, products = IMAGE_SHAPE[0], 1, []
-    for filters in (spec.units for spec in net.hidden_layers() if spec.kind == "conv"):
-        products.append(side * side * 9 * channels * filters)
-        side, channels = side // 2, filters
-    return products + [fan_in * fan_out for fan_in, fan_out in itertools.pairwise(dense_sizes(net, n_outputs))]
+    convolutions = [side * side * 9 * c_in * c_out for side, c_in, c_out in _conv_blocks(net)]
+    return convolutions + [fan_in * fan_out for fan_in, fan_out in itertools.pairwise(dense_sizes(net, n_outputs))]
 
 
 def dense_sizes(net: NetworkConfig, n_outputs: int) -> list[int]:
     """The widths the Dense layers map between: the image or the last maps flattened, each Dense layer, the
     outputs."""
-    side, channels = IMAGE_SHAPE[0], 1
-    for filters in (spec.units for spec in net.hidden_layers() if spec.kind == "conv"):
-        side, channels = side // 2, filters
+    blocks = _conv_blocks(net)
+    if blocks:
+        side, _, filters = blocks[-1]
+        flattened = (side // 2) ** 2 * filters
+    else:
+        flattened = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
     dense = [spec.units for spec in net.hidden_layers() if spec.kind == "dense"]
-    return [side * side * channels, *dense, n_outputs]
+    return [flattened, *dense, n_outputs]
+
+
+def _conv_blocks(net: NetworkConfig) -> list[tuple[int, int, int]]:
+    """(side of the maps it reads, input channels, filters) of each convolution block in order; each block's
+    pooling halves the side."""
+    side, channels, blocks = IMAGE_SHAPE[0], 1, []
+    for filters in (spec.units for spec in net.hidden_layers() if spec.kind == "conv"):
+        blocks.append((side, channels, filters))
+        side, channels = side // 2, filters
+    return blocks
 
 
 def training_flops(products: list[int], n_train: int, n_valid: int) -> float:

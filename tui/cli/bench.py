@@ -89,7 +89,7 @@ def layer_ceiling(result: BenchResult) -> str:
     square peak, and the steps are mostly matmuls."""
     other = result.precision != "float32"
     peak = f"; {result.precision} peak {result.precision_peak_gflops:.0f} GFLOP/s" if other else ""
-    keras = " Keras fit trains in float32 (the reference), the population in bfloat16." if other else ""
+    keras = f" Keras fit trains in float32 (the reference), the population in {result.precision}." if other else ""
     return (
         f"The first Dense layer's matmul at the population's shape runs at {result.layer_matmul_gflops:.0f} GFLOP/s "
         f"in {result.precision} ({100 * result.layer_matmul_gflops / result.matmul_peak_gflops:.0f}% of the "
