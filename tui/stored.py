@@ -36,18 +36,6 @@ def summary_of(record: RunRecord) -> str:
     return f"{line}; {record.status}: {record.reason}" if record.reason else line
 
 
-def config_differences(left: dict, right: dict) -> list[str]:
-    """'section.key: a → b' for every config value that differs between two runs."""
-    lines = []
-    for section in sorted(set(left) | set(right)):
-        keys = set(left.get(section, {})) | set(right.get(section, {}))
-        for key in sorted(keys):
-            a, b = left.get(section, {}).get(key), right.get(section, {}).get(key)
-            if a != b:
-                lines.append(f"{section}.{key}: {a} → {b}")
-    return lines
-
-
 def store_problem() -> tuple[str, str] | None:
     """Open the run store (marking runs of dead processes interrupted); what went wrong and how bad, if anything
     did: (message, notification severity)."""

@@ -18,6 +18,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict, config_to_dict
+from engine.config.differences import config_differences
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.errors import UserError
 from engine.hardware import precision_note
@@ -41,7 +42,7 @@ from tui.screens.setup import SetupScreen
 from tui.screens.study import StudyScreen
 from tui.screens.tune import TuneScreen
 from tui.screens.view_switcher import ViewSwitcher
-from tui.stored import config_differences, last_results, store_problem, when
+from tui.stored import last_results, store_problem, when
 from tui.terminal import stderr_to_log
 from tui.views import views_of
 

@@ -10,9 +10,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from engine.config.differences import config_differences
 from engine.storage.store import RunRecord
 from tui.render import result_report
-from tui.stored import config_differences, result_of, when
+from tui.stored import result_of, when
 
 SIDE_BY_SIDE_FROM = 160  # columns: a run's tables are about 75 wide
 
