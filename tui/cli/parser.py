@@ -342,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     config.set_defaults(handler=_config_command)
 
     runs = commands.add_parser(
-        "runs", parents=[home], help="list, show, export, delete or resume stored runs and leaderboards"
+        "runs", parents=[home], help="list, show, export, merge, delete or resume stored runs and leaderboards"
     )
     actions = runs.add_subparsers(dest="runs_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", parents=[home], help="every stored run, newest first")
@@ -360,6 +360,18 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("run_id", metavar="ID")
     delete.add_argument("--yes", action="store_true", help="do not ask")
     delete.set_defaults(handler=lambda args: _runs("runs_delete", args.run_id, args.yes))
+    merge = actions.add_parser(
+        "merge",
+        parents=[home],
+        help="record one run made of finished parts: the same experiment over different pairs (or seeds)",
+        description="Put finished transfer experiments or maps together as one run, recorded in the store: parts "
+        "that agree in everything but their pairs (same seeds) or their seeds (same pairs), such as a map run a "
+        "few pairs at a time or on several machines.",
+    )
+    merge.add_argument(
+        "sources", metavar="SOURCE", nargs="+", help="a run id (or the start of one), or a .json file it exported"
+    )
+    merge.set_defaults(handler=lambda args: _runs("runs_merge", args.sources))
     resume = actions.add_parser("resume", parents=[home], help="continue an interrupted run from its last epoch")
     resume.add_argument("run_id", metavar="ID")
     _add_cluster_options(resume.add_argument_group("cluster"))

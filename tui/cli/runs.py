@@ -1,7 +1,8 @@
-"""`transfer-tui runs list|show|export|delete|resume`: the run store from the command line."""
+"""`transfer-tui runs list|show|export|merge|delete|resume`: the run store from the command line."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -13,8 +14,10 @@ from rich.table import Table
 from engine.config import config_from_dict
 from engine.errors import ConfigError
 from engine.fileio import atomic_write_text
-from engine.kinds import RunOptions, kind_named
+from engine.kinds import KINDS, RunOptions, kind_named
+from engine.paths import new_run_id, runs_dir
 from engine.results.exports import FORMATS, export_text
+from engine.results.merge import Part, exported_result, merged_result
 from engine.results.words import plural
 from engine.storage.store import RunStore, open_store
 from tui.cli.outputs import check_output_file
@@ -58,6 +61,8 @@ def runs_show(run_id: str) -> int:
     )
     if record.reason:
         console.print(f"Why: {record.reason}", markup=False)
+    if record.options.get("merged_from"):
+        console.print("Merged from: " + ", ".join(record.options["merged_from"]), markup=False)
     console.print("Versions: " + ", ".join(f"{k} {v}" for k, v in record.versions.items()), style="dim")
     console.print(f"Folder: {record.folder}; {len(store.epochs(record.id))} epoch rows recorded", style="dim")
     result = result_of(record)
@@ -87,6 +92,50 @@ def runs_export(run_id: str, fmt: str, output: Path | None) -> int:
     store.add_files(record.id, "export", [str(target)])
     console.print(f"Wrote {target}")
     return 0
+
+
+def runs_merge(sources: list[str]) -> int:
+    """Record the parts (run ids or exported .json files) as one run, checked to be shares of one experiment."""
+    console = Console(highlight=False)
+    store = store_for(console)
+    parts, versions = [], {}
+    for source in sources:
+        if source.lower().endswith(".json") or Path(source).is_file():
+            parts.append(_exported_part(Path(source)))
+            continue
+        record = store.find(source)
+        result = result_of(record)
+        if result is None:
+            raise ConfigError(f"run {record.id} has no results to merge (status {record.status})")
+        parts.append(Part(record.id, record.config, result))
+        for name, version in record.versions.items():
+            versions.setdefault(name, []).append(version)
+    config, result = merged_result(parts)
+    kind = next(kind for kind in KINDS.values() if kind.result_type is type(result))
+    run_id = new_run_id()
+    folder = runs_dir() / run_id
+    versions = {name: " / ".join(dict.fromkeys(values)) for name, values in versions.items()}
+    merged_from = {"merged_from": [part.source for part in parts]}
+    store.start(run_id, kind.name, config, folder, versions, result.device, merged_from)
+    store.finish(run_id, result.status, result.to_dict(), result.device)
+    console.print(f"Merged {plural(len(parts), 'run')} into {kind.title} {run_id}.", markup=False)
+    for part in result_report(result):
+        console.print(part)
+    return 0
+
+
+def _exported_part(path: Path) -> Part:
+    """A part read from a JSON export; a one-line error for a file that is missing, unreadable or another kind."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such run file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it as JSON ({exc})") from None
+    result = exported_result(data)
+    if result is None:
+        raise ConfigError(f"{path}: not an exported transfer experiment or map (runs export --format json writes one)")
+    return Part(str(path), data["config"], result)
 
 
 def runs_delete(run_id: str, yes: bool) -> int:

@@ -1,0 +1,114 @@
+"""Runs of one experiment done in parts put together as the run that would have done it all: a map too long for
+one sitting (or one machine) is run a few pairs at a time, a result with more seeds is run a few seeds at a
+time. The parts must agree in everything but their pairs or their seeds, so the whole is one experiment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.config.differences import differing_keys
+from engine.errors import ConfigError
+from engine.results.experiment import ExperimentResult
+from engine.results.pair_map import MapResult
+from engine.results.protocol import RunResult
+
+MERGEABLE = {ExperimentResult: "transfer experiment", MapResult: "transfer map"}  # results of cells pairs x seeds
+PAIR_KEYS = ("split.b_classes", "split.extra_pairs")
+SEED_KEYS = ("run.seeds",)
+# where a part ran and how its members were grouped, not what it computed (the data is checked wherever it lies)
+HOW_KEYS = ("data.dir", "run.population_memory_gb")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One run to merge: `source` names it in messages (a run id or a file)."""
+
+    source: str
+    config: dict[str, Any]
+    result: RunResult
+
+    @property
+    def title(self) -> str:
+        return MERGEABLE.get(type(self.result), "run that does not merge")
+
+
+def exported_result(data: Any) -> RunResult | None:
+    """An exported JSON result read back (`runs export --format json`, `run --json`, `study --json`), if it is
+    of a kind that merges: a map lists its networks, an experiment its seeds; None for anything else."""
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        return None
+    result_type = MapResult if isinstance(data.get("networks"), dict) else ExperimentResult
+    if result_type is ExperimentResult and not isinstance(data.get("seeds"), list):
+        return None
+    try:
+        return result_type.from_dict(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def pairs_of(config: dict[str, Any]) -> list[tuple[int, int]]:
+    split = config["split"]
+    return [tuple(pair) for pair in [split["b_classes"], *split["extra_pairs"]]]
+
+
+def merged_config(parts: list[Part]) -> dict[str, Any]:
+    """The config of the whole: the first part's, with every part's pairs (or seeds) in the order given; a one-line
+    error when the parts are not shares of one experiment."""
+    if len(parts) < 2:
+        raise ConfigError("merging needs at least two runs")
+    first = parts[0]
+    sources = [part.source for part in parts]
+    for part in parts:
+        if sources.count(part.source) > 1:
+            raise ConfigError(f"{part.source} is given twice")
+        if type(part.result) not in MERGEABLE:
+            raise ConfigError(f"{part.source} is not a transfer experiment or map; only those merge")
+        if type(part.result) is not type(first.result):
+            raise ConfigError(f"{first.source} is a {first.title} but {part.source} is a {part.title}")
+        if part.result.status != "finished":
+            raise ConfigError(f"{part.source} ended {part.result.status}; only finished runs merge (resume it first)")
+    for part in parts[1:]:
+        different = [
+            key
+            for key in differing_keys(first.config, part.config)
+            if key not in PAIR_KEYS + SEED_KEYS + HOW_KEYS and not key.startswith("cluster.")
+        ]
+        if different:
+            raise ConfigError(
+                f"{first.source} and {part.source} differ in {', '.join(different)}; "
+                "only runs that differ in their pairs or their seeds merge"
+            )
+    pairs = [pairs_of(part.config) for part in parts]
+    seeds = [list(part.config["run"]["seeds"]) for part in parts]
+    if all(set(p) == set(pairs[0]) for p in pairs):
+        every_seed = _disjoint(seeds, parts, "seed", str)
+        return {**first.config, "run": {**first.config["run"], "seeds": every_seed}}
+    if all(s == seeds[0] for s in seeds):
+        every_pair = _disjoint(pairs, parts, "pair", lambda pair: f"{pair[0]},{pair[1]}")
+        split = {
+            **first.config["split"],
+            "b_classes": list(every_pair[0]),
+            "extra_pairs": [list(p) for p in every_pair[1:]],
+        }
+        return {**first.config, "split": split}
+    raise ConfigError("the runs must have the same seeds and different pairs, or the same pairs and different seeds")
+
+
+def _disjoint(lists: list[list], parts: list[Part], what: str, spelled) -> list:
+    """Every item of `lists` in order; an error naming the first item two parts share."""
+    every: list = []
+    owner: dict = {}
+    for items, part in zip(lists, parts, strict=True):
+        for item in items:
+            if item in owner:
+                raise ConfigError(f"{owner[item]} and {part.source} both ran {what} {spelled(item)}")
+            owner[item] = part.source
+            every.append(item)
+    return every
+
+
+def merged_result(parts: list[Part]) -> tuple[dict[str, Any], RunResult]:
+    """The config and result of the whole, as one run over every part's pairs and seeds would report them."""
+    config = merged_config(parts)
+    return config, type(parts[0].result).merged(config, [part.result for part in parts])
