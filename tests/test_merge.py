@@ -183,3 +183,48 @@ def test_the_merged_config_is_a_copy(two_parts: RunStore) -> None:
     kept = copy.deepcopy(first)
     merged_result([_part("a", first), _part("b", _config(PAIRS[2:], [1, 2, 3]))])
     assert first == kept  # the parts' own configs are not changed by merging
+
+
+def _numbers(result: dict, metrics: tuple[str, ...]) -> list[tuple]:
+    """Each seed's pair, seed, test accuracies and the `metrics` of its histories, in the run's order."""
+    return [
+        (
+            tuple(s["b_classes"]),
+            s["seed"],
+            s["test_acc_a"],
+            s["test_acc_b_scratch"],
+            s["test_acc_b_transfer"],
+            {phase: {k: v for k, v in h.items() if k in metrics} for phase, h in s["history"].items()},
+        )
+        for s in result["seeds"]
+    ]
+
+
+def test_two_real_runs_merged_give_the_numbers_of_one_run_over_both_pairs(
+    isolated_home: Path, real_data_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """The oracle is the run over both pairs, a population per pair as each part trained it: merging must give
+    its accuracies exactly, seed by seed and epoch by epoch. Its losses agree to float32 rounding, not bit for
+    bit: the whole run averages an epoch's losses over another layout of the images (the same weights: every
+    accuracy and training step matches)."""
+    tiny = ["--data-dir", str(real_data_dir), "--seeds", "1,2", "--no-cache"]
+    for key in ("network.hidden=[16]", "train_a.epochs=1", "transfer.frozen_epochs=1", "transfer.unfrozen_epochs=1"):
+        tiny += ["--set", key]
+    tiny += ["--set", "run.population_memory_gb=0.001"]  # a population per pair, in the whole run as in the parts
+    files = {name: tmp_path / f"{name}.json" for name in ("sandal", "pullover", "whole")}
+    assert main(["run", "--b-classes", "5,6", *tiny, "--json", str(files["sandal"])]) == 0
+    assert main(["run", "--b-classes", "0,2", *tiny, "--json", str(files["pullover"])]) == 0
+    assert main(["run", "--b-classes", "5,6", "0,2", *tiny, "--json", str(files["whole"])]) == 0
+    assert main(["runs", "merge", str(files["sandal"]), str(files["pullover"])]) == 0
+    assert "Merged 2 runs into transfer experiment" in capsys.readouterr().out
+    merged = RunStore(isolated_home / "runs.sqlite").runs()[0]
+    whole = json.loads(files["whole"].read_text())
+    assert merged.kind == "experiment" and merged.config == whole["config"]
+    accuracies = ("accuracy", "val_accuracy")
+    assert _numbers(merged.result, accuracies) == _numbers(whole, accuracies)
+    losses = ("loss", "val_loss")
+    for mine, oracle in zip(_numbers(merged.result, losses), _numbers(whole, losses), strict=True):
+        for phase, values_of in oracle[-1].items():
+            for name, values in values_of.items():
+                assert mine[-1][phase][name] == pytest.approx(values, rel=1e-6, abs=1e-7), (oracle[:2], phase, name)
+    assert merged.result["pairs"] == whole["pairs"]  # each pair's summary and verdict
