@@ -5,6 +5,7 @@ refused in one line."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,10 +14,12 @@ import pytest
 from engine.config import ExperimentConfig, config_to_dict
 from engine.errors import ConfigError
 from engine.results.experiment import ExperimentResult, SeedResult
-from engine.results.merge import Part, exported_result, merged_result
+from engine.results.merge import Part, exported_result, merged_result, with_models_here
 from engine.results.pair_map import MapResult
 from engine.storage.store import RunStore
 from tui.main import main
+from tui.screens.results import models_folder
+from tui.stored import result_of
 
 PAIRS = [(0, 1), (0, 2), (5, 6)]
 
@@ -228,3 +231,32 @@ def test_two_real_runs_merged_give_the_numbers_of_one_run_over_both_pairs(
             for name, values in values_of.items():
                 assert mine[-1][phase][name] == pytest.approx(values, rel=1e-6, abs=1e-7), (oracle[:2], phase, name)
     assert merged.result["pairs"] == whole["pairs"]  # each pair's summary and verdict
+
+
+def test_a_merged_run_lists_only_the_models_on_this_machine(two_parts: RunStore, tmp_path: Path, capsys) -> None:
+    here = tmp_path / "runs" / "20261201-000000-aaaa" / "dense" / "b0-1" / "seed1" / "model_a.keras"
+    here.parent.mkdir(parents=True)
+    here.write_bytes(b"a model")
+    part = _map(_config(PAIRS[:2], [1, 2, 3]))
+    first = part.results["dense"].seeds[0]
+    part.results["dense"].seeds[0] = dataclasses.replace(
+        first, model_files={"model_a": str(here), "b_on_a": "/another/machine/b_on_a.keras"}
+    )
+    kept, missing = with_models_here(part)
+    assert missing == 1 and kept.model_files() == [str(here)]
+    assert part.model_files() == [str(here), "/another/machine/b_on_a.keras"]  # the part itself is not changed
+    exported = tmp_path / "first.json"
+    exported.write_text(json.dumps(part.to_dict()))
+    assert main(["runs", "merge", str(exported), "20261202"]) == 0
+    assert "1 model file that the parts name are not on this machine; the merged run lists the 1 that are." in (
+        " ".join(capsys.readouterr().out.split())
+    )
+    assert result_of(two_parts.runs()[0]).model_files() == [str(here)]
+
+
+def test_results_name_the_folder_that_holds_the_models(tmp_path: Path) -> None:
+    run_dir = tmp_path / "runs" / "merged"
+    own = [str(run_dir / "b5-6" / "seed1" / "model_a.keras"), str(run_dir / "b0-2" / "seed1" / "b_on_a.keras")]
+    assert models_folder(own, run_dir) == run_dir
+    parts = [str(tmp_path / "runs" / "first" / "b5-6" / "seed1" / "model_a.keras"), str(tmp_path / "runs" / "2" / "m")]
+    assert models_folder(parts, run_dir) == tmp_path / "runs"

@@ -4,7 +4,9 @@ time. The parts must agree in everything but their pairs or their seeds, so the 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from engine.config.differences import differing_keys
@@ -106,6 +108,22 @@ def _disjoint(lists: list[list], parts: list[Part], what: str, spelled) -> list:
             owner[item] = part.source
             every.append(item)
     return every
+
+
+def with_models_here(result: RunResult) -> tuple[RunResult, int]:
+    """`result` listing only the model files that exist on this machine, and how many it left out: a part
+    exported on another machine names files that are not on this one."""
+    if isinstance(result, MapResult):
+        kept = {name: with_models_here(one) for name, one in result.results.items()}
+        missing = sum(count for _, count in kept.values())
+        return dataclasses.replace(result, results={name: one for name, (one, _) in kept.items()}), missing
+    if not isinstance(result, ExperimentResult):
+        return result, 0
+    seeds = [
+        dataclasses.replace(r, model_files={role: path for role, path in r.model_files.items() if Path(path).exists()})
+        for r in result.seeds
+    ]
+    return dataclasses.replace(result, seeds=seeds), len(result.model_files()) - sum(len(r.model_files) for r in seeds)
 
 
 def merged_result(parts: list[Part]) -> tuple[dict[str, Any], RunResult]:

@@ -17,7 +17,7 @@ from engine.fileio import atomic_write_text
 from engine.kinds import KINDS, RunOptions, kind_named
 from engine.paths import new_run_id, runs_dir
 from engine.results.exports import FORMATS, export_text
-from engine.results.merge import Part, exported_result, merged_result
+from engine.results.merge import Part, exported_result, merged_result, with_models_here
 from engine.results.words import plural
 from engine.storage.store import RunStore, open_store
 from tui.cli.outputs import check_output_file
@@ -111,6 +111,13 @@ def runs_merge(sources: list[str]) -> int:
         for name, version in record.versions.items():
             versions.setdefault(name, []).append(version)
     config, result = merged_result(parts)
+    result, missing = with_models_here(result)
+    if missing:
+        console.print(
+            f"{plural(missing, 'model file')} that the parts name are not on this machine; the merged run lists "
+            f"the {len(result.model_files())} that are.",
+            markup=False,
+        )
     kind = next(kind for kind in KINDS.values() if kind.result_type is type(result))
     run_id = new_run_id()
     folder = runs_dir() / run_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -136,7 +137,7 @@ class ResultsScreen(Screen):
         parts = map_summary(result) if self.mapped else report(result)
         if self.caption:
             parts.insert(0, Text(self.caption, style="bold"))
-        saved = f" Models of this run: {run_dir}" if result.model_files() else ""
+        saved = f" Models of this run: {models_folder(result.model_files(), run_dir)}" if result.model_files() else ""
         parts.append(Text(f"\nDevice: {result.device}.{saved}", style="dim"))
         return Group(*parts)
 
@@ -173,6 +174,13 @@ def result_curves(seeds: list) -> dict[str, list[float]]:
         per_seed = [[a for name in names for a in r.history.get(name, {}).get("val_accuracy", [])] for r in seeds]
         curves[label] = mean_curve(per_seed)
     return curves
+
+
+def models_folder(paths: list[str], run_dir: Path) -> Path:
+    """Where a run's models lie: its own folder, or the folder holding those of the runs it was merged from."""
+    if all(Path(path).is_relative_to(run_dir) for path in paths):
+        return run_dir
+    return Path(os.path.commonpath(paths))
 
 
 def copy_models(result: ExperimentResult | MapResult, target: Path) -> int:
