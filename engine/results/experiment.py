@@ -16,6 +16,12 @@ from engine.results.words import plural
 History = dict[str, dict[str, list[float]]]
 
 
+def pairs_of(config: dict[str, Any]) -> list[tuple[int, int]]:
+    """Task B's class pairs as a stored config lists them: the first, then the extra ones."""
+    split = config["split"]
+    return [tuple(pair) for pair in [split["b_classes"], *split["extra_pairs"]]]
+
+
 @dataclass(frozen=True)
 class SeedResult:
     """Test accuracies and per-epoch history of every phase for one seed."""
@@ -205,9 +211,9 @@ class ExperimentResult:
     @classmethod
     def merged(cls, config: dict[str, Any], parts: list[ExperimentResult]) -> ExperimentResult:
         """The results of units of one run (shares of its pairs and seeds), in the order the run lists them."""
-        pairs = [tuple(pair) for pair in [config["split"]["b_classes"], *config["split"]["extra_pairs"]]]
         seeds = config["run"]["seeds"]
-        order = {(pair, seed): number for number, (pair, seed) in enumerate((p, s) for p in pairs for s in seeds)}
+        pairs_seeds = ((pair, seed) for pair in pairs_of(config) for seed in seeds)
+        order = {pair_seed: number for number, pair_seed in enumerate(pairs_seeds)}
         every = sorted((r for part in parts for r in part.seeds), key=lambda r: order[(r.b_classes, r.seed)])
         return cls(config, every, merged_status(parts), merged_device(parts))
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.config.differences import differing_keys
 from engine.errors import ConfigError
-from engine.results.experiment import ExperimentResult
+from engine.results.experiment import ExperimentResult, pairs_of
 from engine.results.pair_map import MapResult
 from engine.results.protocol import RunResult
 
@@ -47,11 +47,6 @@ def exported_result(data: Any) -> RunResult | None:
         return result_type.from_dict(data)
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def pairs_of(config: dict[str, Any]) -> list[tuple[int, int]]:
-    split = config["split"]
-    return [tuple(pair) for pair in [split["b_classes"], *split["extra_pairs"]]]
 
 
 def merged_config(parts: list[Part]) -> dict[str, Any]:

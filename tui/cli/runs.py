@@ -14,7 +14,7 @@ from rich.table import Table
 from engine.config import config_from_dict
 from engine.errors import ConfigError
 from engine.fileio import atomic_write_text
-from engine.kinds import KINDS, RunOptions, kind_named
+from engine.kinds import RunOptions, kind_named, kind_of
 from engine.paths import new_run_id, runs_dir
 from engine.results.exports import FORMATS, export_text
 from engine.results.merge import Part, exported_result, merged_result, with_models_here
@@ -118,7 +118,7 @@ def runs_merge(sources: list[str]) -> int:
             f"the {len(result.model_files())} that are.",
             markup=False,
         )
-    kind = next(kind for kind in KINDS.values() if kind.result_type is type(result))
+    kind = kind_of(result)
     run_id = new_run_id()
     folder = runs_dir() / run_id
     versions = {name: " / ".join(dict.fromkeys(values)) for name, values in versions.items()}
