@@ -33,6 +33,11 @@ class PlannedPhase:
         return self.epochs * self.steps_per_epoch
 
     @property
+    def one_shot(self) -> bool:
+        """Whether this is a tuning's arm run once as the notebook configures it, beside (not among) its trials."""
+        return bool(self.variant) and self.variant.startswith("tune ") and self.variant.endswith(" one-shot")
+
+    @property
     def key(self) -> str:
         """What the phase is, not where it stands in the plan (which may differ when a run resumes, say because
         model A turned up in the cache meanwhile): names its checkpoint and its epochs in the run store."""

@@ -107,3 +107,27 @@ async def test_invalid_options_are_refused(small_dataset: Dataset) -> None:
         await pilot.press("escape")
         assert app.screen.id == "leaderboard"
         assert app.current_config().leaderboard.hyperparameters["rmsprop"]["rho"] == 0.9
+
+
+async def test_a_budget_set_in_the_options_races_every_optimizer_at_that_budget(small_dataset: Dataset) -> None:
+    app = make_app(small_dataset)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f5", "o")
+        await wait_for(pilot, lambda: app.screen.query("#budget"))
+        options = app.screen
+        for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adamax", "nadam", "adamw"):
+            options.query_one("#optimizers", SelectionList).deselect(name)
+        options.query_one("#budget", Input).value = "x"
+        await wait_for(pilot, lambda: "budget must be whole" in str(options.query_one("#options-error").render()))
+        options.query_one("#budget", Input).value = "2"
+        await wait_for(pilot, lambda: str(options.query_one("#options-error").render()) == "")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.id == "leaderboard")
+        assert (app.current_config().leaderboard.budget, app.current_config().leaderboard.optimizers) == (2, ("adam",))
+        await pilot.press("ctrl+r")
+        board = app.get_screen("leaderboard")
+        await wait_for(pilot, lambda: board.result is not None and not app.engine.busy)
+        assert board.result.status == "finished" and board.result.budget == 2
+        assert len(board.result.entries[0].trials) == 2 * 2  # 2 trials x seeds 1, 2
+        budget = board.query_one("#board-budget", Static)
+        assert budget.display and "n of 2 trials" in shown_text(budget)

@@ -56,6 +56,68 @@ def test_toml_round_trip(name: str, tmp_path: Path) -> None:
     assert load_config_file(path) == config
 
 
+ODD_TEXT = [
+    "/tmp/x😀",  # outside the Basic Multilingual Plane: JSON writes it as two \\u escapes TOML refuses
+    "C:\\data\\fashion",
+    "quote \" and apostrophe '",
+    "tab\tnew\nline\rbell\x07del\x7f",
+    "ünïcødé 中文 ﷽",
+    "",
+    "\\u00e9 is not an escape here",
+]
+
+
+@pytest.mark.parametrize("text", ODD_TEXT)
+def test_toml_round_trips_odd_text(text: str, tmp_path: Path) -> None:
+    config = apply_overrides(ExperimentConfig(), [])
+    config = config_from_dict({"data": {"dir": text}, "cluster": {"address": ""}}, config)
+    path = tmp_path / "odd.toml"
+    path.write_text(config_to_toml(config), encoding="utf-8")
+    assert load_config_file(path).data.dir == text
+
+
+def test_text_that_is_not_utf8_is_refused_by_name_not_written_broken() -> None:
+    undecodable = b"/tmp/\xff".decode("utf-8", "surrogateescape")  # a file name's bytes as Python reads them
+    with pytest.raises(ConfigError, match=r"data.dir holds .*, which is not valid text \(UTF-8\)") as raised:
+        config_from_dict({"data": {"dir": undecodable}})
+    assert raised.value.key == "data.dir"
+
+
+def test_the_toml_shows_the_default_search_spaces_as_this_tuning_uses_them(tmp_path: Path) -> None:
+    config = apply_overrides(
+        ExperimentConfig(),
+        ["tune.epochs=3", 'tune.arms=["scratch", "transfer", "AnB+:2"]',
+         'tune.space."AnB+:2".learning_rate={dist="log", low=1e-3, high=1e-2}'],
+    )  # fmt: skip
+    text = config_to_toml(config)
+    space = text[text.index("[tune.space]") :].split("\n\n")[0].splitlines()
+    assert space[1] == '"AnB+:2".learning_rate = { dist = "log", low = 0.001, high = 0.01 }'
+    assert '# transfer.frozen_epochs = { dist = "choice", values = [0, 2] }' in space
+    assert '# scratch.learning_rate = { dist = "log", low = 0.0001, high = 0.1 }' in space
+    path = tmp_path / "t.toml"
+    path.write_text(text)
+    assert load_config_file(path) == config
+    # a commented default, uncommented, is the user's own: at these epochs it fits; at fewer it is refused
+    path.write_text(text.replace("# transfer.frozen_epochs", "transfer.frozen_epochs"))
+    assert load_config_file(path).tune.space["transfer"]["frozen_epochs"].values == (0, 2)
+    shorter = text.replace("# transfer.frozen_epochs", "transfer.frozen_epochs").replace("epochs = 3", "epochs = 2")
+    path.write_text(shorter)
+    with pytest.raises(ConfigError, match=r"fewer than tune.epochs \(2\), .*; it is \[0, 2\] .*values=\[0\]"):
+        load_config_file(path)
+
+
+def test_a_short_tuning_clips_the_default_frozen_epochs_and_says_so() -> None:
+    config = apply_overrides(ExperimentConfig(), ["tune.budget=4", "tune.epochs=3"])
+    assert config.tune.space_of("transfer")["frozen_epochs"].values == (0, 2)
+    assert config.tune.clipped_defaults() == [
+        "tune.space.transfer.frozen_epochs: the default choices [0, 2, 4, 8] are kept to [0, 2], "
+        "those below tune.epochs (3)"
+    ]
+    assert ExperimentConfig().tune.clipped_defaults() == []
+    one = apply_overrides(ExperimentConfig(), ["tune.epochs=1"])
+    assert one.tune.space_of("transfer")["frozen_epochs"].values == (0,)
+
+
 @pytest.mark.parametrize(
     ("assignment", "message"),
     [

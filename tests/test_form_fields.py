@@ -134,21 +134,24 @@ def test_sweep_depths_read_as_the_cli_reads_layers() -> None:
     assert parse_form(values)[1] == {"conv": "must be whole numbers separated by commas, e.g. 32, 64"}
 
 
-def test_a_tunings_epochs_are_checked_against_its_search_space_and_shown_at_their_field() -> None:
-    """The search space is not a field: a value that does not fit it is refused at the field typed in, and the
-    space the command line gave (kept from the base config) is what it is checked against."""
+def test_a_tunings_epochs_clip_the_default_space_and_are_checked_against_a_written_one_at_their_field() -> None:
+    """The search space is not a field: a short tuning keeps the default frozen epochs that fit; a space the
+    command line wrote (kept from the base config) that does not fit is refused at the field typed in."""
     values = form_values(preset("seed"))
-    values["tune_epochs"] = "6"
+    values["tune_epochs"] = "3"
     parsed, errors = parse_form(values, preset("seed"))
+    assert errors == {} and parsed.tune.space_of("transfer")["frozen_epochs"].values == (0, 2)
+    written = apply_overrides(preset("seed"), ['tune.space.transfer.frozen_epochs={dist="choice", values=[0,4]}'])
+    parsed, errors = parse_form(values, written)
     assert parsed is None and list(errors) == ["tune_epochs"]
     assert (
-        "tune.space.transfer.frozen_epochs must be whole epochs from 0 to fewer than tune.epochs (6)"
+        "tune.space.transfer.frozen_epochs must be whole epochs from 0 to fewer than tune.epochs (3)"
         in errors["tune_epochs"]
     )
-    narrow = apply_overrides(preset("seed"), ['tune.space.transfer.frozen_epochs={dist="choice", values=[0,2]}'])
-    parsed, errors = parse_form(values, narrow)
+    values["tune_epochs"] = "6"
+    parsed, errors = parse_form(values, written)
     assert errors == {} and parsed.tune.epochs == 6
-    assert parsed.tune.space_of("transfer")["frozen_epochs"].values == (0, 2)
+    assert parsed.tune.space_of("transfer")["frozen_epochs"].values == (0, 4)
 
 
 def test_a_tunings_arms_are_typed_as_names_and_a_bad_one_is_refused_at_its_field() -> None:

@@ -244,3 +244,38 @@ async def test_a_single_value_plots_with_its_axis_the_right_way_up() -> None:
         ticks = [float(match) for match in re.findall(r"(-?\d+\.\d+)┤", text)]
         assert len(ticks) >= 2 and ticks == sorted(ticks, reverse=True)  # the highest value at the top
         assert min(ticks) < -0.3 < max(ticks)
+
+
+def test_a_tunings_trials_and_its_one_shot_make_rows_of_their_own_with_their_own_epochs() -> None:
+    """Four trials of 3 epochs beside the notebook's configuration (20 epochs), one population: the trials' rows
+    count to 3, the one-shot's rows say so and count to 20, and the title counts the trials alone."""
+    from tui.render import group_title, mean_line, phase_label
+    from tui.state.epoch_rows import EpochRows
+
+    trials = [PlannedPhase("b_scratch", (1, 2), 3, 7, (5, 6), variant=f"tune scratch {n}", group=0) for n in "1234"]
+    once = PlannedPhase("b_scratch", (1, 2), 20, 7, (5, 6), variant="tune scratch one-shot", group=0)
+    plan = (*trials, once)
+    assert group_title(list(plan), 0) == (
+        "Sandal vs Shirt, scratch: 4 trials and the notebook's configuration once, x seeds 1-2, as one population"
+    )
+    assert phase_label(once) == "one-shot scratch" and phase_label(trials[0]) == "B from scratch"
+    rows = EpochRows(plan)
+    made = []
+    for index, planned in enumerate(plan):
+        for seed in (1, 2):
+            made += rows.add(EpochDone(index, "b_scratch", seed, 1, 20, metrics(0.5)), planned)
+    made += rows.take()
+    assert [(row.seeds, phase_label(row.planned), row.epochs) for row in made] == [
+        (8, "B from scratch", 3),
+        (2, "one-shot scratch", 20),
+    ]
+    assert " 1/3 " in mean_line(made[0]) and " 1/20 " in mean_line(made[1])
+    assert made[0].worst_pair is None  # one pair: the worst seed is named without it
+
+
+def test_a_leaderboards_trials_are_titled_by_their_optimizer() -> None:
+    from tui.render import group_title, phase_label
+
+    plan = [PlannedPhase("model_a", (1,), 1, 9, (5, 6), None, f"budget adam {n}", 0) for n in (1, 2)]
+    assert group_title(plan, 0) == "adam: 2 trials x seed 1 as one population"
+    assert phase_label(plan[0]) == "adam trials"

@@ -12,7 +12,7 @@ from rich.text import Text
 from engine.config.arms import SCRATCH, TRANSFER, arm_title, arm_word
 from engine.data.classes import class_label, class_name
 from engine.kinds import kind_of
-from engine.phases import PHASE_TITLES
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, PHASE_TITLES
 from engine.progress import EpochDone, PlannedPhase
 from engine.results.experiment import ExperimentResult, SeedResult, Summary
 from engine.results.leaderboard import SORT_COLUMNS, LeaderboardResult, Row, ranked
@@ -96,13 +96,15 @@ def group_title(plan: list[PlannedPhase], group: int) -> str:
     """'45 pairs, seeds 1-3, as one population (group 1 of 1)' for pairs that train together; for a tuning's
     arm, 'Sandal vs Shirt, scratch: 17 trials x seeds 1-3 as one population'."""
     members = [p for p in plan if p.group == group]
-    if members[0].variant and members[0].variant.startswith(("tune ", "budget ")):  # an arm's or optimizer's trials
-        what = arm_word(members[0].variant.split()[1])
-        trials = len({p.variant for p in members})
+    first = members[0].variant or ""
+    if first.startswith(("tune ", "budget ")):  # an arm's or optimizer's trials
+        trials = len({p.variant for p in members if not p.one_shot})
         seeds = seeds_label(members[0].seeds)
-        # a leaderboard's task need not be the pair's (all ten classes, task A): its race rows said which above
-        where = "" if members[0].variant.startswith("budget ") else f"{pair_label(members[0].pair)}, "
-        return f"{where}{what}: {trials} trials x {seeds} as one population"
+        if first.startswith("budget "):  # a leaderboard's task need not be the pair's: its race rows said which
+            return f"{first.split()[1]}: {trials} trials x {seeds} as one population"
+        what = arm_word(first.split()[1])
+        once = " and the notebook's configuration once" if any(p.one_shot for p in members) else ""
+        return f"{pair_label(members[0].pair)}, {what}: {trials} trials{once}, x {seeds}, as one population"
     pairs = {p.pair for p in plan if p.group == group}
     groups = len({p.group for p in plan})
     seeds = next(p.seeds for p in plan if p.group == group)
@@ -116,17 +118,24 @@ def several_pairs(plan: Sequence[PlannedPhase]) -> bool:
 
 
 EPOCH_HEADER = (
-    f"{'seed':>6}  {'phase':<17} {'epoch':>6}  {'loss':>7} {'acc':>7}  {'val loss':>8} {'val acc':>7} {'time':>7}"
+    f"{'seed':>6}  {'phase':<18} {'epoch':>6}  {'loss':>7} {'acc':>7}  {'val loss':>8} {'val acc':>7} {'time':>7}"
 )
 
 
+# a one-shot's rows, short: 'one-shot fine-tune'
+ONE_SHOT_STEPS = {B_SCRATCH: "scratch", B_FROZEN: "frozen", B_FINETUNE: "fine-tune"}
+
+
 def phase_label(planned: PlannedPhase) -> str:
-    """What a row trains, in at most 17 characters: the optimizer racing, 'AnB+ 2 fine-tune' in a layer sweep,
+    """What a row trains, in at most 18 characters: the optimizer racing, 'AnB+ 2 fine-tune' in a layer sweep,
     or the phase's title."""
     if planned.optimizer:
         return planned.optimizer
     if planned.variant and planned.variant.startswith("tune "):  # a tuning's trials: rows gather its arm
         arm = planned.variant.split()[1]
+        if planned.one_shot:  # the notebook's configuration, run once beside the trials
+            step = ONE_SHOT_STEPS[planned.phase]
+            return f"one-shot {step}" if arm in (SCRATCH, TRANSFER) else f"{arm_title(arm)} one-shot {step}"
         if arm in (SCRATCH, TRANSFER):
             return PHASE_TITLES[planned.phase]
         return f"{arm_title(arm)} {PHASE_TITLES[planned.phase].split(', ')[-1]}"
@@ -140,11 +149,11 @@ def phase_label(planned: PlannedPhase) -> str:
 def epoch_line(event: EpochDone, planned: PlannedPhase, several_pairs: bool = False) -> str:
     """One per-epoch row as a fixed-width plain line under EPOCH_HEADER, for terminals, logs and pipes."""
     seed, phase, epoch, loss, acc, val_loss, val_acc, seconds = epoch_cells(event, planned, several_pairs)
-    return f"{seed:>6}  {phase:<17} {epoch:>6}  {loss:>7} {acc:>7}  {val_loss:>8} {val_acc:>7} {seconds:>7}"
+    return f"{seed:>6}  {phase:<18} {epoch:>6}  {loss:>7} {acc:>7}  {val_loss:>8} {val_acc:>7} {seconds:>7}"
 
 
 MEAN_HEADER = (
-    f"{'seeds':>8} {'phase':<17} {'epoch':>6} {'loss':>11} {'val acc %':>11} {'worst val acc':>15} {'time':>6}"
+    f"{'seeds':>8} {'phase':<18} {'epoch':>6} {'loss':>11} {'val acc %':>11} {'worst val acc':>15} {'time':>6}"
 )
 
 
@@ -166,7 +175,7 @@ def mean_line(row: MeanRow) -> str:
     runs = "seeds" if row.planned.group is None else "runs"
     seeds, epoch = f"{row.seeds} {runs}", f"{row.epoch}/{row.epochs or row.planned.epochs}"
     loss, accuracy = spread(row.loss, 1, 3), spread(row.val_accuracy, 100, 2)
-    return f"{seeds:>8} {label:<17} {epoch:>6} {loss:>11} {accuracy:>11} {worst:>15} {row.seconds:>5.1f}s"
+    return f"{seeds:>8} {label:<18} {epoch:>6} {loss:>11} {accuracy:>11} {worst:>15} {row.seconds:>5.1f}s"
 
 
 def winner(result: SeedResult) -> Text:

@@ -155,25 +155,85 @@ def load_config_file(path: Path, base: ExperimentConfig | None = None) -> Experi
 
 
 def config_to_toml(config: ExperimentConfig) -> str:
-    """The config as a TOML document that `load_config_file` reads back unchanged."""
+    """The config as a TOML document that `load_config_file` reads back unchanged. [tune.space] lists the user's
+    searched values one per line, then the default spaces as comments, ready to uncomment and edit."""
+    values = config_to_dict(config)
+    values["tune"]["space"] = {
+        arm: {name: dimension.as_written() for name, dimension in space.items()}
+        for arm, space in config.tune.space.items()
+    }
     lines: list[str] = []
-    for name, section in config_to_dict(config).items():
+    for name, section in values.items():
         tables = {key: value for key, value in section.items() if isinstance(value, dict)}
         lines += ["", f"[{name}]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in section.items() if key not in tables]
+        lines += [f"{_toml_key(key)} = {_toml_value(value)}" for key, value in section.items() if key not in tables]
         for key, table in tables.items():
-            lines += ["", f"[{name}.{key}]"]
-            lines += [f"{entry} = {_toml_value(value)}" for entry, value in table.items()]
+            lines += ["", f"[{name}.{_toml_key(key)}]"]
+            lines += _table_lines(table)
+            if (name, key) == ("tune", "space"):
+                lines += _default_space_comments(config)
     return "\n".join(lines[1:]) + "\n"
+
+
+def _table_lines(table: dict[str, Any]) -> list[str]:
+    """A table's entries, one per line; an entry that is a table of tables is written as dotted keys, one inner
+    table per line, so that each can be edited or commented out alone."""
+    lines = []
+    for entry, value in table.items():
+        if isinstance(value, dict) and value and all(isinstance(inner, dict) for inner in value.values()):
+            lines += [f"{_toml_key(entry)}.{_toml_key(key)} = {_toml_value(inner)}" for key, inner in value.items()]
+        else:
+            lines.append(f"{_toml_key(entry)} = {_toml_value(value)}")
+    return lines
+
+
+def _default_space_comments(config: ExperimentConfig) -> list[str]:
+    """The default search spaces (as this config's tune.epochs leaves them) of the values no table replaces."""
+    lines = []
+    for kind in ("scratch", "transfer"):
+        written = config.tune.space.get(kind, {})
+        for name, dimension in config.tune.default_space(kind).items():
+            if name not in written:
+                lines.append(f"# {kind}.{name} = {_toml_value(dimension.as_written())}")
+    if not lines:
+        return []
+    heading = "# The default spaces, searched where no line above replaces a value (uncomment a line to change it):"
+    return [heading, *lines]
+
+
+BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    """A key as TOML needs it: bare where it can be, else quoted ("AnB+:3")."""
+    return key if BARE_KEY.match(key) else _toml_string(key)
 
 
 def _toml_value(value: Any) -> str:
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items()) + " }"
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(item)}" for k, item in value.items()) + " }"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, str):
-        return json.dumps(value)
+        return _toml_string(value)
     return repr(value)
+
+
+# the characters a TOML basic string must escape, with their short escapes where TOML has one
+_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: every character as itself (the file is UTF-8, emoji included) but the quote, the
+    backslash and control characters, which are escaped (the config refuses text that is not UTF-8)."""
+    out = []
+    for char in text:
+        if char in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'

@@ -30,6 +30,7 @@ from engine.config.validation import (
     check_hyperparameters,
     check_learning_rate,
     check_one_of,
+    check_text,
 )
 from engine.errors import ConfigError
 
@@ -52,6 +53,9 @@ class DataConfig(Section):
     """Where the data comes from; empty `dir` means $TRANSFER_TUI_DATA or the Keras download."""
 
     dir: str = ""
+
+    def __post_init__(self) -> None:
+        check_text("data.dir", self.dir)
 
 
 class SplitConfig(Section):
@@ -303,6 +307,11 @@ class StudyConfig(Section):
             raise ConfigError.about("study.treatments", f"must not repeat a treatment, got {list(self.treatments)}")
 
 
+def _whole_or_float(value: float) -> float | int:
+    """8.0 -> 8 (an epoch count reads as one), 0.001 stays."""
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
+
+
 class Dimension(Section):
     """One searched value: `dist` log (log-uniform over [low, high]), uniform, int (whole numbers low..high) or
     choice (one of `values`)."""
@@ -324,6 +333,12 @@ class Dimension(Section):
             raise ConfigError.about(f"{key}.low", f"must be above 0 for a log range, got {self.low}")
         if self.dist == "int" and not (float(self.low).is_integer() and float(self.high).is_integer()):
             raise ConfigError.about(key, f"needs whole numbers for an int range, got {self.low}..{self.high}")
+
+    def as_written(self) -> dict[str, object]:
+        """The dimension as a user writes it: a choice's values, or a range's ends."""
+        if self.dist == "choice":
+            return {"dist": self.dist, "values": [_whole_or_float(v) for v in self.values]}
+        return {"dist": self.dist, "low": _whole_or_float(self.low), "high": _whole_or_float(self.high)}
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -353,6 +368,12 @@ class Dimension(Section):
 
 
 SearchSpace = dict[str, Dimension]
+FROZEN_EPOCHS = "frozen_epochs"  # a transfer arm's searched epochs with its reused layers frozen
+
+
+def _numbers(values: tuple[float, ...]) -> str:
+    """(0.0, 2.0) -> '[0, 2]'."""
+    return "[" + ", ".join(f"{v:g}" for v in values) + "]"
 
 
 def default_spaces() -> dict[str, SearchSpace]:
@@ -406,11 +427,15 @@ class TuneConfig(Section):
                     )
                 dimension.check(f"tune.space.{table}.{name}")
         for arm in arms:
-            if arm.source is not None:
+            if arm.source is not None and self._written(arm, FROZEN_EPOCHS):
                 self._check_frozen_epochs(arm.name)
 
+    def _written(self, arm: Arm, name: str) -> bool:
+        """Whether the user's [tune.space] tables give `arm` its value `name` (else it is the default's)."""
+        return any(name in self.space.get(table, {}) for table in (arm.space_name, arm.name))
+
     def _check_frozen_epochs(self, arm: str) -> None:
-        frozen = self.space_of(arm)["frozen_epochs"]
+        frozen = self.space_of(arm)[FROZEN_EPOCHS]
         lowest, highest = frozen.bounds
         if (
             frozen.dist == "log"
@@ -418,11 +443,14 @@ class TuneConfig(Section):
             or highest >= self.epochs
             or any(not float(v).is_integer() for v in frozen.values)
         ):
-            now = list(frozen.values) if frozen.dist == "choice" else f"{frozen.dist} {frozen.low:g}..{frozen.high:g}"
+            now = f"{frozen.dist} {frozen.low:g}..{frozen.high:g}"
+            if frozen.dist == "choice":
+                now = _numbers(frozen.values)
+            fitting = _numbers(self.default_space(TRANSFER)[FROZEN_EPOCHS].values).replace(" ", "")
             raise ConfigError.about(
                 f"tune.space.{arm}.frozen_epochs",
                 f"must be whole epochs from 0 to fewer than tune.epochs ({self.epochs}), as a choice or an int range; "
-                f"it is {now} (e.g. --set 'tune.space.transfer.frozen_epochs={{dist=\"choice\", values=[0,2]}}')",
+                f"it is {now} (e.g. --set 'tune.space.{arm}.frozen_epochs={{dist=\"choice\", values={fitting}}}')",
             )
 
     @property
@@ -431,15 +459,43 @@ class TuneConfig(Section):
         return (SCRATCH, *(arm for arm in self.arms if arm != SCRATCH))
 
     def space_of(self, arm: str) -> SearchSpace:
-        """An arm's search space: its kind's defaults (scratch's or transfer's), each value replaced where the
-        kind's table gives one, then where the arm's own table does."""
+        """An arm's search space: its kind's defaults (scratch's or transfer's, the default frozen epochs kept to
+        those that fit tune.epochs), each value replaced where the kind's table gives one, then where the arm's own
+        table does."""
         parsed = parse_arm(arm)
         space = {
-            **default_spaces()[parsed.space_name],
+            **self.default_space(parsed.space_name),
             **self.space.get(parsed.space_name, {}),
             **self.space.get(arm, {}),
         }
         return {name: dimension for name, dimension in space.items() if name in searched_names(parsed)}
+
+    def default_space(self, space_name: str) -> SearchSpace:
+        """A kind's default space with the frozen epochs fewer than tune.epochs: a default that a short tuning
+        cannot train is clipped, not refused (a space the user wrote is checked instead)."""
+        space = dict(default_spaces()[space_name])
+        frozen = space.get(FROZEN_EPOCHS)
+        if frozen is not None:
+            space[FROZEN_EPOCHS] = msgspec.structs.replace(
+                frozen, values=tuple(v for v in frozen.values if v < self.epochs)
+            )
+        return space
+
+    def clipped_defaults(self) -> list[str]:
+        """A line for each default search space this tuning clipped to fit its epochs, to tell the user."""
+        notes = []
+        for name in self.arms:
+            arm = parse_arm(name)
+            if arm.source is None or self._written(arm, FROZEN_EPOCHS):
+                continue
+            default = default_spaces()[TRANSFER][FROZEN_EPOCHS].values
+            kept = self.space_of(name)[FROZEN_EPOCHS].values
+            if kept != default:
+                notes.append(
+                    f"tune.space.{name}.frozen_epochs: the default choices {_numbers(default)} are kept to "
+                    f"{_numbers(kept)}, those below tune.epochs ({self.epochs})"
+                )
+        return notes
 
 
 def searched_names(arm: Arm) -> tuple[str, ...]:
@@ -459,6 +515,7 @@ class ClusterConfig(Section):
     cpus_per_unit: float = 1.0
 
     def __post_init__(self) -> None:
+        check_text("cluster.address", self.address)
         if self.address not in ("", "local", "auto"):
             self.host_port()  # the address's form, checked before anything connects
         if self.gpus_per_unit != -1 and not 0 <= self.gpus_per_unit <= 64:

@@ -19,6 +19,15 @@ def check_class_pair(key: str, pair: tuple[int, ...]) -> None:
         raise ConfigError.about(key, f"must be two different classes, got {list(pair)}")
 
 
+def check_text(key: str, value: str) -> None:
+    """Text that can be saved (TOML, JSON, the run store are UTF-8): a file name's undecodable bytes, as Python
+    reads them from the command line, cannot."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError.about(key, f"holds {value!r}, which is not valid text (UTF-8): rename it") from None
+
+
 def check_one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ConfigError.about(key, f"must be one of {', '.join(allowed)}; got {value!r}")

@@ -21,6 +21,8 @@ def run_tune_command(
 ) -> int:
     """A new tuning, recorded in the run store; `exports` maps a format (json, csv, md) to a file to write, `plot`
     an .svg or .png file for the budget curves."""
+    for note in config.tune.clipped_defaults():
+        print(note)
     options = RunOptions(save_models=False, use_cache=use_cache, tensorboard=str(tensorboard) if tensorboard else None)
     run_dir = runs_dir() / new_run_id()
     return execute(kind_for(config, "tune"), config, run_dir, options, exports=exports, plot=plot, rows=rows)

@@ -11,10 +11,23 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
 
-from engine.config import LEADERBOARD_TASKS, ExperimentConfig, LeaderboardConfig, config_from_dict, parse_value
+from engine.config import (
+    LEADERBOARD_SPACES,
+    LEADERBOARD_TASKS,
+    ExperimentConfig,
+    LeaderboardConfig,
+    config_from_dict,
+    parse_value,
+)
 from engine.config.optimizers import OPTIMIZERS
 from engine.errors import ConfigError
 from engine.results.leaderboard import TASK_TITLES
+
+BUDGET_HELP = (
+    "0: the one-shot race only. N: every optimizer also gets N trials from its own search space, each picked on "
+    "validation, ranked at n = 1, 4 and N (leaderboard --budget)"
+)
+SPACE_TITLES = {"default": "learning rate (and momentum)", "extended": "also epsilon (RMSProp, Adam family)"}
 
 
 def hyperparameter_text(values: dict[str, Any]) -> str:
@@ -68,6 +81,18 @@ class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
             with Horizontal(classes="field-line"):
                 yield Label("Target val accuracy", classes="field-label")
                 yield Input(str(board.target_accuracy), compact=True, id="target")
+            with Horizontal(classes="field-line"):
+                yield Label("Trials each (budget)", classes="field-label")
+                yield Input(str(board.budget), compact=True, id="budget", tooltip=BUDGET_HELP)
+            with Horizontal(classes="field-line"):
+                yield Label("Search space", classes="field-label")
+                yield Select(
+                    [(SPACE_TITLES[name], name) for name in LEADERBOARD_SPACES],
+                    value=board.space,
+                    allow_blank=False,
+                    compact=True,
+                    id="space",
+                )
             yield Static("Hyperparameters:", classes="section-title")
             for name in OPTIMIZERS:
                 with Horizontal(classes="field-line"):
@@ -83,9 +108,12 @@ class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
         """The settings as typed; ConfigError names what is wrong."""
         try:
             epochs = int(self.query_one("#epochs", Input).value)
+            budget = int(self.query_one("#budget", Input).value)
             target = float(self.query_one("#target", Input).value)
         except ValueError:
-            raise ConfigError("epochs must be a whole number and the target a number such as 0.85") from None
+            raise ConfigError(
+                "epochs and the budget must be whole numbers (0: no budget), the target a number such as 0.85"
+            ) from None
         hyperparameters = {}
         for name in OPTIMIZERS:
             try:
@@ -98,11 +126,14 @@ class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
             "epochs": epochs,
             "target_accuracy": target,
             "hyperparameters": hyperparameters,
+            "budget": budget,
+            "space": self.query_one("#space", Select).value,
         }
         # validated exactly as a TOML file would be
         return config_from_dict({"leaderboard": values}, self.config).leaderboard
 
     @on(Input.Changed)
+    @on(Select.Changed)
     @on(SelectionList.SelectedChanged)
     def _check(self) -> None:
         try:

@@ -91,6 +91,7 @@ class TuneScreen(Screen):
             f"Tuning {pairs}: {tune.budget} trials per arm, {tune.epochs} epochs each, "
             f"{seeds_label(tuple(config.run.seeds))}. Test accuracies stay hidden until both arms have finished."
         )
+        self.caption += "".join(f"\n{note}." for note in tune.clipped_defaults())
         if self.is_mounted:
             self._draw()
 

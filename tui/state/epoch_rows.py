@@ -25,7 +25,7 @@ class MeanRow:
     diverged: tuple[int, ...]
     seconds: float
     worst_pair: tuple[int, int] | None = None  # set when the row gathers several pairs trained together
-    epochs: int | None = None  # of the phase, for its longest member (a tuning's trials differ)
+    epochs: int | None = None  # of the phase, for its longest entry (a tuning's trials differ)
 
 
 def mean_row(planned: PlannedPhase, events: list[EpochDone], plan: tuple[PlannedPhase, ...] = ()) -> MeanRow:
@@ -47,9 +47,16 @@ def mean_row(planned: PlannedPhase, events: list[EpochDone], plan: tuple[Planned
         worst=(worst.metrics.val_accuracy, worst.seed) if worst else None,
         diverged=tuple(e.seed for e in events if not math.isfinite(e.metrics.loss)),
         seconds=max(e.metrics.seconds for e in events),
-        worst_pair=plan[worst.index].pair if worst and planned.group is not None and plan else None,
-        epochs=max(e.epochs for e in events),
+        worst_pair=plan[worst.index].pair if worst and _pairs_of_group(planned, plan) > 1 else None,
+        epochs=max(plan[e.index].epochs if plan else e.epochs for e in events),
     )
+
+
+def _pairs_of_group(planned: PlannedPhase, plan: tuple[PlannedPhase, ...]) -> int:
+    """How many class pairs train in `planned`'s group (0 outside a group): its rows name the pair only if several."""
+    if planned.group is None:
+        return 0
+    return len({p.pair for p in plan if p.group == planned.group})
 
 
 @dataclass
@@ -82,9 +89,11 @@ class EpochRows:
 
     @staticmethod
     def _row_key(index: int, planned: PlannedPhase) -> tuple:
-        return (index,) if planned.group is None else ("group", planned.group, planned.phase)
+        """A plan entry's own row; in a group, one row for its phase (a tuning's trials, and its one-shot apart)."""
+        return (index,) if planned.group is None else ("group", planned.group, planned.phase, planned.one_shot)
 
     def _members(self, planned: PlannedPhase) -> int:
         if planned.group is None:
             return len(planned.seeds)
-        return sum(len(p.seeds) for p in self.plan if p.group == planned.group and p.phase == planned.phase)
+        key = self._row_key(0, planned)
+        return sum(len(p.seeds) for p in self.plan if self._row_key(0, p) == key)
