@@ -2,15 +2,16 @@
 
 
 class UserError(Exception):
-    """Base for problems with the user's input, files or environment."""
-
-
-class ConfigError(UserError):
-    """A configuration value is unknown, of the wrong type or out of range; `key` names it when known."""
+    """Base for problems with the user's input, files or environment; `key` names the config value to fix when one
+    is to blame ('data.dir'), so that each interface can say where the user sets it (a flag, a form field)."""
 
     def __init__(self, message: str, key: str | None = None) -> None:
         super().__init__(message)
         self.key = key
+
+
+class ConfigError(UserError):
+    """A configuration value is unknown, of the wrong type or out of range; `key` names it when known."""
 
     @classmethod
     def about(cls, key: str, problem: str) -> "ConfigError":

@@ -98,3 +98,53 @@ async def test_tensorflow_that_fails_to_load_is_shown_and_the_app_stays_usable(
         assert app.get_screen("setup").validate() == config
         await pilot.press("f5", "ctrl+r")
         await wait_for(pilot, lambda: not app.engine.busy and app.get_screen("run").status.startswith("Failed"))
+
+
+async def test_a_broken_data_folder_is_shown_whole_on_progress_and_at_its_setup_field(
+    tmp_path, small_dataset: Dataset
+) -> None:
+    from textual.widgets import ProgressBar
+
+    from tests.conftest import write_idx
+    from tests.pilot import shown_text
+
+    folder = tmp_path / "fashion"
+    write_idx(folder, small_dataset)
+    images = folder / "train-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[:-20])  # truncated, as an interrupted download leaves it
+    app = TransferApp(apply_overrides(tiny_config(), [f"data.dir='{folder}'"]))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        status = await run_and_wait_for_failure(pilot, app)
+        reason = f"{images}: not a readable gzip file"
+        assert status.startswith(f"Failed: {reason}") and status.endswith(
+            "download it again (set in Setup's Data folder field, f2 / 1)"
+        ), status
+        run = app.get_screen("run")
+        await wait_for(pilot, lambda: app.screen is run)
+        line = run.query_one("#run-status")
+        shown = shown_text(line, line.size.width)
+        assert "".join(shown.split()) == "".join(status.split())  # every character of it, wrapped
+        assert line.size.height >= len(shown.rstrip().splitlines()) > 1  # and every line of it on screen
+        assert not run.query_one("#progress", ProgressBar).display  # no bar left animating
+        assert "failed before training started" in shown_text(run.query_one("#phases"))
+        assert "--data-dir" not in status
+        setup = app.get_screen("setup")
+        (row,) = [row for row in setup.rows() if row.spec.id == "data_dir"]
+        assert row.has_class("-invalid") and reason in str(row.query_one(".field-error").render())
+
+
+async def test_a_data_folder_that_does_not_exist_is_refused_in_setup_before_a_run(tmp_path) -> None:
+    app = TransferApp(tiny_config(), preload_engine=False)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        setup = app.get_screen("setup")
+        (row,) = [row for row in setup.rows() if row.spec.id == "data_dir"]
+        row.value = str(tmp_path / "nope")
+        await wait_for(pilot, lambda: row.has_class("-invalid"))
+        assert f"no folder {tmp_path / 'nope'}" in str(row.query_one(".field-error").render())
+        (tmp_path / "empty").mkdir()
+        row.value = str(tmp_path / "empty")
+        error = row.query_one(".field-error")
+        await wait_for(pilot, lambda: "has no train-images-idx3-ubyte.gz" in str(error.render()))
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.screen.id == "setup")
+        assert not app.engine.busy and app.get_screen("run").state.plan == ()

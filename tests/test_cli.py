@@ -71,6 +71,7 @@ def test_missing_data_folder_exits_2_without_traceback(tmp_path: Path) -> None:
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
     assert completed.stderr.count("\n") == 1 and "nowhere does not exist" in completed.stderr
+    assert completed.stderr.endswith("(set with --data-dir DIR or $TRANSFER_TUI_DATA)\n")
 
 
 def test_corrupt_model_a_exits_2(tmp_path: Path, real_data_dir: Path) -> None:

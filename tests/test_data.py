@@ -139,5 +139,6 @@ def test_failed_keras_download_says_what_to_do(monkeypatch: pytest.MonkeyPatch) 
         raise OSError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
-    with pytest.raises(DataError, match=r"could not load Fashion-MNIST through Keras .*use --data-dir DIR"):
+    with pytest.raises(DataError, match=r"could not load Fashion-MNIST through Keras .*offline\? give a") as raised:
         load_dataset(None)
+    assert raised.value.key == "data.dir"  # each interface says where it is set

@@ -11,9 +11,9 @@ from tui.state.form_fields import FIELDS, form_values, parse_form
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
-def test_presets_round_trip_through_the_form(name: str) -> None:
+def test_presets_round_trip_through_the_form(name: str, real_data_dir) -> None:
     config = apply_overrides(
-        preset(name), ["run.seeds=[1, 2, 42]", "data.dir='/data/fm'", "split.extra_pairs=[[7, 9]]"]
+        preset(name), ["run.seeds=[1, 2, 42]", f"data.dir='{real_data_dir}'", "split.extra_pairs=[[7, 9]]"]
     )
     # the form does not show [leaderboard]: it comes from the base, which is the defaults otherwise
     base = config_from_dict({"leaderboard": config_to_dict(config)["leaderboard"]})

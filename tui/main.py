@@ -14,7 +14,7 @@ from collections.abc import Callable
 from engine.errors import UserError
 from engine.paths import HOME_ENV_VAR
 from tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_USER_ERROR
-from tui.cli.parser import build_parser, experiment_config, launch_values
+from tui.cli.parser import build_parser, experiment_config, launch_values, with_flag
 
 
 def _app_command(args: argparse.Namespace) -> int:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except UserError as exc:
-        print(f"transfer-tui: error: {exc}", file=sys.stderr)
+        print(f"transfer-tui: error: {with_flag(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("transfer-tui: interrupted", file=sys.stderr)

@@ -42,6 +42,7 @@ from tui.screens.setup import SetupScreen
 from tui.screens.study import StudyScreen
 from tui.screens.tune import TuneScreen
 from tui.screens.view_switcher import ViewSwitcher
+from tui.state.form_fields import field_label
 from tui.stored import last_results, store_problem, when
 from tui.terminal import stderr_to_log
 from tui.views import views_of
@@ -413,8 +414,14 @@ class TransferApp(App[int]):
         self.engine.done()
         self.running = None
         self._set_sub_title(self.device)
-        self.get_screen("run").finish(f"Failed: {message.message}")
-        self.notify(message.message, title="Run failed", severity="error", timeout=10)
+        reason = message.message
+        field = field_label(message.key) if message.key else None
+        if field is not None:  # the value to blame is one the form sets: say where
+            setup: SetupScreen = self.get_screen("setup")
+            setup.mark_invalid(message.key, reason)
+            reason += f" (set in Setup's {field} field, {self.keys_for('view.setup')})"
+        self.get_screen("run").finish(f"Failed: {reason}", failed=True)
+        self.notify(reason, title="Run failed", severity="error", timeout=10)
 
     def on_engine_died(self, message: EngineDied) -> None:
         """The engine thread should only end when the app does; if it dies, say so, and let the next run

@@ -128,7 +128,7 @@ class EngineThread:
                 resume=request.resume,
             )
         except UserError as exc:
-            self.app.post_message(RunFailed(request, str(exc)))
+            self.app.post_message(RunFailed(request, str(exc), exc.key))
         except Exception as exc:
             log.exception("run failed")
             message = f"unexpected error: {type(exc).__name__}: {exc} (details in the app log)"

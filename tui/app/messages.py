@@ -51,12 +51,14 @@ class RunFinished(Message):
 
 
 class RunFailed(Message):
-    """A run could not start or stopped with an error; `message` is for the user."""
+    """A run could not start or stopped with an error; `message` is for the user, `key` the config value it blames
+    (if any), which a field of the Setup form sets."""
 
-    def __init__(self, request: RunRequest | None, message: str) -> None:
+    def __init__(self, request: RunRequest | None, message: str, key: str | None = None) -> None:
         super().__init__()
         self.request = request
         self.message = message
+        self.key = key
 
 
 class EngineDied(Message):

@@ -21,7 +21,7 @@ from engine.config import (
 )
 from engine.config.choices import PRECISIONS
 from engine.config.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset, study_networks
-from engine.errors import ConfigError
+from engine.errors import ConfigError, UserError
 from engine.kinds import KINDS, MAP, kind_for
 from engine.results.leaderboard import SORT_COLUMNS
 from tui.cli.outputs import check_map_path, check_output_file, check_output_folder
@@ -377,6 +377,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster_options(resume.add_argument_group("cluster"))
     resume.set_defaults(handler=lambda args: _runs("runs_resume", args.run_id, _cluster_values(args)))
     return parser
+
+
+# the config values an error may blame that the command line sets with an option of its own
+FLAGS_OF_KEYS = {"data.dir": "--data-dir DIR or $TRANSFER_TUI_DATA"}
+
+
+def with_flag(error: UserError) -> str:
+    """An error's message, ending with the option that sets the value it blames where it does not say so itself."""
+    message = str(error)
+    flags = FLAGS_OF_KEYS.get(error.key or "")
+    if flags is None or error.key in message or flags.split()[0] in message:
+        return message
+    return f"{message} (set with {flags})"
 
 
 def _runs(action: str, *arguments: object) -> int:

@@ -37,6 +37,7 @@ class RunScreen(Screen):
         self.state = RunState()
         self.status = ""
         self.units_text = ""  # on a cluster: where each unit runs
+        self.failed = False  # the last run stopped with an error
         self.curves_changed = False
 
     def compose(self) -> ComposeResult:
@@ -57,6 +58,7 @@ class RunScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#progress", ProgressBar).update(progress=self.state.completed_steps)
+        self._show_ended()
         self._show_curves()
         # plots are redrawn at most a few times a second, however fast epochs (or members) finish
         self.set_interval(CURVE_REFRESH_SECONDS, self._show_curves_if_changed)
@@ -69,8 +71,10 @@ class RunScreen(Screen):
     def start(self, config: ExperimentConfig) -> None:
         """Forget the previous run and show that this one is loading."""
         self.state = RunState()
+        self.failed = False
         self._show_units("")
         self.set_status(f"Loading data and TensorFlow for {plural(len(config.run.seeds), 'seed')}…")
+        self._show_ended()
         if self.composed:
             self.query_one("#epochs", DataTable).clear()
             self.query_one("#progress", ProgressBar).update(total=None, progress=0)
@@ -136,10 +140,19 @@ class RunScreen(Screen):
             prefix = f"{planned.pair[0]},{planned.pair[1]}: " if several_pairs(self.state.plan) else ""
         return f"{prefix}{phase_label(planned)}, {seeds_label(planned.seeds)}"
 
-    def finish(self, status: str) -> None:
+    def finish(self, status: str, failed: bool = False) -> None:
+        """The run ended: `status` says how, in full; a failed run's bar goes (nothing is training any more)."""
+        self.failed = failed
         self.set_status(status)
+        self._show_ended()
+
+    def _show_ended(self) -> None:
+        for status in self.query("#run-status").results(Static):
+            status.set_class(self.failed, "-failed")
+        for bar in self.query("#progress").results(ProgressBar):
+            bar.display = not self.failed
         for strip in self.query(PhaseStrip).results(PhaseStrip):
-            strip.show(self.state)
+            strip.show(self.state, self.failed)
 
     def action_cancel_run(self) -> None:
         self.app.action_cancel_run()

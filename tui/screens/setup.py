@@ -100,6 +100,13 @@ class SetupScreen(Screen):
         status.set_class(bool(errors), "-invalid")
         return config
 
+    def mark_invalid(self, key: str, message: str) -> None:
+        """Show a run's failure at the field that sets `key` (a data folder whose files are broken), until the form
+        is checked again."""
+        for row in self.rows():
+            if row.spec.key == key:
+                row.show_error(message)
+
     def focus_first_error(self) -> None:
         for row in self.rows():
             if row.has_class("-invalid"):

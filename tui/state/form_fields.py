@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -23,6 +24,7 @@ from engine.config import (
 from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS, PRECISIONS, VALIDATION_SETS
 from engine.config.optimizers import OPTIMIZERS
 from engine.data.classes import CLASS_NAMES
+from engine.data.fashion_mnist import IDX_FILES
 from engine.errors import ConfigError
 
 Choices = tuple[tuple[str, Any], ...]
@@ -47,7 +49,7 @@ class FieldSpec:
     id: str
     key: str
     label: str
-    kind: str  # int, float, intlist, depths, seeds, pairs, text, choice, bool, reuse, names, networks
+    kind: str  # int, float, intlist, depths, seeds, pairs, text, folder, choice, bool, reuse, names, networks
     section: str
     choices: Choices = ()
     placeholder: str = ""
@@ -101,7 +103,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("seeds", "run.seeds", "Seeds", "seeds", "Training", placeholder="42 or 1-5 or 1,2,42"),
     FieldSpec("precision", "run.precision", "Precision", "choice", "Training", PRECISION_CHOICES),
     FieldSpec("population_memory_gb", "run.population_memory_gb", "Population memory (GiB)", "float", "Training"),
-    FieldSpec("data_dir", "data.dir", "Data folder", "text", "Data", placeholder="$TRANSFER_TUI_DATA or download"),
+    FieldSpec("data_dir", "data.dir", "Data folder", "folder", "Data", placeholder="$TRANSFER_TUI_DATA or download"),
     FieldSpec("study_layers", "study.layers", "Sweep depths", "depths", "Study", placeholder="0-3 or 0, 2; empty: all"),
     FieldSpec("treatments", "study.treatments", "Treatments", "names", "Study", placeholder="AnB, AnB+, BnB, BnB+"),
     FieldSpec(
@@ -205,6 +207,21 @@ def _parse_pairs(text: str) -> list[list[int]]:
         raise ValueError(str(exc)) from None
 
 
+def _parse_folder(text: str) -> str:
+    """A data folder as typed ('' leaves it to $TRANSFER_TUI_DATA or the download): it must exist and hold the four
+    files, checked here so that a run does not start only to fail (their contents are checked when they are read)."""
+    folder = text.strip()
+    if not folder:
+        return folder
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"no folder {path}")
+    missing = [name for name in IDX_FILES if not (path / name).is_file()]
+    if missing:
+        raise ValueError(f"{path} has no {', '.join(missing)}")
+    return folder
+
+
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "pairs": _parse_pairs,
     "int": _parse_int,
@@ -216,6 +233,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "networks": _parse_names,
     "seeds": _parse_seeds,
     "text": lambda text: text.strip(),
+    "folder": _parse_folder,
     "choice": lambda value: value,
     "bool": bool,
 }
@@ -298,6 +316,12 @@ def _field_for(key: str) -> str | None:
     None for a key no field sets (a tuning's search space)."""
     fields = [spec.id for spec in FIELDS if spec.key == key]
     return fields[-1] if fields else None
+
+
+def field_label(key: str) -> str | None:
+    """The label of the field that sets config value `key` ('Data folder'), None if no field does."""
+    field = _field_for(key)
+    return None if field is None else FIELDS_BY_ID[field].label
 
 
 def _without_key(message: str, key: str) -> str:

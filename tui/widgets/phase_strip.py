@@ -11,9 +11,11 @@ from tui.render import group_title, pair_label, seeds_label
 from tui.state.run_state import RunState
 
 
-def phase_strip_text(state: RunState) -> Text:
+def phase_strip_text(state: RunState, failed: bool = False) -> Text:
     """The phases of what trains now (a pair's seeds, or a group of pairs as one population), plus which of how
     many that is."""
+    if not state.plan and failed:
+        return Text("Nothing trained: the run failed before training started.", style="bold")
     if not state.plan:
         return Text("No run yet: set it up on Setup (F2), then press ctrl+r.", style="dim")
     current = state.current if state.current is not None else 0
@@ -54,5 +56,5 @@ def _unit(planned: PlannedPhase) -> tuple:
 class PhaseStrip(Static):
     """Redrawn from the RunState after every phase change."""
 
-    def show(self, state: RunState) -> None:
-        self.update(phase_strip_text(state))
+    def show(self, state: RunState, failed: bool = False) -> None:
+        self.update(phase_strip_text(state, failed))
