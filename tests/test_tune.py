@@ -19,7 +19,7 @@ from engine.data.fashion_mnist import Dataset
 from engine.data.split import tasks_for_seeds
 from engine.networks.keras_models import held_out_accuracy, set_reused_trainable
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH
-from engine.progress import EpochDone, StopToken
+from engine.progress import EpochDone, PartDone, StopToken
 from engine.runtime import keras
 from engine.storage.checkpoints import Checkpoints
 from engine.storage.model_cache import ModelACache, cache_key
@@ -27,6 +27,7 @@ from engine.studies.tune import run_tune
 from engine.training.keras_phase import epoch_order
 from engine.training.starts import initial_scratch, initial_transfer
 from tests.conftest import tiny_config
+from tui.tune_render import tune_report
 
 TUNING = [
     "run.seeds=[3,4]",
@@ -164,13 +165,23 @@ def test_a_stopped_tuning_resumes_to_the_same_numbers(small_dataset: Dataset, tm
     checkpoints = Checkpoints(tmp_path / "checkpoints")
     stop = StopToken()
 
+    live = []
+
     def stop_in_fine_tuning(event) -> None:  # after the best epochs of the frozen phase are kept
+        if isinstance(event, PartDone):
+            live.append(" ".join(str(part) for part in tune_report(event.result)))
         if isinstance(event, EpochDone) and event.phase == B_FINETUNE and event.epoch == 2:
             stop.request()
 
     first = run_tune(config, small_dataset, listener=stop_in_fine_tuning, stop=stop, checkpoints=checkpoints)
     assert first.status == "cancelled"
     assert [t.arm for t in first.trials] == [SCRATCH] * 8  # the finished arm is kept
+    # while B on A trained, its pair read as training; once stopped, as stopped
+    assert live == [
+        "Sandal vs Shirt: 1 of 2 arms finished, the others training; the reading comes once all have finished."
+    ]
+    (stopped,) = tune_report(first)
+    assert str(stopped) == "Sandal vs Shirt: stopped before its arms finished (1 of 2 arms finished)."
     resumed = run_tune(config, small_dataset, checkpoints=checkpoints)
 
     def numbers(result):

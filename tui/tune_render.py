@@ -119,12 +119,21 @@ def picks_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, A
     return table
 
 
+def _unfinished(result: TuneResult, pair: tuple[int, int]) -> str:
+    """Where a pair whose arms have not all finished stands: still training, or stopped."""
+    done = [arm for arm in result.arms if any(t.arm == arm and t.pair == pair for t in result.trials)]
+    so_far = f"{len(done)} of {len(result.arms)} arms finished"
+    if result.status == "running":
+        return f"{so_far}, the others training; the reading comes once all have finished."
+    return f"stopped before its arms finished ({so_far})."
+
+
 def tune_report(result: TuneResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:
     """Every finished pair of the tuning, with its reading; a stopped tuning says what it has."""
     parts: list[RenderableType] = []
     for pair in result.pairs:
         if not result.complete(pair):
-            parts.append(Text(f"{class_name(pair[0])} vs {class_name(pair[1])}: stopped before its arms finished."))
+            parts.append(Text(f"{class_name(pair[0])} vs {class_name(pair[1])}: {_unfinished(result, pair)}"))
             continue
         readings = {arm: result.arm_reading(arm, pair) for arm in result.arms}
         parts += [

@@ -97,15 +97,16 @@ def run_tune(
     cursor = PlanCursor(plan_tune(config, dataset, set(cached)))
     listener(RunPlanned(tuple(cursor.plan)))
     session = Session(listener, stop, checkpoints, config.run.batch_size, TUNE_CHECKPOINT_SECONDS)
-    so_far = TuneResult(
-        config_to_dict(config), [], "finished", device_name(config.run.precision)
-    )  # grows as each arm finishes
+    # grows as each arm finishes; "running" in the copies announced meanwhile, so none reads as stopped
+    so_far = TuneResult(config_to_dict(config), [], "running", device_name(config.run.precision))
     try:
         for pair in config.split.pairs:
             tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), config.run.seeds)
             _tune_pair(config, dataset, pair, tasks, cached.get(pair), cursor, session, model_a_cache, so_far)
     except Cancelled:
         so_far.status = "cancelled"
+    else:
+        so_far.status = "finished"
     return so_far
 
 
