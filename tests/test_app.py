@@ -267,11 +267,18 @@ def test_cli_options_fill_the_app(monkeypatch) -> None:
     import tui.app.app
     from tui.main import main
 
-    opened = []
-    monkeypatch.setattr(tui.app.app, "run_app", lambda config, **_options: opened.append(config) or 0)
+    opened, restored = [], []
+    monkeypatch.setattr(
+        tui.app.app,
+        "run_app",
+        lambda config, **options: opened.append(config) or restored.append(options["restore_form"]) or 0,
+    )
     assert main(["--preset", "handson-ml3", "--seeds", "3-4", "--data-dir", "/data/fm"]) == 0
     assert opened[0].split.b_classes == (0, 2) and opened[0].run.seeds == (3, 4)
     assert opened[0].data.dir == "/data/fm"
+    # the form as it was left comes back only when the command line names no experiment of its own
+    assert main([]) == main(["--preset", "seed"]) == main(["--set", "run.seeds=[1]"]) == 0
+    assert restored == [False, True, False, False]
 
 
 async def test_a_run_on_a_cluster_shows_the_cluster_and_where_each_unit_runs(small_dataset: Dataset) -> None:

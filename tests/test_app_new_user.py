@@ -6,6 +6,7 @@ import os
 import stat
 from pathlib import Path
 
+import msgspec
 from textual.widgets import Input, Static
 
 from engine.data.fashion_mnist import Dataset
@@ -204,6 +205,58 @@ async def test_after_a_restart_every_view_reopens_its_last_result(small_dataset:
         assert results.result.seeds[0].test_acc_b_scratch == 0.91  # the newer of the two experiments
         assert results.caption.startswith("Last transfer experiment, ") and "20260102-000000-bbbb" in results.caption
         assert study.caption.startswith("Last layer sweep, ")
+
+
+async def test_after_a_restart_results_reopen_the_newest_finished_run_not_a_cancelled_empty_one(
+    small_dataset: Dataset, isolated_home: Path
+) -> None:
+    from engine.config import config_to_dict
+    from engine.results.experiment import ExperimentResult
+    from tests.pilot import wait_for
+    from tests.test_app_history import store_two_runs
+
+    store = store_two_runs(isolated_home)
+    config = config_to_dict(tiny_config())
+    store.start("20260104-000000-cccc", "experiment", config, isolated_home / "runs" / "c", {}, "CPU")
+    store.finish("20260104-000000-cccc", "cancelled", ExperimentResult(config, [], "cancelled", "CPU").to_dict())
+    app = make_app(small_dataset)
+    async with app.run_test(size=(100, 30)) as pilot:
+        results = app.get_screen("results")
+        await wait_for(pilot, lambda: results.result is not None)
+        assert results.result.status == "finished" and "20260102-000000-bbbb" in results.caption
+
+
+async def test_the_setup_form_comes_back_after_a_restart_as_it_was_typed(
+    small_dataset: Dataset, isolated_home: Path
+) -> None:
+    from textual.widgets import Select
+
+    from tests.pilot import wait_for
+
+    app = make_app(small_dataset, restore_form=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        setup = app.get_screen("setup")
+        seeds = setup.query_one("#field-seeds", Input)
+        seeds.focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"1-3")
+        setup.query_one("#field-network_kind", Select).value = "cnn"
+        hidden = setup.query_one("#field-hidden", Input)
+        hidden.value = "300,,x"  # not valid yet: kept as typed all the same
+        await wait_for(pilot, lambda: hidden.value == "300,,x")
+        app.set_leaderboard_settings(msgspec.structs.replace(setup.base.leaderboard, budget=4))
+    again = make_app(small_dataset, restore_form=True)
+    async with again.run_test(size=(100, 30)) as pilot:
+        setup = again.get_screen("setup")
+        await wait_for(pilot, lambda: setup.query("#field-seeds"))
+        assert setup.query_one("#field-seeds", Input).value == "1-3"
+        assert setup.query_one("#field-network_kind", Select).value == "cnn"
+        assert setup.query_one("#field-conv", Input).display  # a cnn's own fields show
+        assert setup.query_one("#field-hidden", Input).value == "300,,x"
+        assert setup.validate() is None and setup.base.leaderboard.budget == 4
+    fresh = make_app(small_dataset)  # options on the command line: the form they describe, not the kept one
+    async with fresh.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: fresh.get_screen("setup").query("#field-seeds"))
+        assert fresh.get_screen("setup").query_one("#field-seeds", Input).value == "42"
 
 
 async def test_a_preset_chosen_in_the_app_keeps_what_the_command_line_set(small_dataset: Dataset) -> None:

@@ -116,7 +116,7 @@ def test_a_run_over_pairs_ends_with_its_map_and_writes_it(tmp_path: Path, real_d
     assert "Transfer map · dense" in completed.stdout
     assert "3 pairs, seeds 1-2, as one population (group 1 of 1)" in completed.stdout
     assert "B on A was ahead of B from scratch on average in" in completed.stdout
-    assert "6 runs Model A              1/1" in completed.stdout  # one row per epoch over the pairs' members
+    assert "6 runs Model A               1/1" in completed.stdout  # one row per epoch over the pairs' members
     assert "Study: transfer vs scratch, per class pair" in completed.stdout
     svg = (tmp_path / "map.svg").read_text()
     assert "<svg" in svg and "Transfer" in svg

@@ -21,7 +21,10 @@ def _app_command(args: argparse.Namespace) -> int:
     from tui.app.app import run_app
 
     tensorboard = getattr(args, "tensorboard", None)
-    return run_app(experiment_config(args), tensorboard=tensorboard, launch=launch_values(args))
+    launch = launch_values(args)
+    # the form as the user left it, unless this command line says what it should hold
+    restore = not launch and not any(getattr(args, name, None) for name in ("preset", "config"))
+    return run_app(experiment_config(args), tensorboard=tensorboard, launch=launch, restore_form=restore)
 
 
 def main(argv: list[str] | None = None) -> int:

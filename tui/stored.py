@@ -49,14 +49,19 @@ def store_problem() -> tuple[str, str] | None:
 
 
 def last_results() -> dict[str, RunRecord]:
-    """The newest stored run with results for each view that shows results (Results, Optimizers, Study), so the
-    app reopens them after a restart; a store that cannot be read gives none."""
+    """For each view that shows results (Results, Optimizers, Study, Tune), the run it reopens after a restart:
+    the newest finished one, else the newest stopped one with results; a store that cannot be read gives none."""
     try:
         records = open_store().runs()
     except UserError:
         return {}
     last: dict[str, RunRecord] = {}
-    for record in records:  # newest first
-        if record.result is not None and record.kind in KINDS:
-            last.setdefault(views_of(KINDS[record.kind]).results, record)
+    for finished_only in (True, False):
+        for record in records:  # newest first
+            if (
+                record.result is not None
+                and record.kind in KINDS
+                and (record.status == "finished" or not finished_only)
+            ):
+                last.setdefault(views_of(KINDS[record.kind]).results, record)
     return last

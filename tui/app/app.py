@@ -154,8 +154,10 @@ class TransferApp(App[int]):
         tensorboard: Path | None = None,
         settings: Settings | None = None,
         launch: dict | None = None,
+        restore_form: bool = False,
     ) -> None:
         super().__init__()
+        self.restore_form = restore_form  # Setup shows the form as it was left (no experiment options were given)
         self.initial_config = config or ExperimentConfig()
         self.launch = launch or {}  # what the command line set over the preset (--set, --seeds, --cluster...)
         self.engine = EngineThread(self, load_dataset)
@@ -169,7 +171,7 @@ class TransferApp(App[int]):
         self.set_keymap(self.settings.keymap)
         for problem in self.settings.problems:
             self.notify(problem, title="Settings", severity="warning", timeout=10)
-        self.install_screen(SetupScreen(self.initial_config, self.launch), "setup")
+        self.install_screen(SetupScreen(self.initial_config, self.launch, self.restore_form), "setup")
         self.install_screen(RunScreen(), "run")
         self.install_screen(ResultsScreen(), "results")
         self.install_screen(LeaderboardScreen(), "leaderboard")
@@ -251,6 +253,7 @@ class TransferApp(App[int]):
     def set_leaderboard_settings(self, board: LeaderboardConfig) -> None:
         setup: SetupScreen = self.get_screen("setup")
         setup.base = msgspec.structs.replace(setup.base, leaderboard=board)
+        setup.remember()
 
     def _valid_setup(self) -> ExperimentConfig | None:
         setup: SetupScreen = self.get_screen("setup")
@@ -460,7 +463,9 @@ class TransferApp(App[int]):
         self.call_after_refresh(self.run_action, action, self.get_screen(view))
 
 
-def run_app(config: ExperimentConfig, tensorboard: Path | None = None, launch: dict | None = None) -> int:
+def run_app(
+    config: ExperimentConfig, tensorboard: Path | None = None, launch: dict | None = None, restore_form: bool = False
+) -> int:
     """Run the app with stderr (TensorFlow's C++ logs included) going to resources/logs/app.log."""
     log_path = log_dir() / "app.log"
     try:
@@ -468,7 +473,9 @@ def run_app(config: ExperimentConfig, tensorboard: Path | None = None, launch: d
         logging.basicConfig(filename=log_path, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     except OSError:
         pass  # an unwritable home still lets the app run; errors then go nowhere rather than onto the screen
-    app = TransferApp(config, tensorboard=tensorboard, settings=load_settings(), launch=launch)
+    app = TransferApp(
+        config, tensorboard=tensorboard, settings=load_settings(), launch=launch, restore_form=restore_form
+    )
     with stderr_to_log(log_path):
         app.run()
         # a run in progress was asked to stop: give it time to finish its batch and record that it stopped

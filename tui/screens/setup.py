@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
 
 from engine.config import ExperimentConfig, config_to_toml, load_config_file
@@ -18,10 +20,12 @@ from engine.fileio import atomic_write_text
 from engine.results.words import plural
 from tui.cli.outputs import output_file_problem
 from tui.screens.dialogs import ConfirmDialog, PathDialog
-from tui.state.form_fields import FIELDS, form_values, parse_form, with_preset
+from tui.state.form_fields import FIELDS, FIELDS_BY_ID, form_values, parse_form, with_preset
+from tui.state.form_memory import remember_form, remembered_form
 from tui.widgets.field_row import FieldRow
 
 DEFAULT_CONFIG_FILE = "experiment.toml"
+REMEMBER_AFTER_SECONDS = 0.5  # the form is kept once typing pauses this long
 # side by side on wide terminals, one under the other on narrow ones
 COLUMNS = (("Split", "Network", "Data", "Cluster"), ("Training", "Study", "Tune"))
 
@@ -43,15 +47,24 @@ class SetupScreen(Screen):
         ),
     ]
 
-    def __init__(self, config: ExperimentConfig, launch: dict | None = None) -> None:
+    def __init__(self, config: ExperimentConfig, launch: dict | None = None, restore: bool = False) -> None:
         super().__init__(id="setup")
         self.base = config  # what the form does not show (the leaderboard settings) comes from here
         self.launch = launch or {}  # what the command line set: a preset chosen here keeps it
         self.config_path = Path(DEFAULT_CONFIG_FILE)
+        self.kept: dict[str, Any] = {}  # field values as the form was left when the app last ran
+        remembered = remembered_form() if restore else None
+        if remembered is not None:
+            self.kept, self.base = remembered
+        self.remember_timer: Timer | None = None
+        self.unkept: tuple[dict[str, Any], ExperimentConfig] | None = None  # the form, not yet written
 
     def compose(self) -> ComposeResult:
         yield Header()
-        values = form_values(self.base)
+        values = {**form_values(self.base), **{key: v for key, v in self.kept.items() if key in FIELDS_BY_ID}}
+        for spec in FIELDS:  # a kept choice this version no longer offers shows the base config's
+            if spec.choices and values[spec.id] not in [value for _, value in spec.choices]:
+                values[spec.id] = form_values(self.base)[spec.id]
         with VerticalScroll(id="form"):
             with Horizontal(classes="field-line", id="preset-line"):
                 yield Label("Preset", classes="field-label")
@@ -79,6 +92,19 @@ class SetupScreen(Screen):
             row.value = values[row.spec.id]
         self._show_network_fields()
         self.validate()
+        self.remember()
+
+    def remember(self) -> None:
+        """Keep the form as it stands for the next start, written once typing pauses."""
+        self.unkept = ({row.spec.id: row.value for row in self.rows()}, self.base)
+        if self.remember_timer is not None:
+            self.remember_timer.stop()
+        self.remember_timer = self.set_timer(REMEMBER_AFTER_SECONDS, self.remember_now)
+
+    def remember_now(self) -> None:
+        if self.unkept is not None:
+            remember_form(*self.unkept)
+            self.unkept = None
 
     def _show_network_fields(self) -> None:
         """Show only the fields of the chosen kind of network (the conv filters for a CNN)."""
@@ -116,6 +142,12 @@ class SetupScreen(Screen):
 
     def on_mount(self) -> None:
         self._show_network_fields()
+        if self.kept:
+            self.validate()
+
+    def on_unmount(self) -> None:
+        """What was typed last is kept even if the app quits before the pause that would keep it."""
+        self.remember_now()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """Mark the row whose control has the focus (its label shows it): Textual's :focus-within kept the first
@@ -127,6 +159,7 @@ class SetupScreen(Screen):
     @on(Checkbox.Changed)
     def _field_changed(self) -> None:
         self.validate()
+        self.remember()
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
@@ -138,6 +171,7 @@ class SetupScreen(Screen):
             if event.select.id == "field-network_kind":
                 self._show_network_fields()
             self.validate()
+            self.remember()
 
     def action_leave_field(self) -> None:
         """Focus the form itself, not another field: a digit typed next switches views instead of editing."""
