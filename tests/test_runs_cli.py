@@ -35,7 +35,7 @@ def stored(isolated_home: Path) -> RunStore:
 def test_list_and_show(stored: RunStore, capsys) -> None:
     assert main(["runs", "list"]) == 0
     out = capsys.readouterr().out
-    assert "2 runs, newest first" in out
+    assert out.startswith(f"2 runs in {stored.path}, newest first\n")
     assert out.index("20260102-000000-bbbb") < out.index("20260101-000000-aaaa")
     # the numbers, not the first words of a verdict
     assert "Sandal vs Shirt: scratch 95.50%, B on A 96.00%, Δ +0.50 points, won 1/2" in " ".join(out.split())
@@ -75,7 +75,26 @@ def test_delete(stored: RunStore, capsys) -> None:
     assert stored.get("20260101-000000-aaaa") is None and not folder.exists()
 
 
-def test_home_option_moves_the_store(tmp_path: Path, capsys) -> None:
-    assert main(["runs", "list", "--home", str(tmp_path / "elsewhere")]) == 0
-    assert "No runs yet." in capsys.readouterr().out
-    assert (tmp_path / "elsewhere" / "runs.sqlite").is_file()
+def test_home_option_moves_the_store_and_reading_an_empty_one_says_where_and_makes_none(tmp_path: Path, capsys) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    assert main(["runs", "list", "--home", str(elsewhere)]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert said.startswith(f"No runs yet: there is no run store at {elsewhere / 'runs.sqlite'} ") and "--home" in said
+    assert main(["runs", "show", "2026", "--home", str(elsewhere)]) == 2
+    assert f"there is no run store at {elsewhere / 'runs.sqlite'}" in capsys.readouterr().err
+    assert not elsewhere.exists()  # looking made no folder
+
+
+def test_runs_over_several_pairs_list_as_maps(stored: RunStore, capsys) -> None:
+    config = config_to_dict(ExperimentConfig())
+    config["split"]["extra_pairs"] = [[0, 2]]
+    seeds = [SeedResult(1, pair, 0.9, 0.95, 0.97, history={}) for pair in ((5, 6), (0, 2))]
+    stored.start("20260103-000000-cccc", "experiment", config, stored.path.parent / "c", {}, "CPU")
+    stored.finish("20260103-000000-cccc", "finished", ExperimentResult(config, seeds, "finished", "CPU").to_dict())
+    assert main(["runs", "list", "--kind", "map"]) == 0
+    out = capsys.readouterr().out
+    assert "1 run in" in out and "20260103-000000-cccc   map" in out and "aaaa" not in out
+    assert main(["runs", "list", "--kind", "experiment"]) == 0
+    assert "cccc" not in capsys.readouterr().out
+    assert main(["runs", "list", "--kind", "tune"]) == 0
+    assert capsys.readouterr().out == f"No tune runs among the 3 runs in {stored.path}.\n"

@@ -171,10 +171,12 @@ def test_leaderboard_screen(snap_compare) -> None:
     assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=show_board)
 
 
-def test_history_screen(snap_compare, isolated_home) -> None:
+def test_history_screen(snap_compare, tmp_path: Path, monkeypatch) -> None:
     from tests.test_app_history import store_two_runs
 
-    store_two_runs(isolated_home)
+    monkeypatch.delenv("TRANSFER_TUI_HOME")  # the default home, ./resources, so that its caption is the same anywhere
+    monkeypatch.chdir(tmp_path)
+    store_two_runs(tmp_path / "resources")
     assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=open_history)
 
 

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from engine.errors import UserError
-from engine.kinds import KINDS, kind_named
+from engine.kinds import KINDS, MAP, kind_named
+from engine.results.experiment import pairs_of
 from engine.results.protocol import RunResult
-from engine.storage.store import RunRecord, open_store
+from engine.storage.store import RunRecord, database_path, open_store
 from tui.views import views_of
 
 RESUMABLE = ("interrupted", "cancelled", "failed")
+
+
+def listed_kind(record: RunRecord) -> str:
+    """The kind a run is listed as: an experiment over several pairs is a transfer map, as its report shows."""
+    if record.kind == "experiment" and len(pairs_of(record.config)) > 1:
+        return MAP.name
+    return record.kind
+
+
+def store_place() -> str:
+    """Where the run store is, for every message that says where runs were looked for: './resources/runs.sqlite'
+    under the working folder (the default), else the whole path."""
+    path = database_path().absolute()
+    try:
+        return f"./{path.relative_to(Path.cwd())}"
+    except ValueError:
+        return str(path)
 
 
 def when(seconds: float | None) -> str:

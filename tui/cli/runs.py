@@ -19,14 +19,20 @@ from engine.paths import new_run_id, runs_dir
 from engine.results.exports import FORMATS, export_text
 from engine.results.merge import Part, exported_result, merged_result, with_models_here
 from engine.results.words import plural
-from engine.storage.store import RunStore, open_store
+from engine.storage.store import RunStore, database_path, open_store
 from tui.cli.outputs import check_output_file
 from tui.render import result_report
-from tui.stored import RESUMABLE, result_of, summary_of, when
+from tui.stored import RESUMABLE, listed_kind, result_of, store_place, summary_of, when
+
+# how the user points the commands at another run store
+ELSEWHERE = "(runs are kept under ./resources of the folder a command runs in; --home or $TRANSFER_TUI_HOME say where)"
 
 
-def store_for(console: Console) -> RunStore:
-    """The store; an error opening it propagates (one line, exit 2), a set-aside corrupt one is reported."""
+def store_for(console: Console, create: bool = False) -> RunStore:
+    """The store; an error opening it propagates (one line, exit 2), a set-aside corrupt one is reported. Where
+    there is none, only a command that records a run (`create`) makes one; the others say where they looked."""
+    if not create and not database_path().is_file():
+        raise ConfigError(f"no runs yet: there is no run store at {store_place()} {ELSEWHERE}")
     store = open_store()
     if store.set_aside is not None:
         console.print(
@@ -36,17 +42,27 @@ def store_for(console: Console) -> RunStore:
 
 
 def runs_list(kind: str | None) -> int:
+    """Every stored run (of `kind` as listed: a run over several pairs is a map), or where none were found."""
     console = Console(highlight=False)
-    records = store_for(console).runs(kind)
-    if not records:
-        console.print("No runs yet.")
+    if not database_path().is_file():
+        console.print(
+            f"No runs yet: there is no run store at {store_place()} {ELSEWHERE}", markup=False, soft_wrap=True
+        )
         return 0
-    table = Table(title=f"{plural(len(records), 'run')}, newest first", title_justify="left", box=box.SIMPLE)
+    stored = store_for(console).runs()
+    records = [record for record in stored if kind is None or listed_kind(record) == kind]
+    if not records:
+        some = f"no {kind} runs among the {plural(len(stored), 'run')}" if kind and stored else "No runs yet"
+        console.print(f"{some[0].upper()}{some[1:]} in {store_place()}.", markup=False, soft_wrap=True)
+        return 0
+    # the store's path on a line of its own, never wrapped, so that it can be copied
+    console.print(f"{plural(len(records), 'run')} in {store_place()}, newest first", markup=False, soft_wrap=True)
+    table = Table(box=box.SIMPLE)
     for name in ("Run", "Kind", "Status", "Seeds", "Summary"):
         table.add_column(name, no_wrap=name != "Summary")
     for record in records:
         seeds = record.config["run"]["seeds"]
-        table.add_row(record.id, record.kind, record.status, str(len(seeds)), summary_of(record))
+        table.add_row(record.id, listed_kind(record), record.status, str(len(seeds)), summary_of(record))
     console.print(table)
     return 0
 
@@ -97,7 +113,7 @@ def runs_export(run_id: str, fmt: str, output: Path | None) -> int:
 def runs_merge(sources: list[str]) -> int:
     """Record the parts (run ids or exported .json files) as one run, checked to be shares of one experiment."""
     console = Console(highlight=False)
-    store = store_for(console)
+    store = store_for(console, create=True)
     parts, versions = [], {}
     for source in sources:
         if source.lower().endswith(".json") or Path(source).is_file():

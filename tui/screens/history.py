@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from engine.results.words import plural
 from engine.storage.store import RunRecord, open_store
 from tui.screens.dialogs import ConfirmDialog
-from tui.stored import RESUMABLE, result_of, store_problem, summary_of
+from tui.stored import RESUMABLE, listed_kind, result_of, store_place, store_problem, summary_of
 
 COLUMNS = ("", "run", "status", "summary")
 # what the columns before the summary take (mark 1, run id 20, status 11, each padded by 1 a side), the scroll bar
@@ -136,7 +136,7 @@ class HistoryScreen(Screen):
         width = max(MIN_SUMMARY_WIDTH, self.size.width - FIXED_WIDTH)
         for record in self.records:
             mark = "*" if record.id in self.marked else ""
-            run = f"{record.id}\n{record.kind}, {plural(len(record.config['run']['seeds']), 'seed')}"
+            run = f"{record.id}\n{listed_kind(record)}, {plural(len(record.config['run']['seeds']), 'seed')}"
             summary = textwrap.wrap(self.summaries[record.id], width) or [""]
             table.add_row(mark, run, record.status, "\n".join(summary), key=record.id, height=max(2, len(summary)))
         if self.records:  # the same run stays highlighted when newer runs arrive above it
@@ -144,9 +144,11 @@ class HistoryScreen(Screen):
             table.move_cursor(row=ids.index(highlighted) if highlighted in ids else min(row, len(ids) - 1))
         self.highlighted_id = self.records[table.cursor_row].id if self.records else None
         self.query_one("#history-caption", Static).update(
-            f"{plural(len(self.records), 'run')}, newest first; o opens one, space marks two to compare"
+            f"{plural(len(self.records), 'run')} in {store_place()}, newest first; o opens one, space marks two to "
+            "compare"
             if self.records
-            else "No runs yet: the runs and leaderboards you start (here or from the CLI) appear here."
+            else f"No runs yet in {store_place()}: the runs and leaderboards you start (here or from the CLI in "
+            "this folder) appear here."
         )
 
     def selected(self) -> RunRecord | None:
