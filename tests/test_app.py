@@ -166,6 +166,36 @@ async def test_cancel_mid_run_keeps_what_finished(small_dataset: Dataset) -> Non
         assert not app.engine.busy
 
 
+def footer_keys(app) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [key.description for key in app.screen.query(FooterKey)]
+
+
+async def test_c_cancels_only_the_run_its_view_shows_and_shows_only_then(small_dataset: Dataset) -> None:
+    app = make_app(small_dataset, apply_overrides(tiny_config(), ["train_a.epochs=2000"]))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.screen.id == "run" and footer_keys(app))
+        assert "Cancel" not in footer_keys(app)  # nothing runs: nothing to cancel
+        await pilot.press("f2", "ctrl+r")
+        run = app.get_screen("run")
+        await wait_for(pilot, lambda: run.state.epochs)
+        await pilot.press("f5")  # Optimizers: its c would stop a race, and no race runs
+        await wait_for(pilot, lambda: app.screen.id == "leaderboard" and "Sort" in footer_keys(app))
+        assert "Cancel" not in footer_keys(app)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.engine.busy and not app.engine.stop.requested  # the experiment trains on
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.screen.id == "run" and "Cancel" in footer_keys(app))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: not app.engine.busy)
+        assert app.get_screen("results").result.status == "cancelled"
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.screen.id == "run" and footer_keys(app) and "Cancel" not in footer_keys(app))
+
+
 QUIT_SCRIPT = """
 import json
 import os

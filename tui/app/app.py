@@ -278,6 +278,7 @@ class TransferApp(App[int]):
             self.get_screen(view).start(request.config)
         self.engine.submit(request)
         self.action_show(live)
+        self._running_changed()
 
     def start_new(self, asked: str) -> None:
         """Start what `asked` ("run", "study", "leaderboard", "tune") means for the Setup form's config (kind_for,
@@ -352,6 +353,14 @@ class TransferApp(App[int]):
         self.start(RunRequest(kind, config_from_dict(record.config), Path(record.folder), options, resume=True))
         self.notify(f"Resuming {record.id} from its last finished epoch.")
 
+    def cancels_here(self, view: str | None) -> bool:
+        """Whether c on `view` cancels the run in progress: Progress shows every run, another view its own kind."""
+        return self.running is not None and view in ("run", views_of(self.running.kind).live)
+
+    def _running_changed(self) -> None:
+        """A run started or ended: the keys the current view offers (its Cancel) follow."""
+        self.screen.refresh_bindings()
+
     def action_cancel_run(self) -> None:
         if not self.engine.busy:
             self.notify("No run in progress.")
@@ -391,6 +400,7 @@ class TransferApp(App[int]):
             return
         self.engine.done()
         self.running = None
+        self._running_changed()
         kind, result = message.request.kind, message.result
         views = views_of(kind)
         where = f"{VIEW_TITLES[views.results]} ({self.keys_for(f'view.{views.results}')})"
@@ -416,6 +426,7 @@ class TransferApp(App[int]):
             return
         self.engine.done()
         self.running = None
+        self._running_changed()
         self._set_sub_title(self.device)
         reason = message.message
         field = field_label(message.key) if message.key else None
@@ -433,6 +444,7 @@ class TransferApp(App[int]):
             return
         self.engine.died()
         self.running = None
+        self._running_changed()
         reason = message.reason
         self.get_screen("run").finish(f"Failed: the engine stopped ({reason}); the next run starts it again.")
         self.notify(f"The engine stopped unexpectedly ({reason}). Details in the app log.", severity="error")

@@ -20,6 +20,7 @@ from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
 from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
 from engine.results.words import plural
 from tui.render import DASH, budget_table, seeds_label
+from tui.screens.cancelling import CancelsItsRun, cancel_binding
 from tui.screens.dialogs import export_with_dialog
 from tui.state.leaderboard_state import LeaderboardState
 from tui.widgets.curves import draw_epoch_curves
@@ -61,7 +62,7 @@ def row_cells(rank: int, row: Row) -> tuple[str, ...]:
     )
 
 
-class LeaderboardScreen(Screen):
+class LeaderboardScreen(CancelsItsRun, Screen):
     """Shows the race in progress, or the last one kept in the run store."""
 
     BINDINGS = [
@@ -82,13 +83,7 @@ class LeaderboardScreen(Screen):
         Binding("s", "sort", "Sort", tooltip="rank by the next column", id="board.sort"),
         Binding("S", "reverse", "Reverse", tooltip="reverse the ranking", id="board.reverse"),
         Binding("e", "export", "Export", tooltip="write the table as .csv, .json or .md", id="board.export"),
-        Binding(
-            "c",
-            "cancel_run",
-            "Cancel",
-            tooltip="stop after the current batch; finished optimizers stay",
-            id="run.cancel",
-        ),
+        cancel_binding("stop after the current batch; finished optimizers stay"),
     ]
 
     def __init__(self) -> None:
@@ -194,6 +189,3 @@ class LeaderboardScreen(Screen):
         shown = dataclasses.replace(self.result, ranking=(self.sort_column, self.reverse))
         default = (self.run_dir or Path.cwd()) / "leaderboard.csv"
         export_with_dialog(self.app, shown, "Export the leaderboard (.csv, .json or .md)", default)
-
-    def action_cancel_run(self) -> None:
-        self.app.action_cancel_run()

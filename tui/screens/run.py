@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
@@ -12,6 +11,7 @@ from engine.config import ExperimentConfig
 from engine.progress import ClusterStatus, EpochDone, PhaseStarted, PlannedPhase, ProgressEvent, RunPlanned
 from engine.results.words import plural
 from tui.render import EPOCH_COLUMNS, epoch_cells, phase_label, seeds_label, several_pairs
+from tui.screens.cancelling import CancelsItsRun, cancel_binding
 from tui.state.run_state import RunState
 from tui.widgets.curves import CurvesPanel
 from tui.widgets.phase_strip import PhaseStrip, phase_strip_text
@@ -19,17 +19,11 @@ from tui.widgets.phase_strip import PhaseStrip, phase_strip_text
 CURVE_REFRESH_SECONDS = 0.25
 
 
-class RunScreen(Screen):
+class RunScreen(CancelsItsRun, Screen):
     """Shows one run at a time; the app feeds it engine events, shown or not (the state is kept here)."""
 
     BINDINGS = [
-        Binding(
-            "c",
-            "cancel_run",
-            "Cancel",
-            tooltip="stop soon (after this batch, or this chunk of batches for a population); keep what finished",
-            id="run.cancel",
-        )
+        cancel_binding("stop soon (after this batch, or this chunk of batches for a population); keep what finished")
     ]
 
     def __init__(self) -> None:
@@ -153,6 +147,3 @@ class RunScreen(Screen):
             bar.display = not self.failed
         for strip in self.query(PhaseStrip).results(PhaseStrip):
             strip.show(self.state, self.failed)
-
-    def action_cancel_run(self) -> None:
-        self.app.action_cancel_run()

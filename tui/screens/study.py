@@ -17,6 +17,7 @@ from engine.progress import PartDone, ProgressEvent
 from engine.results.stats import mean
 from engine.results.study import StudyResult
 from tui.render import DASH, seeds_label
+from tui.screens.cancelling import CancelsItsRun, cancel_binding
 
 COLOURS = {"AnB": "red", "AnB+": "orange", "BnB": "blue", "BnB+": "cyan"}  # as in the --plot file
 
@@ -45,7 +46,7 @@ def treatment_rows(result: StudyResult) -> list[tuple[str, ...]]:
     return rows
 
 
-class StudyScreen(Screen):
+class StudyScreen(CancelsItsRun, Screen):
     """Shows the layer sweep in progress, or the last one finished or opened from History."""
 
     BINDINGS = [
@@ -56,9 +57,7 @@ class StudyScreen(Screen):
             tooltip="run the layer sweep (Setup's sweep depths and treatments) with the rest of the Setup form",
             id="study.sweep",
         ),
-        Binding(
-            "c", "cancel_run", "Cancel", tooltip="stop after the current batch; finished cells stay", id="run.cancel"
-        ),
+        cancel_binding("stop after the current batch; finished cells stay"),
     ]
 
     def __init__(self) -> None:
@@ -148,6 +147,3 @@ class StudyScreen(Screen):
 
     def action_sweep(self) -> None:
         self.app.action_start_study()
-
-    def action_cancel_run(self) -> None:
-        self.app.action_cancel_run()

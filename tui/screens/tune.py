@@ -22,6 +22,7 @@ from engine.progress import EpochDone, PartDone, ProgressEvent, RunPlanned
 from engine.results import stats
 from engine.results.tune import TuneResult
 from tui.render import pair_label, seeds_label
+from tui.screens.cancelling import CancelsItsRun, cancel_binding
 from tui.tune_render import trial_label, trial_values_text, tune_report
 
 REFRESH_SECONDS = 0.5  # the trials table redraws at most this often while a tuning runs
@@ -34,7 +35,7 @@ def short_arm(arm: str) -> str:
     return "scratch" if arm == SCRATCH else arm_title(arm)
 
 
-class TuneScreen(Screen):
+class TuneScreen(CancelsItsRun, Screen):
     """Shows the tuning in progress, or the last one finished or opened from History."""
 
     BINDINGS = [
@@ -47,9 +48,7 @@ class TuneScreen(Screen):
         ),
         Binding("right_square_bracket", "pair(1)", "Next pair", tooltip="chart and trials of the next pair"),
         Binding("left_square_bracket", "pair(-1)", "Prev pair", tooltip="chart and trials of the previous pair"),
-        Binding(
-            "c", "cancel_run", "Cancel", tooltip="stop after the current batch; finished arms stay", id="run.cancel"
-        ),
+        cancel_binding("stop after the current batch; finished arms stay"),
     ]
 
     def __init__(self) -> None:
@@ -238,7 +237,7 @@ class TuneScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """[ and ] only where there are pairs to step through."""
-        return len(self._finished()) > 1 if action == "pair" else True
+        return len(self._finished()) > 1 if action == "pair" else super().check_action(action, parameters)
 
     def action_pair(self, step: int) -> None:
         if len(self._finished()) > 1:
@@ -247,6 +246,3 @@ class TuneScreen(Screen):
 
     def action_tune(self) -> None:
         self.app.action_start_tune()
-
-    def action_cancel_run(self) -> None:
-        self.app.action_cancel_run()
