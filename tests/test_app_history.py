@@ -183,3 +183,39 @@ async def test_history_and_compare_cut_no_number_at_80_and_120_columns(
                 for table in tables:
                     needed = Measurement.get(app.console, app.console.options, table).maximum
                     assert needed <= column.content_region.width, (size, needed, column.content_region.width)
+
+
+async def test_a_run_opened_from_history_shows_from_its_title(small_dataset: Dataset, isolated_home: Path) -> None:
+    from textual.containers import VerticalScroll
+
+    store_two_runs(isolated_home)
+    app = make_app(small_dataset, preload_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_history(pilot)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: app.screen.id == "results")
+        body = app.screen.query_one("#results-body", VerticalScroll)
+        await wait_for(pilot, lambda: body.max_scroll_y > 0)
+        body.scroll_end(animate=False)  # read down to the curves
+        await wait_for(pilot, lambda: body.scroll_y > 0)
+        await open_history(pilot)
+        await pilot.press("down", "o")
+        await wait_for(pilot, lambda: app.screen.id == "results" and "20260101" in (app.screen.caption or ""))
+        await wait_for(pilot, lambda: body.scroll_y == 0)
+
+
+async def test_the_palettes_history_delete_from_another_view_deletes_nothing_unchosen(
+    small_dataset: Dataset, isolated_home: Path
+) -> None:
+    store_two_runs(isolated_home)
+    app = make_app(small_dataset, preload_engine=False)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        (delete,) = [c for c in app.get_system_commands(app.screen) if c.title == "History: Delete"]
+        delete.callback()  # from Setup, as the palette runs it
+        await wait_for(pilot, lambda: app.screen.id == "history" and app.screen.loaded)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert any("choose a run with ↑ ↓, then press d" in n.message for n in app._notifications)
+        (delete,) = [c for c in app.get_system_commands(app.screen) if c.title == "History: Delete"]
+        delete.callback()  # from History, where a run is highlighted: asks about that one
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "20260102-000000-bbbb" in app.screen.question

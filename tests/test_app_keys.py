@@ -61,14 +61,32 @@ def test_the_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     wrong.write_text('[keymap]\n"view.history" = 3\n"view.setup" = "f2,"\n"run.start" = "ctrl+t"\n[theme]\n')
     problems = load_settings(wrong).problems
     assert problems[0] == f"{wrong}: unknown section 'theme' (only 'keymap' is read)"
-    assert problems[1].startswith(f"{wrong}: 'view.history' = 3 is not a list of keys")
-    assert problems[2].startswith(f"{wrong}: 'view.setup' = 'f2,' is not a list of keys")
+    assert problems[1].startswith(f"{wrong}: 'view.history' = 3: no keys")
+    assert problems[2].startswith(f"{wrong}: 'view.setup' = 'f2,': '' is not a key")
     assert load_settings(wrong).keymap == {"run.start": "ctrl+t"}  # the good entry still applies
+    # a name no key has is not taken for one (it would show in the footer and answer to nothing)
+    named = tmp_path / "named.toml"
+    named.write_text('[keymap]\n"run.cancel" = "banana key"\n"view.tune" = "f8, bananakey"\n"view.study" = "f7,]"\n')
+    assert load_settings(named).problems == (
+        f"{named}: 'run.cancel' = 'banana key': 'banana key' is not a key (write e.g. \"f9,h\" or \"ctrl+t\"); "
+        "it was ignored and run.cancel keeps its default keys.",
+        f"{named}: 'view.tune' = 'f8, bananakey': 'bananakey' is not a key (write e.g. \"f9,h\" or \"ctrl+t\"); "
+        "it was ignored and view.tune keeps its default keys.",
+    )
+    assert load_settings(named).keymap == {"view.study": "f7,]"}
     table = tmp_path / "table.toml"
     table.write_text('keymap = "f2"\n')
     assert load_settings(table).problems == (
         f'{table}: \'keymap\' must be a table of binding ids and keys, e.g. "view.setup" = "f2,1"',
     )
+
+
+def test_keys_show_as_people_read_them() -> None:
+    from tui.app.settings import Settings
+
+    shown = Settings().keys
+    assert shown(None, "right_square_bracket") == "]" and shown(None, "question_mark,f1") == "? / f1"
+    assert shown(None, "ctrl+left_square_bracket") == "ctrl+[" and shown(None, "escape") == "escape"
 
 
 async def test_keymap_mistakes_are_named_and_never_take_effect(small_dataset: Dataset, tmp_path: Path) -> None:
@@ -125,3 +143,14 @@ async def test_a_bad_settings_file_is_reported_and_the_defaults_apply(small_data
         await pilot.press("f6")
         await pilot.pause()
         assert app.screen.id == "history"
+
+
+def test_the_docs_list_every_binding_id() -> None:
+    import re
+
+    from tests.conftest import REPO
+
+    text = (REPO / "docs" / "app.md").read_text()
+    listed = re.findall(r"`([a-z_]+\.[a-z_]+)`", text[text.index("The ids:") : text.index("out; the other entries")])
+    ids = {binding.id for scope in TransferApp.binding_scopes() for binding in scope if binding.id}
+    assert sorted(listed) == sorted(ids)

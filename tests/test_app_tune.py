@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from engine.config import apply_overrides
 from engine.data.fashion_mnist import Dataset
@@ -60,6 +60,14 @@ async def test_a_tuning_runs_live_hides_test_until_it_ends_and_reopens(
         assert all(row[-1] != "hidden" for row in rows)
         report = shown_text(tune.query_one("#tune-report", Static))
         assert "oracle" in report and "Cherry-pick meter" in report
+        # e exports every trial; a folder that does not exist yet is made, as for every file the app writes
+        target = isolated_home / "new" / "folder" / "trials.csv"
+        await pilot.press("e")
+        await wait_for(pilot, lambda: app.screen.query("#dialog-path"))
+        app.screen.query_one("#dialog-path", Input).value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: target.is_file())
+        assert target.read_text().count("\n") == 1 + 2 * 3 * 2  # a header, then a row per trial and seed
 
         await open_history(pilot)
         runs = app.screen.query_one("#runs", DataTable)

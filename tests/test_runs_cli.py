@@ -58,6 +58,22 @@ def test_export_writes_into_the_run_folder(stored: RunStore, capsys) -> None:
     assert "has no results to export" in capsys.readouterr().err
 
 
+def test_an_exports_format_comes_from_its_file_name_and_a_contradiction_is_refused(
+    stored: RunStore, tmp_path: Path, capsys
+) -> None:
+    assert main(["runs", "export", "20260101", "--output", str(tmp_path / "x.md")]) == 0
+    assert (tmp_path / "x.md").read_text().startswith("# ")
+    assert main(["runs", "export", "20260101", "--format", "csv", "--output", str(tmp_path / "y.json")]) == 2
+    error = capsys.readouterr().err
+    assert "--format csv but --output" in error and "is a .json file" in error and error.count("\n") == 1
+    assert not (tmp_path / "y.json").exists()
+    assert main(["runs", "export", "20260101", "--output", str(tmp_path / "z.txt")]) == 2
+    assert "name the file .csv, .json or .md" in capsys.readouterr().err
+    assert main(["runs", "export", "20260101"]) == 0  # no format, no file: the JSON, in the run's folder
+    written = Path(stored.get("20260101-000000-aaaa").folder) / "experiment.json"
+    assert json.loads(written.read_text())["status"] == "finished"
+
+
 def test_unknown_or_ambiguous_ids_are_clear(stored: RunStore, capsys) -> None:
     assert main(["runs", "show", "1999"]) == 2
     assert "no run '1999'" in capsys.readouterr().err

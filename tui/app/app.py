@@ -10,9 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import msgspec
+from rich.markup import escape
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -304,7 +306,10 @@ class TransferApp(App[int]):
     ) -> None:
         """Put a result in the view its kind names, and go there if `go`."""
         view = views_of(kind).results
-        self.get_screen(view).show_result(result, run_dir, caption)
+        screen = self.get_screen(view)
+        screen.show_result(result, run_dir, caption)
+        for body in screen.query(VerticalScroll):  # a new result is read from its title, wherever the last one was
+            body.scroll_home(animate=False)
         if go:
             self.action_show(view)
 
@@ -465,14 +470,21 @@ class TransferApp(App[int]):
                     seen.add(binding.id)
                     yield SystemCommand(
                         f"{title}: {binding.description}",
-                        binding.tooltip or binding.description,
-                        lambda view=view, action=binding.action: self._run_in_view(view, action),
+                        escape(binding.tooltip or binding.description),  # the palette reads markup: [tune] stays
+                        lambda view=view, binding=binding: self._run_in_view(view, binding),
                     )
 
-    def _run_in_view(self, view: str, action: str) -> None:
-        """Go to `view`, then run one of its actions, as its key would there."""
+    def _run_in_view(self, view: str, binding: Binding) -> None:
+        """Go to `view`, then run one of its actions, as its key would there. An action on the view's selected row
+        (History's Delete) runs only from that view: from elsewhere no row was chosen, so the view says how to."""
+        screen = self.get_screen(view)
+        chosen_here = self.screen is screen
         self.action_show(view)
-        self.call_after_refresh(self.run_action, action, self.get_screen(view))
+        if binding.action in getattr(screen, "ACTS_ON_SELECTION", ()) and not chosen_here:
+            keys = self.settings.keys(binding.id, binding.key)
+            self.notify(f"{VIEW_TITLES[view]}: choose a run with ↑ ↓, then press {keys} ({binding.description}).")
+            return
+        self.call_after_refresh(self.run_action, binding.action, screen)
 
 
 def run_app(

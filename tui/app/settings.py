@@ -22,10 +22,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from textual.binding import Binding
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
 SETTINGS_ENV_VAR = "TRANSFER_TUI_SETTINGS"
 # a key as Textual names it: modifiers, then a name ('f9', 'question_mark', 'pageup') or one character
 KEY_PATTERN = re.compile(r"^((ctrl|shift|alt|meta|super|hyper)\+)*([a-z0-9_]+|[^\s,+])$")
+# the names Textual gives keys that are not one character ('f9', 'pageup', 'plus')
+KEY_NAMES = {key.value for key in Keys} | set(KEY_NAME_REPLACEMENTS.values())
 
 
 def settings_path() -> Path:
@@ -43,9 +46,9 @@ class Settings:
     source: str = ""  # the file the settings came from, to name in messages
 
     def keys(self, binding_id: str | None, default: str) -> str:
-        """The keys a binding answers to (the keymap's, else its own `default`), as shown: 'f2 / 1'."""
+        """The keys a binding answers to (the keymap's, else its own `default`), as shown: 'f2 / 1', ']'."""
         keys = self.keymap.get(binding_id or "", default)
-        return " / ".join(key.strip().replace("question_mark", "?") for key in keys.split(",") if key.strip())
+        return " / ".join(key_shown(key.strip()) for key in keys.split(",") if key.strip())
 
     def checked(self, scopes: Iterable[list[Binding]]) -> Settings:
         """Only the entries that can apply, given the bindings each view answers to (the app's own included in
@@ -70,6 +73,24 @@ class Settings:
                     f"and {binding_id} keeps its default keys."
                 )
         return replace(self, keymap=keymap, problems=tuple(problems))
+
+
+def key_shown(key: str) -> str:
+    """A key as people read it: 'question_mark' as '?', 'ctrl+right_square_bracket' as 'ctrl+]'."""
+    *modifiers, name = key.split("+") if len(key) > 1 else [key]
+    character = key_to_character(name) if len(name) > 1 else None
+    if character is not None and character.isprintable() and not character.isspace():
+        name = character
+    return "+".join([*modifiers, name])
+
+
+def known_key(key: str) -> bool:
+    """Whether Textual can ever send `key`: modifiers, then one character or a key's name ('f9', 'pageup',
+    'question_mark'); 'bananakey' is not one."""
+    if not KEY_PATTERN.match(key):
+        return False
+    name = key.rsplit("+", 1)[-1] if len(key) > 1 else key
+    return len(name) == 1 or name in KEY_NAMES or key_to_character(name) is not None
 
 
 def _clashes(scope: list[Binding], keymap: dict[str, str]) -> Iterable[tuple[str, str, str]]:
@@ -106,12 +127,14 @@ def load_settings(path: Path | None = None) -> Settings:
         return Settings(problems=tuple(problems), source=str(path))
     keymap = {}
     for binding_id, value in keymap_values.items():
-        keys = value.replace(" ", "") if isinstance(value, str) else ""
-        if keys and all(KEY_PATTERN.match(key) for key in keys.split(",")):
-            keymap[binding_id] = keys
+        keys = [key.strip() for key in value.split(",")] if isinstance(value, str) else []
+        unknown = [key for key in keys if not known_key(key)]
+        if keys and not unknown:
+            keymap[binding_id] = ",".join(keys)
         else:
+            what = f"{', '.join(map(repr, unknown))} is not a key" if unknown and isinstance(value, str) else "no keys"
             problems.append(
-                f'{path}: {binding_id!r} = {value!r} is not a list of keys (write e.g. "f9,h" or "ctrl+t"); '
-                "it was ignored."
+                f'{path}: {binding_id!r} = {value!r}: {what} (write e.g. "f9,h" or "ctrl+t"); it was ignored and '
+                f"{binding_id} keeps its default keys."
             )
     return Settings(keymap=keymap, problems=tuple(problems), source=str(path))

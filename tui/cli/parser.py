@@ -353,7 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=lambda args: _runs("runs_show", args.run_id))
     export = actions.add_parser("export", parents=[home], help="write a run's results as csv, json or md")
     export.add_argument("run_id", metavar="ID")
-    export.add_argument("--format", choices=["csv", "json", "md"], required=True)
+    export.add_argument(
+        "--format",
+        choices=["csv", "json", "md"],
+        help="default: the --output file's (.csv, .json, .md), else json; a --format the file's name contradicts is "
+        "refused",
+    )
     export.add_argument("--output", metavar="FILE", type=Path, help="default: <run folder>/<kind>.<format>")
     export.set_defaults(handler=lambda args: _runs("runs_export", args.run_id, args.format, args.output))
     delete = actions.add_parser("delete", parents=[home], help="remove a run and its folder")

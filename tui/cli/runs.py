@@ -24,6 +24,7 @@ from tui.cli.outputs import check_output_file
 from tui.render import result_report
 from tui.stored import RESUMABLE, listed_kind, result_of, store_place, summary_of, when
 
+DEFAULT_EXPORT_FORMAT = "json"  # every number of the run; csv and md hold its table
 # how the user points the commands at another run store
 ELSEWHERE = "(runs are kept under ./resources of the folder a command runs in; --home or $TRANSFER_TUI_HOME say where)"
 
@@ -93,9 +94,21 @@ def runs_show(run_id: str) -> int:
     return 0
 
 
-def runs_export(run_id: str, fmt: str, output: Path | None) -> int:
-    if fmt not in FORMATS:
+def export_format(fmt: str | None, output: Path | None) -> str:
+    """The format to write: --format, or the --output file's (.csv, .json, .md), else json; the two must agree."""
+    named = {".csv": "csv", ".json": "json", ".md": "md"}.get(output.suffix.lower()) if output else None
+    if output is not None and named is None:
+        raise ConfigError(f"--output {output}: name the file .csv, .json or .md")
+    if fmt is not None and named is not None and fmt != named:
+        raise ConfigError(f"--format {fmt} but --output {output} is a .{named} file: give one or make them agree")
+    chosen = fmt or named or DEFAULT_EXPORT_FORMAT
+    if chosen not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}")
+    return chosen
+
+
+def runs_export(run_id: str, fmt: str | None, output: Path | None) -> int:
+    fmt = export_format(fmt, output)
     check_output_file("--output", output)
     console = Console(highlight=False)
     store = store_for(console)

@@ -78,11 +78,26 @@ class ConfirmDialog(ModalScreen[bool]):
 EXPORT_FORMATS = {".csv": "csv", ".json": "json", ".md": "md"}
 
 
+def app_file_problem(path: Path) -> str | None:
+    """Why the app cannot write the file `path`, or None. The app's one rule for every file and folder it writes
+    where the user says (exports, models, a saved form): a folder that does not exist yet is made."""
+    return output_file_problem(path, make_folder=True)
+
+
 def export_problem(path: Path) -> str | None:
     """Why the results cannot be exported to `path`, or None."""
     if path.suffix.lower() not in EXPORT_FORMATS:
         return "Name the file .csv, .json or .md"
-    return output_file_problem(path)
+    return app_file_problem(path)
+
+
+def offer_export(app: App, result: RunResult | None, folder: Path | None, what: str, name: str) -> None:
+    """`e` on a view: export its `result` (a run that has ended: `folder` is its folder, else None), as `name`
+    (its kind, '.csv' by default) in the run's folder unless the user names another file."""
+    if result is None or folder is None:
+        app.notify(f"Nothing to export until {what} has ended.", severity="warning")
+        return
+    export_with_dialog(app, result, f"Export {what} (.csv, .json or .md)", folder / name)
 
 
 def export_with_dialog(app: App, result: RunResult, title: str, default: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -32,9 +33,10 @@ def key_table(sections: list[tuple[str, list[Binding]]], keys_of: Callable[[Bind
         for binding in bindings:
             if binding.description and (binding.key, where) not in seen:
                 seen.add((binding.key, where))
-                table.add_row(keys_of(binding), where, binding.tooltip or binding.description)
+                # plain text: a tooltip's [brackets] are words here, not Rich markup
+                table.add_row(Text(keys_of(binding)), Text(where), Text(binding.tooltip or binding.description))
     for key, where, what in FORM_KEYS:
-        table.add_row(key, where, what)
+        table.add_row(Text(key), Text(where), Text(what))
     return table
 
 

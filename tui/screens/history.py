@@ -58,6 +58,9 @@ class HistoryScreen(Screen):
         Binding("d", "delete", "Delete", tooltip="remove the run and its folder (asks first)", id="history.delete"),
     ]
 
+    # actions on the highlighted run: the command palette does not run them from another view (no run was chosen)
+    ACTS_ON_SELECTION = ("open", "mark", "rerun", "resume", "delete")
+
     def __init__(self) -> None:
         super().__init__(id="history")
         self.records: list[RunRecord] = []

@@ -21,7 +21,7 @@ from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardRes
 from engine.results.words import plural
 from tui.render import DASH, budget_table, seeds_label
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
-from tui.screens.dialogs import export_with_dialog
+from tui.screens.dialogs import offer_export
 from tui.state.leaderboard_state import LeaderboardState
 from tui.widgets.curves import draw_epoch_curves
 
@@ -182,10 +182,7 @@ class LeaderboardScreen(CancelsItsRun, Screen):
         self._draw()
 
     def action_export(self) -> None:
-        if self.result is None:
-            self.notify("Nothing to export until a race has ended.", severity="warning")
-            return
         # the rows in the order on screen
-        shown = dataclasses.replace(self.result, ranking=(self.sort_column, self.reverse))
-        default = (self.run_dir or Path.cwd()) / "leaderboard.csv"
-        export_with_dialog(self.app, shown, "Export the leaderboard (.csv, .json or .md)", default)
+        shown = dataclasses.replace(self.result, ranking=(self.sort_column, self.reverse)) if self.result else None
+        folder = (self.run_dir or Path.cwd()) if self.result is not None else None
+        offer_export(self.app, shown, folder, "the leaderboard", "leaderboard.csv")

@@ -22,9 +22,10 @@ from engine.paths import model_file
 from engine.results.experiment import ExperimentResult
 from engine.results.pair_map import MapResult, PairMap
 from engine.results.words import plural
+from tui.cli.outputs import folder_problem
 from tui.map_render import map_summary
 from tui.render import pair_label, report, seed_table, verdict_text
-from tui.screens.dialogs import PathDialog, export_with_dialog
+from tui.screens.dialogs import PathDialog, offer_export
 from tui.widgets.curves import draw_epoch_curves, mean_curve
 from tui.widgets.pair_map import PairMapGrid
 
@@ -142,18 +143,16 @@ class ResultsScreen(Screen):
         return Group(*parts)
 
     def action_export(self) -> None:
-        if self.result is None:
-            self.notify("No results to export yet.", severity="warning")
-            return
-        default = self.run_dir / f"{kind_of(self.result).name}.csv"
-        export_with_dialog(self.app, self.result, "Export the results (.csv, .json or .md)", default)
+        name = f"{kind_of(self.result).name}.csv" if self.result is not None else ""
+        offer_export(self.app, self.result, self.run_dir, "the results", name)
 
     def action_save_models(self) -> None:
         if self.result is None or not self.result.model_files():
             self.notify("No trained models to save yet.", severity="warning")
             return
         default = Path.cwd() / f"models-{self.run_dir.name}"
-        self.app.push_screen(PathDialog("Copy the trained models (.keras) to folder", default), self._save)
+        dialog = PathDialog("Copy the trained models (.keras) to folder (made if missing)", default, folder_problem)
+        self.app.push_screen(dialog, self._save)
 
     def _save(self, target: Path | None) -> None:
         if target is None or self.result is None:

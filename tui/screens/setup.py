@@ -18,8 +18,7 @@ from engine.config.presets import PRESET_DESCRIPTIONS, PRESETS, preset
 from engine.errors import UserError
 from engine.fileio import atomic_write_text
 from engine.results.words import plural
-from tui.cli.outputs import output_file_problem
-from tui.screens.dialogs import ConfirmDialog, PathDialog
+from tui.screens.dialogs import ConfirmDialog, PathDialog, app_file_problem
 from tui.state.form_fields import FIELDS, FIELDS_BY_ID, form_values, parse_form, with_preset
 from tui.state.form_memory import remember_form, remembered_form
 from tui.widgets.field_row import FieldRow
@@ -198,7 +197,7 @@ class SetupScreen(Screen):
             self.notify("Fix the marked fields before saving.", severity="error")
             self.focus_first_error()
             return
-        dialog = PathDialog("Save experiment as TOML file", self.config_path, output_file_problem)
+        dialog = PathDialog("Save experiment as TOML file", self.config_path, app_file_problem)
         self.app.push_screen(dialog, self._save)
 
     def _save(self, path: Path | None) -> None:

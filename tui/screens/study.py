@@ -18,6 +18,7 @@ from engine.results.stats import mean
 from engine.results.study import StudyResult
 from tui.render import DASH, seeds_label
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
+from tui.screens.dialogs import offer_export
 
 COLOURS = {"AnB": "red", "AnB+": "orange", "BnB": "blue", "BnB+": "cyan"}  # as in the --plot file
 
@@ -57,11 +58,19 @@ class StudyScreen(CancelsItsRun, Screen):
             tooltip="run the layer sweep (Setup's sweep depths and treatments) with the rest of the Setup form",
             id="study.sweep",
         ),
+        Binding(
+            "e",
+            "export",
+            "Export",
+            tooltip="write the sweep's cells, every seed as .csv, .json or .md",
+            id="study.export",
+        ),
         cancel_binding("stop after the current batch; finished cells stay"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="study")
+        self.run_dir: Path | None = None  # the folder of the run shown once it has ended: what `e` exports
         self.result: StudyResult | None = None
         self.caption = (
             "No layer sweep yet: choose the sweep depths and treatments in Setup (or use `transfer-tui study`), "
@@ -81,7 +90,7 @@ class StudyScreen(CancelsItsRun, Screen):
         self._draw()
 
     def start(self, config: ExperimentConfig) -> None:
-        self.result = None
+        self.result, self.run_dir = None, None
         self.caption = (
             f"Sweeping n = {', '.join(map(str, config.study_layers))} with {', '.join(config.study.treatments)}: "
             f"{config.network.kind} network, {seeds_label(tuple(config.run.seeds))}"
@@ -96,7 +105,7 @@ class StudyScreen(CancelsItsRun, Screen):
                 self._draw()
 
     def show_result(self, result: StudyResult, run_dir: Path | None = None, caption: str | None = None) -> None:
-        self.result = result
+        self.result, self.run_dir = result, run_dir
         network = result.config["network"]["kind"]
         seeds = seeds_label(tuple(result.config["run"]["seeds"]))
         self.caption = caption or f"{result.status.capitalize()} layer sweep"
@@ -147,3 +156,6 @@ class StudyScreen(CancelsItsRun, Screen):
 
     def action_sweep(self) -> None:
         self.app.action_start_study()
+
+    def action_export(self) -> None:
+        offer_export(self.app, self.result if self.run_dir else None, self.run_dir, "the layer sweep", "study.csv")

@@ -23,6 +23,7 @@ from engine.results import stats
 from engine.results.tune import TuneResult
 from tui.render import pair_label, seeds_label
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
+from tui.screens.dialogs import offer_export
 from tui.tune_render import trial_label, trial_values_text, tune_report
 
 REFRESH_SECONDS = 0.5  # the trials table redraws at most this often while a tuning runs
@@ -43,16 +44,30 @@ class TuneScreen(CancelsItsRun, Screen):
             "ctrl+r",
             "tune",
             "Tune",
-            tooltip="tune both arms at an equal budget ([tune] of the Setup form's config)",
+            tooltip="tune every arm at an equal budget, with the Setup form's config (its Tune fields)",
             id="tune.start",
         ),
-        Binding("right_square_bracket", "pair(1)", "Next pair", tooltip="chart and trials of the next pair"),
-        Binding("left_square_bracket", "pair(-1)", "Prev pair", tooltip="chart and trials of the previous pair"),
+        Binding(
+            "right_square_bracket",
+            "pair(1)",
+            "Next pair",
+            tooltip="chart and trials of the next pair",
+            id="tune.next_pair",
+        ),
+        Binding(
+            "left_square_bracket",
+            "pair(-1)",
+            "Prev pair",
+            tooltip="chart and trials of the previous pair",
+            id="tune.previous_pair",
+        ),
+        Binding("e", "export", "Export", tooltip="write every trial as .csv, .json or .md", id="tune.export"),
         cancel_binding("stop after the current batch; finished arms stay"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="tune")
+        self.run_dir: Path | None = None  # the folder of the run shown once it has ended: what `e` exports
         self.result: TuneResult | None = None
         self.plan: tuple = ()
         self.values: dict[tuple[str, int], dict[str, float]] = {}  # (arm, trial) -> the values it drew
@@ -79,7 +94,7 @@ class TuneScreen(CancelsItsRun, Screen):
         self.set_interval(REFRESH_SECONDS, self._refresh_trials)
 
     def start(self, config: ExperimentConfig) -> None:
-        self.result = None
+        self.result, self.run_dir = None, None
         self.values = {
             (arm, number): values for arm in config.tune.ordered_arms for number, values in arm_trials(config, arm)
         }
@@ -111,7 +126,7 @@ class TuneScreen(CancelsItsRun, Screen):
                 self._draw()
 
     def show_result(self, result: TuneResult, run_dir: Path | None = None, caption: str | None = None) -> None:
-        self.result = result
+        self.result, self.run_dir = result, run_dir
         self.best_so_far = {}
         budget, seeds = result.budget, seeds_label(tuple(result.config["run"]["seeds"]))
         self.caption = (caption or f"{result.status.capitalize()} tuning") + f": {budget} trials per arm, {seeds}"
@@ -246,3 +261,6 @@ class TuneScreen(CancelsItsRun, Screen):
 
     def action_tune(self) -> None:
         self.app.action_start_tune()
+
+    def action_export(self) -> None:
+        offer_export(self.app, self.result if self.run_dir else None, self.run_dir, "the tuning", "tune.csv")
