@@ -376,3 +376,18 @@ def test_ctrl_c_twice_aborts_at_once(real_data_dir: Path, isolated_home: Path, m
     assert "Cancelled:" not in completed.stdout  # it did not wait to stop cooperatively and report
     (record,) = RunStore(isolated_home / "runs.sqlite").runs()
     assert record.status == "cancelled" and record.result is None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        (["leaderboard", "--optimizers", ""], "--optimizers '': give names separated by commas, e.g. sgd,adam,nadam"),
+        (["leaderboard", "--optimizers", "sgd,,adam"], "--optimizers 'sgd,,adam': give names separated by commas"),
+        (["study", "--treatments", ""], "--treatments '': give names separated by commas"),
+        (["study", "--networks", ","], "--networks ',': give names separated by commas"),
+        (["study", "--layers", ""], "--layers must look like 0-5 or 0,1,3; cannot read ''"),
+    ],
+)
+def test_an_empty_list_of_names_is_refused_not_read_as_all(arguments: list[str], error: str, capsys) -> None:
+    assert main(arguments) == 2
+    assert capsys.readouterr().err.startswith(f"transfer-tui: error: {error}")

@@ -243,3 +243,40 @@ def test_a_config_round_trips_through_its_dict() -> None:
     config = apply_overrides(ExperimentConfig(), ["leaderboard.hyperparameters.adam.learning_rate=2", "run.seeds=[3]"])
     assert config_from_dict(config_to_dict(config)) == config
     assert config.leaderboard.hyperparameters["adam"]["learning_rate"] == 2.0  # a whole number read as a number
+
+
+@pytest.mark.parametrize(
+    ("assignment", "read"),
+    [
+        ("study.treatments=[AnB,BnB+]", ("AnB", "BnB+")),
+        ("tune.arms=[scratch, transfer, AnB+:2]", ("scratch", "transfer", "AnB+:2")),
+        ('study.treatments=["AnB"]', ("AnB",)),
+    ],
+)
+def test_a_list_of_bare_names_reads_as_names(assignment: str, read: tuple) -> None:
+    config = apply_overrides(ExperimentConfig(), [assignment])
+    section, key = assignment.split("=")[0].split(".")
+    assert getattr(getattr(config, section), key) == read
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("study.treatments=[AnB,XnB]", "study.treatments must be one of AnB, AnB+, BnB, BnB+; got 'XnB'"),
+        (
+            "tune.space.transfer.frozen_epochs=[0,2]",
+            'tune.space.transfer.frozen_epochs must be a table such as {dist="log", low=1e-4, high=0.1} or '
+            '{dist="choice", values=[0, 2]} (dist: log, uniform, int, choice), got [0, 2]',
+        ),
+        (
+            'tune.space.scratch.learning_rate={dist="log", low="x", high=1}',
+            "tune.space.scratch.learning_rate must be a table such as",
+        ),
+        ("tune.space.transfer=3", "tune.space.transfer must be a table of searched values, got 3"),
+        ("tune.space=[1]", "tune.space must be a table of arms' tables, got [1]"),
+    ],
+)
+def test_a_bad_search_space_or_name_is_named_by_its_whole_key(assignment: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        apply_overrides(ExperimentConfig(), [assignment])
+    assert str(raised.value).startswith(message) and "Expected" not in str(raised.value)

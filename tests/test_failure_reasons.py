@@ -149,3 +149,29 @@ def test_a_closed_pipe_stops_the_run_as_a_cancel_does_and_says_why(real_data_dir
     (record,) = RunStore(isolated_home / "runs.sqlite").runs()
     assert record.status == "cancelled"
     assert record.reason == "the output pipe closed (its reader, e.g. head, exited)"
+
+
+@pytest.mark.parametrize("command", [["runs", "show", "2026"], ["runs", "list"], ["config"]])
+def test_every_command_ends_a_closed_pipe_with_the_same_code(command: list[str], isolated_home: Path) -> None:
+    from tests.test_app_history import store_two_runs
+
+    store = store_two_runs(isolated_home)
+    store.finish("20260101-000000-aaaa", "finished", None)  # one run left: `runs show 2026` finds it
+    store.delete("20260102-000000-bbbb")
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before the first line is written, whatever the machine's load
+    try:
+        completed = subprocess.run([*CLI, *command], stdout=writer, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(writer)
+    assert completed.returncode == 141, completed.stderr
+    assert completed.stderr == ""
+
+
+def test_a_wrong_choice_is_one_line_as_every_error_is() -> None:
+    completed = subprocess.run([*CLI, "leaderboard", "--task", "c"], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert completed.stderr == (
+        "transfer-tui leaderboard: error: argument --task: invalid choice: 'c' (choose from 'a', 'b_scratch', "
+        "'b_on_a', 'full') (see transfer-tui leaderboard --help)\n"
+    )

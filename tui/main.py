@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[HOME_ENV_VAR] = str(args.home.expanduser().resolve())
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _app_command)
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe would turn into exit code 1
+        return code
     except UserError as exc:
         print(f"transfer-tui: error: {with_flag(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -15,8 +15,10 @@ from typing import Any
 import msgspec
 
 from engine.config.schema import (
+    DISTRIBUTIONS,
     NETWORK_KINDS,
     SECTIONS,
+    Dimension,
     ExperimentConfig,
     Hyperparameters,
     IntList,
@@ -97,11 +99,34 @@ def _reworded(message: str, values: dict[str, Any]) -> ConfigError:
             f"entries are a preset's name, dense, or a network table of kind {' or '.join(NETWORK_KINDS)}; "
             f"got kind {bad!r}",
         )
+    if path[:2] == ["tune", "space"]:  # msgspec does not name the arm or the value: find them
+        return _bad_space(values["tune"]["space"])
     key = ".".join(path[:2])
     expected = _declared(path[0], path[1], values)
     if expected == Hyperparameters and "hyperparameters[" in location.group("path"):  # a value inside the tables
         return _bad_hyperparameter(values[path[0]][path[1]], key)
     return ConfigError.about(key, f"must be {EXPECTED.get(expected, problem)}, got {_at(values, path[:2])!r}")
+
+
+SPACE_EXAMPLE = 'a table such as {dist="log", low=1e-4, high=0.1} or {dist="choice", values=[0, 2]}'
+
+
+def _bad_space(space: Any) -> ConfigError:
+    """The first arm table or searched value of [tune.space] that is not what it must be."""
+    if not isinstance(space, dict):
+        return ConfigError.about("tune.space", f"must be a table of arms' tables, got {space!r}")
+    for arm, table in space.items():
+        if not isinstance(table, dict):
+            return ConfigError.about(f"tune.space.{arm}", f"must be a table of searched values, got {table!r}")
+        for name, dimension in table.items():
+            try:
+                msgspec.convert(dimension, Dimension, strict=True)
+            except msgspec.ValidationError:
+                return ConfigError.about(
+                    f"tune.space.{arm}.{name}",
+                    f"must be {SPACE_EXAMPLE} (dist: {', '.join(DISTRIBUTIONS)}), got {dimension!r}",
+                )
+    return ConfigError.about("tune.space", f"must be {SPACE_EXAMPLE} per searched value")
 
 
 def _bad_hyperparameter(tables: dict[str, Any], key: str) -> ConfigError:

@@ -57,11 +57,18 @@ def _key_path(key: str) -> list[str]:
 
 
 def parse_value(raw: str) -> Any:
-    """'[300, 100]' -> [300, 100], '1e-3' -> 0.001, 'relu' -> 'relu'."""
+    """'[300, 100]' -> [300, 100], '1e-3' -> 0.001, 'relu' -> 'relu', and a list of bare names as names:
+    '[AnB, AnB+:3]' -> ['AnB', 'AnB+:3'] (as TOML would read them quoted)."""
     try:
         return tomllib.loads(f"value = {raw}")["value"]
     except tomllib.TOMLDecodeError:
-        return raw
+        pass
+    inside = raw.strip()
+    if inside.startswith("[") and inside.endswith("]") and not any(c in inside[1:-1] for c in "[]{}\"'"):
+        items = [item.strip() for item in inside[1:-1].split(",")]
+        if all(items):
+            return [parse_value(item) for item in items]
+    return raw
 
 
 def parse_pairs(texts: list[str]) -> tuple[tuple[int, int], ...]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.table import Table
 
 from engine.config import ExperimentConfig
@@ -14,6 +13,7 @@ from engine.data.split import make_tasks
 from engine.errors import ConfigError
 from engine.paths import log_dir
 from engine.results.words import plural
+from tui.cli.console import command_console
 from tui.cli.reporter import load_data_and_engine
 from tui.terminal import stderr_to_log
 
@@ -37,7 +37,7 @@ def run_bench_command(config: ExperimentConfig, *, members: int, epochs: int, js
 
 
 def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Path | None) -> int:
-    console = Console(highlight=False)
+    console = command_console()
     dataset = load_data_and_engine(console, config)
     from engine.fileio import atomic_write_json
     from engine.studies.bench import run_bench
@@ -105,7 +105,7 @@ def run_study_bench_command(
     check_count("--members", seeds_per_pair, MAX_MEMBERS)
     check_count("--sample", sample, pairs * seeds_per_pair, f"the {pairs * seeds_per_pair} runs")
     with stderr_to_log(log_dir() / "tensorflow.log"):
-        console = Console(highlight=False)
+        console = command_console()
         dataset = load_data_and_engine(console, config)
         from engine.fileio import atomic_write_json
         from engine.studies.study_bench import run_study_bench
@@ -139,7 +139,7 @@ def run_settings_bench_command(
     check_count("--epochs", epochs, 1000)
     check_count("--sample", sample, members, f"the {members} members")
     with stderr_to_log(log_dir() / "tensorflow.log"):
-        console = Console(highlight=False)
+        console = command_console()
         dataset = load_data_and_engine(console, config)
         from engine.fileio import atomic_write_json
         from engine.studies.settings_bench import run_settings_bench
@@ -185,7 +185,7 @@ def run_tune_bench_command(config: ExperimentConfig, *, sample: int, json_path: 
     """`bench --tune`: one arm's trials x seeds as one population against plain Keras one trial at a time."""
     check_count("--sample", sample, config.tune.budget, f"the {config.tune.budget} trials")
     with stderr_to_log(log_dir() / "tensorflow.log"):
-        console = Console(highlight=False)
+        console = command_console()
         dataset = load_data_and_engine(console, config)
         from engine.fileio import atomic_write_json
         from engine.studies.tune_bench import run_tune_bench
@@ -216,7 +216,7 @@ def run_precision_bench_command(config: ExperimentConfig, *, json_path: Path | N
 
 
 def _precision_bench(config: ExperimentConfig, *, json_path: Path | None) -> int:
-    console = Console(highlight=False)
+    console = command_console()
     dataset = load_data_and_engine(console, config)
     from engine.fileio import atomic_write_json
     from engine.studies.precision_bench import PRECISIONS_TIMED, run_precision_bench

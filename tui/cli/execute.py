@@ -11,6 +11,7 @@ from engine.config import ExperimentConfig
 from engine.kinds import RunKind, RunOptions
 from engine.paths import log_dir
 from engine.results.leaderboard import LeaderboardResult
+from tui.cli.console import command_console
 from tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_CANCELLED
 from tui.cli.reporter import READER_GONE, load_data_and_engine, tracked_in_terminal
 from tui.render import result_report
@@ -43,7 +44,7 @@ def execute(
 ) -> int:
     """Run (or resume) `kind` in `run_dir`, print its report, write the exports (format -> file); Ctrl-C once
     stops after the current batch and what finished is reported."""
-    console = Console(highlight=False)
+    console = command_console()
     with stderr_to_log(log_dir() / "tensorflow.log"):  # TensorFlow's C++ chatter goes to the log
         dataset = load_data_and_engine(console, config)
         _say_precision(console, config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from engine.config import (
     LEADERBOARD_SPACES,
@@ -24,9 +25,18 @@ from engine.config.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset, s
 from engine.errors import ConfigError, UserError
 from engine.kinds import KINDS, MAP, kind_for
 from engine.results.leaderboard import SORT_COLUMNS
+from tui.cli.exit_codes import EXIT_USER_ERROR
 from tui.cli.outputs import check_map_path, check_output_file, check_output_folder
 
 COMPARE_PRECISIONS = "both"  # bench --precision with no value: the experiment in each precision
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line, as every other error is: what is wrong, and where the options
+    are listed (not the whole usage, 15 lines for a wrong choice)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _experiment_options() -> argparse.ArgumentParser:
@@ -186,7 +196,7 @@ def tensorboard_of(args: argparse.Namespace) -> Path | None:
 def build_parser() -> argparse.ArgumentParser:
     home = _home_option()
     experiment = _experiment_options()
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="transfer-tui",
         description="Honest transfer-learning experiments on Fashion-MNIST. With no command, opens the app.",
         parents=[experiment, home],
@@ -446,6 +456,17 @@ def launch_values(args: argparse.Namespace) -> dict[str, dict]:
     return values
 
 
+def names_of(flag: str, text: str | None, example: str) -> list[str] | None:
+    """A comma-separated list of names as given (None: the option was not given); an empty one, or an empty name
+    in it, is refused rather than read as 'all'."""
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise ConfigError(f"{flag} {text!r}: give names separated by commas, e.g. {example}")
+    return names
+
+
 def _config_command(args: argparse.Namespace) -> int:
     from engine.fileio import atomic_write_text
 
@@ -481,7 +502,7 @@ def _leaderboard_command(args: argparse.Namespace) -> int:
 
     changes = {
         "epochs": args.epochs,
-        "optimizers": [name.strip() for name in args.optimizers.split(",")] if args.optimizers else None,
+        "optimizers": names_of("--optimizers", args.optimizers, "sgd,adam,nadam"),
         "task": args.task,
         "target_accuracy": args.target,
         "budget": args.budget,
@@ -502,13 +523,15 @@ def _study_command(args: argparse.Namespace) -> int:
     from tui.cli.study import run_study_command
 
     changes = {
-        "layers": parse_numbers(args.layers, "study.layers", "--layers", "0-5 or 0,1,3") if args.layers else None,
-        "treatments": [name.strip() for name in args.treatments.split(",")] if args.treatments else None,
-        "networks": [name.strip() for name in args.networks.split(",")] if args.networks else None,
+        "layers": None
+        if args.layers is None
+        else parse_numbers(args.layers, "study.layers", "--layers", "0-5 or 0,1,3"),
+        "treatments": names_of("--treatments", args.treatments, "AnB,AnB+"),
+        "networks": names_of("--networks", args.networks, "dense,cnn"),
     }
     config = with_section(args, "study", changes)
     if kind_for(config, "study") is MAP:
-        if args.layers or args.treatments or args.plot:
+        if args.layers is not None or args.treatments or args.plot:
             raise ConfigError("--layers, --treatments and --plot belong to the layer sweep of one pair and network")
         study_networks(config)  # an unknown network name fails here, before anything loads
     check_map_path(args.map)

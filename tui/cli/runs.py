@@ -20,6 +20,7 @@ from engine.results.exports import FORMATS, export_text
 from engine.results.merge import Part, exported_result, merged_result, with_models_here
 from engine.results.words import plural
 from engine.storage.store import RunStore, database_path, open_store
+from tui.cli.console import command_console
 from tui.cli.outputs import check_output_file
 from tui.render import result_report
 from tui.stored import RESUMABLE, listed_kind, result_of, store_place, summary_of, when
@@ -44,7 +45,7 @@ def store_for(console: Console, create: bool = False) -> RunStore:
 
 def runs_list(kind: str | None) -> int:
     """Every stored run (of `kind` as listed: a run over several pairs is a map), or where none were found."""
-    console = Console(highlight=False)
+    console = command_console()
     if not database_path().is_file():
         console.print(
             f"No runs yet: there is no run store at {store_place()} {ELSEWHERE}", markup=False, soft_wrap=True
@@ -69,7 +70,7 @@ def runs_list(kind: str | None) -> int:
 
 
 def runs_show(run_id: str) -> int:
-    console = Console(highlight=False)
+    console = command_console()
     store = store_for(console)
     record = store.find(run_id)
     console.print(
@@ -110,7 +111,7 @@ def export_format(fmt: str | None, output: Path | None) -> str:
 def runs_export(run_id: str, fmt: str | None, output: Path | None) -> int:
     fmt = export_format(fmt, output)
     check_output_file("--output", output)
-    console = Console(highlight=False)
+    console = command_console()
     store = store_for(console)
     record = store.find(run_id)
     result = result_of(record)
@@ -125,7 +126,7 @@ def runs_export(run_id: str, fmt: str | None, output: Path | None) -> int:
 
 def runs_merge(sources: list[str]) -> int:
     """Record the parts (run ids or exported .json files) as one run, checked to be shares of one experiment."""
-    console = Console(highlight=False)
+    console = command_console()
     store = store_for(console, create=True)
     parts, versions = [], {}
     for source in sources:
@@ -175,7 +176,7 @@ def _exported_part(path: Path) -> Part:
 
 
 def runs_delete(run_id: str, yes: bool) -> int:
-    console = Console(highlight=False)
+    console = command_console()
     store = store_for(console)
     record = store.find(run_id)
     if record.status == "running":
@@ -197,7 +198,7 @@ def runs_resume(run_id: str, cluster: dict[str, object] | None = None) -> int:
     """Continue a run from its checkpoints; `cluster` ([cluster] values) moves it onto, or to another, cluster."""
     from tui.cli.execute import execute
 
-    console = Console(highlight=False)
+    console = command_console()
     record = store_for(console).find(run_id)
     if record.status not in RESUMABLE:
         raise ConfigError(f"run {record.id} is {record.status}; only interrupted, cancelled or failed runs resume")
