@@ -391,3 +391,16 @@ def test_ctrl_c_twice_aborts_at_once(real_data_dir: Path, isolated_home: Path, m
 def test_an_empty_list_of_names_is_refused_not_read_as_all(arguments: list[str], error: str, capsys) -> None:
     assert main(arguments) == 2
     assert capsys.readouterr().err.startswith(f"transfer-tui: error: {error}")
+
+
+def test_version_names_the_program_the_libraries_and_the_device(capsys) -> None:
+    from importlib.metadata import version
+
+    from engine.hardware import cpu_model
+
+    assert main(["--version"]) == 0
+    program, libraries, device = capsys.readouterr().out.splitlines()
+    assert program == f"transfer-tui {version('transfer-tui')}"
+    assert f"tensorflow {version('tensorflow')}" in libraries and libraries.startswith("python 3.")
+    assert device.startswith("trains on the CPU (" if "GPU" not in device else "trains on GPU: ")
+    assert cpu_model() in device

@@ -27,11 +27,19 @@ def _app_command(args: argparse.Namespace) -> int:
     return run_app(experiment_config(args), tensorboard=tensorboard, launch=launch, restore_form=restore)
 
 
+def _version_command(_args: argparse.Namespace) -> int:
+    from tui.cli.version import print_version
+
+    return print_version()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "home", None):
         os.environ[HOME_ENV_VAR] = str(args.home.expanduser().resolve())
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _app_command)
+    if getattr(args, "version", False):
+        handler = _version_command
     try:
         code = handler(args)
         sys.stdout.flush()  # here, not at exit, where a closed pipe would turn into exit code 1

@@ -201,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Honest transfer-learning experiments on Fashion-MNIST. With no command, opens the app.",
         parents=[experiment, home],
     )
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        help="print the versions of transfer-tui, Python, TensorFlow, Keras and NumPy, and the device it trains on",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser(
