@@ -141,7 +141,7 @@ def test_run_end_to_end_on_real_data(tmp_path: Path, real_data_dir: Path, isolat
     )
     assert reused.returncode == 0, reused.stderr
     assert re.search(r"^ +42  Model A ", reused.stdout, re.MULTILINE) is None
-    assert "Model A is not trained where it already exists" in reused.stdout
+    assert f"Model A from {model_a} for every seed." in reused.stdout
     second = json.loads(again.read_text())["seeds"][0]
     assert second["test_acc_a"] == seed["test_acc_a"]
     assert second["test_acc_b_transfer"] == seed["test_acc_b_transfer"]

@@ -279,3 +279,23 @@ def test_a_leaderboards_trials_are_titled_by_their_optimizer() -> None:
     plan = [PlannedPhase("model_a", (1,), 1, 9, (5, 6), None, f"budget adam {n}", 0) for n in (1, 2)]
     assert group_title(plan, 0) == "adam: 2 trials x seed 1 as one population"
     assert phase_label(plan[0]) == "adam trials"
+
+
+def test_the_cli_says_where_each_seeds_model_a_comes_from() -> None:
+    from tui.cli.reporter import model_a_line
+
+    def entries(phase: str, seeds: tuple, pair=(5, 6)) -> PlannedPhase:
+        return PlannedPhase(phase, seeds, 1, 1, pair, group=0)
+
+    b = entries("b_frozen", (1, 2, 3))
+    one_trains = model_a_line([entries("model_a", (3,)), b])
+    assert one_trains == "Model A from the cache for seeds 1-2; training it for seed 3."
+    assert model_a_line([b]) == "Model A from the cache for seeds 1-3."
+    assert model_a_line([entries("model_a", (1, 2, 3)), b]) == ""  # every seed trains its own: nothing to say
+    assert model_a_line([b], "a.keras") == "Model A from a.keras for every seed."
+    over_pairs = [entries("model_a", (1, 2), (0, 1)), *(entries("b_frozen", (1, 2), p) for p in ((0, 1), (5, 6)))]
+    assert model_a_line(over_pairs) == (
+        "Model A from the cache for 2 of 4 seed runs over 2 pairs (every seed of 1 pair); training it for the other 2."
+    )
+    race = PlannedPhase("model_a", (1, 2), 1, 1, (5, 6), "adam")  # a race on task A trains no B
+    assert model_a_line([race]) == ""

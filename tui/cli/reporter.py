@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from engine.progress import (
     StopToken,
 )
 from engine.results.protocol import RunResult
+from engine.results.words import plural
 from tui.render import (
     EPOCH_HEADER,
     MEAN_HEADER,
@@ -55,9 +56,15 @@ class ConsoleReporter:
     """A progress listener for `transfer-tui run`: live bar on a terminal, one flushed line per epoch otherwise."""
 
     def __init__(
-        self, console: Console, rows: str = "auto", task: str = "b_on_a", stop: StopToken | None = None
+        self,
+        console: Console,
+        rows: str = "auto",
+        task: str = "b_on_a",
+        stop: StopToken | None = None,
+        model_a_file: str | None = None,
     ) -> None:
         self.console = console
+        self.model_a_file = model_a_file  # the user's model A (--model-a), which no seed trains
         self.stop = stop  # asked to stop the run when the reader of a pipe goes away
         self.task = task  # the leaderboard's task, which names the section its races print under
         self.rows = rows  # "all": a row per seed and epoch; "mean": one per epoch over seeds; "auto": mean from 4 up
@@ -101,14 +108,9 @@ class ConsoleReporter:
             if self.rows == "mean" or (self.rows == "auto" and (most >= MEAN_ROWS_FROM or grouped)):
                 self.mean_rows = EpochRows(tuple(plan))
             self.task_id = self.progress.add_task("starting", total=self.state.total_steps)
-            groups = {(p.pair, p.seeds) for p in plan if p.optimizer is None}
-            if any(
-                (pair, seeds) not in {(p.pair, p.seeds) for p in plan if p.phase == MODEL_A} for pair, seeds in groups
-            ):
-                self._print(
-                    "Model A is not trained where it already exists (cached with the same settings, "
-                    "seed and data, or given with --model-a)."
-                )
+            line = model_a_line(plan, self.model_a_file)
+            if line:
+                self._print(line)
             self._print(EPOCH_HEADER if self.mean_rows is None else MEAN_HEADER)
         elif isinstance(event, PhaseStarted):
             self._advance(describe(event.planned, self.task))
@@ -178,6 +180,32 @@ class ConsoleReporter:
         self.live = False
         if self.stop is not None:
             self.stop.request(READER_GONE)
+
+
+def model_a_line(plan: Sequence[PlannedPhase], model_a_file: str | None = None) -> str:
+    """Where each seed's model A comes from, when not every one is trained: 'Model A from the cache for seeds 1-2;
+    training it for seed 3.' ('' when every seed trains its own, or none trains on B)."""
+    needed: dict[tuple[int, int], set[int]] = {}  # the seeds of each pair that train on task B
+    for planned in plan:
+        if planned.optimizer is None and planned.phase != MODEL_A:
+            needed.setdefault(planned.pair, set()).update(planned.seeds)
+    trained = {(p.pair, seed) for p in plan if p.phase == MODEL_A for seed in p.seeds}
+    if model_a_file is not None:
+        return f"Model A from {model_a_file} for every seed." if needed else ""
+    ready = {pair: sorted(s for s in seeds if (pair, s) not in trained) for pair, seeds in needed.items()}
+    if not any(ready.values()):
+        return ""
+    if len(needed) == 1:
+        ((pair, cached),) = ready.items()
+        training = sorted(needed[pair] - set(cached))
+        line = f"Model A from the cache for {seeds_label(tuple(cached))}"
+        return line + (f"; training it for {seeds_label(tuple(training))}." if training else ".")
+    runs = sum(len(seeds) for seeds in needed.values())
+    cached = sum(len(seeds) for seeds in ready.values())
+    whole = [pair for pair, seeds in ready.items() if len(seeds) == len(needed[pair])]
+    line = f"Model A from the cache for {cached} of {runs} seed runs over {len(needed)} pairs"
+    line += f" (every seed of {plural(len(whole), 'pair')})" if whole else ""
+    return line + (f"; training it for the other {runs - cached}." if runs > cached else ".")
 
 
 def load_data_and_engine(console: Console, config: ExperimentConfig) -> Dataset:
@@ -250,5 +278,6 @@ def tracked_in_terminal(
     the result, and why it stopped early if it did ('' otherwise)."""
     from engine.execution.tracking import run_tracked
 
-    with interruptible() as stop, ConsoleReporter(console, rows, config.leaderboard.task, stop) as reporter:
+    task = config.leaderboard.task
+    with interruptible() as stop, ConsoleReporter(console, rows, task, stop, options.model_a) as reporter:
         return run_tracked(kind, config, dataset, run_dir, reporter, stop, options, resume=resume), stop.reason
