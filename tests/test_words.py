@@ -32,6 +32,39 @@ def test_both_models_at_chance_level_are_said_to_be_and_no_difference_is_read() 
     assert "B on A is at chance level (50.50%" in one
 
 
+def test_a_model_below_chance_is_said_to_have_broken_down() -> None:
+    from engine.results.experiment import SeedResult, summarise
+
+    # B on A at 23.55% and 37.20% on a binary task (bfloat16, as a new user saw it), B from scratch fine
+    seeds = [SeedResult(1, (5, 6), 0.8, 0.95, 0.2355, {}), SeedResult(2, (5, 6), 0.8, 0.96, 0.372, {}),
+             SeedResult(3, (5, 6), 0.8, 0.94, 0.90, {})]  # fmt: skip
+    verdict = summarise(seeds).verdict
+    assert (
+        "B on A is below chance level in 2 of 3 seeds (23.55%, 37.20%; guessing scores 50%): worse than guessing "
+        "means it broke down (a diverged or inverted model)" in verdict
+    )
+    assert "B from scratch is below" not in verdict
+    fine = summarise([SeedResult(1, (5, 6), 0.8, 0.95, 0.478, {}), SeedResult(2, (5, 6), 0.8, 0.96, 0.93, {})])
+    assert "below chance" not in fine.verdict  # 47.8%: within the band of guessing, not below it
+
+
+def test_the_error_ratio_is_explained_where_it_is_shown() -> None:
+    import io
+
+    from rich.console import Console
+
+    from engine.results.experiment import ExperimentResult, SeedResult
+    from tui.render import report
+
+    config = {"run": {"seeds": [1]}, "split": {"b_classes": [5, 6], "n_train_b": 200, "extra_pairs": []}}
+    result = ExperimentResult(config, [SeedResult(1, (5, 6), 0.8, 0.95, 0.96, {})], "finished", "CPU")
+    console = Console(file=io.StringIO(), width=100, record=True)
+    for part in report(result):
+        console.print(part)
+    shown = " ".join(console.export_text().split())
+    assert "Err. ratio" in shown and "Err. ratio: B from scratch's test errors over B on A's" in shown
+
+
 def test_an_interval_wider_than_the_scale_is_called_too_wide_and_kept_whole() -> None:
     from engine.results.experiment import SeedResult, summarise
 

@@ -26,6 +26,7 @@ from tui.tune_render import tune_report
 from tui.views import views_of
 
 DASH = "—"
+ERROR_RATIO_WORDS = "Err. ratio: B from scratch's test errors over B on A's (above 1: transfer made fewer)"
 
 
 def pct(value: float | None) -> str:
@@ -191,7 +192,7 @@ def winner(result: SeedResult) -> Text:
 def seed_table(result: ExperimentResult, pair: tuple[int, int]) -> Table:
     """One pair, per seed and aggregated: test accuracy of A, B scratch, B on A, the difference, the error ratio."""
     title = task_title(pair, result.config["split"]["n_train_b"])
-    table = Table(title=title, title_justify="left", expand=False)
+    table = Table(title=title, title_justify="left", caption=ERROR_RATIO_WORDS, caption_justify="left", expand=False)
     table.add_column("Seed", justify="right")
     table.add_column("A test", justify="right")
     table.add_column("B scratch", justify="right")
@@ -243,7 +244,7 @@ def study_table(result: ExperimentResult) -> Table:
     table = Table(
         title="Study: transfer vs scratch, per class pair",
         title_justify="left",
-        caption="mean ± std over seeds; Δ with its 95% interval; error ratio: median over seeds",
+        caption=f"mean ± std over seeds; Δ with its 95% interval; {ERROR_RATIO_WORDS}, median over seeds",
         caption_justify="left",
         expand=False,
     )

@@ -121,6 +121,7 @@ def summarise(results: list[SeedResult]) -> Summary:
             wins,
             len(results) - len(kept),
             (stats.mean([r.test_acc_b_scratch for r in kept]), stats.mean([r.test_acc_b_transfer for r in kept])),
+            ([r.test_acc_b_scratch for r in kept], [r.test_acc_b_transfer for r in kept]),
         ),
     )
 
@@ -137,20 +138,43 @@ def at_chance(accuracy: float | None) -> bool:
     return accuracy is not None and abs(accuracy - CHANCE) <= CHANCE_BAND
 
 
+def below_chance(accuracy: float) -> bool:
+    """Whether a B test accuracy is clearly worse than guessing: on a balanced binary task that is no weak model
+    but a broken one (diverged, or predicting the classes the wrong way round)."""
+    return accuracy < CHANCE - CHANCE_BAND
+
+
+def below_chance_note(seed_accuracies: tuple[list[float], list[float]]) -> str:
+    """A sentence per model that scored below chance in some seed: its seeds and scores, and what that means."""
+    notes = []
+    for name, accuracies in zip(("B from scratch", "B on A"), seed_accuracies, strict=True):
+        below = [accuracy for accuracy in accuracies if below_chance(accuracy)]
+        if below:
+            scores = ", ".join(f"{100 * accuracy:.2f}%" for accuracy in below)
+            notes.append(
+                f" {name} is below chance level in {len(below)} of {plural(len(accuracies), 'seed')} ({scores}; "
+                f"guessing scores 50%): worse than guessing means it broke down (a diverged or inverted model), "
+                "not that it learnt little, so check it before reading the difference."
+            )
+    return "".join(notes)
+
+
 def verdict(
     differences: list[float],
     ci: tuple[float, float] | None,
     wins: int,
     n_diverged: int,
     accuracies: tuple[float | None, float | None] = (None, None),
+    seed_accuracies: tuple[list[float], list[float]] = ([], []),
 ) -> str:
     """One or two sentences; claims a gain only when the 95% interval of the difference excludes zero, and none
-    at all where both models are at chance level (`accuracies`: B from scratch's and B on A's mean)."""
+    at all where both models are at chance level (`accuracies`: B from scratch's and B on A's mean); says where a
+    model scored below chance in a seed (`seed_accuracies`: each model's, per seed)."""
     diverged_note = (
         f" {plural(n_diverged, 'seed')} diverged and {'is' if n_diverged == 1 else 'are'} left out of these numbers."
         if n_diverged
         else ""
-    )
+    ) + below_chance_note(seed_accuracies)
     n = len(differences)
     if n == 0:
         return "No seed finished without diverging, so there is nothing to compare." + diverged_note
