@@ -163,3 +163,22 @@ def test_a_tunings_arms_are_typed_as_names_and_a_bad_one_is_refused_at_its_field
     values["tune_arms"] = "scratch, AnB+:9"
     parsed, errors = parse_form(values, preset("seed"))
     assert parsed is None and "deeper than the network's 5 hidden layers" in errors["tune_arms"]
+
+
+def test_an_empty_layer_between_commas_is_refused_as_the_cli_refuses_it() -> None:
+    values = form_values(preset("seed"))
+    values["hidden"] = "300,,100"
+    assert parse_form(values)[1] == {"hidden": "has an empty entry between commas, e.g. 300, 100, 50"}
+    values["hidden"] = "300, 100"
+    assert parse_form(values)[0].network.hidden == (300, 100)
+
+
+def test_the_layers_reused_are_checked_against_the_forms_own_network() -> None:
+    values = form_values(preset("seed"))
+    values.update(hidden="64, 64, 64, 64, 64, 64, 64", reuse_layers="8")
+    assert parse_form(values)[1] == {"reuse_layers": "must be at most 7, the network's hidden layers; got 8"}
+    values["reuse_layers"] = "7"
+    parsed, errors = parse_form(values)
+    assert errors == {} and parsed.reused_layers == 7
+    values["hidden"] = "64, 64"
+    assert parse_form(values)[1] == {"reuse_layers": "must be at most 2, the network's hidden layers; got 7"}

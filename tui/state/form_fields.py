@@ -163,9 +163,13 @@ def _parse_float(text: str) -> float:
 
 
 def _parse_int_list(text: str) -> list[int]:
-    parts = [part for part in text.replace(",", " ").split() if part]
+    """'300, 100' (or '300 100') -> [300, 100]; an empty entry between commas ('300,,100') is refused, as the
+    CLI refuses [300,,100], rather than read as two layers."""
+    entries = [entry.strip() for entry in text.split(",")]
+    if text.strip() and not all(entries):
+        raise ValueError("has an empty entry between commas")
     try:
-        return [int(part) for part in parts]
+        return [int(part) for entry in entries for part in entry.split()]
     except ValueError:
         raise ValueError("must be whole numbers separated by commas") from None
 
@@ -255,8 +259,10 @@ def parse_form(
         except ValueError as exc:  # a list of numbers shows its own field's example
             errors[spec.id] = f"{exc}, e.g. {spec.placeholder}" if spec.kind == "intlist" else str(exc)
     by_key = _by_key(parsed)
+    # the form's network, which a value may have to fit (the layers reused are at most its hidden layers)
+    network = {key: value for key, value in by_key.items() if key.startswith("network.")}
     for key, value in by_key.items():
-        alone = {key: value, "network.kind": network_kind} if key.startswith("network.") else {key: value}
+        alone = {key: value, "network.kind": network_kind} if key.startswith("network.") else {key: value, **network}
         if key == "split.extra_pairs" and "split.b_classes" in by_key:  # checked against the form's own pair
             alone["split.b_classes"] = by_key["split.b_classes"]
         try:  # each value alone over what the form does not show (a tuning's spaces), so every bad field shows
