@@ -82,40 +82,46 @@ async def test_export_goes_to_the_run_folder_keeps_the_dialog_on_a_bad_name_and_
     previous = os.umask(0o022)
     try:
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            from tests.pilot import wait_for
+
             app.show_result(EXPERIMENT, fixed_result(), tmp_path)
-            await pilot.pause()
-            await pilot.press("e")
-            await pilot.pause()
-            path = app.screen.query_one("#dialog-path", Input)
+            await wait_for(pilot, lambda: app.screen.id == "results")
+
+            async def export_dialog() -> Input:
+                await pilot.press("e")
+                await wait_for(pilot, lambda: isinstance(app.screen, PathDialog))
+                return app.screen.query_one("#dialog-path", Input)
+
+            path = await export_dialog()
             assert path.value == str(tmp_path / "experiment.csv")  # the run's folder, as the CLI writes
             path.value = str(tmp_path / "table.txt")
             await pilot.press("enter")
-            await pilot.pause()
+            error = app.screen.query_one("#dialog-error", Static)
+            await wait_for(pilot, lambda: "Name the file .csv, .json or .md" in str(error.render()))
             assert isinstance(app.screen, PathDialog)  # still open, saying why
-            assert "Name the file .csv, .json or .md" in str(app.screen.query_one("#dialog-error", Static).render())
-            path.value = str(tmp_path / "missing" / "table.csv")
+            path.value = str(tmp_path / "missing" / "table.csv")  # a folder that does not exist yet is made
             await pilot.press("enter")
-            await pilot.pause()
-            assert isinstance(app.screen, PathDialog) and not (tmp_path / "missing").exists()
+            await wait_for(pilot, lambda: (tmp_path / "missing" / "table.csv").is_file())
+            path = await export_dialog()
             path.value = str(tmp_path / "experiment.csv")
             await pilot.press("enter")
-            await pilot.pause()
             written = tmp_path / "experiment.csv"
+            await wait_for(pilot, lambda: written.is_file())
             assert written.read_text().startswith("b_pair,seed,test_acc_a")
             assert stat.S_IMODE(written.stat().st_mode) == 0o644
-            assert f"Wrote {written}" in [n.message for n in app._notifications]
+            await wait_for(pilot, lambda: f"Wrote {written}" in [n.message for n in app._notifications])
             written.write_text("mine")
-            await pilot.press("e")
-            await pilot.pause()
+            await export_dialog()
             await pilot.press("enter")
-            await pilot.pause()
-            assert isinstance(app.screen, ConfirmDialog)
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             await pilot.press("n")
-            await pilot.pause()
+            await wait_for(pilot, lambda: app.screen.id == "results")
             assert written.read_text() == "mine"  # kept
-            await pilot.press("e", "enter", "y")
-            await pilot.pause()
-            assert written.read_text().startswith("b_pair,seed")
+            await export_dialog()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("y")
+            await wait_for(pilot, lambda: written.read_text().startswith("b_pair,seed"))
     finally:
         os.umask(previous)
 
@@ -282,3 +288,29 @@ def test_the_command_line_values_the_app_keeps_over_a_preset() -> None:
     values = launch_values(args)
     assert values["train_a"] == {"epochs": 1} and values["run"] == {"seeds": [1, 2]}
     assert values["cluster"]["address"] == "local"
+
+
+async def test_the_form_is_checked_once_as_it_first_shows_not_once_per_field(small_dataset: Dataset) -> None:
+    """Every field says it changed as the form mounts; checking the whole form for each (40 times) held the first
+    screen back by over a second on a 2-core machine."""
+    from tests.pilot import wait_for
+    from tui.screens.setup import SetupScreen
+
+    checks = []
+    original = SetupScreen.validate
+
+    def counted(self):
+        checks.append(1)
+        return original(self)
+
+    SetupScreen.validate = counted
+    try:
+        app = make_app(small_dataset)
+        async with app.run_test(size=(80, 24)) as pilot:
+            setup = app.get_screen("setup")
+            await wait_for(pilot, lambda: "Ready" in str(setup.query_one("#form-status").render()))
+            assert len(checks) <= 2, len(checks)
+            setup.query_one("#field-n_train_b", Input).value = "x"  # a change is still checked
+            await wait_for(pilot, lambda: setup.query_one("#row-n_train_b").has_class("-invalid"))
+    finally:
+        SetupScreen.validate = original
