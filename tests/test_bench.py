@@ -12,7 +12,8 @@ import pytest
 
 from engine.config import CnnNetwork, DenseNetwork
 from engine.config.presets import preset
-from engine.studies.bench import dense_sizes, matmul_gflops, matmul_peak_gflops, multiply_adds, training_flops
+from engine.networks.sizes import dense_sizes, multiply_adds, training_flops
+from engine.studies.bench import matmul_gflops, matmul_peak_gflops
 from tui.main import main
 
 

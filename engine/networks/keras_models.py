@@ -9,9 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from engine.config import NetworkConfig
+from engine.data.fashion_mnist import IMAGE_SHAPE
 from engine.runtime import keras
-
-IMAGE_SHAPE = (28, 28)
 
 
 def build_network(net: NetworkConfig, n_outputs: int, output_activation: str, name: str) -> keras.Sequential:

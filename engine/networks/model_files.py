@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.config import NetworkConfig
+from engine.data.fashion_mnist import IMAGE_SHAPE
 from engine.errors import ModelFileError
 from engine.fileio import atomic_path
-from engine.networks.keras_models import IMAGE_SHAPE, build_model_a, layer_signature
+from engine.networks.keras_models import build_model_a, layer_signature
 from engine.runtime import keras
 
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.config import LayerSpec, NetworkConfig
-from engine.networks.keras_models import IMAGE_SHAPE, build_network, layer_groups, predicted_labels
+from engine.data.fashion_mnist import IMAGE_SHAPE
+from engine.networks.keras_models import build_network, layer_groups, predicted_labels
 from engine.runtime import keras, tf
 
 BN_MOMENTUM = 0.99  # keras.layers.BatchNormalization's defaults

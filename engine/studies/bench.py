@@ -7,7 +7,6 @@ side is also set against the FLOPs the training needs at this machine's measured
 
 from __future__ import annotations
 
-import itertools
 import os
 import resource
 import statistics
@@ -16,11 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from engine.config import ExperimentConfig, NetworkConfig
+from engine.config import ExperimentConfig
 from engine.data.packing import member_data
 from engine.data.split import Tasks
 from engine.hardware import cpu_model
-from engine.networks.keras_models import IMAGE_SHAPE
+from engine.networks.sizes import dense_sizes, multiply_adds, training_flops
 from engine.phases import MODEL_A
 from engine.progress import Cancelled, EpochDone, StopToken, ignore
 from engine.runtime import device_name, keras, tf
@@ -92,45 +91,6 @@ def matmul_gflops(a_shape: tuple[int, ...], b_shape: tuple[int, ...], dtype: str
         best = min(best, time.perf_counter() - started)
     batch = a_shape[0] if len(a_shape) == 3 else 1
     return 2 * batch * a_shape[-2] * a_shape[-1] * b_shape[-1] / best / 1e9
-
-
-def multiply_adds(net: NetworkConfig, n_outputs: int) -> list[int]:
-    """Multiply-adds per image of each layer with weights: a 3x3 'same' convolution costs 9 x in x out per
-    pixel (pooling halves the maps after it), a Dense layer fan-in x fan-out."""
-    convolutions = [side * side * 9 * c_in * c_out for side, c_in, c_out in _conv_blocks(net)]
-    return convolutions + [fan_in * fan_out for fan_in, fan_out in itertools.pairwise(dense_sizes(net, n_outputs))]
-
-
-def dense_sizes(net: NetworkConfig, n_outputs: int) -> list[int]:
-    """The widths the Dense layers map between: the image or the last maps flattened, each Dense layer, the
-    outputs."""
-    blocks = _conv_blocks(net)
-    if blocks:
-        side, _, filters = blocks[-1]
-        flattened = (side // 2) ** 2 * filters
-    else:
-        flattened = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
-    dense = [spec.units for spec in net.hidden_layers() if spec.kind == "dense"]
-    return [flattened, *dense, n_outputs]
-
-
-def _conv_blocks(net: NetworkConfig) -> list[tuple[int, int, int]]:
-    """(side of the maps it reads, input channels, filters) of each convolution block in order; each block's
-    pooling halves the side."""
-    side, channels, blocks = IMAGE_SHAPE[0], 1, []
-    for filters in (spec.units for spec in net.hidden_layers() if spec.kind == "conv"):
-        blocks.append((side, channels, filters))
-        side, channels = side // 2, filters
-    return blocks
-
-
-def training_flops(products: list[int], n_train: int, n_valid: int) -> float:
-    """FLOPs one member-epoch needs: forward, weight gradients and input gradients (none for the first
-    layer, whose input is the data) on the training images, plus a forward pass over the validation images.
-    `products` are each layer's multiply-adds per image."""
-    forward = 2 * sum(products)
-    backward = 2 * sum(products) + 2 * sum(products[1:])
-    return n_train * (forward + backward) + n_valid * forward
 
 
 def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int, say: Say) -> BenchResult:
