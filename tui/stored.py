@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from engine.config import ExperimentConfig
 from engine.errors import UserError
+from engine.execution.cost import LONG_RUN_SECONDS, about, estimate_seconds, measured_rate
 from engine.kinds import KINDS, MAP, kind_named
 from engine.results.experiment import pairs_of
 from engine.results.protocol import RunResult
@@ -84,3 +87,38 @@ def last_results() -> dict[str, RunRecord]:
             ):
                 last.setdefault(views_of(KINDS[record.kind]).results, record)
     return last
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How long a run will take on this machine: `seconds`, and whether a rate this machine measured says so."""
+
+    seconds: float
+    measured: bool
+
+    @property
+    def long(self) -> bool:
+        return self.seconds >= LONG_RUN_SECONDS
+
+    @property
+    def words(self) -> str:
+        """'about 3 min on this machine', or the same said to be a guess where no run here measured the rate."""
+        if self.measured:
+            return f"{about(self.seconds)} on this machine"
+        return f"{about(self.seconds)} (a guess: no run like it has finished here yet to time this machine)"
+
+
+def stored_records() -> list[RunRecord]:
+    """Every stored run, newest first; none where the store cannot be read (or does not exist yet)."""
+    if not database_path().is_file():
+        return []
+    try:
+        return open_store().runs()
+    except UserError:
+        return []
+
+
+def estimate(config: ExperimentConfig, kind: str, records: list[RunRecord]) -> Estimate:
+    """How long a run of `kind` with `config` will take here, at the rate `records` (this machine's runs) show."""
+    rate = measured_rate(records, config)
+    return Estimate(estimate_seconds(config, kind, rate), rate is not None)

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from engine.config import ExperimentConfig
+from engine.execution.cost import about
 from engine.kinds import RunKind, RunOptions
 from engine.paths import log_dir
 from engine.results.leaderboard import LeaderboardResult
@@ -15,6 +16,7 @@ from tui.cli.console import command_console
 from tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_CANCELLED
 from tui.cli.reporter import READER_GONE, load_data_and_engine, tracked_in_terminal
 from tui.render import result_report
+from tui.stored import estimate, stored_records
 from tui.terminal import stderr_to_log
 
 
@@ -26,6 +28,21 @@ def _say_precision(console: Console, config: ExperimentConfig) -> None:
     note = precision_note(config.run.precision, has_gpu())
     if note:
         console.print(note)
+
+
+def _say_how_long(console: Console, kind: RunKind, config: ExperimentConfig, resume: bool) -> None:
+    """Before anything loads: about how long the run takes on this machine, and a warning when that is long."""
+    if resume:  # part of it is done: the estimate of the whole would mislead
+        return
+    estimate_now = estimate(config, kind.name, stored_records())
+    console.print(f"Estimated time: {estimate_now.words}.", markup=False, highlight=False)
+    if estimate_now.long:
+        console.print(
+            f"That is long: {about(estimate_now.seconds)}. Ctrl-C stops it after the current batch and keeps what "
+            "finished; `transfer-tui runs resume` continues it.",
+            style="bold yellow",
+            markup=False,
+        )
 
 
 def execute(
@@ -45,6 +62,7 @@ def execute(
     """Run (or resume) `kind` in `run_dir`, print its report, write the exports (format -> file); Ctrl-C once
     stops after the current batch and what finished is reported."""
     console = command_console()
+    _say_how_long(console, kind, config, resume)
     with stderr_to_log(log_dir() / "tensorflow.log"):  # TensorFlow's C++ chatter goes to the log
         dataset = load_data_and_engine(console, config)
         _say_precision(console, config)
