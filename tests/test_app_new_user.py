@@ -314,3 +314,29 @@ async def test_the_form_is_checked_once_as_it_first_shows_not_once_per_field(sma
             await wait_for(pilot, lambda: setup.query_one("#row-n_train_b").has_class("-invalid"))
     finally:
         SetupScreen.validate = original
+
+
+async def test_setup_says_what_a_run_trains_and_about_how_long_it_takes_here(
+    small_dataset: Dataset, isolated_home: Path
+) -> None:
+    from engine.config import ExperimentConfig, config_to_dict
+    from engine.storage.store import RunStore
+    from tests.pilot import wait_for
+
+    store = RunStore(isolated_home / "runs.sqlite")  # one seed of the notebook's experiment took 2 min here
+    store.start("20260101-000000-aaaa", "experiment", config_to_dict(ExperimentConfig()), isolated_home, {}, "CPU")
+    store.finish("20260101-000000-aaaa", "finished", None)
+    with store._write() as db:
+        db.execute("UPDATE runs SET ended_at = started_at + 120")
+    app = TransferApp(ExperimentConfig(), load_dataset=lambda _config: small_dataset, preload_engine=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        setup = app.get_screen("setup")
+        status = setup.query_one("#form-status", Static)
+        await wait_for(pilot, lambda: "on this machine" in str(status.render()))
+        assert str(status.render()) == "Ready: 1 seed, about 2 min on this machine. Press ctrl+r to run."
+        setup.query_one("#field-extra_pairs", Input).value = "0,2"
+        setup.query_one("#field-networks", Input).value = "dense, cnn"
+        await wait_for(pilot, lambda: "2 pairs x 2 networks x 1 seed" in str(status.render()))
+        setup.query_one("#field-seeds", Input).value = "1-1000"
+        await wait_for(pilot, lambda: status.has_class("-long"))
+        assert "That is long." in str(status.render())

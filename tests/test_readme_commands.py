@@ -25,6 +25,7 @@ SHRUNK = {
         [*SMALL, "--budget", "2", "--optimizers", "sgd,adam", "--epochs", "1", "--task", "b_scratch", "--seeds", "1"],
         "At an equal budget (2 trials per optimizer",
     ),
+    "runs list": ([], "No runs yet: there is no run store at"),
 }
 # benches take minutes at their own sizes: each is run, shrunk, by its own test in tests/test_bench.py
 TESTED_ELSEWHERE = {
@@ -60,8 +61,12 @@ def test_a_quoted_command_runs_on_the_real_data(
     command: str, real_data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     extra, said = SHRUNK[command]
-    code = main([*command.split(), *extra, "--data-dir", str(real_data_dir), "--home", str(tmp_path)])
+    trains = command.split()[0] != "runs"
+    data = ["--data-dir", str(real_data_dir)] if trains else []
+    code = main([*command.split(), *extra, *data, "--home", str(tmp_path)])
     out, err = capsys.readouterr()
     assert code == 0, out + err
     assert said in out, out
+    if trains:  # what trains says first about how long it takes, before TensorFlow loads
+        assert 0 <= ("\n" + out).find("\nEstimated time: about ") < out.index(" phase "), out
     assert "Traceback" not in err and "error" not in err, err

@@ -70,13 +70,9 @@ def store_problem() -> tuple[str, str] | None:
     return None
 
 
-def last_results() -> dict[str, RunRecord]:
+def last_results(records: list[RunRecord]) -> dict[str, RunRecord]:
     """For each view that shows results (Results, Optimizers, Study, Tune), the run it reopens after a restart:
-    the newest finished one, else the newest stopped one with results; a store that cannot be read gives none."""
-    try:
-        records = open_store().runs()
-    except UserError:
-        return {}
+    the newest finished one, else the newest stopped one with results (`records`: newest first)."""
     last: dict[str, RunRecord] = {}
     for finished_only in (True, False):
         for record in records:  # newest first

@@ -92,9 +92,21 @@ def measured_rate(records: Iterable[Any], config: ExperimentConfig) -> float | N
     return statistics.median(chosen[:RATE_FROM_RUNS]) if chosen else None
 
 
+_RATES: dict[tuple[str, float], tuple[dict, float] | None] = {}  # a finished run's rate never changes: read once
+
+
 def _finished_rate(record: Any) -> tuple[dict, float] | None:
     """(config, FLOP/s) of a finished run that ran here, in one sitting, for long enough to time; else None."""
-    if record.status != "finished" or record.ended_at is None or record.options.get("merged_from"):
+    if record.status != "finished" or record.ended_at is None:
+        return None
+    key = (record.id, record.ended_at)
+    if key not in _RATES:
+        _RATES[key] = _timed(record)
+    return _RATES[key]
+
+
+def _timed(record: Any) -> tuple[dict, float] | None:
+    if record.options.get("merged_from"):
         return None
     seconds = record.ended_at - record.started_at
     if seconds < 1 or record.config.get("cluster", {}).get("address"):

@@ -45,7 +45,7 @@ from tui.screens.study import StudyScreen
 from tui.screens.tune import TuneScreen
 from tui.screens.view_switcher import ViewSwitcher
 from tui.state.form_fields import field_label
-from tui.stored import last_results, store_problem, when
+from tui.stored import last_results, store_problem, stored_records, when
 from tui.terminal import stderr_to_log
 from tui.views import views_of
 
@@ -142,10 +142,13 @@ class TransferApp(App[int]):
     class StoreChecked(Message):
         """The run store was opened off the UI thread; `problem` says what went wrong, if anything did."""
 
-        def __init__(self, problem: tuple[str, str] | None, last: dict[str, RunRecord]) -> None:
+        def __init__(
+            self, problem: tuple[str, str] | None, last: dict[str, RunRecord], records: list[RunRecord]
+        ) -> None:
             super().__init__()
             self.problem = problem
             self.last = last  # the newest stored run with results, per view that shows it
+            self.records = records  # every stored run: what this machine's rate is measured from
 
     def __init__(
         self,
@@ -168,6 +171,8 @@ class TransferApp(App[int]):
         self.run_options = RunOptions(tensorboard=str(tensorboard) if tensorboard else None)
         self.settings = (settings or Settings()).checked(self.binding_scopes())
         self.running: RunRequest | None = None
+        self.run_records: list[RunRecord] = []  # the stored runs, read off the UI thread: this machine's rate
+        self.store_problem_told: tuple[str, str] | None = None
 
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap)
@@ -192,13 +197,17 @@ class TransferApp(App[int]):
         result of each view is found, to reopen it. Off the UI thread: the database may be locked by another
         process for up to half a minute."""
         problem = store_problem()
-        last = {} if problem is not None and problem[1] == "error" else last_results()
-        self.post_message(self.StoreChecked(problem, last))
+        broken = problem is not None and problem[1] == "error"
+        records = [] if broken else stored_records()
+        self.post_message(self.StoreChecked(problem, {} if broken else last_results(records), records))
 
     def on_transfer_app_store_checked(self, message: StoreChecked) -> None:
-        if message.problem is not None:
+        if message.problem is not None and message.problem != self.store_problem_told:
             text, severity = message.problem
             self.notify(text, title="Run store", severity=severity, timeout=10)
+            self.store_problem_told = message.problem
+        self.run_records = message.records
+        self.get_screen("setup").validate()  # its estimate, at the rate these runs measured
         for view, record in message.last.items():
             screen = self.get_screen(view)
             live = None if self.running is None else views_of(self.running.kind).live
@@ -414,6 +423,7 @@ class TransferApp(App[int]):
         # only a user watching the run is taken to its results; one busy elsewhere (typing in Setup) is told
         watching = self.screen.id in ("run", views.live, views.results)
         self.show_result(kind, result, message.request.run_dir, go=watching)
+        self.check_store()  # the run just recorded times this machine a little better
         if not watching:
             done = "was cancelled; what finished is on" if result.status == "cancelled" else "finished: see"
             self.notify(f"The {kind.title} {done} {where}.")

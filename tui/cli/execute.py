@@ -31,7 +31,7 @@ def _say_precision(console: Console, config: ExperimentConfig) -> None:
 
 
 def _say_how_long(console: Console, kind: RunKind, config: ExperimentConfig, resume: bool) -> None:
-    """Before anything loads: about how long the run takes on this machine, and a warning when that is long."""
+    """Before TensorFlow loads: about how long the run takes on this machine, and a warning when that is long."""
     if resume:  # part of it is done: the estimate of the whole would mislead
         return
     estimate_now = estimate(config, kind.name, stored_records())
@@ -62,9 +62,8 @@ def execute(
     """Run (or resume) `kind` in `run_dir`, print its report, write the exports (format -> file); Ctrl-C once
     stops after the current batch and what finished is reported."""
     console = command_console()
-    _say_how_long(console, kind, config, resume)
     with stderr_to_log(log_dir() / "tensorflow.log"):  # TensorFlow's C++ chatter goes to the log
-        dataset = load_data_and_engine(console, config)
+        dataset = load_data_and_engine(console, config, lambda: _say_how_long(console, kind, config, resume))
         _say_precision(console, config)
         result, stopped = tracked_in_terminal(
             console, kind, config, dataset, run_dir, options, resume=resume, rows=rows

@@ -14,19 +14,31 @@ from textual.timer import Timer
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
 
 from engine.config import ExperimentConfig, config_to_toml, load_config_file
-from engine.config.presets import PRESET_DESCRIPTIONS, PRESETS, preset
+from engine.config.presets import PRESET_DESCRIPTIONS, PRESETS, preset, study_networks
 from engine.errors import UserError
 from engine.fileio import atomic_write_text
+from engine.kinds import MAP, RunKind, kind_for
 from engine.results.words import plural
 from tui.screens.dialogs import ConfirmDialog, PathDialog, app_file_problem
 from tui.state.form_fields import FIELDS, FIELDS_BY_ID, form_values, parse_form, with_preset
 from tui.state.form_memory import remember_form, remembered_form
+from tui.stored import estimate
 from tui.widgets.field_row import FieldRow
 
 DEFAULT_CONFIG_FILE = "experiment.toml"
 REMEMBER_AFTER_SECONDS = 0.5  # the form is kept once typing pauses this long
 # side by side on wide terminals, one under the other on narrow ones
 COLUMNS = (("Split", "Network", "Data", "Cluster"), ("Training", "Study", "Tune"))
+
+
+def run_size(config: ExperimentConfig, kind: RunKind) -> str:
+    """What ctrl+r trains, counted: '1 seed', '2 pairs x 3 seeds', '45 pairs x 2 networks x 3 seeds'."""
+    parts = []
+    if len(config.split.pairs) > 1:
+        parts.append(plural(len(config.split.pairs), "pair"))
+    if kind is MAP and len(study_networks(config)) > 1:
+        parts.append(plural(len(study_networks(config)), "network"))
+    return " x ".join([*parts, plural(len(config.run.seeds), "seed")])
 
 
 class SetupScreen(Screen):
@@ -118,12 +130,18 @@ class SetupScreen(Screen):
         for row in self.rows():
             row.show_error(errors.get(row.spec.id))
         status = self.query_one("#form-status", Static)
+        long = False
         if errors:
             need = "needs" if len(errors) == 1 else "need"
             status.update(f"{plural(len(errors), 'field')} {need} fixing before a run can start.")
         else:
-            status.update(f"Ready: {plural(len(config.run.seeds), 'seed')}. Press ctrl+r to run.")
+            kind = kind_for(config, "run")
+            how_long = estimate(config, kind.name, getattr(self.app, "run_records", []))
+            long = how_long.long
+            what = f"{run_size(config, kind)}, {how_long.words}"
+            status.update(f"Ready: {what}. " + ("That is long. " if long else "") + "Press ctrl+r to run.")
         status.set_class(bool(errors), "-invalid")
+        status.set_class(long, "-long")
         return config
 
     def mark_invalid(self, key: str, message: str) -> None:
