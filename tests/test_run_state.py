@@ -299,3 +299,31 @@ def test_the_cli_says_where_each_seeds_model_a_comes_from() -> None:
     )
     race = PlannedPhase("model_a", (1, 2), 1, 1, (5, 6), "adam")  # a race on task A trains no B
     assert model_a_line([race]) == ""
+
+
+def test_the_time_left_weighs_each_step_and_starts_from_the_first_epochs_end() -> None:
+    """Model A's steps (44,000 images an epoch) weigh more than B's; the first epoch, which also loaded and compiled,
+    is not taken for the rate: the rate is measured from its end."""
+    from engine.config import ExperimentConfig
+    from engine.execution.cost import entry_flops
+    from tui.state.run_clock import RunClock
+
+    config = ExperimentConfig()
+    plan = (PlannedPhase("model_a", (1,), 2, 100, (5, 6)), PlannedPhase("b_scratch", (1,), 4, 7, (5, 6)))
+    work = [entry_flops(planned, config.network) for planned in plan]
+    state, clock = RunState(), RunClock(config)
+    for event in (RunPlanned(plan), PhaseStarted(0, plan[0])):
+        state.apply(event)
+        clock.apply(event, state, now=0.0)
+    assert clock.words(state, now=1.0) == "timing the first epoch"  # nothing to go on yet
+    first = EpochDone(0, "model_a", 1, 1, 2, metrics(0.5))
+    state.apply(first)
+    clock.apply(first, state, now=30.0)  # the first epoch took 30 s, most of it compiling
+    assert clock.words(state, now=31.0) == "timing the first epoch"  # too soon to read a rate
+    state.apply(StepsDone(0, epoch=1, step=50))  # half of the second epoch in 5 s: 10 s an epoch of A
+    left = clock.seconds_left(state, now=35.0)
+    assert left == pytest.approx(5.0 + work[1] / (work[0] / 2 / 10.0))  # the rest of A, then B at that rate
+    assert clock.words(state, now=35.0) == f"about {round(left / 5) * 5:.0f} s left"
+    prior = RunClock(config, prior_rate=work[0] / 100.0)
+    prior.apply(RunPlanned(plan), RunState(), now=0.0)
+    assert prior.seconds_left(RunState(plan=plan), now=0.0) == pytest.approx(100.0 + 100.0 * work[1] / work[0])

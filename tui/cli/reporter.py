@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
+from engine.execution.cost import measured_rate
 from engine.kinds import RunKind, RunOptions
 from engine.phases import MODEL_A
 from engine.progress import (
@@ -41,7 +43,9 @@ from tui.render import (
     several_pairs,
 )
 from tui.state.epoch_rows import MEAN_ROWS_FROM, EpochRows
+from tui.state.run_clock import RunClock
 from tui.state.run_state import RunState
+from tui.stored import stored_records
 
 READER_GONE = "the output pipe closed (its reader, e.g. head, exited)"
 
@@ -62,6 +66,7 @@ class ConsoleReporter:
         task: str = "b_on_a",
         stop: StopToken | None = None,
         model_a_file: str | None = None,
+        clock: RunClock | None = None,
     ) -> None:
         self.console = console
         self.model_a_file = model_a_file  # the user's model A (--model-a), which no seed trains
@@ -70,14 +75,14 @@ class ConsoleReporter:
         self.rows = rows  # "all": a row per seed and epoch; "mean": one per epoch over seeds; "auto": mean from 4 up
         self.mean_rows: EpochRows | None = None
         self.live = console.is_terminal
+        self.clock = clock  # how long the run has left, from its plan's work and its rate
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("steps"),
             TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            TextColumn("{task.fields[left]}"),
             console=console,
             transient=True,
             disable=not self.live,
@@ -99,6 +104,8 @@ class ConsoleReporter:
 
     def __call__(self, event: ProgressEvent) -> None:
         self.state.apply(event)
+        if self.clock is not None:
+            self.clock.apply(event, self.state, time.monotonic())
         plan = self.state.plan
         if not isinstance(event, EpochDone):
             self._print_mean_rows()
@@ -107,7 +114,7 @@ class ConsoleReporter:
             grouped = any(p.group is not None for p in plan)
             if self.rows == "mean" or (self.rows == "auto" and (most >= MEAN_ROWS_FROM or grouped)):
                 self.mean_rows = EpochRows(tuple(plan))
-            self.task_id = self.progress.add_task("starting", total=self.state.total_steps)
+            self.task_id = self.progress.add_task("starting", total=self.state.total_steps, left="")
             line = model_a_line(plan, self.model_a_file)
             if line:
                 self._print(line)
@@ -162,7 +169,8 @@ class ConsoleReporter:
 
     def _advance(self, description: str) -> None:
         if self.task_id is not None:
-            self.progress.update(self.task_id, description=description, completed=self.state.completed_steps)
+            left = "" if self.clock is None else self.clock.words(self.state, time.monotonic())
+            self.progress.update(self.task_id, description=description, completed=self.state.completed_steps, left=left)
 
     def _print(self, line: str) -> None:
         try:
@@ -283,5 +291,6 @@ def tracked_in_terminal(
     from engine.execution.tracking import run_tracked
 
     task = config.leaderboard.task
-    with interruptible() as stop, ConsoleReporter(console, rows, task, stop, options.model_a) as reporter:
+    clock = RunClock(config, measured_rate(stored_records(), config))
+    with interruptible() as stop, ConsoleReporter(console, rows, task, stop, options.model_a, clock) as reporter:
         return run_tracked(kind, config, dataset, run_dir, reporter, stop, options, resume=resume), stop.reason

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import time
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from engine.config import ExperimentConfig
+from engine.execution.cost import measured_rate
 from engine.progress import ClusterStatus, EpochDone, PhaseStarted, PlannedPhase, ProgressEvent, RunPlanned
 from engine.results.words import plural
 from tui.render import EPOCH_COLUMNS, epoch_cells, phase_label, seeds_label, several_pairs
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
+from tui.state.run_clock import RunClock
 from tui.state.run_state import RunState
 from tui.widgets.curves import CurvesPanel
 from tui.widgets.phase_strip import PhaseStrip, phase_strip_text
 
 CURVE_REFRESH_SECONDS = 0.25
+CLOCK_SECONDS = 1.0  # how often the time left is said again while nothing else changes
 
 
 class RunScreen(CancelsItsRun, Screen):
@@ -32,6 +37,8 @@ class RunScreen(CancelsItsRun, Screen):
         self.status = ""
         self.units_text = ""  # on a cluster: where each unit runs
         self.failed = False  # the last run stopped with an error
+        self.ended = False  # the last run ended (finished, cancelled or failed)
+        self.clock: RunClock | None = None  # how long the run in progress has left
         self.curves_changed = False
 
     def compose(self) -> ComposeResult:
@@ -41,7 +48,7 @@ class RunScreen(CancelsItsRun, Screen):
             yield Static(self.units_text, id="cluster-units", classes="hidden" if not self.units_text else "")
             with Horizontal(id="progress-line"):
                 yield Static(self.status, id="run-status")
-                yield ProgressBar(total=self.state.total_steps or None, show_eta=True, id="progress")
+                yield ProgressBar(total=self.state.total_steps or None, show_eta=False, id="progress")
             table = DataTable(id="epochs", zebra_stripes=True, cursor_type="row")
             table.add_columns(*EPOCH_COLUMNS)
             mixed = several_pairs(self.state.plan)
@@ -53,6 +60,7 @@ class RunScreen(CancelsItsRun, Screen):
     def on_mount(self) -> None:
         self.query_one("#progress", ProgressBar).update(progress=self.state.completed_steps)
         self._show_ended()
+        self.set_interval(CLOCK_SECONDS, self._show_status)
         self._show_curves()
         # plots are redrawn at most a few times a second, however fast epochs (or members) finish
         self.set_interval(CURVE_REFRESH_SECONDS, self._show_curves_if_changed)
@@ -65,7 +73,8 @@ class RunScreen(CancelsItsRun, Screen):
     def start(self, config: ExperimentConfig) -> None:
         """Forget the previous run and show that this one is loading."""
         self.state = RunState()
-        self.failed = False
+        self.clock = RunClock(config, measured_rate(getattr(self.app, "run_records", []), config))
+        self.failed = self.ended = False
         self._show_units("")
         self.set_status(f"Loading data and TensorFlow for {plural(len(config.run.seeds), 'seed')}…")
         self._show_ended()
@@ -83,12 +92,21 @@ class RunScreen(CancelsItsRun, Screen):
 
     def set_status(self, text: str) -> None:
         self.status = text
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """The status line, with how long the run has left while it trains."""
+        text = self.status
+        if self.clock is not None and self.state.plan and not self.ended:
+            text += f" · {self.clock.words(self.state, time.monotonic())}"
         for status in self.query("#run-status").results(Static):
             status.update(text)
 
     def apply(self, event: ProgressEvent) -> None:
         """Fold one engine event into the state and redraw what it changed."""
         self.state.apply(event)
+        if self.clock is not None:
+            self.clock.apply(event, self.state, time.monotonic())
         if isinstance(event, ClusterStatus):
             self._show_units("\n".join(event.placements))
             return
@@ -136,7 +154,7 @@ class RunScreen(CancelsItsRun, Screen):
 
     def finish(self, status: str, failed: bool = False) -> None:
         """The run ended: `status` says how, in full; a failed run's bar goes (nothing is training any more)."""
-        self.failed = failed
+        self.failed, self.ended = failed, True
         self.set_status(status)
         self._show_ended()
 
