@@ -154,3 +154,18 @@ def test_the_docs_list_every_binding_id() -> None:
     listed = re.findall(r"`([a-z_]+\.[a-z_]+)`", text[text.index("The ids:") : text.index("out; the other entries")])
     ids = {binding.id for scope in TransferApp.binding_scopes() for binding in scope if binding.id}
     assert sorted(listed) == sorted(ids)
+
+
+async def test_every_views_footer_fits_80_columns(small_dataset: Dataset) -> None:
+    from textual.widgets._footer import FooterKey
+
+    from tests.pilot import wait_for
+
+    app = make_app(small_dataset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for view, *_ in VIEWS:
+            app.action_show(view)
+            await wait_for(pilot, lambda view=view: app.screen.id == view and app.screen.query(FooterKey))
+            keys = list(app.screen.query(FooterKey))
+            assert keys[-1].region.right <= 79, (view, [key.description for key in keys])  # a column to spare
+            assert keys[-1].description == "Views", view  # the last one shown whole, not cut

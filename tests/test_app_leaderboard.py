@@ -131,3 +131,20 @@ async def test_a_budget_set_in_the_options_races_every_optimizer_at_that_budget(
         assert len(board.result.entries[0].trials) == 2 * 2  # 2 trials x seeds 1, 2
         budget = board.query_one("#board-budget", Static)
         assert budget.display and "n of 2 trials" in shown_text(budget)
+
+
+async def test_the_loss_chart_names_its_lines_at_80_by_24(small_dataset: Dataset) -> None:
+    from textual_plotext import PlotextPlot
+
+    from tests.test_snapshots import fixed_leaderboard
+
+    app = make_app(small_dataset, preload_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_show("leaderboard")
+        board = app.get_screen("leaderboard")
+        await wait_for(pilot, lambda: app.screen is board)
+        board.show_result(fixed_leaderboard(), caption="Fixed leaderboard")
+        legend = board.query_one("#board-legend", Static)
+        await wait_for(pilot, lambda: "sgd" in shown_text(legend))
+        assert " ".join(shown_text(legend).split()) == "lines: a adam s sgd m momentum"  # the diverged one has none
+        assert board.query_one("#board-plot", PlotextPlot).size.height >= 12  # tall enough to read, scrolled to

@@ -44,7 +44,7 @@ class HistoryScreen(Screen):
         Binding(
             "ctrl+r",
             "rerun",
-            "To Setup",
+            "Reuse",
             tooltip="load the run's config into Setup to run it again (asks before replacing the form)",
             id="history.rerun",
         ),

@@ -10,7 +10,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
@@ -23,7 +23,7 @@ from tui.render import DASH, budget_table, seeds_label
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
 from tui.screens.dialogs import offer_export
 from tui.state.leaderboard_state import LeaderboardState
-from tui.widgets.curves import draw_epoch_curves
+from tui.widgets.curves import Marker, draw_epoch_curves, legend
 
 # two-line headers keep the table within 80 columns
 COLUMNS = (
@@ -62,6 +62,20 @@ def row_cells(rank: int, row: Row) -> tuple[str, ...]:
     )
 
 
+# each optimizer's line: a character of its name and a colour, told apart with or without colour
+OPTIMIZER_MARKERS: dict[str, Marker] = {
+    "sgd": ("s", "blue"),
+    "momentum": ("m", "red"),
+    "nesterov": ("n", "green"),
+    "adagrad": ("g", "orange"),
+    "rmsprop": ("r", "magenta"),
+    "adam": ("a", "cyan"),
+    "adamax": ("x", "gray"),
+    "nadam": ("d", "blue+"),
+    "adamw": ("w", "red+"),
+}
+
+
 class LeaderboardScreen(CancelsItsRun, Screen):
     """Shows the race in progress, or the last one kept in the run store."""
 
@@ -97,13 +111,14 @@ class LeaderboardScreen(CancelsItsRun, Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(id="board-body"):
+        with VerticalScroll(id="board-body"):
             yield Static(self.caption, id="board-caption")
             table = DataTable(id="board", cursor_type="row", zebra_stripes=True, header_height=2)
             table.add_columns(*COLUMNS)
             yield table
             yield Static("", id="board-budget")  # at an equal budget: the ranking at n trials, and its reading
             yield PlotextPlot(id="board-plot")
+            yield Static("", id="board-legend")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -157,7 +172,9 @@ class LeaderboardScreen(CancelsItsRun, Screen):
             name: [math.log10(v) if math.isfinite(v) and v > 0 else math.nan for v in curve]
             for name, curve in self.state.mean_val_loss().items()
         }
-        draw_epoch_curves(self.query_one("#board-plot", PlotextPlot), "log10 validation loss, mean over seeds", curves)
+        plot = self.query_one("#board-plot", PlotextPlot)
+        draw_epoch_curves(plot, "log10 validation loss, mean over seeds", curves, OPTIMIZER_MARKERS)
+        self.query_one("#board-legend", Static).update(legend(OPTIMIZER_MARKERS, [n for n, c in curves.items() if c]))
 
     def action_race(self) -> None:
         self.app.action_start_leaderboard()

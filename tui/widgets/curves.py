@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual_plotext import PlotextPlot
@@ -21,9 +22,12 @@ def mean_curve(curves: list[list[float]]) -> list[float]:
     return means
 
 
-def draw_epoch_curves(plot: PlotextPlot, title: str, curves: dict[str, list[float]]) -> None:
+def draw_epoch_curves(
+    plot: PlotextPlot, title: str, curves: dict[str, list[float]], markers: dict[str, Marker] | None = None
+) -> None:
     """Redraw `plot` with one line per curve over epochs 1, 2, ...; NaN and infinite points are left out
-    (plotext cannot draw them, nor an empty series) and the epoch axis has whole-number ticks."""
+    (plotext cannot draw them, nor an empty series) and the epoch axis has whole-number ticks. `markers` draws a
+    curve with its own character and colour (a legend beside the plot can then name it), else braille dots."""
     plt = plot.plt
     plt.clear_data()
     plt.clear_figure()
@@ -32,7 +36,11 @@ def draw_epoch_curves(plot: PlotextPlot, title: str, curves: dict[str, list[floa
     for label, curve in curves.items():
         points = [(epoch, value) for epoch, value in enumerate(curve, start=1) if math.isfinite(value)]
         if points:
-            plt.plot(*zip(*points, strict=True), label=label, marker="braille")
+            if markers and label in markers:
+                character, colour = markers[label]
+                plt.plot(*zip(*points, strict=True), marker=character, color=colour)
+            else:
+                plt.plot(*zip(*points, strict=True), label=label, marker="braille")
             values += [value for _, value in points]
     if values and max(values) == min(values):  # plotext draws a flat range upside down: give it some height
         pad = max(abs(values[0]) * 0.05, 1e-3)
@@ -42,6 +50,24 @@ def draw_epoch_curves(plot: PlotextPlot, title: str, curves: dict[str, list[floa
         plt.xticks(list(range(1, longest + 1, max(1, longest // 8))))
     plt.xlabel("epoch")
     plot.refresh()
+
+
+Marker = tuple[str, str]  # a curve's character and its plotext colour
+
+
+def legend(markers: dict[str, Marker], shown: list[str]) -> Text:
+    """'a adam   s sgd': each curve's character in its colour, then its name, for a plot too small (or too
+    crowded, with nine lines) to hold plotext's own legend; characters tell the lines apart without colour too."""
+    text = Text("lines: ", style="dim")
+    for name in shown:
+        character, colour = markers[name]
+        text.append(character, style=f"bold {RICH_COLOURS.get(colour, colour)}")
+        text.append(f" {name}   ")
+    return text
+
+
+# plotext's colour names as Rich names them
+RICH_COLOURS = {"orange": "dark_orange", "gray": "bright_black", "blue+": "bright_blue", "red+": "bright_red"}
 
 
 class CurvesPanel(Horizontal):
