@@ -50,8 +50,8 @@ def test_first_screen_needs_no_tensorflow() -> None:
         async def main():
             app = TransferApp(preload_engine=False)
             async with app.run_test() as pilot:
-                await pilot.pause()
-                assert app.screen.id == "setup", app.screen
+                while not (app.screen.id == "setup" and app.screen.query("#field-n_train_b")):
+                    await pilot.pause(0.05)
                 assert app.screen.query_one("#field-n_train_b").value == "200"
             assert "tensorflow" not in sys.modules and "keras" not in sys.modules
 
@@ -69,8 +69,8 @@ async def test_fill_the_form_by_keyboard(small_dataset: Dataset) -> None:
         await pilot.press("tab")  # the preset list has the focus first
         assert app.focused.id == "preset"
         await pilot.press("enter", "down", "down", "down", "enter")  # third preset: handson-ml3
-        await pilot.pause()
-        assert app.focused.id == "preset" and app.focused.value == "handson-ml3"
+        await wait_for(pilot, lambda: app.focused.id == "preset" and app.focused.value == "handson-ml3")
+        await wait_for(pilot, lambda: setup.validate().split.b_classes == (0, 2))  # the form filled
         await pilot.press("tab", "tab", "tab")  # negative class, positive class, B training images
         assert app.focused.id == "field-n_train_b"
         await pilot.press(*"120")  # the input selects its text on focus, so typing replaces it
@@ -90,23 +90,20 @@ async def test_invalid_value_shows_at_the_field_and_blocks_run(small_dataset: Da
     app = make_app(small_dataset, preload_engine=False)
     async with app.run_test() as pilot:
         await retype(pilot, app, "n_train_b", "abc")
-        await pilot.pause()
-        assert row(app, "n_train_b").has_class("-invalid")
+        await wait_for(pilot, lambda: row(app, "n_train_b").has_class("-invalid"))
         assert error_text(app, "n_train_b") == "must be a whole number"
         app.screen.query_one("#field-negative_class", Select).value = 6  # same as the positive class
-        await pilot.pause()
-        assert error_text(app, "positive_class") == "must be two different classes, got [6, 6]"
+        await wait_for(pilot, lambda: error_text(app, "positive_class") == "must be two different classes, got [6, 6]")
 
         await pilot.press("ctrl+r")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.focused.id == "field-positive_class")  # the first bad field, top down
         assert app.screen.id == "setup" and not app.engine.busy and app.engine.requests.empty()
-        assert app.focused.id == "field-positive_class"  # taken to the first bad field, top down
 
         await retype(pilot, app, "n_train_b", "50")
         app.screen.query_one("#field-negative_class", Select).value = 5
-        await pilot.pause()
-        assert not row(app, "n_train_b").has_class("-invalid")
-        assert "Ready: 1 seed." in shown_text(app.screen.query_one("#form-status", Static))
+        await wait_for(pilot, lambda: not row(app, "n_train_b").has_class("-invalid"))
+        status = app.screen.query_one("#form-status", Static)
+        await wait_for(pilot, lambda: "Ready: 1 seed, about " in shown_text(status))
 
 
 async def test_a_tiny_run_fills_the_table_then_the_results(small_dataset: Dataset, isolated_home: Path) -> None:
@@ -137,13 +134,13 @@ async def test_a_tiny_run_fills_the_table_then_the_results(small_dataset: Datase
         # the trained models can be copied elsewhere from the Results screen
         target = isolated_home / "exported"
         await pilot.press("m")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query("#dialog-path"))
         app.screen.query_one("#dialog-path", Input).value = str(target)
         await pilot.press("enter")
-        await pilot.pause()
-        assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*.keras")) == [
-            f"b5-6/seed{s}/{role}.keras" for s in (1, 2) for role in ("b_finetune", "b_scratch", "model_a")
-        ]
+        expected = [f"b5-6/seed{s}/{role}.keras" for s in (1, 2) for role in ("b_finetune", "b_scratch", "model_a")]
+        await wait_for(
+            pilot, lambda: sorted(p.relative_to(target).as_posix() for p in target.rglob("*.keras")) == expected
+        )
 
 
 async def test_cancel_mid_run_keeps_what_finished(small_dataset: Dataset) -> None:
@@ -166,6 +163,17 @@ async def test_cancel_mid_run_keeps_what_finished(small_dataset: Dataset) -> Non
         assert not app.engine.busy
 
 
+def palette_offers(app, title: str) -> bool:
+    """Whether the open command palette lists a command titled `title` (its search has run)."""
+    from textual.command import CommandList
+
+    lists = app.screen.query(CommandList)
+    if not lists:
+        return False
+    found = lists.first()
+    return any(title in str(found.get_option_at_index(i).prompt) for i in range(found.option_count))
+
+
 def footer_keys(app) -> list[str]:
     from textual.widgets._footer import FooterKey
 
@@ -184,9 +192,10 @@ async def test_c_cancels_only_the_run_its_view_shows_and_shows_only_then(small_d
         await pilot.press("f5")  # Optimizers: its c would stop a race, and no race runs
         await wait_for(pilot, lambda: app.screen.id == "leaderboard" and "Sort" in footer_keys(app))
         assert "Cancel" not in footer_keys(app)
+        epochs_then = len(run.state.epochs)
         await pilot.press("c")
-        await pilot.pause()
-        assert app.engine.busy and not app.engine.stop.requested  # the experiment trains on
+        await wait_for(pilot, lambda: len(run.state.epochs) > epochs_then + 1)  # the experiment trains on
+        assert app.engine.busy and not app.engine.stop.requested
         await pilot.press("f3")
         await wait_for(pilot, lambda: app.screen.id == "run" and "Cancel" in footer_keys(app))
         await pilot.press("c")
@@ -236,33 +245,30 @@ def test_quit_mid_run_stops_the_engine_thread(tmp_path: Path) -> None:
 async def test_save_and_load_the_form_as_toml(small_dataset: Dataset, tmp_path: Path) -> None:
     path = tmp_path / "exp.toml"
     app = make_app(small_dataset, preset("handson-ml3"), preload_engine=False)
-    async with app.run_test() as pilot:
+    async with app.run_test(notifications=True) as pilot:
         await retype(pilot, app, "n_train_b", "77")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        dialog_path = app.screen.query_one("#dialog-path", Input)
-        dialog_path.value = str(path)
-        await pilot.press("enter")
-        await pilot.pause()
+        setup = app.get_screen("setup")
+
+        async def answer_dialog(key: str, text: str) -> None:
+            await pilot.press(key)
+            await wait_for(pilot, lambda: app.screen.query("#dialog-path"))
+            app.screen.query_one("#dialog-path", Input).value = text
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is setup)
+
+        await answer_dialog("ctrl+s", str(path))
+        await wait_for(pilot, lambda: path.is_file())
         assert load_config_file(path) == apply_overrides(preset("handson-ml3"), ["split.n_train_b=77"])
 
         path.write_text("[split]\nb_classes = [7, 9]\n")
-        await pilot.press("ctrl+o")
-        await pilot.pause()
-        app.screen.query_one("#dialog-path", Input).value = str(path)
-        await pilot.press("enter")
-        await pilot.pause()
-        config = app.get_screen("setup").validate()
-        assert config.split.b_classes == (7, 9) and config.network.hidden == (300, 100, 50, 50, 50)
+        await answer_dialog("ctrl+o", str(path))
+        await wait_for(pilot, lambda: setup.validate().split.b_classes == (7, 9))
+        assert setup.validate().network.hidden == (300, 100, 50, 50, 50)
 
         path.write_text("[split]\nb_classes = 'shoes'\n")
-        await pilot.press("ctrl+o")
-        await pilot.pause()
-        app.screen.query_one("#dialog-path", Input).value = str(path)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert app.screen.id == "setup"  # a bad file is a message, the form keeps its values
-        assert app.get_screen("setup").validate().split.b_classes == (7, 9)
+        await answer_dialog("ctrl+o", str(path))  # a bad file is a message, the form keeps its values
+        await wait_for(pilot, lambda: any("Cannot load" in n.title for n in app._notifications))
+        assert setup.validate().split.b_classes == (7, 9)
 
 
 async def test_palette_starts_a_run_and_screens_switch_while_training(small_dataset: Dataset) -> None:
@@ -270,21 +276,19 @@ async def test_palette_starts_a_run_and_screens_switch_while_training(small_data
     app = make_app(small_dataset, config)
     async with app.run_test() as pilot:
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query("CommandInput"))
         await pilot.press(*"Start run")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: palette_offers(app, "Start run"))
         await pilot.press("enter")
         run = app.get_screen("run")
         await wait_for(pilot, lambda: len(run.state.epochs) >= 2)
         await pilot.press("f2")
-        await pilot.pause()
-        assert app.screen.id == "setup"
+        await wait_for(pilot, lambda: app.screen.id == "setup")
         rows_then = len(run.state.epochs)
         await wait_for(pilot, lambda: len(run.state.epochs) > rows_then + 2)  # training goes on meanwhile
         await pilot.press("f3")
-        await pilot.pause()
         table = run.query_one("#epochs", DataTable)
-        assert app.screen.id == "run" and table.row_count >= rows_then + 2
+        await wait_for(pilot, lambda: app.screen.id == "run" and table.row_count >= rows_then + 2)
         await pilot.press("up", "up")  # scroll the table while it grows
         await pilot.press("c")
         await wait_for(pilot, lambda: app.screen.id == "results")
@@ -325,23 +329,21 @@ async def test_a_run_on_a_cluster_shows_the_cluster_and_where_each_unit_runs(sma
     async with app.run_test(size=(100, 30)) as pilot:
         app.post_message(EngineReady("CPU"))
         app.action_show("run")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.id == "run" and app.sub_title == "CPU")
         app.post_message(EngineProgress(status))
         app.get_screen("run").apply(status)  # the app passes events to views only while its own run goes
-        await pilot.pause()
-        assert app.sub_title == "CPU · Ray 3 nodes, 4 GPUs, units 2 running, 1 queued"
+        await wait_for(pilot, lambda: app.sub_title == "CPU · Ray 3 nodes, 4 GPUs, units 2 running, 1 queued")
         units = app.screen.query_one("#cluster-units", Static)
-        assert units.display and shown_text(units).splitlines()[:2] == list(placements)
+        await wait_for(pilot, lambda: units.display and shown_text(units).splitlines()[:2] == list(placements))
         # the two units' rows interleave: each row says its pair, as do the status and the curves
         plan = tuple(PlannedPhase("model_a", (1, 2), 1, 5, pair) for pair in ((5, 6), (0, 1)))
         for event in (RunPlanned(plan), PhaseStarted(1, plan[1]), EpochDone(1, "model_a", 2, 1, 1, metrics)):
             app.get_screen("run").apply(event)
-        await pilot.pause()
-        assert app.screen.query_one("#epochs", DataTable).get_row_at(0)[:2] == ["0,1 s2", "Model A"]
+        epochs = app.screen.query_one("#epochs", DataTable)
+        await wait_for(pilot, lambda: epochs.row_count and epochs.get_row_at(0)[:2] == ["0,1 s2", "Model A"])
         assert app.get_screen("run").status == "0,1: Model A, seeds 1-2"
         app.get_screen("run").start(tiny_config())  # the next run starts without them
-        await pilot.pause()
-        assert not units.display
+        await wait_for(pilot, lambda: not units.display)
 
 
 async def test_cluster_events_arriving_while_the_app_shuts_down_do_not_crash_it(small_dataset: Dataset) -> None:
@@ -366,10 +368,9 @@ async def test_cluster_events_arriving_while_the_app_shuts_down_do_not_crash_it(
         app.post_message(EngineReady("CPU"))
         for view in ("run", "results", "history", "study", "leaderboard"):
             app.action_show(view)
-            await pilot.pause()
+            await wait_for(pilot, lambda view=view: app.screen.id == view)
         threading.Thread(target=post_statuses, daemon=True).start()
-        await pilot.pause(0.2)
-        assert app.sub_title.startswith("CPU · Ray 3 nodes, 4 GPUs, units 2 running")
+        await wait_for(pilot, lambda: app.sub_title.startswith("CPU · Ray 3 nodes, 4 GPUs, units 2 running"))
     closing.set()
 
 

@@ -93,8 +93,7 @@ async def test_tensorflow_that_fails_to_load_is_shown_and_the_app_stays_usable(
         # still usable: every view opens, the form still checks what is typed, a race fails the same clean way
         for key, view in (("f4", "results"), ("f5", "leaderboard"), ("f6", "history"), ("f2", "setup")):
             await pilot.press(key)
-            await pilot.pause()
-            assert app.screen.id == view
+            await wait_for(pilot, lambda view=view: app.screen.id == view)
         assert app.get_screen("setup").validate() == config
         await pilot.press("f5", "ctrl+r")
         await wait_for(pilot, lambda: not app.engine.busy and app.get_screen("run").status.startswith("Failed"))

@@ -44,14 +44,12 @@ async def test_open_and_compare_stored_runs(small_dataset: Dataset, isolated_hom
         )  # newest first
 
         await pilot.press("o")
-        await pilot.pause()
-        assert app.screen.id == "results"
-        assert "91.00%" in shown_text(app.screen.query_one("#results-view", Static))
+        await wait_for(pilot, lambda: app.screen.id == "results")
+        await wait_for(pilot, lambda: "91.00%" in shown_text(app.screen.query_one("#results-view", Static)))
 
         await open_history(pilot)
         await pilot.press("space", "down", "space", "v")
-        await pilot.pause()
-        assert isinstance(app.screen, CompareScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
         differences = shown_text(app.screen.query_one("#compare-differences", Static))
         assert "transfer.unfrozen_learning_rate: 0.01 → 0.03" in " ".join(differences.split())
         await pilot.press("escape")
@@ -106,16 +104,17 @@ async def test_rerun_asks_before_replacing_the_form_and_leaves_the_run_to_the_us
         setup.query_one("#field-n_train_b", Input).value = "150"  # the user's unsaved work
         await open_history(pilot)
         await pilot.press("ctrl+r")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert "n_train_b: 150 → 50" in " ".join(shown_text(app.screen.query(Static)[1]).split())
         await pilot.press("n")  # declined: the form is as the user left it
-        await pilot.pause()
-        assert app.screen.id == "history" and setup.validate().split.n_train_b == 150
-        await pilot.press("ctrl+r", "y")
-        await pilot.pause()
-        assert app.screen.id == "setup" and not app.engine.busy  # loaded, not started
-        assert setup.validate().transfer.unfrozen_learning_rate == 0.01 and setup.validate().split.n_train_b == 50
+        await wait_for(pilot, lambda: app.screen.id == "history")
+        assert setup.validate().split.n_train_b == 150
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen.id == "setup" and setup.validate().split.n_train_b == 50)
+        assert not app.engine.busy  # loaded, not started
+        assert setup.validate().transfer.unfrozen_learning_rate == 0.01
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.running is None and app.get_screen("results").result is not None)
         assert len(RunStore(isolated_home / "runs.sqlite").runs()) == 3
@@ -128,10 +127,9 @@ async def test_the_history_cursor_follows_its_run_as_new_runs_arrive(
     app = make_app(small_dataset, preload_engine=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_history(pilot)
-        await pilot.press("down")
-        await pilot.pause()
         table = app.screen.query_one("#runs", DataTable)
-        assert str(table.get_row_at(table.cursor_row)[1]).startswith("20260101-000000-aaaa")
+        await pilot.press("down")
+        await wait_for(pilot, lambda: str(table.get_row_at(table.cursor_row)[1]).startswith("20260101-000000-aaaa"))
         config = config_to_dict(tiny_config())
         store.start("20260103-000000-cccc", "experiment", config, isolated_home / "runs" / "c", {}, "CPU")
         app.action_show("setup")
@@ -139,11 +137,9 @@ async def test_the_history_cursor_follows_its_run_as_new_runs_arrive(
         assert table.row_count == 3
         assert str(table.get_row_at(table.cursor_row)[1]).startswith("20260101-000000-aaaa")
         await pilot.press("home")
-        await pilot.pause()
-        assert table.cursor_row == 0
+        await wait_for(pilot, lambda: table.cursor_row == 0)
         await pilot.press("end")
-        await pilot.pause()
-        assert table.cursor_row == 2
+        await wait_for(pilot, lambda: table.cursor_row == 2)
 
 
 async def test_the_app_starts_over_a_corrupt_database(small_dataset: Dataset, isolated_home: Path) -> None:
@@ -176,7 +172,7 @@ async def test_history_and_compare_cut_no_number_at_80_and_120_columns(
             assert " ".join(summary.split()) == whole
             assert table.virtual_size.width <= table.scrollable_content_region.width  # nothing off to the right
             await pilot.press("space", "down", "space", "v")
-            await pilot.pause()
+            await wait_for(pilot, lambda app=app: app.screen.query(".compare-column"))
             for column in app.screen.query(".compare-column").results(Static):
                 tables = [part for part in column.content.renderables if isinstance(part, Table)]
                 assert tables  # the seed table; its text around it wraps

@@ -9,9 +9,10 @@ from textual.widgets import Input, OptionList, Static
 
 from engine.data.fashion_mnist import Dataset
 from tests.conftest import tiny_config
-from tests.pilot import shown_text
+from tests.pilot import shown_text, wait_for
 from tui.app.app import VIEWS, TransferApp
 from tui.app.settings import SETTINGS_ENV_VAR, load_settings
+from tui.screens.help import HelpScreen
 
 
 def make_app(dataset: Dataset, **kwargs) -> TransferApp:
@@ -24,10 +25,9 @@ async def test_number_keys_reach_every_view_where_nothing_is_typed(small_dataset
         app.set_focus(None)
         for number, (view, *_) in enumerate(VIEWS, start=1):
             await pilot.press(str(number))
-            await pilot.pause()
-            assert app.screen.id == view
+            await wait_for(pilot, lambda view=view: app.screen.id == view)
         await pilot.press("1")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.id == "setup")
         field = app.screen.query_one("#field-n_train_b", Input)
         field.focus()
         await pilot.press("end", "3")  # in a text field a digit is typed, not a view switch
@@ -39,13 +39,12 @@ async def test_ctrl_g_lists_the_views(small_dataset: Dataset) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         app.screen.query_one("#field-n_train_b", Input).focus()  # works while typing, too
         await pilot.press("ctrl+g")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query("#views"))
         options = app.screen.query_one("#views", OptionList)
         assert [options.get_option_at_index(i).id for i in range(options.option_count)] == [v for v, *_ in VIEWS]
         assert "History  (f6 / 5)" in str(options.get_option_at_index(4).prompt)
         await pilot.press("down", "down", "down", "down", "enter")
-        await pilot.pause()
-        assert app.screen.id == "history"
+        await wait_for(pilot, lambda: app.screen.id == "history")
 
 
 def test_the_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,7 +95,7 @@ async def test_keymap_mistakes_are_named_and_never_take_effect(small_dataset: Da
     )
     app = make_app(small_dataset, settings=load_settings(settings))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: len(app._notifications) >= 3)
         messages = [n.message for n in app._notifications]
         unknown = f"{settings}: unknown binding id 'view.histroy' (did you mean view.history?); it was ignored."
         assert unknown in messages
@@ -107,8 +106,8 @@ async def test_keymap_mistakes_are_named_and_never_take_effect(small_dataset: Da
         assert app.settings.keymap == {"history.rerun": "ctrl+r,x"}
         app.set_focus(None)
         await pilot.press("ctrl+r")  # still runs, never quits
-        await pilot.pause()
-        assert app.is_running and app.running is not None
+        await wait_for(pilot, lambda: app.running is not None)
+        assert app.is_running
 
 
 async def test_a_keymap_remaps_keys_and_help_shows_the_effective_ones(small_dataset: Dataset, tmp_path: Path) -> None:
@@ -118,16 +117,17 @@ async def test_a_keymap_remaps_keys_and_help_shows_the_effective_ones(small_data
     async with app.run_test(size=(100, 40)) as pilot:
         app.set_focus(None)
         await pilot.press("f9")
-        await pilot.pause()
-        assert app.screen.id == "history"
-        await pilot.press("1", "h")
-        await pilot.pause()
-        assert app.screen.id == "history"
-        await pilot.press("f6")  # no longer bound
-        await pilot.pause()
-        assert app.screen.id == "history"
-        await pilot.press("f1")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.id == "history")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.screen.id == "setup")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: app.screen.id == "history")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.screen.id == "setup")
+        app.set_focus(None)
+        await pilot.press("f6", "f1")  # f6 is no longer History's: help opens over Setup
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert app.screen_stack[-2].id == "setup"
         keys = shown_text(app.screen.query_one(Static))
         assert "f9 / h" in keys and "ctrl+t" in keys and "f6 / 5" not in keys
 
@@ -137,12 +137,10 @@ async def test_a_bad_settings_file_is_reported_and_the_defaults_apply(small_data
     settings.write_text("[keymap\n")
     app = make_app(small_dataset, settings=load_settings(settings))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await pilot.pause()
-        assert any("cannot be read" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: any("cannot be read" in n.message for n in app._notifications))
         app.set_focus(None)
         await pilot.press("f6")
-        await pilot.pause()
-        assert app.screen.id == "history"
+        await wait_for(pilot, lambda: app.screen.id == "history")
 
 
 def test_the_docs_list_every_binding_id() -> None:
@@ -158,8 +156,6 @@ def test_the_docs_list_every_binding_id() -> None:
 
 async def test_every_views_footer_fits_80_columns(small_dataset: Dataset) -> None:
     from textual.widgets._footer import FooterKey
-
-    from tests.pilot import wait_for
 
     app = make_app(small_dataset)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -29,7 +29,7 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
     app = make_app(small_dataset)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("f5", "o")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query("#optimizers"))
         options = app.screen
         # keep only sgd, momentum and adam: untick the other six
         for name in ("nesterov", "adagrad", "rmsprop", "adamax", "nadam", "adamw"):
@@ -38,8 +38,7 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
         sgd.focus()
         await pilot.press("end", *["backspace"] * len(sgd.value), *"learning_rate=10")  # sgd will diverge
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.screen.id == "leaderboard"
+        await wait_for(pilot, lambda: app.screen.id == "leaderboard")
         assert app.current_config().leaderboard.optimizers == ("sgd", "momentum", "adam")
 
         await pilot.press("ctrl+r")
@@ -65,10 +64,10 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
 
         target = isolated_home / "board.md"
         await pilot.press("e")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query("#dialog-path"))
         app.screen.query_one("#dialog-path", Input).value = str(target)
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: target.is_file())
         assert target.read_text().startswith("# Optimizer leaderboard: task A (8 classes)")
         exported = [line.split("|")[2].strip() for line in target.read_text().splitlines() if line.startswith("| ")]
         assert exported[1:] == column(table, 1)  # the rows as on screen: final accuracy, reversed
@@ -76,9 +75,8 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
     again = make_app(small_dataset, preload_engine=False)
     async with again.run_test(size=(100, 40)) as pilot:
         await pilot.press("f5")
-        await pilot.pause()
         board = again.get_screen("leaderboard")
-        assert board.result is not None and "Last optimizer leaderboard" in board.caption
+        await wait_for(pilot, lambda: board.result is not None and "Last optimizer leaderboard" in board.caption)
         assert set(column(board.query_one("#board", DataTable), 1)) == {"sgd", "momentum", "adam"}
 
 
@@ -86,7 +84,7 @@ async def test_the_empty_view_says_what_to_do_in_one_sentence(small_dataset: Dat
     app = make_app(small_dataset, preload_engine=False)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("f5")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.id == "leaderboard")
         caption = shown_text(app.screen.query_one("#board-caption", Static))
         assert "ctrl+r to race. Ranked by best val acc." in " ".join(caption.split()) and ".." not in caption
 
@@ -95,17 +93,17 @@ async def test_invalid_options_are_refused(small_dataset: Dataset) -> None:
     app = make_app(small_dataset, preload_engine=False)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("f5", "o")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query("#hyper-rmsprop"))
         field = app.screen.query_one("#hyper-rmsprop", Input)
         field.value = "learning_rate=0.001 rho=7"
-        await pilot.pause()
+        rho = "leaderboard.hyperparameters.rmsprop.rho must be a number in [0.0, 1.0], got 7"
+        await wait_for(pilot, lambda: rho in str(app.screen.query_one("#options-error").render()))
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen.id != "leaderboard"  # still in the dialog
-        error = str(app.screen.query_one("#options-error").render())
-        assert "leaderboard.hyperparameters.rmsprop.rho must be a number in [0.0, 1.0], got 7" in error
+        assert rho in str(app.screen.query_one("#options-error").render())
         await pilot.press("escape")
-        assert app.screen.id == "leaderboard"
+        await wait_for(pilot, lambda: app.screen.id == "leaderboard")
         assert app.current_config().leaderboard.hyperparameters["rmsprop"]["rho"] == 0.9
 
 

@@ -33,12 +33,10 @@ async def test_a_run_over_pairs_shows_its_map_and_the_arrow_keys_choose_a_pair(
         detail = results.query_one("#results-pair", Static)
         assert "T-shirt/top (0) vs Trouser (1)" in shown_text(detail)
         await pilot.press("down")  # row Pullover, column T-shirt/top: the pair (0, 2)
-        await pilot.pause()
-        assert results.chosen == ("dense", (0, 2))
+        await wait_for(pilot, lambda: results.chosen == ("dense", (0, 2)))
         assert "T-shirt/top (0) vs Pullover (2)" in shown_text(detail)
         await pilot.press("right")  # (1, 2)
-        await pilot.pause()
-        assert results.chosen == ("dense", (1, 2))
+        await wait_for(pilot, lambda: results.chosen == ("dense", (1, 2)))
         await pilot.press("right")  # above the diagonal: nothing changes
         await pilot.pause()
         assert results.chosen == ("dense", (1, 2))
@@ -64,23 +62,22 @@ async def test_two_networks_show_two_maps_and_the_verdict_on_their_gains(isolate
     app = TransferApp(tiny_config(), preload_engine=False)
     async with app.run_test(size=(170, 50)) as pilot:
         app.show_result(MAP, result, isolated_home)
-        await pilot.pause()
         results = app.get_screen("results")
-        assert [grid.pair_map.name for grid in results.query(PairMapGrid)] == ["dense", "cnn"]
+        await wait_for(pilot, lambda: [grid.pair_map.name for grid in results.query(PairMapGrid)] == ["dense", "cnn"])
         assert not results.query_one("#results-maps").has_class("-stacked")
         text = shown_text(results.query_one("#results-view", Static))
         assert "cnn gained more from transfer than dense in 2 of 2 pairs" in text
         cnn_grid = results.query_one("#map-cnn", PairMapGrid)
         cnn_grid.focus()
         await pilot.press("right")
-        await pilot.pause()
-        assert results.chosen == ("cnn", (1, 2))
+        await wait_for(pilot, lambda: results.chosen == ("cnn", (1, 2)))
         assert "cnn · Trouser vs Pullover" in shown_text(results.query_one("#results-pair", Static))
     app = TransferApp(tiny_config(), preload_engine=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.show_result(MAP, result, isolated_home)
-        await pilot.pause()
-        assert app.get_screen("results").query_one("#results-maps").has_class("-stacked")
+        await wait_for(
+            pilot, lambda: any(m.has_class("-stacked") for m in app.get_screen("results").query("#results-maps"))
+        )
 
 
 async def test_at_80x24_the_map_has_the_keys_pages_reach_below_it_and_the_cursor_skips_empty_cells(
@@ -90,33 +87,27 @@ async def test_at_80x24_the_map_has_the_keys_pages_reach_below_it_and_the_cursor
     app = TransferApp(tiny_config(), preload_engine=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.show_result(MAP, result, isolated_home)
-        await pilot.pause()
-        await pilot.pause()
         results = app.get_screen("results")
-        grid = results.query_one(PairMapGrid)
-        assert app.focused is grid  # no tab needed before the arrows choose pairs
+        await wait_for(pilot, lambda: results.query(PairMapGrid) and app.focused is results.query_one(PairMapGrid))
+        grid = results.query_one(PairMapGrid)  # focused: no tab needed before the arrows choose pairs
         assert grid.get_component_rich_style("datatable--cursor").reverse  # the chosen cell stands out
         assert results.chosen == ("dense", (0, 2))
         await pilot.press("down")  # no run pair straight below: the nearest row that has one
-        await pilot.pause()
-        assert results.chosen == ("dense", (5, 6))
+        await wait_for(pilot, lambda: results.chosen == ("dense", (5, 6)))
         await pilot.press("right")  # nothing further right in row Shirt: on to the next pair
-        await pilot.pause()
-        assert results.chosen == ("dense", (7, 9))
+        await wait_for(pilot, lambda: results.chosen == ("dense", (7, 9)))
         await pilot.press("right")  # the last pair: stays
         await pilot.pause()
         assert results.chosen == ("dense", (7, 9))
         await pilot.press("up", "left")
-        await pilot.pause()
-        assert results.chosen == ("dense", (0, 2))
+        await wait_for(pilot, lambda: results.chosen == ("dense", (0, 2)))
         body = results.query_one("#results-body")
         top = body.scroll_y
         await pilot.press("pagedown")
-        await pilot.pause()
-        assert body.scroll_y > top and app.focused is grid
+        await wait_for(pilot, lambda: body.scroll_y > top)
+        assert app.focused is grid
         await pilot.press("pageup")
-        await pilot.pause()
-        assert body.scroll_y < top + 1
+        await wait_for(pilot, lambda: body.scroll_y < top + 1)
 
 
 async def test_a_map_shown_over_another_map_replaces_it(isolated_home: Path) -> None:
@@ -128,7 +119,6 @@ async def test_a_map_shown_over_another_map_replaces_it(isolated_home: Path) -> 
         await pilot.pause()
         app.show_result(MAP, second, isolated_home)  # then a run over pairs finishes
         app.show_result(MAP, first, isolated_home)  # and another, before the screen had drawn the last one
-        await pilot.pause()
-        await pilot.pause()
-        (grid,) = app.get_screen("results").query(PairMapGrid)
-        assert set(grid.pair_map.cells) == {(0, 2), (5, 6)} and app.is_running
+        results = app.get_screen("results")
+        await wait_for(pilot, lambda: [set(g.pair_map.cells) for g in results.query(PairMapGrid)] == [{(0, 2), (5, 6)}])
+        assert app.is_running

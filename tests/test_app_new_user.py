@@ -11,8 +11,10 @@ from textual.widgets import Input, Static
 
 from engine.data.fashion_mnist import Dataset
 from tests.conftest import tiny_config
-from tests.pilot import shown_text
+from tests.pilot import shown_text, wait_for
+from tests.test_app import palette_offers
 from tui.app.app import TransferApp
+from tui.screens.help import HelpScreen
 
 
 def make_app(dataset: Dataset, **kwargs) -> TransferApp:
@@ -25,11 +27,9 @@ async def test_escape_leaves_a_text_field_so_a_digit_switches_views(small_datase
         seeds = app.screen.query_one("#field-seeds", Input)
         seeds.focus()
         await pilot.press("ctrl+a", "ctrl+k", *"1-2", "escape")  # select all is not bound: clear from the start
-        await pilot.pause()
-        assert not isinstance(app.focused, Input)  # the form itself, not another field
+        await wait_for(pilot, lambda: not isinstance(app.focused, Input))  # the form itself, not another field
         await pilot.press("6")
-        await pilot.pause()
-        assert app.screen.id == "study"
+        await wait_for(pilot, lambda: app.screen.id == "study")
         assert seeds.value == "1-2"
         assert app.get_screen("setup").validate().run.seeds == (1, 2)
 
@@ -38,7 +38,7 @@ async def test_help_says_where_the_number_keys_work(small_dataset: Dataset) -> N
     app = make_app(small_dataset)
     async with app.run_test(size=(120, 50)) as pilot:
         await pilot.press("f1")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         keys = shown_text(app.screen.query_one(Static))
         study_line = next(line for line in keys.splitlines() if "f7 / 6" in line)
         assert "not in a text field" in study_line
@@ -52,8 +52,7 @@ async def test_notifications_keep_brackets(small_dataset: Dataset) -> None:
     app = make_app(small_dataset)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         app.notify("settings.toml: unknown section [theme]")
-        await pilot.pause()
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query(Toast))
         (toast,) = app.screen.query(Toast)
         assert "unknown section [theme]" in str(toast.render())
 
@@ -62,11 +61,11 @@ async def test_study_and_help_name_the_fields_they_mean(small_dataset: Dataset) 
     app = make_app(small_dataset)
     async with app.run_test(size=(120, 50)) as pilot:
         await pilot.press("escape", "6")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.id == "study")
         caption = " ".join(shown_text(app.screen.query_one("#study-caption", Static)).split())
         assert "choose the sweep depths and treatments in Setup" in caption and "  " not in caption
         await pilot.press("f1")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         keys = " ".join(shown_text(app.screen.query_one(Static), width=250).split())
         assert "(Setup's sweep depths and treatments)" in keys and "( layers" not in keys
 
@@ -82,8 +81,6 @@ async def test_export_goes_to_the_run_folder_keeps_the_dialog_on_a_bad_name_and_
     previous = os.umask(0o022)
     try:
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
-            from tests.pilot import wait_for
-
             app.show_result(EXPERIMENT, fixed_result(), tmp_path)
             await wait_for(pilot, lambda: app.screen.id == "results")
 
@@ -127,13 +124,10 @@ async def test_export_goes_to_the_run_folder_keeps_the_dialog_on_a_bad_name_and_
 
 
 async def test_a_finished_run_does_not_pull_a_user_out_of_setup(small_dataset: Dataset) -> None:
-    from tests.pilot import wait_for
-
     app = make_app(small_dataset)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await pilot.press("ctrl+r")
-        await pilot.pause()
-        assert app.screen.id == "run"
+        await wait_for(pilot, lambda: app.screen.id == "run")
         app.action_show("setup")  # the user goes back to edit the next run
         field = app.screen.query_one("#field-n_train_b", Input)
         field.focus()
@@ -142,8 +136,7 @@ async def test_a_finished_run_does_not_pull_a_user_out_of_setup(small_dataset: D
         assert "The transfer experiment finished: see Results (f4 / 3)." in [n.message for n in app._notifications]
         assert app.get_screen("results").result is not None  # ready there
         await pilot.press("escape", "3")
-        await pilot.pause()
-        assert app.screen.id == "results"
+        await wait_for(pilot, lambda: app.screen.id == "results")
 
 
 async def test_the_command_palette_has_every_action_and_keys_once(small_dataset: Dataset) -> None:
@@ -156,11 +149,10 @@ async def test_the_command_palette_has_every_action_and_keys_once(small_dataset:
         for wanted in ("Results: Export", "Optimizers: Export", "Setup: Save", "Setup: Load", "History: Resume"):
             assert wanted in titles
         await pilot.press("ctrl+p", *"setup: save")
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: palette_offers(app, "Setup: Save"))
         await pilot.press("enter")
-        await pilot.pause()
-        await pilot.pause()
-        assert isinstance(app.screen, PathDialog) and "Save experiment" in app.screen.title_text
+        await wait_for(pilot, lambda: isinstance(app.screen, PathDialog))
+        assert "Save experiment" in app.screen.title_text
 
 
 async def test_an_unticked_box_is_empty_and_the_focused_field_stands_out(small_dataset: Dataset) -> None:
@@ -171,18 +163,18 @@ async def test_an_unticked_box_is_empty_and_the_focused_field_stands_out(small_d
         box = app.screen.query_one("#field-batch_norm", Checkbox)
         assert not box.value and "X" not in box.render().plain
         box.value = True
-        await pilot.pause()
-        assert "X" in box.render().plain
+        await wait_for(pilot, lambda: "X" in box.render().plain)
         field, other = app.screen.query_one("#field-n_train_b", Input), app.screen.query_one("#field-hidden", Input)
         field.focus()
-        await pilot.pause()
+        await wait_for(pilot, lambda: field.has_focus and field.styles.background != other.styles.background)
         focused, rest = field.styles.background, other.styles.background
         assert sum(abs(a - b) for a, b in zip(focused.rgb, rest.rgb, strict=True)) > 60
         from textual.widgets import Label
 
         for field_id in ("positive_class", "n_train_b", "batch_norm", "hidden"):  # the label follows the focus
             app.screen.query_one(f"#field-{field_id}").focus()
-            await pilot.pause()
+            row = app.screen.query_one(f"#row-{field_id}")
+            await wait_for(pilot, lambda row=row: row.has_class("-focused"))
             marked = [
                 row.id for row in app.screen.query(".field-row") if row.query_one(Label).styles.text_style.reverse
             ]
@@ -203,8 +195,6 @@ async def test_after_a_restart_every_view_reopens_its_last_result(small_dataset:
     assert len(RunStore(isolated_home / "runs.sqlite").runs()) == 3
     app = make_app(small_dataset)
     async with app.run_test(size=(100, 30)) as pilot:
-        from tests.pilot import wait_for
-
         results, study = app.get_screen("results"), app.get_screen("study")
         await wait_for(pilot, lambda: results.result is not None and study.result is not None)
         assert app.screen.id == "setup"  # reopened in place, not shown
@@ -218,7 +208,6 @@ async def test_after_a_restart_results_reopen_the_newest_finished_run_not_a_canc
 ) -> None:
     from engine.config import config_to_dict
     from engine.results.experiment import ExperimentResult
-    from tests.pilot import wait_for
     from tests.test_app_history import store_two_runs
 
     store = store_two_runs(isolated_home)
@@ -236,8 +225,6 @@ async def test_the_setup_form_comes_back_after_a_restart_as_it_was_typed(
     small_dataset: Dataset, isolated_home: Path
 ) -> None:
     from textual.widgets import Select
-
-    from tests.pilot import wait_for
 
     app = make_app(small_dataset, restore_form=True)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -275,9 +262,8 @@ async def test_a_preset_chosen_in_the_app_keeps_what_the_command_line_set(small_
     app = TransferApp(config_from_dict(launch, preset("seed")), launch=launch, preload_engine=False)
     async with app.run_test(size=(100, 30)) as pilot:
         app.screen.query_one("#preset", Select).value = "handson-ml3"
-        await pilot.pause()
-        config = app.get_screen("setup").validate()
-        assert config.network.hidden == (100, 100, 100)  # the preset's
+        await wait_for(pilot, lambda: app.get_screen("setup").validate().network.hidden == (100, 100, 100))
+        config = app.get_screen("setup").validate()  # the preset's network
         assert (config.train_a.epochs, config.cluster.address, config.run.seeds) == (1, "local", (1, 2))  # kept
 
 
@@ -293,7 +279,6 @@ def test_the_command_line_values_the_app_keeps_over_a_preset() -> None:
 async def test_the_form_is_checked_once_as_it_first_shows_not_once_per_field(small_dataset: Dataset) -> None:
     """Every field says it changed as the form mounts; checking the whole form for each (40 times) held the first
     screen back by over a second on a 2-core machine."""
-    from tests.pilot import wait_for
     from tui.screens.setup import SetupScreen
 
     checks = []
@@ -321,7 +306,6 @@ async def test_setup_says_what_a_run_trains_and_about_how_long_it_takes_here(
 ) -> None:
     from engine.config import ExperimentConfig, config_to_dict
     from engine.storage.store import RunStore
-    from tests.pilot import wait_for
 
     store = RunStore(isolated_home / "runs.sqlite")  # one seed of the notebook's experiment took 2 min here
     store.start("20260101-000000-aaaa", "experiment", config_to_dict(ExperimentConfig()), isolated_home, {}, "CPU")

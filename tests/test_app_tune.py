@@ -73,8 +73,9 @@ async def test_a_tuning_runs_live_hides_test_until_it_ends_and_reopens(
         runs = app.screen.query_one("#runs", DataTable)
         assert "\ntune, 2 seeds" in str(runs.get_row_at(0)[1])
         await pilot.press("o")
-        await pilot.pause()
-        assert app.screen is tune and tune.caption.startswith("Stored tuning at an equal budget ")
+        await wait_for(
+            pilot, lambda: app.screen is tune and tune.caption.startswith("Stored tuning at an equal budget ")
+        )
 
 
 async def test_the_view_steps_through_the_pairs_of_a_tuning_with_a_treatment_arm(
@@ -99,8 +100,7 @@ async def test_the_view_steps_through_the_pairs_of_a_tuning_with_a_treatment_arm
         assert "Sandal vs Shirt, pair 1 of 2" in shown_text(shown)
         first_rows = [table.get_row_at(r) for r in range(table.row_count)]
         await pilot.press("right_square_bracket")
-        await pilot.pause()
-        assert "T-shirt/top vs Pullover, pair 2 of 2" in shown_text(shown)
+        await wait_for(pilot, lambda: "T-shirt/top vs Pullover, pair 2 of 2" in shown_text(shown))
         assert [table.get_row_at(r) for r in range(table.row_count)] != first_rows
         report = shown_text(tune.query_one("#tune-report", Static))
         assert "A1B against B from scratch. At equal budget:" in report

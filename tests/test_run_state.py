@@ -5,6 +5,7 @@ import math
 import pytest
 
 from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned, StepsDone
+from tests.pilot import wait_for
 from tui.state.run_state import RunState
 from tui.widgets.curves import mean_curve
 from tui.widgets.phase_strip import phase_strip_text
@@ -78,8 +79,7 @@ async def test_curves_panel_plots_finite_members_and_leaves_out_diverged_ones(mo
             drawn.clear()
         panel.show("all diverged", {1: Curves([math.nan], [math.nan], [math.nan], [math.nan])})
         assert handed["loss-plot"] == {} and handed["accuracy-plot"] == {}  # NaN is never handed to plotext
-        await pilot.pause()
-        assert "all diverged" in str(panel.query_one("#loss-plot").render())
+        await wait_for(pilot, lambda: "all diverged" in str(panel.query_one("#loss-plot").render()))
 
 
 GROUP = tuple(
@@ -113,7 +113,7 @@ async def test_progress_names_the_group_and_a_new_run_clears_the_last_ones_curve
     async with app.run_test(size=(100, 30)) as pilot:
         run = app.get_screen("run")
         app.action_show("run")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen is run and run.query(CurvesPanel))
         titles: list[str] = []
         panel = run.query_one(CurvesPanel)
         original = panel.show
@@ -239,7 +239,7 @@ async def test_a_single_value_plots_with_its_axis_the_right_way_up() -> None:
         plot = app.query_one(PlotextPlot)
         # the live leaderboard once one optimizer had finished and the rest had no finite loss yet
         draw_epoch_curves(plot, "log10 validation loss", {"adam": [-0.3], "sgd": [math.nan]})
-        await pilot.pause()
+        await wait_for(pilot, lambda: "┤" in str(plot.render()))
         text = str(plot.render())
         ticks = [float(match) for match in re.findall(r"(-?\d+\.\d+)┤", text)]
         assert len(ticks) >= 2 and ticks == sorted(ticks, reverse=True)  # the highest value at the top

@@ -10,7 +10,7 @@ from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, Pl
 from engine.results.experiment import ExperimentResult, SeedResult
 from engine.results.pair_map import MapResult
 from tests.conftest import synthetic_dataset, tiny_config
-from tests.pilot import open_history
+from tests.pilot import open_history, wait_for
 from tui.app.app import TransferApp
 
 PLAN = (
@@ -89,10 +89,11 @@ def test_run_screen(snap_compare) -> None:
         app = pilot.app
         app.sub_title = "CPU"
         app.action_show("run")
-        await pilot.pause()
+        run = app.get_screen("run")
+        await wait_for(pilot, lambda: app.screen is run and run.composed)
         replay_first_phases(app)
-        app.get_screen("run")._show_curves_if_changed()  # else the curves wait for the refresh timer, load permitting
-        await pilot.pause()
+        run._show_curves_if_changed()  # else the curves wait for the refresh timer, load permitting
+        await wait_for(pilot, lambda: run.query_one("#epochs").row_count == 4)
 
     assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=show_progress)
 
@@ -110,7 +111,7 @@ def test_results_screen(snap_compare) -> None:
         )
         app.get_screen("results").show_result(one_pair, run_dir=Path("/runs/x"))
         app.action_show("results")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.id == "results" and app.screen.query("#results-view"))
 
     # one pair (a run over several shows maps: test_map_results_screen): its table, verdict and curves
     assert snap_compare(offline_app(), terminal_size=(80, 44), run_before=show_results)
@@ -163,9 +164,10 @@ def test_leaderboard_screen(snap_compare) -> None:
         app = pilot.app
         app.sub_title = "CPU"
         app.action_show("leaderboard")
-        await pilot.pause()
-        app.get_screen("leaderboard").show_result(fixed_leaderboard(), caption="Fixed leaderboard")
-        await pilot.pause()
+        board = app.get_screen("leaderboard")
+        await wait_for(pilot, lambda: app.screen is board)
+        board.show_result(fixed_leaderboard(), caption="Fixed leaderboard")
+        await wait_for(pilot, lambda: board.query_one("#board").row_count == 4)
 
     assert snap_compare(offline_app(), terminal_size=(80, 24), run_before=show_board)
 
@@ -197,9 +199,10 @@ def _map_result() -> MapResult:
 def test_map_results_screen(snap_compare) -> None:
     async def show_maps(pilot) -> None:
         pilot.app.show_result(MAP, _map_result(), Path("/tmp/run"))
-        await pilot.pause()
-        pilot.app.screen.query_one("#map-dense").focus()
+        results = pilot.app.get_screen("results")
+        await wait_for(pilot, lambda: pilot.app.screen is results and results.query("#map-dense"))
+        results.query_one("#map-dense").focus()
         await pilot.press("down")  # from Trouser/T-shirt to Pullover/T-shirt: the pair (0, 2)
-        await pilot.pause()
+        await wait_for(pilot, lambda: results.chosen == ("dense", (0, 2)))
 
     assert snap_compare(offline_app(), terminal_size=(80, 60), run_before=show_maps)
