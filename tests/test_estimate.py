@@ -67,7 +67,7 @@ def test_an_estimate_says_how_it_was_made_and_when_it_is_long() -> None:
     flops = run_flops(seed, "experiment")
     guessed = estimate(seed, "experiment", [])
     assert guessed.seconds == pytest.approx(flops / UNMEASURED_FLOPS_PER_SECOND) and not guessed.measured
-    assert guessed.words.endswith("(a guess: no run like it has finished here yet to time this machine)")
+    assert guessed.words.endswith("(a guess: no run like it has timed this machine yet)")
     measured = estimate(seed, "experiment", [record(seed, 120.0)])
     assert measured.seconds == pytest.approx(120.0) and measured.words == "about 2 min on this machine"
     huge = estimate(apply_overrides(seed, [f"run.seeds={list(range(1, 1001))}"]), "experiment", [record(seed, 120.0)])
@@ -90,7 +90,7 @@ def test_the_cli_says_so_before_tensorflow_loads(isolated_home) -> None:
     _say_how_long(console, EXPERIMENT, seeds, resume=False)
     said = console.file.getvalue().splitlines()
     assert said[0].startswith("Estimated time: about ") and said[0].endswith(
-        "(a guess: no run like it has finished here yet to time this machine)."
+        "(a guess: no run like it has timed this machine yet)."
     )
     assert said[1].startswith("That is long: about ") and "Ctrl-C stops it" in said[1]
     console = Console(file=io.StringIO(), width=200)

@@ -315,11 +315,11 @@ def test_the_time_left_weighs_each_step_and_starts_from_the_first_epochs_end() -
     for event in (RunPlanned(plan), PhaseStarted(0, plan[0])):
         state.apply(event)
         clock.apply(event, state, now=0.0)
-    assert clock.words(state, now=1.0) == "timing the first epoch"  # nothing to go on yet
+    assert clock.words(state, now=1.0) == "timing it"  # nothing to go on yet
     first = EpochDone(0, "model_a", 1, 1, 2, metrics(0.5))
     state.apply(first)
     clock.apply(first, state, now=30.0)  # the first epoch took 30 s, most of it compiling
-    assert clock.words(state, now=31.0) == "timing the first epoch"  # too soon to read a rate
+    assert clock.words(state, now=31.0) == "timing it"  # too soon to read a rate
     state.apply(StepsDone(0, epoch=1, step=50))  # half of the second epoch in 5 s: 10 s an epoch of A
     left = clock.seconds_left(state, now=35.0)
     assert left == pytest.approx(5.0 + work[1] / (work[0] / 2 / 10.0))  # the rest of A, then B at that rate

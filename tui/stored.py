@@ -101,7 +101,7 @@ class Estimate:
         """'about 3 min on this machine', or the same said to be a guess where no run here measured the rate."""
         if self.measured:
             return f"{about(self.seconds)} on this machine"
-        return f"{about(self.seconds)} (a guess: no run like it has finished here yet to time this machine)"
+        return f"{about(self.seconds)} (a guess: no run like it has timed this machine yet)"
 
 
 def stored_records() -> list[RunRecord]:

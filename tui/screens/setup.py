@@ -90,7 +90,7 @@ class SetupScreen(Screen):
                             for spec in FIELDS:
                                 if spec.section == section:
                                     yield FieldRow(spec, values[spec.id])
-            yield Static("", id="form-status")
+        yield Static("", id="form-status")  # under the form, always in view: what ctrl+r runs, or what to fix
         yield Footer(compact=True, show_command_palette=False)
 
     def rows(self) -> list[FieldRow]:

@@ -53,6 +53,6 @@ class RunClock:
         return None if rate is None else max(left, 0.0) / rate
 
     def words(self, state: RunState, now: float) -> str:
-        """'about 3 min left', or 'timing the first epoch' while there is nothing to go on."""
+        """'about 3 min left', or 'timing it' while there is nothing to go on (the first epoch pays for compiling)."""
         seconds = self.seconds_left(state, now)
-        return "timing the first epoch" if seconds is None else f"{about(seconds)} left"
+        return "timing it" if seconds is None else f"{about(seconds)} left"
