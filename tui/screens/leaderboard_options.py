@@ -64,6 +64,7 @@ class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
         board = self.config.leaderboard
         with VerticalScroll(id="options"):
             yield Label("Optimizer leaderboard", id="dialog-title")
+            yield Static("", id="options-error")  # at the top: a dialog taller than the terminal still shows it
             yield Static("Race (space ticks an optimizer):", classes="section-title")
             yield SelectionList(*[(name, name, name in board.optimizers) for name in OPTIMIZERS], id="optimizers")
             with Horizontal(classes="field-line"):
@@ -98,7 +99,6 @@ class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
                 with Horizontal(classes="field-line"):
                     yield Label(name, classes="field-label")
                     yield Input(hyperparameter_text(board.hyperparameters[name]), compact=True, id=f"hyper-{name}")
-            yield Static("", id="options-error")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
