@@ -20,7 +20,10 @@ class ConfigError(UserError):
 
 
 class DataError(UserError):
-    """The Fashion-MNIST files are missing, truncated or not what they claim to be."""
+    """The Fashion-MNIST files are missing, truncated or not what they claim to be: always about the data folder."""
+
+    def __init__(self, message: str, key: str | None = "data.dir") -> None:
+        super().__init__(message, key)
 
 
 class ModelFileError(UserError):

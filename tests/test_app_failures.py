@@ -52,8 +52,8 @@ async def test_a_data_error_is_shown_and_the_next_run_works(small_dataset: Datas
     app = TransferApp(tiny_config(), load_dataset=failing_once(small_dataset, DataError(message)))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         status = await run_and_wait_for_failure(pilot, app)
-        assert status == f"Failed: {message}"
-        assert message in notifications(app)
+        assert status == f"Failed: {message} (set in Setup's Data folder field, f2 / 1)"
+        assert any(note.startswith(message) for note in notifications(app))
         await a_second_run_finishes(pilot, app)
 
 

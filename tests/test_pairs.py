@@ -87,3 +87,16 @@ def test_each_member_of_a_pairs_population_trains_as_its_pair_alone(extra: dict)
                     np.testing.assert_allclose(got.history[phase][metric], values, atol=2e-5, err_msg=f"{pair} {phase}")
             for name in ("test_acc_a", "test_acc_b_scratch", "test_acc_b_transfer"):
                 assert getattr(got, name) == pytest.approx(getattr(expected, name), abs=2e-3), (pair, name)
+
+
+def test_the_documented_cause_of_a_pair_differing_alone_and_in_a_map_holds() -> None:
+    """docs/studies.md: XLA compiles a population's step for its size and, at another size, adds up a bias
+    gradient (a sum over the batch) in another order. If TensorFlow stops doing so, the docs are wrong: say so."""
+    from engine.runtime import tf
+
+    rng = np.random.default_rng(0)
+    gradient = rng.standard_normal((9, 32, 300)).astype(np.float32)  # 9 members' output gradients of a batch
+    summed = tf.function(lambda g: tf.reduce_sum(g, axis=1), jit_compile=True)
+    three, nine = summed(gradient[:3]).numpy(), summed(gradient).numpy()[:3]
+    assert not np.array_equal(three, nine)  # the same members, another population size: other last bits
+    np.testing.assert_allclose(three, nine, rtol=0, atol=1e-5)  # and nothing more than rounding

@@ -25,7 +25,6 @@ IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
 IMAGE_SHAPE = (28, 28)
 
-DATA_KEY = "data.dir"  # the config value every data error is about
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
 TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
 TEST_IMAGES = "t10k-images-idx3-ubyte.gz"
@@ -70,10 +69,7 @@ def load_dataset(data_dir: str | os.PathLike | None) -> Dataset:
 def load_idx_folder(folder: Path) -> Dataset:
     """Read and check the four IDX .gz files in `folder`."""
     if not folder.is_dir():
-        raise DataError(
-            f"data folder {folder} does not exist; give a folder holding the four Fashion-MNIST .gz files",
-            key=DATA_KEY,
-        )
+        raise DataError(f"data folder {folder} does not exist; give a folder holding the four Fashion-MNIST .gz files")
     x_train = read_idx_images(folder / TRAIN_IMAGES, N_TRAIN)
     y_train = read_idx_labels(folder / TRAIN_LABELS, N_TRAIN)
     x_test = read_idx_images(folder / TEST_IMAGES, N_TEST)
@@ -108,14 +104,12 @@ def read_idx_labels(path: Path, expected_count: int) -> np.ndarray:
 
 def _read_gzip(path: Path) -> bytes:
     if not path.is_file():
-        raise DataError(
-            f"{path}: file not found; download it from the Fashion-MNIST repository into {path.parent}", key=DATA_KEY
-        )
+        raise DataError(f"{path}: file not found; download it from the Fashion-MNIST repository into {path.parent}")
     try:
         with gzip.open(path, "rb") as stream:
             return stream.read()
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{path}: not a readable gzip file ({exc}); download it again", key=DATA_KEY) from None
+        raise DataError(f"{path}: not a readable gzip file ({exc}); download it again") from None
 
 
 def _header(path: Path, payload: bytes, n_fields: int) -> tuple[int, ...]:
@@ -126,7 +120,7 @@ def _header(path: Path, payload: bytes, n_fields: int) -> tuple[int, ...]:
 
 def _expect(path: Path, condition: bool, problem: str) -> None:
     if not condition:
-        raise DataError(f"{path}: {problem}; download it again", key=DATA_KEY)
+        raise DataError(f"{path}: {problem}; download it again")
 
 
 def _load_with_keras() -> Dataset:
@@ -137,7 +131,6 @@ def _load_with_keras() -> Dataset:
     except Exception as exc:
         raise DataError(
             f"could not load Fashion-MNIST through Keras ({type(exc).__name__}: {exc}); "
-            "offline? give a folder with the four IDX .gz files",
-            key=DATA_KEY,
+            "offline? give a folder with the four IDX .gz files"
         ) from None
     return Dataset(x_train, y_train, x_test, y_test, source="keras.datasets.fashion_mnist")
