@@ -94,3 +94,12 @@ async def test_an_engine_thread_that_dies_is_reported_and_replaced(
         await pilot.press("ctrl+r")  # the next run starts a new engine thread
         await wait_for(pilot, lambda: app.screen.id == "results" and app.get_screen("results").result is not None)
         assert app.get_screen("results").result.status == "finished" and len(calls) == 2
+
+
+async def test_the_store_answering_after_the_app_closed_is_ignored(small_dataset: Dataset) -> None:
+    """A store locked by another process answers only once unlocked: by then the app may be gone (this failed a
+    run of the suite under load)."""
+    app = TransferApp(tiny_config(), load_dataset=lambda _config: small_dataset, preload_engine=False)
+    async with app.run_test(size=(100, 30)):
+        pass
+    app.on_transfer_app_store_checked(TransferApp.StoreChecked(None, {}, []))  # no screen to update: nothing

@@ -48,7 +48,14 @@ def test_a_value_in_the_outer_tenth_of_its_range_is_at_the_edge() -> None:
         ('tune.space.scratch.momentum={dist="log", low=0.1, high=0.9}', "has no 'momentum'; scratch searches"),
         ('tune.space.scratch.learning_rate={dist="log", low=0, high=0.1}', "must be above 0 for a log range"),
         ('tune.space.scratch.learning_rate={dist="normal", low=1, high=2}', "must be one of log, uniform"),
-        ("tune.epochs=6", "frozen_epochs must be whole epochs from 0 to fewer than tune.epochs (6)"),
+        (  # a space written by hand that its epochs cannot train (a default one is clipped instead)
+            'tune.space.transfer.frozen_epochs={dist="choice", values=[0, 40]}',
+            "frozen_epochs must be whole epochs from 0 to fewer than tune.epochs (40)",
+        ),
+        (
+            'tune.space.transfer.frozen_epochs={dist="int", low=0, high=40}',
+            "frozen_epochs must be whole epochs from 0 to fewer than tune.epochs (40)",
+        ),
         ('tune.space.wide.learning_rate={dist="log", low=0.1, high=1}', "names 'wide', which is neither scratch"),
         ('tune.arms=["transfer"]', "tune.arms must hold scratch (the baseline) and at least one other arm"),
         ('tune.arms=["scratch", "AnB:0"]', "an arm is scratch, transfer, or a treatment at a depth from 1"),

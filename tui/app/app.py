@@ -202,6 +202,8 @@ class TransferApp(App[int]):
         self.post_message(self.StoreChecked(problem, {} if broken else last_results(records), records))
 
     def on_transfer_app_store_checked(self, message: StoreChecked) -> None:
+        if not self.taking_engine_messages:  # the store answered (once unlocked) after the app closed
+            return
         if message.problem is not None and message.problem != self.store_problem_told:
             text, severity = message.problem
             self.notify(text, title="Run store", severity=severity, timeout=10)

@@ -8,6 +8,8 @@ from pathlib import Path
 from rich.console import Console
 
 from engine.config import ExperimentConfig
+from engine.data.fashion_mnist import Dataset
+from engine.data.split import check_pairs_fit
 from engine.execution.cost import about
 from engine.kinds import RunKind, RunOptions
 from engine.paths import log_dir
@@ -30,8 +32,13 @@ def _say_precision(console: Console, config: ExperimentConfig) -> None:
         console.print(note)
 
 
-def _say_how_long(console: Console, kind: RunKind, config: ExperimentConfig, resume: bool) -> None:
-    """Before TensorFlow loads: about how long the run takes on this machine, and a warning when that is long."""
+def _say_how_long(
+    console: Console, kind: RunKind, config: ExperimentConfig, resume: bool, dataset: Dataset | None = None
+) -> None:
+    """Before TensorFlow loads: about how long the run takes on this machine, and a warning when that is long; a
+    split the data cannot hold is refused first (as the run would refuse it), so no estimate precedes the error."""
+    if dataset is not None and kind.trains_b(config):
+        check_pairs_fit(config.split, dataset)
     if resume:  # part of it is done: the estimate of the whole would mislead
         return
     estimate_now = estimate(config, kind.name, stored_records())
@@ -63,7 +70,7 @@ def execute(
     stops after the current batch and what finished is reported."""
     console = command_console()
     with stderr_to_log(log_dir() / "tensorflow.log"):  # TensorFlow's C++ chatter goes to the log
-        dataset = load_data_and_engine(console, config, lambda: _say_how_long(console, kind, config, resume))
+        dataset = load_data_and_engine(console, config, lambda data: _say_how_long(console, kind, config, resume, data))
         _say_precision(console, config)
         result, stopped = tracked_in_terminal(
             console, kind, config, dataset, run_dir, options, resume=resume, rows=rows

@@ -217,17 +217,17 @@ def model_a_line(plan: Sequence[PlannedPhase], model_a_file: str | None = None) 
 
 
 def load_data_and_engine(
-    console: Console, config: ExperimentConfig, checked: Callable[[], None] | None = None
+    console: Console, config: ExperimentConfig, checked: Callable[[Dataset], None] | None = None
 ) -> Dataset:
     """Read the data and check the cluster if there is one (both fail fast, before TensorFlow loads), call
-    `checked` (to say what comes), then import TensorFlow under a spinner."""
+    `checked` with the data (to say what comes), then import TensorFlow under a spinner."""
     dataset = load_dataset(resolve_data_dir(config.data.dir or None))
     if config.cluster.address:
         from engine.execution.executors import executor_for
 
         executor_for(config).check(config)
     if checked is not None:
-        checked()
+        checked(dataset)
     with console.status("Loading TensorFlow…", spinner="dots") if console.is_terminal else nullcontext():
         import engine.runtime  # noqa: F401 - the slow import, done here so the spinner covers it
     return dataset
