@@ -42,3 +42,14 @@ async def open_history(pilot) -> None:
     history.loaded = False
     await pilot.press("f6")
     await wait_for(pilot, lambda: history.loaded)
+
+
+async def export_with_e(pilot, target) -> None:
+    """Press e on the view shown, give `target` in the dialog it opens, and wait until the file is written."""
+    from textual.widgets import Input
+
+    await pilot.press("e")
+    await wait_for(pilot, lambda: pilot.app.screen.query("#dialog-path"))
+    pilot.app.screen.query_one("#dialog-path", Input).value = str(target)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: target.is_file())

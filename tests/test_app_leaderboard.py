@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, SelectionList, Static
 from engine.config import apply_overrides
 from engine.data.fashion_mnist import Dataset
 from tests.conftest import tiny_config
-from tests.pilot import shown_text, wait_for
+from tests.pilot import export_with_e, shown_text, wait_for
 from tui.app.app import TransferApp
 
 
@@ -63,11 +63,7 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
         assert reversed_finals == sorted(finals)
 
         target = isolated_home / "board.md"
-        await pilot.press("e")
-        await wait_for(pilot, lambda: app.screen.query("#dialog-path"))
-        app.screen.query_one("#dialog-path", Input).value = str(target)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: target.is_file())
+        await export_with_e(pilot, target)
         assert target.read_text().startswith("# Optimizer leaderboard: task A (8 classes)")
         exported = [line.split("|")[2].strip() for line in target.read_text().splitlines() if line.startswith("| ")]
         assert exported[1:] == column(table, 1)  # the rows as on screen: final accuracy, reversed

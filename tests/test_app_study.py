@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Select, Static
 
 from engine.config import apply_overrides
 from engine.data.fashion_mnist import Dataset
 from tests.conftest import tiny_config
-from tests.pilot import open_history, shown_text, wait_for
+from tests.pilot import export_with_e, open_history, shown_text, wait_for
 from tui.app.app import TransferApp
 
 
@@ -35,11 +35,7 @@ async def test_a_sweep_runs_live_and_reopens_from_history(small_dataset: Dataset
         assert all(row[2].endswith("/2)") for row in rows)
         assert "B from scratch (baseB)" in shown_text(study.query_one("#study-reading", Static))
         target = isolated_home / "sweep.md"
-        await pilot.press("e")
-        await wait_for(pilot, lambda: app.screen.query("#dialog-path"))
-        app.screen.query_one("#dialog-path", Input).value = str(target)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: target.is_file())
+        await export_with_e(pilot, target)
         assert target.read_text().startswith("# ")
 
         await open_history(pilot)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from engine.config import apply_overrides
 from engine.data.fashion_mnist import Dataset
 from engine.progress import EpochDone
 from tests.conftest import tiny_config
-from tests.pilot import open_history, shown_text, wait_for
+from tests.pilot import export_with_e, open_history, shown_text, wait_for
 from tui.app.app import TransferApp
 
 TUNING = [
@@ -62,11 +62,7 @@ async def test_a_tuning_runs_live_hides_test_until_it_ends_and_reopens(
         assert "oracle" in report and "Cherry-pick meter" in report
         # e exports every trial; a folder that does not exist yet is made, as for every file the app writes
         target = isolated_home / "new" / "folder" / "trials.csv"
-        await pilot.press("e")
-        await wait_for(pilot, lambda: app.screen.query("#dialog-path"))
-        app.screen.query_one("#dialog-path", Input).value = str(target)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: target.is_file())
+        await export_with_e(pilot, target)
         assert target.read_text().count("\n") == 1 + 2 * 3 * 2  # a header, then a row per trial and seed
 
         await open_history(pilot)

@@ -48,6 +48,13 @@ def parse_hyperparameters(text: str) -> dict[str, Any]:
     return values
 
 
+def _choice_line(label: str, options: list[tuple[str, str]], value: str, widget_id: str) -> ComposeResult:
+    """A labelled choice on one line of the dialog."""
+    with Horizontal(classes="field-line"):
+        yield Label(label, classes="field-label")
+        yield Select(options, value=value, allow_blank=False, compact=True, id=widget_id)
+
+
 class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
     """Edit the [leaderboard] section; ctrl+s applies (if every value is valid), escape cancels."""
 
@@ -67,15 +74,7 @@ class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
             yield Static("", id="options-error")  # at the top: a dialog taller than the terminal still shows it
             yield Static("Race (space ticks an optimizer):", classes="section-title")
             yield SelectionList(*[(name, name, name in board.optimizers) for name in OPTIMIZERS], id="optimizers")
-            with Horizontal(classes="field-line"):
-                yield Label("Task", classes="field-label")
-                yield Select(
-                    [(TASK_TITLES[t], t) for t in LEADERBOARD_TASKS],
-                    value=board.task,
-                    allow_blank=False,
-                    compact=True,
-                    id="task",
-                )
+            yield from _choice_line("Task", [(TASK_TITLES[t], t) for t in LEADERBOARD_TASKS], board.task, "task")
             with Horizontal(classes="field-line"):
                 yield Label("Epochs", classes="field-label")
                 yield Input(str(board.epochs), compact=True, id="epochs")
@@ -85,15 +84,8 @@ class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
             with Horizontal(classes="field-line"):
                 yield Label("Trials each (budget)", classes="field-label")
                 yield Input(str(board.budget), compact=True, id="budget", tooltip=BUDGET_HELP)
-            with Horizontal(classes="field-line"):
-                yield Label("Search space", classes="field-label")
-                yield Select(
-                    [(SPACE_TITLES[name], name) for name in LEADERBOARD_SPACES],
-                    value=board.space,
-                    allow_blank=False,
-                    compact=True,
-                    id="space",
-                )
+            spaces = [(SPACE_TITLES[name], name) for name in LEADERBOARD_SPACES]
+            yield from _choice_line("Search space", spaces, board.space, "space")
             yield Static("Hyperparameters:", classes="section-title")
             for name in OPTIMIZERS:
                 with Horizontal(classes="field-line"):
