@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from engine.trains import Trains, TuneTrial
+
 
 @dataclass(frozen=True)
 class PlannedPhase:
@@ -25,7 +27,7 @@ class PlannedPhase:
     steps_per_epoch: int
     pair: tuple[int, int] = (5, 6)
     optimizer: str | None = None  # set on a leaderboard: the optimizer this phase races
-    variant: str | None = None  # set in a layer sweep: the treatment and reuse depth, e.g. "AnB+ 2"
+    trains: Trains | None = None  # what it trains beyond its phase: a sweep's cell, a map's network, a trial
     group: int | None = None  # set when several pairs train as one population: entries of a group train together
 
     @property
@@ -33,9 +35,15 @@ class PlannedPhase:
         return self.epochs * self.steps_per_epoch
 
     @property
+    def variant(self) -> str | None:
+        """What it trains as plan entries were named before it was a value ('AnB+ 2', 'tune transfer 3'): part of
+        its key, and of TensorBoard's names."""
+        return None if self.trains is None else self.trains.text
+
+    @property
     def one_shot(self) -> bool:
         """Whether this is a tuning's arm run once as the notebook configures it, beside (not among) its trials."""
-        return bool(self.variant) and self.variant.startswith("tune ") and self.variant.endswith(" one-shot")
+        return isinstance(self.trains, TuneTrial) and self.trains.one_shot
 
     @property
     def key(self) -> str:

@@ -4,7 +4,10 @@ import math
 
 import pytest
 
+from engine.config.arms import parse_arm
+from engine.config.search import ONE_SHOT
 from engine.progress import EpochDone, EpochMetrics, PhaseDone, PhaseStarted, PlannedPhase, RunPlanned, StepsDone
+from engine.trains import BudgetTrial, SweepCell, TuneTrial
 from tests.pilot import wait_for
 from tui.state.run_state import RunState
 from tui.widgets.curves import mean_curve
@@ -118,7 +121,7 @@ async def test_progress_names_the_group_and_a_new_run_clears_the_last_ones_curve
         panel = run.query_one(CurvesPanel)
         original = panel.show
         panel.show = lambda title, curves: (titles.append(title), original(title, curves))
-        sweep = PlannedPhase("b_finetune", (1, 2), 1, 5, (5, 6), variant="BnB+ 2")
+        sweep = PlannedPhase("b_finetune", (1, 2), 1, 5, (5, 6), trains=SweepCell(parse_arm("BnB+:2")))
         run.start(tiny_config())
         run.apply(RunPlanned((sweep,)))
         run.apply(PhaseStarted(0, sweep))
@@ -187,7 +190,7 @@ def test_rows_say_their_pair_where_several_pairs_mix() -> None:
     assert epoch_cells(event, pairs[1], several_pairs(PLAN))[:2] == ("2", "B on A, frozen")
     assert epoch_cells(event, pairs[1], several_pairs(pairs))[:2] == ("0,1 s2", "B on A, frozen")
     assert epoch_line(event, pairs[1], True).split()[:2] == ["0,1", "s2"]
-    sweep = PlannedPhase("b_finetune", (1,), 1, 2, (5, 6), variant="AnB+ 2")
+    sweep = PlannedPhase("b_finetune", (1,), 1, 2, (5, 6), trains=SweepCell(parse_arm("AnB+:2")))
     assert epoch_cells(event, sweep)[1] == "AnB+ 2 fine-tune"
 
 
@@ -252,8 +255,9 @@ def test_a_tunings_trials_and_its_one_shot_make_rows_of_their_own_with_their_own
     from tui.render import group_title, mean_line, phase_label
     from tui.state.epoch_rows import EpochRows
 
-    trials = [PlannedPhase("b_scratch", (1, 2), 3, 7, (5, 6), variant=f"tune scratch {n}", group=0) for n in "1234"]
-    once = PlannedPhase("b_scratch", (1, 2), 20, 7, (5, 6), variant="tune scratch one-shot", group=0)
+    scratch = parse_arm("scratch")
+    trials = [PlannedPhase("b_scratch", (1, 2), 3, 7, (5, 6), trains=TuneTrial(scratch, n), group=0) for n in range(4)]
+    once = PlannedPhase("b_scratch", (1, 2), 20, 7, (5, 6), trains=TuneTrial(scratch, ONE_SHOT), group=0)
     plan = (*trials, once)
     assert group_title(list(plan), 0) == (
         "Sandal vs Shirt, scratch: 4 trials and the notebook's configuration once, x seeds 1-2, as one population"
@@ -276,7 +280,7 @@ def test_a_tunings_trials_and_its_one_shot_make_rows_of_their_own_with_their_own
 def test_a_leaderboards_trials_are_titled_by_their_optimizer() -> None:
     from tui.render import group_title, phase_label
 
-    plan = [PlannedPhase("model_a", (1,), 1, 9, (5, 6), None, f"budget adam {n}", 0) for n in (1, 2)]
+    plan = [PlannedPhase("model_a", (1,), 1, 9, (5, 6), None, BudgetTrial("adam", n), 0) for n in (0, 1)]
     assert group_title(plan, 0) == "adam: 2 trials x seed 1 as one population"
     assert phase_label(plan[0]) == "adam trials"
 

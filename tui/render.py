@@ -9,7 +9,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from engine.config.arms import SCRATCH, TRANSFER, arm_title, arm_word
+from engine.config.arms import SCRATCH, TRANSFER
 from engine.data.classes import class_label, class_name
 from engine.kinds import kind_of
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, PHASE_TITLES
@@ -20,6 +20,8 @@ from engine.results.pair_map import MapResult, PairMap
 from engine.results.protocol import RunResult
 from engine.results.stats import mean, std
 from engine.results.study import StudyResult
+from engine.results.words import plural
+from engine.trains import BudgetTrial, TuneTrial
 from tui.map_render import map_report
 from tui.state.epoch_rows import MeanRow
 from tui.tune_render import tune_report
@@ -95,17 +97,18 @@ def member_label(seed: int, pair: tuple[int, int] | None = None) -> str:
 
 def group_title(plan: list[PlannedPhase], group: int) -> str:
     """'45 pairs, seeds 1-3, as one population (group 1 of 1)' for pairs that train together; for a tuning's
-    arm, 'Sandal vs Shirt, scratch: 17 trials x seeds 1-3 as one population'."""
+    arm, 'Sandal vs Shirt, scratch: 16 trials and the notebook's configuration once, x seeds 1-3, as one
+    population'; for an optimizer's trials, 'adam: 16 trials x seed 1 as one population'."""
     members = [p for p in plan if p.group == group]
-    first = members[0].variant or ""
-    if first.startswith(("tune ", "budget ")):  # an arm's or optimizer's trials
-        trials = len({p.variant for p in members if not p.one_shot})
+    trains = members[0].trains
+    if isinstance(trains, (TuneTrial, BudgetTrial)):  # an arm's or optimizer's trials
+        trials = len({p.trains for p in members if not p.one_shot})
         seeds = seeds_label(members[0].seeds)
-        if first.startswith("budget "):  # a leaderboard's task need not be the pair's: its race rows said which
-            return f"{first.split()[1]}: {trials} trials x {seeds} as one population"
-        what = arm_word(first.split()[1])
+        if isinstance(trains, BudgetTrial):  # a leaderboard's task need not be the pair's: its race rows said which
+            return f"{trains.optimizer}: {trials} trials x {seeds} as one population"
         once = " and the notebook's configuration once" if any(p.one_shot for p in members) else ""
-        return f"{pair_label(members[0].pair)}, {what}: {trials} trials{once}, x {seeds}, as one population"
+        where = pair_label(members[0].pair)
+        return f"{where}, {trains.arm.word}: {trials} trials{once}, x {seeds}, as one population"
     pairs = {p.pair for p in plan if p.group == group}
     groups = len({p.group for p in plan})
     seeds = next(p.seeds for p in plan if p.group == group)
@@ -129,21 +132,22 @@ ONE_SHOT_STEPS = {B_SCRATCH: "scratch", B_FROZEN: "frozen", B_FINETUNE: "fine-tu
 
 def phase_label(planned: PlannedPhase) -> str:
     """What a row trains, in at most 18 characters: the optimizer racing, 'AnB+ 2 fine-tune' in a layer sweep,
-    or the phase's title."""
+    'B on B, frozen' for a tuning's trials, or the phase's title."""
+    trains, step = planned.trains, PHASE_TITLES[planned.phase].split(", ")[-1]
     if planned.optimizer:
         return planned.optimizer
-    if planned.variant and planned.variant.startswith("tune "):  # a tuning's trials: rows gather its arm
-        arm = planned.variant.split()[1]
-        if planned.one_shot:  # the notebook's configuration, run once beside the trials
-            step = ONE_SHOT_STEPS[planned.phase]
-            return f"one-shot {step}" if arm in (SCRATCH, TRANSFER) else f"{arm_title(arm)} one-shot {step}"
-        if arm in (SCRATCH, TRANSFER):
+    if isinstance(trains, TuneTrial):  # a tuning's trials: rows gather its arm
+        arm = trains.arm
+        if trains.one_shot:  # the notebook's configuration, run once beside the trials
+            short = ONE_SHOT_STEPS[planned.phase]
+            return f"one-shot {short}" if arm.name in (SCRATCH, TRANSFER) else f"{arm.title} one-shot {short}"
+        if arm.name == SCRATCH:
             return PHASE_TITLES[planned.phase]
-        return f"{arm_title(arm)} {PHASE_TITLES[planned.phase].split(', ')[-1]}"
-    if planned.variant and planned.variant.startswith("budget "):  # a leaderboard's trials of one optimizer
-        return f"{planned.variant.split()[1]} trials"
-    if planned.variant:
-        return f"{planned.variant} {PHASE_TITLES[planned.phase].split(', ')[-1]}"
+        return f"{arm.title}, {step}" if arm.name == TRANSFER else f"{arm.title} {step}"
+    if isinstance(trains, BudgetTrial):  # a leaderboard's trials of one optimizer
+        return f"{trains.optimizer} trials"
+    if trains is not None:  # a sweep's cell, a map's network
+        return f"{trains.text} {step}"
     return PHASE_TITLES[planned.phase]
 
 
@@ -173,8 +177,8 @@ def mean_line(row: MeanRow) -> str:
     worst = DASH if row.worst is None else f"{100 * row.worst[0]:.2f} ({who})"
     if row.diverged:
         worst = f"{len(row.diverged)} diverged"
-    runs = "seeds" if row.planned.group is None else "runs"
-    seeds, epoch = f"{row.seeds} {runs}", f"{row.epoch}/{row.epochs or row.planned.epochs}"
+    seeds = plural(row.seeds, "seed" if row.planned.group is None else "run")
+    epoch = f"{row.epoch}/{row.epochs or row.planned.epochs}"
     loss, accuracy = spread(row.loss, 1, 3), spread(row.val_accuracy, 100, 2)
     return f"{seeds:>8} {label:<18} {epoch:>6} {loss:>11} {accuracy:>11} {worst:>15} {row.seconds:>5.1f}s"
 

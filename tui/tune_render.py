@@ -8,7 +8,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from engine.config.arms import SCRATCH, arm_title, arm_word
+from engine.config.arms import SCRATCH
 from engine.data.classes import class_name
 from engine.results import stats
 from engine.results.experiment import side_of
@@ -41,7 +41,7 @@ def arms_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, Ar
     table.add_column("notebook's own\n(one shot)", justify="right")
     for arm, reading in readings.items():
         table.add_row(
-            arm_title(arm),
+            result.arm_of(arm).title,
             _pct([t.test_accuracy for t in reading.picked.values()]),
             _pct([t.test_accuracy for t in reading.oracle.values()]),
             _pct([t.test_accuracy for t in reading.one_shot.values()]),
@@ -54,13 +54,13 @@ def budget_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, 
     budgets, with the expected difference and its side."""
     several = len(result.contenders) > 1
     title = "Expected accuracy % with n trials (mean over seeds)"
-    table = Table(title=title + (f": {arm_title(arm)} against B from scratch" if several else ""))
+    table = Table(title=title + (f": {result.arm_of(arm).title} against B from scratch" if several else ""))
     table.add_column("n", justify="right")
     for name in (SCRATCH, arm):
-        table.add_column(f"{arm_title(name)}\nbest val", justify="right")
-        table.add_column(f"{arm_title(name)}\ntest of pick", justify="right")
+        table.add_column(f"{result.arm_of(name).title}\nbest val", justify="right")
+        table.add_column(f"{result.arm_of(name).title}\ntest of pick", justify="right")
     table.add_column("Δ test\n(points)", justify="right")
-    table.add_column(arm_word(arm), justify="left", no_wrap=True)
+    table.add_column(result.arm_of(arm).word, justify="left", no_wrap=True)
     for n in budgets_shown(result.budget):
         cells = [str(n)]
         for name in (SCRATCH, arm):
@@ -109,7 +109,7 @@ def picks_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, A
             val = "diverged" if trial.diverged else f"{100 * trial.val_accuracy:.2f}"
             table.add_row(
                 str(seed),
-                arm_title(arm),
+                result.arm_of(arm).title,
                 number,
                 trial_values_text(trial.values),
                 epoch,
@@ -158,7 +158,7 @@ def map_table(result: TuneResult, pairs: list[tuple[int, int]]) -> Table:
     table = Table(title=f"Δ test accuracy, {title} (points): one shot and at {result.budget} trials")
     table.add_column("pair")
     for arm in result.contenders:
-        prefix = f"{arm_title(arm)}\n" if several else ""
+        prefix = f"{result.arm_of(arm).title}\n" if several else ""
         for header in ("one shot", "verdict", f"{result.budget} trials", "verdict"):
             justify = "left" if header == "verdict" else "right"
             table.add_column(prefix + header, justify=justify, no_wrap=True)

@@ -26,6 +26,16 @@ class Arm:
     fine_tune: bool = True
 
     @property
+    def word(self) -> str:
+        """The arm in running text: 'scratch', 'transfer', or its treatment's notation, 'A3B+'."""
+        return self.name if self.name in (SCRATCH, TRANSFER) else self.title
+
+    @property
+    def treatment(self) -> str:
+        """The layer-sweep treatment a depth-named arm is ('AnB+' of 'AnB+:2'); scratch and transfer are their own."""
+        return self.name.partition(":")[0]
+
+    @property
     def space_name(self) -> str:
         """Whose default search space the arm starts from: scratch's or transfer's."""
         return SCRATCH if self.source is None else TRANSFER
@@ -54,13 +64,3 @@ def parse_arm(name: str, source: str = "a", fine_tune: bool = True) -> Arm:
             f"({', '.join(f'{t}:N' for t in TREATMENTS)}, e.g. AnB+:3)",
         )
     return Arm(name, treatment[0].lower(), int(depth), treatment.endswith("+"))
-
-
-def arm_title(name: str) -> str:
-    """An arm's name on screen, from its name alone (a stored tuning's arms)."""
-    return parse_arm(name).title
-
-
-def arm_word(name: str) -> str:
-    """An arm in running text: 'scratch', 'transfer', or its treatment's notation, 'A3B+'."""
-    return name if name in (SCRATCH, TRANSFER) else arm_title(name)

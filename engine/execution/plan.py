@@ -20,6 +20,7 @@ from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
 from engine.progress import PlannedPhase
 from engine.results.history import PhaseHistory
 from engine.runtime import keras
+from engine.trains import Trains
 
 Sizes = dict[tuple[int, int], tuple[int, int]]
 
@@ -109,13 +110,13 @@ class PlanCursor:
     def __init__(self, plan: list[PlannedPhase]) -> None:
         self.plan = plan
         self.next_index = 0
-        self.variant: str | None = None  # the variant of the entries taken without naming one (a map's network)
+        self.trains: Trains | None = None  # what the entries taken without naming it train (a map's network)
 
-    def take(self, phase: str, seeds: tuple[int, ...], variant: str | None = None) -> tuple[int, PlannedPhase]:
+    def take(self, phase: str, seeds: tuple[int, ...], trains: Trains | None = None) -> tuple[int, PlannedPhase]:
         index = self.next_index
         planned = self.plan[index]
-        variant = variant if variant is not None else self.variant
-        if (planned.phase, planned.seeds, planned.variant) != (phase, seeds, variant):
-            raise RuntimeError(f"plan entry {index} is {planned}, not {phase} {variant or ''} for {seeds}")
+        trains = trains if trains is not None else self.trains
+        if (planned.phase, planned.seeds, planned.trains) != (phase, seeds, trains):
+            raise RuntimeError(f"plan entry {index} is {planned}, not {phase} {trains or ''} for {seeds}")
         self.next_index += 1
         return index, planned

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.config.arms import SCRATCH, arm_title, arm_word
+from engine.config.arms import SCRATCH, Arm, parse_arm
 from engine.config.search import ONE_SHOT
 from engine.data.classes import class_name
 from engine.results import stats
@@ -141,6 +141,11 @@ class TuneResult:
         """Scratch first, then the arms read against it, as they trained."""
         arms = self.config["tune"]["arms"]
         return [SCRATCH, *(arm for arm in arms if arm != SCRATCH)]
+
+    def arm_of(self, name: str) -> Arm:
+        """An arm of this tuning, parsed as it trained: the transfer arm reuses the layers [transfer] said."""
+        transfer = self.config.get("transfer", {})
+        return parse_arm(name, transfer.get("source", "a"), transfer.get("fine_tune", True))
 
     @property
     def contenders(self) -> list[str]:
@@ -287,7 +292,7 @@ class TuneResult:
             "per arm and seed."
         ]
         for arm in self.contenders:
-            title = "" if len(self.contenders) == 1 else f"{arm_title(arm)} against B from scratch. "
+            title = "" if len(self.contenders) == 1 else f"{self.arm_of(arm).title} against B from scratch. "
             lines += [title + line if i == 0 else line for i, line in enumerate(self._arm_reading(pair, arm))]
         edges = sorted(
             {edge for arm in self.arms for seed in self.seeds_of(pair) for edge in self.picked(arm, pair, seed).edges}
@@ -306,8 +311,9 @@ class TuneResult:
         if one_shot.n_seeds:
             lines.append(f"The notebook's own configurations, run once each: {one_shot.verdict}")
         sides = {n: self.side_at(pair, n, arm) for n in sorted({1, min(4, self.budget), self.budget})}
+        word = self.arm_of(self._contender(arm)).word
         lines.append(
-            f"{arm_word(arm)[0].upper() + arm_word(arm)[1:]} at budget "
+            f"{word[0].upper() + word[1:]} at budget "
             + ", ".join(f"{n}: {side}" for n, side in sides.items())
             + " (95% interval of the expected difference over seeds)."
         )
@@ -316,15 +322,15 @@ class TuneResult:
             lines.append(f"The arms' expected test accuracies cross at a budget of {crossing}.")
         meter = self.meter(pair, arm)
         budget_meter = ", ".join(
-            f"{arm_word(name) if name in self.arms else name} {100 * gains[self.budget]:+.2f}"
+            f"{self.arm_of(name).word if name in self.arms else name} {100 * gains[self.budget]:+.2f}"
             for name, gains in meter.items()
             if self.budget in gains
         )
         lines.append(f"Cherry-pick meter (points gained by picking on test, at {self.budget} trials): {budget_meter}.")
         share = self.great_improvement_share(pair, arm)
         lines.append(
-            f"Replaying the notebook's author: in {100 * share:.0f}% of ({arm_word(arm)} trial, scratch trial) "
-            f"pairings {arm_word(arm)} 'shows a great improvement' (≥ +{100 * GREAT_IMPROVEMENT:.0f} point on test)."
+            f"Replaying the notebook's author: in {100 * share:.0f}% of ({word} trial, scratch trial) "
+            f"pairings {word} 'shows a great improvement' (≥ +{100 * GREAT_IMPROVEMENT:.0f} point on test)."
         )
         return lines
 
@@ -336,7 +342,7 @@ class TuneResult:
             return []
         lines = []
         for arm in self.contenders:
-            name = arm_word(arm)
+            name = self.arm_of(arm).word
             fair = {pair: side_of(self.summary(pair, arm)) for pair in finished}
             shot = {pair: side_of(self.one_shot_summary(pair, arm)) for pair in finished}
             changed = [pair for pair in finished if shot[pair] != fair[pair]]
@@ -361,9 +367,10 @@ class TuneResult:
             s = self.summary(finished[0])
             if s.difference_mean is None:
                 return "every seed diverged"
+            contender = self.arm_of(self.contenders[0]).title
             return (
                 f"{class_name(finished[0][0])} vs {class_name(finished[0][1])} at {self.budget} trials: scratch "
-                f"{100 * s.acc_scratch_mean:.2f}%, {arm_title(self.contenders[0])} {100 * s.acc_transfer_mean:.2f}%, "
+                f"{100 * s.acc_scratch_mean:.2f}%, {contender} {100 * s.acc_transfer_mean:.2f}%, "
                 f"Δ {100 * s.difference_mean:+.2f} points, won {s.wins}/{s.n_seeds}"
             )
         ahead = sum((self.summary(pair).difference_mean or 0) > 0 for pair in finished)

@@ -30,6 +30,7 @@ from engine.results.history import PhaseHistory
 from engine.runtime import device_name, keras
 from engine.storage.checkpoints import Checkpoints
 from engine.storage.model_cache import ModelACache, cache_key
+from engine.trains import Network
 
 
 def _ready_models_a(
@@ -56,13 +57,13 @@ def _ready_models_a(
 @dataclass(frozen=True)
 class Prepared:
     """An experiment ready to train: the models A already there, the cache keys and the plan (its entries named
-    by `variant` when several experiments share one plan, as the networks of a map do)."""
+    by what they train when several experiments share one plan, as the networks of a map do)."""
 
     config: ExperimentConfig
     ready: dict[Member, ReadyA]
     keys: dict[Member, str]
     plan: list[PlannedPhase]
-    variant: str | None = None
+    trains: Network | None = None
     indexed: bool = False  # train the pairs as indexed populations, also a lone pair (a unit of a larger run)
 
 
@@ -72,7 +73,7 @@ def prepare_experiment(
     *,
     model_a_file: Path | None = None,
     model_a_cache: ModelACache | None = None,
-    variant: str | None = None,
+    trains: Network | None = None,
     indexed: bool = False,
 ) -> Prepared:
     """Find the models A that need no training and plan the rest."""
@@ -86,9 +87,9 @@ def prepare_experiment(
     for pair, seed in ready:
         ready_seeds.setdefault(pair, set()).add(seed)
     plan = plan_phases(config, training_sizes(dataset, config), ready_seeds, indexed=indexed)
-    if variant is not None:
-        plan = [dataclasses.replace(planned, variant=variant) for planned in plan]
-    return Prepared(config, ready, keys, plan, variant, indexed)
+    if trains is not None:
+        plan = [dataclasses.replace(planned, trains=trains) for planned in plan]
+    return Prepared(config, ready, keys, plan, trains, indexed)
 
 
 def run_experiment(
@@ -127,7 +128,7 @@ def run_prepared(
     """Train a prepared experiment, taking its entries from `cursor` (which may hold other experiments' too)."""
     config, ready, keys = prepared.config, prepared.ready, prepared.keys
     pairs = config.split.pairs
-    cursor.variant = prepared.variant
+    cursor.trains = prepared.trains
     results: list[SeedResult] = []
     status = "finished"
 

@@ -45,6 +45,7 @@ from engine.training.population_trainer import (
     train_planned_phase,
 )
 from engine.training.starts import initial_model_a, initial_scratch, initial_transfer
+from engine.trains import BudgetTrial
 
 # the phase (and so the data order) each task trains under
 TASK_PHASES = {"a": MODEL_A, "b_scratch": B_SCRATCH, "b_on_a": B_FINETUNE, "full": MODEL_A}
@@ -65,8 +66,8 @@ def plan_leaderboard(config: ExperimentConfig, sizes: dict, n_full: int) -> list
     plan += [PlannedPhase(TASK_PHASES[board.task], seeds, board.epochs, steps, pair, name) for name in board.optimizers]
     for group, name in enumerate(board.optimizers if board.budget else ()):  # each optimizer's trials train together
         for number in range(board.budget):
-            variant = f"budget {name} {number + 1}"
-            plan.append(PlannedPhase(TASK_PHASES[board.task], seeds, board.epochs, steps, pair, None, variant, group))
+            trial = BudgetTrial(name, number)
+            plan.append(PlannedPhase(TASK_PHASES[board.task], seeds, board.epochs, steps, pair, None, trial, group))
     return plan
 
 
@@ -153,7 +154,7 @@ def _tuned(config, entry: OptimizerEntry, seed_tasks, outputs, starts, cursor, l
         members=settings,
     )
     phase = TASK_PHASES[board.task]
-    planned = [cursor.take(phase, seeds, f"budget {entry.name} {number + 1}") for number in range(board.budget)]
+    planned = [cursor.take(phase, seeds, BudgetTrial(entry.name, number)) for number in range(board.budget)]
     session = Session(listener, stop, checkpoints, config.run.batch_size, TUNE_CHECKPOINT_SECONDS)
     histories = train_planned_group(trainer, member_data(seed_tasks * board.budget), planned, session)
     test = seed_tasks[0]

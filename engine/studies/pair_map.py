@@ -20,6 +20,7 @@ from engine.runtime import device_name
 from engine.storage.model_cache import ModelACache
 from engine.studies.experiment import Prepared, prepare_experiment, run_prepared
 from engine.studies.experiment import cut_kind as cut_experiment
+from engine.trains import Network
 
 
 def _prepared(
@@ -29,7 +30,9 @@ def _prepared(
     return [
         (
             name,
-            prepare_experiment(with_network(config, net), dataset, model_a_cache=cache, variant=name, indexed=indexed),
+            prepare_experiment(
+                with_network(config, net), dataset, model_a_cache=cache, trains=Network(name), indexed=indexed
+            ),
         )
         for name, net in study_networks(config)
     ]

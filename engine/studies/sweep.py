@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from engine.config import ExperimentConfig, config_to_dict
+from engine.config.arms import parse_arm
 from engine.data.fashion_mnist import Dataset
 from engine.data.packing import member_data
 from engine.data.split import tasks_for_seeds
@@ -29,11 +30,17 @@ from engine.studies.models_a import cached_models_a, trained_models_a
 from engine.training.phase_loop import Session
 from engine.training.population_trainer import PopulationTrainer, train_planned_phase
 from engine.training.starts import initial_scratch, initial_transfer
+from engine.trains import SweepCell
 
 
 def sweep_cells(config: ExperimentConfig) -> list[StudyCell]:
     """Every (treatment, depth) the config asks for, depth by depth; n = 0 is baseB, trained once."""
     return [StudyCell(t, n) for n in config.study_layers if n > 0 for t in config.study.treatments]
+
+
+def sweep_cell(cell: StudyCell) -> SweepCell:
+    """A cell of the sweep as its plan entries name it: the arm its treatment is at its depth (AnB+:2)."""
+    return SweepCell(parse_arm(f"{cell.treatment}:{cell.layers}"))
 
 
 def plan_sweep(config: ExperimentConfig, steps: tuple[int, int], a_ready: bool) -> list[PlannedPhase]:
@@ -49,7 +56,7 @@ def plan_sweep(config: ExperimentConfig, steps: tuple[int, int], a_ready: bool) 
     for cell in cells:
         for phase, epochs in ((B_FROZEN, transfer.frozen_epochs), (B_FINETUNE, transfer.unfrozen_epochs)):
             if epochs:
-                plan.append(PlannedPhase(phase, seeds, epochs, steps[1], pair, variant=cell.variant))
+                plan.append(PlannedPhase(phase, seeds, epochs, steps[1], pair, trains=sweep_cell(cell)))
     return plan
 
 
@@ -87,8 +94,8 @@ def run_sweep(
         config_to_dict(config), sweep_cells(config), {}, {}, "finished", device_name(config.run.precision)
     )
 
-    def train(population: Population, data, phase: str, variant: str | None = None, frozen: int = 0) -> list:
-        index, planned = cursor.take(phase, seeds, variant)
+    def train(population: Population, data, phase: str, trains: SweepCell | None = None, frozen: int = 0) -> list:
+        index, planned = cursor.take(phase, seeds, trains)
         optimizer, learning_rate = phase_optimizer(config, phase)
         trainer = PopulationTrainer(
             population, binary=phase != MODEL_A, optimizer=optimizer, learning_rate=learning_rate, frozen=frozen
@@ -125,7 +132,7 @@ def run_sweep(
             ):
                 if epochs:
                     frozen = 0 if phase == B_FINETUNE and cell.treatment.endswith("+") else cell.layers
-                    histories = train(population, task_b, phase, cell.variant, frozen)
+                    histories = train(population, task_b, phase, sweep_cell(cell), frozen)
                     diverged |= {seed for seed, h in zip(seeds, histories, strict=True) if h.diverged}
             accuracies = member_accuracies(population, first.b.x_test, first.b.y_test)
             cell.accuracies = dict(zip(seeds, accuracies, strict=True))

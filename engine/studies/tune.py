@@ -6,7 +6,7 @@ by every transfer trial. Each arm then trains all its trials x seeds as one popu
 (learning rates, epochs, frozen layers): B from scratch in one phase; B on A in its frozen phase (a trial with
 no frozen epochs waits there unmoved) and then its fine-tuning phase, the best epoch looked for over both. The
 notebook's own configuration of each arm trains beside the trials, once, as the one-shot point outside the
-budget. Trials are plan entries of their own (variant "tune <arm> <trial>"), so a stopped tuning resumes.
+budget. Trials are plan entries of their own (TuneTrial), so a stopped tuning resumes.
 """
 
 from __future__ import annotations
@@ -35,14 +35,11 @@ from engine.studies.models_a import cached_models_a, trained_models_a
 from engine.training.phase_loop import Session
 from engine.training.population_trainer import BestEpochs, MemberSettings, PopulationTrainer, train_planned_group
 from engine.training.starts import initial_scratch, initial_transfer
+from engine.trains import TuneTrial
 
 # a tuning's epochs take a fraction of a second and each state holds every trial's weights and best weights (about
 # 110 MB for 51 members of the seed network): saved after every epoch, one tuning of one pair wrote 19 GB
 TUNE_CHECKPOINT_SECONDS = 30.0
-
-
-def _label(number: int) -> str:
-    return "one-shot" if number == ONE_SHOT else str(number + 1)
 
 
 def _schedule(config: ExperimentConfig, arm: str, number: int, values: Values) -> dict[str, int]:
@@ -54,6 +51,11 @@ def _schedule(config: ExperimentConfig, arm: str, number: int, values: Values) -
         return {B_FROZEN: transfer.frozen_epochs, B_FINETUNE: transfer.unfrozen_epochs}
     frozen = int(values["frozen_epochs"])
     return {B_FROZEN: frozen, B_FINETUNE: tune.epochs - frozen}
+
+
+def tuning_arm(config: ExperimentConfig, name: str) -> Arm:
+    """An arm of this tuning: the transfer arm reuses the layers [transfer] says, as they say."""
+    return parse_arm(name, config.transfer.source, config.transfer.fine_tune)
 
 
 def plan_tune(config: ExperimentConfig, dataset: Dataset, a_ready: set[tuple[int, int]]) -> list[PlannedPhase]:
@@ -73,9 +75,9 @@ def plan_tune(config: ExperimentConfig, dataset: Dataset, a_ready: set[tuple[int
             for phase in phases:
                 for number, values in trials:
                     epochs = _schedule(config, arm, number, values)[phase]
-                    variant = f"tune {arm} {_label(number)}"
+                    trial = TuneTrial(tuning_arm(config, arm), number)
                     steps = math.ceil(n_b / batch)
-                    plan.append(PlannedPhase(phase, seeds, epochs, steps, pair, variant=variant, group=group))
+                    plan.append(PlannedPhase(phase, seeds, epochs, steps, pair, trains=trial, group=group))
             group += 1
     return plan
 
@@ -123,7 +125,7 @@ def _tune_pair(config, dataset, pair, tasks: dict[int, Tasks], cached, cursor, s
     accuracy_a = member_accuracies(population_a, first.a.x_test, first.a.y_test)
     so_far.accuracy_a.update({f"{pair[0]}-{pair[1]}:{s}": a for s, a in zip(seeds, accuracy_a, strict=True)})
     for name in config.tune.ordered_arms:
-        arm = parse_arm(name, config.transfer.source, config.transfer.fine_tune)
+        arm = tuning_arm(config, name)
         trials, population = _tune_arm(config, arm, pair, tasks, sources, cursor, session)
         if arm.source is None:
             one_shot = [m for m, trial in enumerate(trials) if trial.number == ONE_SHOT]
@@ -164,7 +166,7 @@ def _tune_arm(
                 rate = rate * values["fine_tune_ratio"] if number != ONE_SHOT else transfer.unfrozen_learning_rate
             frozen = depth if phase == B_FROZEN or not arm.fine_tune else 0
             settings.append(MemberSettings(rate, epochs=epochs, frozen=frozen, keep_best=number != ONE_SHOT))
-        entries = [cursor.take(phase, seeds, f"tune {arm.name} {_label(number)}") for number, _ in trials]
+        entries = [cursor.take(phase, seeds, TuneTrial(arm, number)) for number, _ in trials]
         trainer = PopulationTrainer(
             population,
             binary=True,

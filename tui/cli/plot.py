@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.config.arms import arm_title
 from engine.data.classes import class_name
 from engine.results.stats import mean
 from engine.results.study import StudyResult
@@ -90,7 +89,7 @@ def _budget_curves(plt, result: TuneResult, pairs: list[tuple[int, int]]):
             curve = result.arm_reading(arm, pair).curve
             test = [point.test_of_pick.mean for point in curve]
             spread = [point.test_of_pick.std for point in curve]
-            name = arm_title(arm)
+            name = result.arm_of(arm).title
             axes.plot(budgets, test, color=colour, marker="o", markersize=3, label=f"{name}: test of the pick")
             low = [max(t - s, 0.0) for t, s in zip(test, spread, strict=True)]  # accuracy stays in [0, 1]
             high = [min(t + s, 1.0) for t, s in zip(test, spread, strict=True)]
@@ -138,7 +137,7 @@ def _tune_maps(plt, result: TuneResult, pairs: list[tuple[int, int]]):
                     axes.text(j, i, f"{value:+.1f}", ha="center", va="center", fontsize=6, fontweight=weight)
             axes.set_xticks(range(10), [class_name(c) for c in range(10)], rotation=60, fontsize=7)
             axes.set_yticks(range(10), [class_name(c) for c in range(10)], fontsize=7)
-            axes.set_title(f"{arm_title(arm)} minus B from scratch, {name} (points)", fontsize=9)
+            axes.set_title(f"{result.arm_of(arm).title} minus B from scratch, {name} (points)", fontsize=9)
             figure.colorbar(image, ax=axes, shrink=0.7)
     seeds = len(result.seeds_of(pairs[0]))
     figure.suptitle(

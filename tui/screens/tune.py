@@ -16,11 +16,12 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from engine.config import ExperimentConfig
-from engine.config.arms import SCRATCH, arm_title
+from engine.config.arms import SCRATCH, Arm
 from engine.config.search import ONE_SHOT, arm_trials
 from engine.progress import EpochDone, PartDone, ProgressEvent, RunPlanned
 from engine.results import stats
 from engine.results.tune import TuneResult
+from engine.trains import TuneTrial
 from tui.render import pair_label, seeds_label
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
 from tui.screens.dialogs import offer_export
@@ -31,9 +32,9 @@ REFRESH_SECONDS = 0.5  # the trials table redraws at most this often while a tun
 COLOURS = ("blue", "red", "green", "magenta", "cyan", "yellow")  # by the arm's place, scratch first
 
 
-def short_arm(arm: str) -> str:
-    """An arm in the trials table, which fits 80 columns: 'scratch', 'B on A', 'A3B+'."""
-    return "scratch" if arm == SCRATCH else arm_title(arm)
+def short_arm(arm: Arm) -> str:
+    """An arm in the trials table, which fits 80 columns: 'scratch', 'B on A', 'B on B', 'A3B+'."""
+    return "scratch" if arm.name == SCRATCH else arm.title
 
 
 class TuneScreen(CancelsItsRun, Screen):
@@ -71,6 +72,7 @@ class TuneScreen(CancelsItsRun, Screen):
         self.result: TuneResult | None = None
         self.plan: tuple = ()
         self.values: dict[tuple[str, int], dict[str, float]] = {}  # (arm, trial) -> the values it drew
+        self.arms: dict[str, Arm] = {}  # the tuning's arms by name, as its plan parsed them
         self.best_so_far: dict[tuple[str, int], dict[int, float]] = {}  # (arm, trial) -> seed -> best validation
         self.dirty = False
         self.pair_index = 0
@@ -113,11 +115,10 @@ class TuneScreen(CancelsItsRun, Screen):
         if isinstance(event, RunPlanned):
             self.plan = event.plan
         elif isinstance(event, EpochDone) and event.index < len(self.plan):
-            variant = self.plan[event.index].variant or ""
-            if variant.startswith("tune "):
-                _, arm, label = variant.split()
-                number = ONE_SHOT if label == "one-shot" else int(label) - 1
-                seeds = self.best_so_far.setdefault((arm, number), {})
+            trains = self.plan[event.index].trains
+            if isinstance(trains, TuneTrial):
+                self.arms[trains.arm.name] = trains.arm
+                seeds = self.best_so_far.setdefault((trains.arm.name, trains.number), {})
                 seeds[event.seed] = max(seeds.get(event.seed, 0.0), event.metrics.val_accuracy)
                 self.dirty = True
         elif isinstance(event, PartDone) and isinstance(event.result, TuneResult):
@@ -182,7 +183,7 @@ class TuneScreen(CancelsItsRun, Screen):
         ):
             values = trial_values_text(self.values.get((arm, number), {}))
             best = f"{100 * stats.mean(list(seeds.values())):.2f}"
-            rows.append((short_arm(arm), trial_label(number), values, best, "hidden"))
+            rows.append((short_arm(self.arms[arm]), trial_label(number), values, best, "hidden"))
         return rows
 
     def _arm_place(self, arm: str) -> int:
@@ -215,7 +216,7 @@ class TuneScreen(CancelsItsRun, Screen):
                 epochs = [t.best_epoch for t in trials if t.best_epoch]
                 rows.append(
                     (
-                        short_arm(arm),
+                        short_arm(result.arm_of(arm)),
                         trial_label(number),
                         trial_values_text(trials[0].values),
                         f"{100 * stats.mean([t.val_accuracy for t in trials]):.2f}"
@@ -240,12 +241,12 @@ class TuneScreen(CancelsItsRun, Screen):
             colour = COLOURS[place % len(COLOURS)]
             means = [100 * point.best_validation.mean for point in curve]
             spreads = [100 * point.best_validation.std for point in curve]
-            best.plot(budgets, means, label=short_arm(arm), marker="braille", color=colour)
+            best.plot(budgets, means, label=short_arm(self.result.arm_of(arm)), marker="braille", color=colour)
             for sign in (-1, 1):  # accuracy stays within [0, 100]
                 edge = [min(max(mean + sign * spread, 0.0), 100.0) for mean, spread in zip(means, spreads, strict=True)]
                 best.plot(budgets, edge, marker="dot", color=colour)
             tests = [100 * point.test_of_pick.mean for point in curve]
-            picked.plot(budgets, tests, label=short_arm(arm), marker="braille", color=colour)
+            picked.plot(budgets, tests, label=short_arm(self.result.arm_of(arm)), marker="braille", color=colour)
         for panel in (best, picked):
             panel.xticks(ticks)
             panel.xlabel("n trials")

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.config import ExperimentConfig
+from engine.config import ExperimentConfig, NetworkConfig
 from engine.config.presets import study_networks
 from engine.execution.cost import about, entry_flops
-from engine.progress import EpochDone, ProgressEvent, RunPlanned
+from engine.progress import EpochDone, PlannedPhase, ProgressEvent, RunPlanned
+from engine.trains import Network
 from tui.state.run_state import RunState
 
 STEADY_AFTER_SECONDS = 2.0  # the run's own rate is read once it has trained this long after its first epoch
@@ -29,12 +30,14 @@ class RunClock:
         if isinstance(event, RunPlanned):
             networks = dict(study_networks(self.config))
             n_b = self.config.split.n_train_b
-            self.step_flops = [
-                entry_flops(p, networks.get(p.variant, self.config.network), n_b) / max(p.steps, 1) for p in event.plan
-            ]
+            self.step_flops = [entry_flops(p, self._network(p, networks), n_b) / max(p.steps, 1) for p in event.plan]
             self.first_epoch = None
         elif isinstance(event, EpochDone) and self.first_epoch is None and not event.restored:
             self.first_epoch = (now, self.done(state))
+
+    def _network(self, planned: PlannedPhase, networks: dict[str, NetworkConfig]) -> NetworkConfig:
+        """The network a plan entry trains: a map's own for each of its networks, else the config's."""
+        return networks[planned.trains.name] if isinstance(planned.trains, Network) else self.config.network
 
     def done(self, state: RunState) -> float:
         return sum(self.step_flops[index] * steps for index, steps in state.steps_done.items())

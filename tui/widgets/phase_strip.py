@@ -34,8 +34,8 @@ def phase_strip_text(state: RunState, failed: bool = False) -> Text:
     steps: dict[tuple, list[int]] = {}
     for index, planned in enumerate(plan):
         if _unit(planned) == unit:
-            steps.setdefault((planned.phase, planned.optimizer, planned.variant), []).append(index)
-    for position, ((phase, optimizer, _variant), entries) in enumerate(steps.items()):
+            steps.setdefault((planned.phase, planned.optimizer, planned.trains), []).append(index)
+    for position, ((phase, optimizer, _trains), entries) in enumerate(steps.items()):
         if position:
             text.append(" → ", style="dim")
         title = optimizer or PHASE_TITLES[phase]
