@@ -16,7 +16,7 @@ from engine.data.split import Tasks
 from engine.execution.plan import Member, ReadyA, RememberA
 from engine.execution.runner import Runner
 from engine.networks.population import Population, indexed_accuracies, member_accuracies
-from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A, frozen_layers
 from engine.progress import SeedDone
 from engine.results.experiment import SeedResult
 from engine.results.history import PhaseHistory
@@ -109,11 +109,10 @@ class PopulationRunner(Runner):
             initial_transfer(source, seed, net, reused) for source, (_, seed) in zip(sources, members, strict=True)
         ]
         population_b = Population(net, 1, "sigmoid", transfer_starts, precision=self.config.run.precision)
-        if transfer.frozen_epochs:
-            self._phase(population_b, tasks.b, B_FROZEN, members, histories, binary=True, frozen=reused)
-        if transfer.unfrozen_epochs:
-            frozen = 0 if transfer.fine_tune else reused
-            self._phase(population_b, tasks.b, B_FINETUNE, members, histories, binary=True, frozen=frozen)
+        for phase, epochs in ((B_FROZEN, transfer.frozen_epochs), (B_FINETUNE, transfer.unfrozen_epochs)):
+            if epochs:
+                frozen = frozen_layers(phase, reused, transfer.fine_tune)
+                self._phase(population_b, tasks.b, phase, members, histories, binary=True, frozen=frozen)
         if transfer.source == "a":
             self._phase(population_scratch, tasks.b, B_SCRATCH, members, histories, binary=True)
 

@@ -6,7 +6,7 @@ from engine.data.split import Tasks
 from engine.execution.plan import Member, ReadyA, RememberA
 from engine.execution.runner import Runner
 from engine.networks.keras_models import held_out_accuracy, in_precision, set_reused_trainable
-from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A, frozen_layers
 from engine.progress import SeedDone
 from engine.results.experiment import SeedResult
 from engine.results.history import PhaseHistory
@@ -74,10 +74,10 @@ class SequentialRunner(Runner):
         reused = self.config.reused_layers
         model = in_precision(initial_transfer(source, seed, self.config.network, reused), self._precision)
         if transfer.frozen_epochs:
-            set_reused_trainable(model, False, reused)
+            set_reused_trainable(model, frozen_layers(B_FROZEN, reused, transfer.fine_tune) == 0, reused)
             compile_model(model, B_LOSS, *self.phase_optimizer(B_FROZEN))
             self._phase(model, tasks, B_FROZEN, seed, histories)
-        set_reused_trainable(model, transfer.fine_tune, reused)
+        set_reused_trainable(model, frozen_layers(B_FINETUNE, reused, transfer.fine_tune) == 0, reused)
         compile_model(model, B_LOSS, *self.phase_optimizer(B_FINETUNE))
         if transfer.unfrozen_epochs:
             self._phase(model, tasks, B_FINETUNE, seed, histories)

@@ -20,7 +20,7 @@ from engine.execution.plan import PlanCursor, training_sizes
 from engine.execution.runner import phase_optimizer
 from engine.kinds import RunContext, RunOptions
 from engine.networks.population import Population, member_accuracies
-from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A, frozen_layers
 from engine.progress import Cancelled, Listener, PartDone, PlannedPhase, RunPlanned, StopToken, ignore
 from engine.results.study import StudyCell, StudyResult
 from engine.runtime import device_name
@@ -131,7 +131,7 @@ def run_sweep(
                 (B_FINETUNE, config.transfer.unfrozen_epochs),
             ):
                 if epochs:
-                    frozen = 0 if phase == B_FINETUNE and cell.treatment.endswith("+") else cell.layers
+                    frozen = frozen_layers(phase, cell.layers, sweep_cell(cell).arm.fine_tune)
                     histories = train(population, task_b, phase, sweep_cell(cell), frozen)
                     diverged |= {seed for seed, h in zip(seeds, histories, strict=True) if h.diverged}
             accuracies = member_accuracies(population, first.b.x_test, first.b.y_test)

@@ -24,7 +24,7 @@ from engine.data.split import Tasks, tasks_for_seeds
 from engine.execution.plan import PlanCursor, training_sizes
 from engine.kinds import RunContext, RunOptions
 from engine.networks.population import Population, member_accuracies
-from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A
+from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, MODEL_A, frozen_layers
 from engine.progress import Cancelled, Listener, PartDone, PlannedPhase, RunPlanned, StopToken, ignore
 from engine.results.history import PhaseHistory
 from engine.results.tune import Trial, TuneResult
@@ -164,7 +164,7 @@ def _tune_arm(
             rate = values["learning_rate"]
             if phase == B_FINETUNE:
                 rate = rate * values["fine_tune_ratio"] if number != ONE_SHOT else transfer.unfrozen_learning_rate
-            frozen = depth if phase == B_FROZEN or not arm.fine_tune else 0
+            frozen = frozen_layers(phase, depth, arm.fine_tune)
             settings.append(MemberSettings(rate, epochs=epochs, frozen=frozen, keep_best=number != ONE_SHOT))
         entries = [cursor.take(phase, seeds, TuneTrial(arm, number)) for number, _ in trials]
         trainer = PopulationTrainer(
