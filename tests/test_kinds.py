@@ -43,3 +43,11 @@ def test_a_new_kind_is_one_entry(monkeypatch: pytest.MonkeyPatch, isolated_home:
     assert export_text(result, "csv") == "seed,heads\n1,False\n2,True\n4,True\n"
     assert main(["runs", "list"]) == 0
     assert "2 heads of 3" in capsys.readouterr().out
+    # and one registration in the interface: its views, its report (what `runs show` prints), its start key
+    from rich.text import Text
+
+    from tui.views import VIEWS_OF, KindViews
+
+    monkeypatch.setitem(VIEWS_OF, COINS.name, KindViews("results", "run", lambda r, **_: [Text("coins!")], "run.start"))
+    assert main(["runs", "show", record.id]) == 0
+    assert "coins!" in capsys.readouterr().out

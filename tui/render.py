@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import RenderableType
@@ -11,21 +11,17 @@ from rich.text import Text
 
 from engine.config.arms import SCRATCH, TRANSFER
 from engine.data.classes import class_label, class_name
-from engine.kinds import kind_of
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, PHASE_TITLES
 from engine.progress import EpochDone, PlannedPhase
 from engine.results.experiment import ExperimentResult, SeedResult, Summary
 from engine.results.leaderboard import SORT_COLUMNS, LeaderboardResult, Row, ranked
 from engine.results.pair_map import MapResult, PairMap
-from engine.results.protocol import RunResult
 from engine.results.stats import mean, std
 from engine.results.study import StudyResult
 from engine.results.words import plural
 from engine.trains import BudgetTrial, TuneTrial
 from tui.map_render import map_report
 from tui.state.epoch_rows import MeanRow
-from tui.tune_render import tune_report
-from tui.views import views_of
 
 DASH = "—"
 ERROR_RATIO_WORDS = "Err. ratio: B from scratch's test errors over B on A's (above 1: transfer made fewer)"
@@ -433,17 +429,3 @@ def study_report(result: StudyResult, sort: str = "best", reverse: bool = False)
     if result.status == "cancelled":
         parts.append(Text("Cancelled: cells that had not finished show —.", style="bold yellow"))
     return [*parts, sweep_table(result), Text("\n".join(result.reading()))]
-
-
-# what the terminal prints for each view that shows results (tui.views)
-REPORTS: dict[str, Callable[..., list[RenderableType]]] = {
-    "results": experiment_report,
-    "leaderboard": leaderboard_report,
-    "study": study_report,
-    "tune": tune_report,
-}
-
-
-def result_report(result: RunResult, sort: str = "best", reverse: bool = False) -> list[RenderableType]:
-    """The report of any stored or finished run, as its kind's view prints it."""
-    return REPORTS[views_of(kind_of(result)).results](result, sort=sort, reverse=reverse)

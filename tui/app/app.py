@@ -74,12 +74,6 @@ VIEWS = (
 )
 VIEW_TITLES = {view: title for view, title, *_ in VIEWS}
 RUN_STOP_WAIT_SECONDS = 5.0  # on quit, how long a run in progress may take to stop and record it
-START_BINDINGS = {  # per live view
-    "run": "run.start",
-    "leaderboard": "board.race",
-    "study": "study.sweep",
-    "tune": "tune.start",
-}
 
 
 def view_bindings() -> list[Binding]:
@@ -356,7 +350,7 @@ class TransferApp(App[int]):
         self.get_screen("setup").fill(config)
         self.action_show("setup")
         live = views_of(kind).live
-        keys = self.settings.keys(START_BINDINGS[live], "ctrl+r")
+        keys = self.settings.keys(views_of(kind).start, "ctrl+r")
         start = keys if live == "run" else f"{keys} on {VIEW_TITLES[live]}"
         self.notify(f"Run {record.id}'s config is in Setup: {start} runs it as a new {kind.title}.")
 

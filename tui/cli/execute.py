@@ -17,9 +17,9 @@ from engine.results.leaderboard import LeaderboardResult
 from tui.cli.console import command_console
 from tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_CANCELLED
 from tui.cli.reporter import READER_GONE, load_data_and_engine, tracked_in_terminal
-from tui.render import result_report
 from tui.stored import estimate, stored_records
 from tui.terminal import stderr_to_log
+from tui.views import result_report, views_of
 
 
 def _say_precision(console: Console, config: ExperimentConfig) -> None:
@@ -91,9 +91,7 @@ def execute(
             atomic_write_text(path, export_text(result, fmt))
             console.print(f"{fmt.upper()} written to {path}")
     if plot is not None:
-        from tui.cli.plot import PLOT_WRITERS
-
-        PLOT_WRITERS[kind.name](result, plot)
+        views_of(kind).plot(result, plot)
         console.print(f"Chart written to {plot}")
     if map_path is not None:
         from tui.cli.map_file import write_map_file

@@ -144,6 +144,3 @@ def _tune_maps(plt, result: TuneResult, pairs: list[tuple[int, int]]):
         f"{len(pairs)} pairs, {plural(seeds, 'seed')}: Δ test accuracy; bold where the 95% interval excludes zero"
     )
     return figure
-
-
-PLOT_WRITERS = {"study": write_study_plot, "tune": write_tune_plot}  # by kind: the chart its --plot draws
