@@ -6,8 +6,8 @@ import msgspec
 import numpy as np
 import pytest
 
+from engine.classes import ALL_PAIRS
 from engine.config import ExperimentConfig, parse_pairs
-from engine.data.classes import ALL_PAIRS
 from engine.data.fashion_mnist import Dataset
 from engine.data.pair_index import SharedImages, indexed_tasks
 from engine.data.split import make_tasks

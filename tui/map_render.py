@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from engine.data.classes import N_CLASSES, class_name
+from engine.classes import N_CLASSES, class_name
 from engine.results.experiment import ExperimentResult
 from engine.results.pair_map import SHADE_STEPS, MapResult, PairedGain, PairMap, gains_verdict, shade
 

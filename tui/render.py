@@ -9,8 +9,8 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from engine.classes import class_label, class_name
 from engine.config.arms import SCRATCH, TRANSFER
-from engine.data.classes import class_label, class_name
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, PHASE_TITLES
 from engine.progress import EpochDone, PlannedPhase
 from engine.results.experiment import ExperimentResult, SeedResult, Summary

@@ -8,8 +8,8 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from engine.classes import class_name
 from engine.config.arms import SCRATCH
-from engine.data.classes import class_name
 from engine.results import stats
 from engine.results.experiment import side_of
 from engine.results.tune import ONE_SHOT, ArmReading, TuneResult

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from engine.classes import N_CLASSES
 from engine.config.optimizers import HYPERPARAMETER_RANGES, OPTIMIZER_SPECS, OPTIMIZERS
-from engine.data.classes import N_CLASSES
 from engine.errors import ConfigError
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
+from engine.classes import ALL_PAIRS, CLASS_NAMES
 from engine.config.codec import config_from_dict
 from engine.config.schema import ExperimentConfig
-from engine.data.classes import ALL_PAIRS, CLASS_NAMES
 from engine.errors import ConfigError
 
 

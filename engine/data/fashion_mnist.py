@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.data.classes import N_CLASSES
+from engine.classes import N_CLASSES
 from engine.errors import DataError
 
 DATA_ENV_VAR = "TRANSFER_TUI_DATA"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.classes import N_CLASSES, class_label
 from engine.config import SplitConfig
-from engine.data.classes import N_CLASSES, class_label
 from engine.data.fashion_mnist import Dataset
 from engine.errors import ConfigError
 

@@ -9,9 +9,9 @@ import statistics
 from collections.abc import Iterable
 from typing import Any
 
+from engine.classes import N_CLASSES
 from engine.config import ExperimentConfig, NetworkConfig, config_from_dict, config_to_dict
 from engine.config.presets import study_networks
-from engine.data.classes import N_CLASSES
 from engine.errors import UserError
 from engine.networks.sizes import multiply_adds, training_flops
 from engine.phases import MODEL_A

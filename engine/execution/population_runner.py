@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from engine.data.classes import N_CLASSES
+from engine.classes import N_CLASSES
 from engine.data.fashion_mnist import Dataset
 from engine.data.packing import IndexedData, MemberData, indexed_data, member_data
 from engine.data.pair_index import SharedImages, indexed_tasks

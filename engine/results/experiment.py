@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.data.classes import TEST_IMAGES_PER_CLASS, class_name
+from engine.classes import TEST_IMAGES_PER_CLASS, class_name
 from engine.results import stats
 from engine.results.protocol import merged_device, merged_status
 from engine.results.words import plural

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.data.classes import CLASS_NAMES
+from engine.classes import CLASS_NAMES
 from engine.results import stats
 from engine.results.experiment import ExperimentResult, Summary
 from engine.results.protocol import merged_device, merged_status

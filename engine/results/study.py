@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.data.classes import class_label
+from engine.classes import class_label
 from engine.results.protocol import merged_device, merged_status
 from engine.results.stats import interval_95, mean, std
 from engine.results.words import every, plural

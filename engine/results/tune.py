@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.classes import class_name
 from engine.config.arms import SCRATCH, Arm, parse_arm
 from engine.config.search import ONE_SHOT
-from engine.data.classes import class_name
 from engine.results import stats
 from engine.results.budget import BudgetPoint, Expected, budget_curve, expected_of_pick
 from engine.results.experiment import SIDES, SeedResult, Summary, side_of, summarise

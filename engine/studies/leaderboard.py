@@ -11,10 +11,10 @@ import math
 
 import msgspec
 
+from engine.classes import N_CLASSES
 from engine.config import ExperimentConfig, config_to_dict
 from engine.config.optimizers import split_learning_rate
 from engine.config.search import optimizer_hyperparameters, optimizer_trials
-from engine.data.classes import N_CLASSES
 from engine.data.fashion_mnist import Dataset
 from engine.data.packing import member_data
 from engine.data.split import full_task, tasks_for_seeds, training_labels

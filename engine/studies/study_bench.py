@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 
 import msgspec
 
+from engine.classes import ALL_PAIRS
 from engine.config import ExperimentConfig
-from engine.data.classes import ALL_PAIRS
 from engine.data.fashion_mnist import Dataset
 from engine.execution.plan import pair_groups
 from engine.progress import EpochDone, RunPlanned

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
+from engine.classes import ALL_PAIRS
 from engine.config import ExperimentConfig
-from engine.data.classes import ALL_PAIRS
 from engine.data.split import make_tasks
 from engine.errors import ConfigError
 from engine.paths import log_dir

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.data.classes import class_name
+from engine.classes import class_name
 from engine.results.stats import mean
 from engine.results.study import StudyResult
 from engine.results.tune import TuneResult

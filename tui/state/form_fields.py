@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from engine.classes import CLASS_NAMES
 from engine.config import (
     CnnNetwork,
     ExperimentConfig,
@@ -23,7 +24,6 @@ from engine.config import (
 )
 from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS, PRECISIONS, VALIDATION_SETS
 from engine.config.optimizers import OPTIMIZERS
-from engine.data.classes import CLASS_NAMES
 from engine.data.fashion_mnist import IDX_FILES
 from engine.errors import ConfigError
 

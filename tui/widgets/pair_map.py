@@ -9,7 +9,7 @@ from textual.containers import ScrollableContainer
 from textual.message import Message
 from textual.widgets import DataTable
 
-from engine.data.classes import N_CLASSES
+from engine.classes import N_CLASSES
 from engine.results.pair_map import PairMap
 from tui.map_render import SHORT_NAMES, cell_text
 
