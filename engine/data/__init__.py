@@ -1,1 +1,1 @@
-"""The data: Fashion-MNIST read and checked, its class names, and the split into tasks A and B."""
+"""The data: Fashion-MNIST read and checked, and the split into tasks A and B (its class names: engine/classes.py)."""
