@@ -13,7 +13,7 @@ import pytest
 from engine.config import CnnNetwork, DenseNetwork
 from engine.config.presets import preset
 from engine.networks.sizes import dense_sizes, multiply_adds, training_flops
-from engine.studies.bench import matmul_gflops, matmul_peak_gflops
+from engine.studies.benches.population import matmul_gflops, matmul_peak_gflops
 from tui.main import main
 
 
@@ -47,18 +47,18 @@ def test_convolutions_cost_per_pixel_and_pooling_halves_the_maps() -> None:
 
 
 def test_matmul_peak_is_the_best_of_the_timed_repeats(monkeypatch) -> None:
-    import engine.studies.bench
+    import engine.studies.benches.population
 
     ticks = iter([0.0, 0.5, 1.0, 1.25, 2.0, 3.0])  # three timed matmuls: 0.5 s, 0.25 s, 1 s
-    monkeypatch.setattr(engine.studies.bench.time, "perf_counter", lambda: next(ticks))
+    monkeypatch.setattr(engine.studies.benches.population.time, "perf_counter", lambda: next(ticks))
     assert matmul_peak_gflops(size=256, repeats=3) == 2 * 256**3 / 0.25 / 1e9
 
 
 def test_matmul_rate_at_a_population_shape_counts_every_member(monkeypatch) -> None:
-    import engine.studies.bench
+    import engine.studies.benches.population
 
     ticks = iter([0.0, 0.5, 1.0, 1.5])  # two timed matmuls of 0.5 s each
-    monkeypatch.setattr(engine.studies.bench.time, "perf_counter", lambda: next(ticks))
+    monkeypatch.setattr(engine.studies.benches.population.time, "perf_counter", lambda: next(ticks))
     assert matmul_gflops((8, 32, 784), (8, 784, 300), "bfloat16", repeats=2) == 2 * 8 * 32 * 784 * 300 / 0.5 / 1e9
 
 
@@ -158,7 +158,7 @@ def test_bench_study_times_the_map_against_a_plain_keras_sample(tmp_path: Path, 
 
 def test_bench_settings_times_members_of_different_settings(tmp_path: Path, real_data_dir: Path) -> None:
     from engine.config import ExperimentConfig
-    from engine.studies.settings_bench import member_cases
+    from engine.studies.benches.settings import member_cases
 
     cases = member_cases(ExperimentConfig(), members=4, epochs=3)
     shared, rates, counts = cases.values()

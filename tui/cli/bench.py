@@ -18,7 +18,7 @@ from tui.cli.reporter import load_data_and_engine
 from tui.terminal import stderr_to_log
 
 if TYPE_CHECKING:  # the engine's bench module imports TensorFlow: only its type here
-    from engine.studies.bench import BenchResult
+    from engine.studies.benches.population import BenchResult
 
 MAX_MEMBERS = 1024
 
@@ -40,7 +40,7 @@ def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Pa
     console = command_console()
     dataset = load_data_and_engine(console, config)
     from engine.fileio import atomic_write_json
-    from engine.studies.bench import run_bench
+    from engine.studies.benches.population import run_bench
 
     tasks = make_tasks(dataset, config.split, seed=0)
     console.print(
@@ -108,7 +108,7 @@ def run_study_bench_command(
         console = command_console()
         dataset = load_data_and_engine(console, config)
         from engine.fileio import atomic_write_json
-        from engine.studies.study_bench import run_study_bench
+        from engine.studies.benches.study import run_study_bench
 
         result = run_study_bench(
             config, dataset, pairs=pairs, seeds_per_pair=seeds_per_pair, sample=sample, say=console.print
@@ -142,7 +142,7 @@ def run_settings_bench_command(
         console = command_console()
         dataset = load_data_and_engine(console, config)
         from engine.fileio import atomic_write_json
-        from engine.studies.settings_bench import run_settings_bench
+        from engine.studies.benches.settings import run_settings_bench
 
         tasks = make_tasks(dataset, config.split, seed=0)
         result = run_settings_bench(config, tasks, members, epochs, sample, say=console.print)
@@ -188,7 +188,7 @@ def run_tune_bench_command(config: ExperimentConfig, *, sample: int, json_path: 
         console = command_console()
         dataset = load_data_and_engine(console, config)
         from engine.fileio import atomic_write_json
-        from engine.studies.tune_bench import run_tune_bench
+        from engine.studies.benches.tune import run_tune_bench
 
         tasks = make_tasks(dataset, config.split, seed=0)
         seeds = len(config.run.seeds)
@@ -219,7 +219,7 @@ def _precision_bench(config: ExperimentConfig, *, json_path: Path | None) -> int
     console = command_console()
     dataset = load_data_and_engine(console, config)
     from engine.fileio import atomic_write_json
-    from engine.studies.precision_bench import PRECISIONS_TIMED, run_precision_bench
+    from engine.studies.benches.precision import PRECISIONS_TIMED, run_precision_bench
 
     seeds = config.run.seeds
     console.print(f"The experiment for {plural(len(seeds), 'seed')} in float32, then in bfloat16, models A included")

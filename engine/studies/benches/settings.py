@@ -18,7 +18,7 @@ from engine.hardware import cpu_model
 from engine.phases import MODEL_A
 from engine.progress import StopToken, ignore
 from engine.runtime import device_name
-from engine.studies.bench import Say, compiled_model_a
+from engine.studies.benches.population import Say, compiled_model_a
 from engine.studies.models_a import initial_population_a
 from engine.training.population_trainer import MemberSettings, PopulationTrainer
 

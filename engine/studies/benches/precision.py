@@ -15,7 +15,7 @@ from engine.hardware import bfloat16_flags, cpu_model
 from engine.progress import EpochDone
 from engine.results.experiment import SeedResult, Summary, side_of
 from engine.runtime import device_name
-from engine.studies.bench import Say
+from engine.studies.benches.population import Say
 from engine.studies.experiment import run_experiment
 
 PRECISIONS_TIMED = ("float32", "bfloat16")

@@ -18,7 +18,7 @@ from engine.execution.plan import pair_groups
 from engine.progress import EpochDone, RunPlanned
 from engine.results.words import plural
 from engine.runtime import device_name
-from engine.studies.bench import matmul_peak_gflops
+from engine.studies.benches.population import matmul_peak_gflops
 from engine.studies.experiment import run_experiment
 
 Say = Callable[[str], None]

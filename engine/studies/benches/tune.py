@@ -18,7 +18,7 @@ from engine.networks.population import Population
 from engine.phases import B_SCRATCH
 from engine.progress import StopToken, ignore
 from engine.runtime import device_name, keras
-from engine.studies.bench import Say
+from engine.studies.benches.population import Say
 from engine.training.optimizers import make_optimizer
 from engine.training.population_trainer import MemberSettings, PopulationTrainer
 from engine.training.starts import initial_scratch
