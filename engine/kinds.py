@@ -1,5 +1,5 @@
 """The kinds of run, each declared once: what runs it and what it produces (which app views show it is the
-interface's business: tui/views.py).
+interface's business: tui/kinds.py).
 
 The run store, the CLI, the app's engine thread, History, compare and exports ask here (or ask the result
 itself: its summary line and export rows) instead of branching on the kind. Adding a kind means one entry

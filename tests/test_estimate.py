@@ -21,7 +21,7 @@ from engine.kinds import EXPERIMENT, KINDS
 from engine.networks.sizes import multiply_adds, training_flops
 from engine.progress import PlannedPhase
 from engine.storage.store import RunRecord
-from tui.stored import estimate
+from tui.state.stored import estimate
 
 
 def record(config: ExperimentConfig, seconds: float, status: str = "finished", **options) -> RunRecord:

@@ -25,7 +25,7 @@ from engine.storage.store import RunStore
 from tests.coin_kind import CoinResult
 from tests.conftest import synthetic_dataset
 from tui.main import main
-from tui.stored import summary_of
+from tui.state.stored import summary_of
 
 FLAKY = RunKind("flaky", "flaky coins", CoinResult, __name__, trains_b=lambda _config: False)
 CLI = [sys.executable, "-m", "tui"]

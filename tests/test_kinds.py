@@ -18,7 +18,7 @@ from engine.storage.store import RunStore
 from tests.coin_kind import COINS
 from tests.conftest import synthetic_dataset
 from tui.main import main
-from tui.stored import result_of, summary_of
+from tui.state.stored import result_of, summary_of
 
 
 def test_each_kind_reads_back_what_it_stores() -> None:
@@ -46,7 +46,7 @@ def test_a_new_kind_is_one_entry(monkeypatch: pytest.MonkeyPatch, isolated_home:
     # and one registration in the interface: its views, its report (what `runs show` prints), its start key
     from rich.text import Text
 
-    from tui.views import VIEWS_OF, KindViews
+    from tui.kinds import VIEWS_OF, KindViews
 
     monkeypatch.setitem(VIEWS_OF, COINS.name, KindViews("results", "run", lambda r, **_: [Text("coins!")], "run.start"))
     assert main(["runs", "show", record.id]) == 0

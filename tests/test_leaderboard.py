@@ -303,7 +303,7 @@ def test_at_an_equal_budget_each_optimizer_gets_the_same_trials_and_the_one_shot
     assert any(line.startswith("At an equal budget (3 trials") for line in tuned.budget_reading())
     from rich.console import Console
 
-    from tui.render import leaderboard_report
+    from tui.render.runs import leaderboard_report
 
     console = Console(width=100, record=True)
     for part in leaderboard_report(tuned):

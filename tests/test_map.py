@@ -17,7 +17,7 @@ from engine.errors import ConfigError
 from engine.results.experiment import ExperimentResult, SeedResult
 from engine.results.pair_map import MapResult, PairMap, gains_verdict, paired_gains, shade
 from tui.cli.map_file import write_map_file
-from tui.map_render import AHEAD, BEHIND, cell_text, map_table
+from tui.render.map import AHEAD, BEHIND, cell_text, map_table
 
 
 def _result(kind: str, per_pair: dict[tuple[int, int], list[float]], scratch: float = 0.95) -> ExperimentResult:

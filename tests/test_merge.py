@@ -19,7 +19,7 @@ from engine.results.pair_map import MapResult
 from engine.storage.store import RunStore
 from tui.main import main
 from tui.screens.results import models_folder
-from tui.stored import result_of
+from tui.state.stored import result_of
 
 PAIRS = [(0, 1), (0, 2), (5, 6)]
 

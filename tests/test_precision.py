@@ -25,7 +25,7 @@ from tests.pilot import wait_for
 from tests.test_population import keras_model_a_trained, keras_models, train_population
 from tui.app.app import TransferApp
 from tui.main import main
-from tui.stored import summary_of
+from tui.state.stored import summary_of
 
 DENSE = DenseNetwork(hidden=(32, 16))
 CNN = CnnNetwork(conv=(4, 8), hidden=(16,))

@@ -139,7 +139,7 @@ async def test_progress_names_the_group_and_a_new_run_clears_the_last_ones_curve
 
 
 def test_many_seeds_make_one_row_per_epoch_and_a_diverged_seed_is_counted() -> None:
-    from tui.render import mean_line
+    from tui.render.runs import mean_line
     from tui.state.epoch_rows import EpochRows
 
     planned = PlannedPhase("model_a", (1, 2, 3, 4), 2, 10, (5, 6))
@@ -182,7 +182,7 @@ def test_pairs_that_train_together_count_their_steps_side_by_side() -> None:
 
 def test_rows_say_their_pair_where_several_pairs_mix() -> None:
     """A group of pairs, or units side by side on a cluster, interleave their rows: each says its pair then."""
-    from tui.render import epoch_cells, epoch_line, several_pairs
+    from tui.render.runs import epoch_cells, epoch_line, several_pairs
 
     event = EpochDone(1, "b_frozen", 2, 1, 1, metrics(0.25))
     pairs = (PLAN[0], PlannedPhase("b_frozen", (1, 2), 1, 2, (0, 1)))
@@ -252,7 +252,7 @@ async def test_a_single_value_plots_with_its_axis_the_right_way_up() -> None:
 def test_a_tunings_trials_and_its_one_shot_make_rows_of_their_own_with_their_own_epochs() -> None:
     """Four trials of 3 epochs beside the notebook's configuration (20 epochs), one population: the trials' rows
     count to 3, the one-shot's rows say so and count to 20, and the title counts the trials alone."""
-    from tui.render import group_title, mean_line, phase_label
+    from tui.render.runs import group_title, mean_line, phase_label
     from tui.state.epoch_rows import EpochRows
 
     scratch = parse_arm("scratch")
@@ -278,7 +278,7 @@ def test_a_tunings_trials_and_its_one_shot_make_rows_of_their_own_with_their_own
 
 
 def test_a_leaderboards_trials_are_titled_by_their_optimizer() -> None:
-    from tui.render import group_title, phase_label
+    from tui.render.runs import group_title, phase_label
 
     plan = [PlannedPhase("model_a", (1,), 1, 9, (5, 6), None, BudgetTrial("adam", n), 0) for n in (0, 1)]
     assert group_title(plan, 0) == "adam: 2 trials x seed 1 as one population"

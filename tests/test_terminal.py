@@ -12,7 +12,7 @@ def test_fd2_goes_to_the_log_and_textual_keeps_the_terminal(tmp_path: Path) -> N
         f"""
         import os, sys
         from pathlib import Path
-        from tui.terminal import stderr_to_log
+        from tui.cli.terminal import stderr_to_log
 
         with stderr_to_log(Path({str(log)!r})):
             os.write(2, b"I0000 C++ chatter from TensorFlow\\n")

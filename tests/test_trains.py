@@ -13,7 +13,7 @@ from engine.results.tune import TuneResult
 from engine.studies.tune import plan_tune, tuning_arm
 from engine.trains import BudgetTrial, Network, SweepCell, TuneTrial
 from tests.conftest import tiny_config
-from tui.render import group_title, phase_label
+from tui.render.runs import group_title, phase_label
 
 PREFIX = "b5-6_b_finetune_own_a36b1f2c3f84"  # pair, phase, optimizer and the seeds' hash
 

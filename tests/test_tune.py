@@ -27,7 +27,7 @@ from engine.studies.tune import run_tune
 from engine.training.keras_phase import epoch_order
 from engine.training.starts import initial_scratch, initial_transfer
 from tests.conftest import tiny_config
-from tui.tune_render import tune_report
+from tui.render.tune import tune_report
 
 TUNING = [
     "run.seeds=[3,4]",

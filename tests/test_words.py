@@ -54,7 +54,7 @@ def test_the_error_ratio_is_explained_where_it_is_shown() -> None:
     from rich.console import Console
 
     from engine.results.experiment import ExperimentResult, SeedResult
-    from tui.render import report
+    from tui.render.runs import report
 
     config = {"run": {"seeds": [1]}, "split": {"b_classes": [5, 6], "n_train_b": 200, "extra_pairs": []}}
     result = ExperimentResult(config, [SeedResult(1, (5, 6), 0.8, 0.95, 0.96, {})], "finished", "CPU")
@@ -120,7 +120,7 @@ def test_the_leaderboard_table_takes_two_lines_a_row_at_80_columns() -> None:
     from rich.console import Console
 
     from tests.test_snapshots import fixed_leaderboard
-    from tui.render import leaderboard_report
+    from tui.render.runs import leaderboard_report
 
     console = Console(width=80, file=io.StringIO(), record=True)
     for part in leaderboard_report(fixed_leaderboard()):

@@ -32,6 +32,8 @@ from engine.storage.store import RunRecord
 from tui.app.engine_thread import DatasetLoader, EngineThread
 from tui.app.messages import EngineDied, EngineProgress, EngineReady, RunFailed, RunFinished, RunRequest
 from tui.app.settings import Settings, load_settings
+from tui.cli.terminal import stderr_to_log
+from tui.kinds import views_of
 from tui.screens.compare import CompareScreen
 from tui.screens.dialogs import ConfirmDialog, PathDialog
 from tui.screens.help import HelpScreen
@@ -45,9 +47,7 @@ from tui.screens.study import StudyScreen
 from tui.screens.tune import TuneScreen
 from tui.screens.view_switcher import ViewSwitcher
 from tui.state.form_fields import field_label
-from tui.stored import last_results, store_problem, stored_records, when
-from tui.terminal import stderr_to_log
-from tui.views import views_of
+from tui.state.stored import last_results, store_problem, stored_records, when
 
 
 @lru_cache(maxsize=2)

@@ -15,7 +15,7 @@ from engine.paths import log_dir
 from engine.results.words import plural
 from tui.cli.console import command_console
 from tui.cli.reporter import load_data_and_engine
-from tui.terminal import stderr_to_log
+from tui.cli.terminal import stderr_to_log
 
 if TYPE_CHECKING:  # the engine's bench module imports TensorFlow: only its type here
     from engine.studies.benches.population import BenchResult

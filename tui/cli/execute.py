@@ -17,9 +17,9 @@ from engine.results.leaderboard import LeaderboardResult
 from tui.cli.console import command_console
 from tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_CANCELLED
 from tui.cli.reporter import READER_GONE, load_data_and_engine, tracked_in_terminal
-from tui.stored import estimate, stored_records
-from tui.terminal import stderr_to_log
-from tui.views import result_report, views_of
+from tui.cli.terminal import stderr_to_log
+from tui.kinds import result_report, views_of
+from tui.state.stored import estimate, stored_records
 
 
 def _say_precision(console: Console, config: ExperimentConfig) -> None:

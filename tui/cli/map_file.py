@@ -13,7 +13,7 @@ from engine.fileio import atomic_write_text, finite
 from engine.results.experiment import ExperimentResult
 from engine.results.exports import rows_as_csv
 from engine.results.pair_map import MapResult, PairMap, map_rows
-from tui.map_render import map_report
+from tui.render.map import map_report
 
 
 def write_map_file(result: ExperimentResult | MapResult, path: Path) -> None:

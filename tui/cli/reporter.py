@@ -31,7 +31,7 @@ from engine.progress import (
 )
 from engine.results.protocol import RunResult
 from engine.results.words import plural
-from tui.render import (
+from tui.render.runs import (
     EPOCH_HEADER,
     MEAN_HEADER,
     epoch_line,
@@ -45,7 +45,7 @@ from tui.render import (
 from tui.state.epoch_rows import MEAN_ROWS_FROM, EpochRows
 from tui.state.run_clock import RunClock
 from tui.state.run_state import RunState
-from tui.stored import stored_records
+from tui.state.stored import stored_records
 
 READER_GONE = "the output pipe closed (its reader, e.g. head, exited)"
 

@@ -22,8 +22,8 @@ from engine.results.words import plural
 from engine.storage.store import RunStore, database_path, open_store
 from tui.cli.console import command_console
 from tui.cli.outputs import check_output_file
-from tui.stored import RESUMABLE, listed_kind, result_of, store_place, summary_of, when
-from tui.views import result_report
+from tui.kinds import result_report
+from tui.state.stored import RESUMABLE, listed_kind, result_of, store_place, summary_of, when
 
 DEFAULT_EXPORT_FORMAT = "json"  # every number of the run; csv and md hold its table
 # how the user points the commands at another run store

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from engine.hardware import bfloat16_flags, cpu_model
 from engine.paths import log_dir
 from tui.cli.console import command_console
-from tui.terminal import stderr_to_log
+from tui.cli.terminal import stderr_to_log
 
 
 def program_version() -> str:

@@ -12,8 +12,8 @@ from textual.widgets import Footer, Header, Static
 
 from engine.config.differences import config_differences
 from engine.storage.store import RunRecord
-from tui.stored import result_of, when
-from tui.views import result_report
+from tui.kinds import result_report
+from tui.state.stored import result_of, when
 
 SIDE_BY_SIDE_FROM = 160  # columns: a run's tables are about 75 wide
 

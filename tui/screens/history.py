@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from engine.results.words import plural
 from engine.storage.store import RunRecord, open_store
 from tui.screens.dialogs import ConfirmDialog
-from tui.stored import RESUMABLE, listed_kind, result_of, store_place, store_problem, summary_of
+from tui.state.stored import RESUMABLE, listed_kind, result_of, store_place, store_problem, summary_of
 
 COLUMNS = ("", "run", "status", "summary")
 # what the columns before the summary take (mark 1, run id 20, status 11, each padded by 1 a side), the scroll bar

@@ -19,7 +19,7 @@ from engine.config import ExperimentConfig
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
 from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
 from engine.results.words import plural
-from tui.render import DASH, budget_table, seeds_label
+from tui.render.runs import DASH, budget_table, seeds_label
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
 from tui.screens.dialogs import offer_export
 from tui.state.leaderboard_state import LeaderboardState

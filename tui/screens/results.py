@@ -23,8 +23,8 @@ from engine.results.experiment import ExperimentResult
 from engine.results.pair_map import MapResult, PairMap
 from engine.results.words import plural
 from tui.cli.outputs import folder_problem
-from tui.map_render import map_summary
-from tui.render import pair_label, report, seed_table, verdict_text
+from tui.render.map import map_summary
+from tui.render.runs import pair_label, report, seed_table, verdict_text
 from tui.screens.dialogs import PathDialog, offer_export
 from tui.widgets.curves import draw_epoch_curves, mean_curve
 from tui.widgets.pair_map import PairMapGrid

@@ -13,7 +13,7 @@ from engine.config import ExperimentConfig
 from engine.execution.cost import measured_rate
 from engine.progress import ClusterStatus, EpochDone, PhaseStarted, PlannedPhase, ProgressEvent, RunPlanned
 from engine.results.words import plural
-from tui.render import EPOCH_COLUMNS, epoch_cells, phase_label, seeds_label, several_pairs
+from tui.render.runs import EPOCH_COLUMNS, epoch_cells, phase_label, seeds_label, several_pairs
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
 from tui.state.run_clock import RunClock
 from tui.state.run_state import RunState

@@ -22,7 +22,7 @@ from engine.results.words import plural
 from tui.screens.dialogs import ConfirmDialog, PathDialog, app_file_problem
 from tui.state.form_fields import FIELDS, FIELDS_BY_ID, form_values, parse_form, with_preset
 from tui.state.form_memory import remember_form, remembered_form
-from tui.stored import estimate
+from tui.state.stored import estimate
 from tui.widgets.field_row import FieldRow
 
 DEFAULT_CONFIG_FILE = "experiment.toml"

@@ -16,7 +16,7 @@ from engine.config import ExperimentConfig
 from engine.progress import PartDone, ProgressEvent
 from engine.results.stats import mean
 from engine.results.study import StudyResult
-from tui.render import DASH, seeds_label
+from tui.render.runs import DASH, seeds_label
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
 from tui.screens.dialogs import offer_export
 

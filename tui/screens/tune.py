@@ -22,10 +22,10 @@ from engine.progress import EpochDone, PartDone, ProgressEvent, RunPlanned
 from engine.results import stats
 from engine.results.tune import TuneResult
 from engine.trains import TuneTrial
-from tui.render import pair_label, seeds_label
+from tui.render.runs import pair_label, seeds_label
+from tui.render.tune import trial_label, trial_values_text, tune_report
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
 from tui.screens.dialogs import offer_export
-from tui.tune_render import trial_label, trial_values_text, tune_report
 
 REFRESH_SECONDS = 0.5  # the trials table redraws at most this often while a tuning runs
 

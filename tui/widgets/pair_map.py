@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 
 from engine.classes import N_CLASSES
 from engine.results.pair_map import PairMap
-from tui.map_render import SHORT_NAMES, cell_text
+from tui.render.map import SHORT_NAMES, cell_text
 
 Pair = tuple[int, int]
 Cell = tuple[int, int]  # (row, column) of the grid

@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from engine.phases import PHASE_TITLES
 from engine.progress import PlannedPhase
-from tui.render import group_title, pair_label, seeds_label
+from tui.render.runs import group_title, pair_label, seeds_label
 from tui.state.run_state import RunState
 
 

@@ -20,7 +20,7 @@ from engine.results.stats import mean, std
 from engine.results.study import StudyResult
 from engine.results.words import plural
 from engine.trains import BudgetTrial, TuneTrial
-from tui.map_render import map_report
+from tui.render.map import map_report
 from tui.state.epoch_rows import MeanRow
 
 DASH = "—"

@@ -13,7 +13,7 @@ from engine.kinds import KINDS, MAP, kind_named
 from engine.results.experiment import pairs_of
 from engine.results.protocol import RunResult
 from engine.storage.store import RunRecord, database_path, open_store
-from tui.views import views_of
+from tui.kinds import views_of
 
 RESUMABLE = ("interrupted", "cancelled", "failed")
 

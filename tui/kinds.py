@@ -15,8 +15,8 @@ from rich.console import RenderableType
 from engine.kinds import RunKind, kind_of
 from engine.results.protocol import RunResult
 from tui.cli.plot import write_study_plot, write_tune_plot
-from tui.render import experiment_report, leaderboard_report, study_report
-from tui.tune_render import tune_report
+from tui.render.runs import experiment_report, leaderboard_report, study_report
+from tui.render.tune import tune_report
 
 Report = Callable[..., list[RenderableType]]  # (result, sort=..., reverse=...) -> what the terminal prints
 
