@@ -143,3 +143,18 @@ def test_leaderboard_help_lists_every_task(capsys) -> None:
         main(["leaderboard", "--help"])
     said = " ".join(capsys.readouterr().out.split())
     assert "full: all ten classes" in said and "b_scratch or b_on_a: task B" in said
+
+
+def test_a_verdict_is_a_value_its_colour_and_counts_read_its_side_not_its_words() -> None:
+    """An interval wider than the accuracy scale is 'no clear difference' in words, so it is no side either, even
+    where it does not include zero; the terminal colours a verdict by its side."""
+    from engine.results.experiment import AHEAD, NO_DIFFERENCE, SeedResult, side_of, summarise
+    from tui.render.runs import verdict_text
+
+    helped = summarise([SeedResult(s, (5, 6), 0.9, 0.90, 0.92 + 0.001 * s, {}) for s in (1, 2, 3)])
+    assert helped.side == side_of(helped) == AHEAD and verdict_text(helped).style == "bold green"
+    # Δ +90 and +95 points: the interval (+61 to +124) excludes zero but reaches past the scale
+    wide = summarise([SeedResult(1, (7, 9), 0.78, 0.05, 0.95, {}), SeedResult(2, (7, 9), 0.77, 0.03, 0.98, {})])
+    assert wide.difference_ci95[0] > 0 and "too wide to read" in wide.verdict
+    assert wide.side == NO_DIFFERENCE and verdict_text(wide).style == "bold"
+    assert helped.to_dict()["verdict"] == helped.verdict and "reading" not in helped.to_dict()

@@ -82,11 +82,21 @@ class Summary:
     losses: int
     ties: int
     error_ratio_median: float | None
-    verdict: str
+    reading: Verdict
+
+    @property
+    def verdict(self) -> str:
+        return self.reading.text
+
+    @property
+    def side(self) -> str:
+        return self.reading.side
 
     def to_dict(self) -> dict[str, Any]:
         values = dataclasses.asdict(self)
         values["difference_ci95"] = list(self.difference_ci95) if self.difference_ci95 else None
+        del values["reading"]
+        values["verdict"] = self.verdict  # as exported before the verdict was a value
         return values
 
 
@@ -115,7 +125,7 @@ def summarise(results: list[SeedResult]) -> Summary:
         losses=losses,
         ties=ties,
         error_ratio_median=stats.median(ratios),
-        verdict=verdict(
+        reading=verdict(
             differences,
             ci,
             wins,
@@ -126,6 +136,8 @@ def summarise(results: list[SeedResult]) -> Summary:
     )
 
 
+AHEAD, BEHIND, NO_DIFFERENCE = "ahead", "behind", "no difference"
+SIDES = (AHEAD, BEHIND, NO_DIFFERENCE)
 # B's test set is balanced, so guessing scores 50%; with 2,000 test images an accuracy within two binomial
 # standard errors of it (2 x sqrt(0.25 / 2,000) = 2.2 points) cannot be told from guessing
 CHANCE = 0.5
@@ -159,6 +171,15 @@ def below_chance_note(seed_accuracies: tuple[list[float], list[float]]) -> str:
     return "".join(notes)
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """A comparison read in words, and the side the words take: 'ahead' (transfer helped), 'behind' (it hurt) or
+    'no difference' (the interval includes zero, is too wide to read, or there is nothing to read)."""
+
+    side: str
+    text: str
+
+
 def verdict(
     differences: list[float],
     ci: tuple[float, float] | None,
@@ -166,10 +187,10 @@ def verdict(
     n_diverged: int,
     accuracies: tuple[float | None, float | None] = (None, None),
     seed_accuracies: tuple[list[float], list[float]] = ([], []),
-) -> str:
-    """One or two sentences; claims a gain only when the 95% interval of the difference excludes zero, and none
-    at all where both models are at chance level (`accuracies`: B from scratch's and B on A's mean); says where a
-    model scored below chance in a seed (`seed_accuracies`: each model's, per seed)."""
+) -> Verdict:
+    """One or two sentences and the side they read; claims a gain only when the 95% interval of the difference
+    excludes zero, and none at all where both models are at chance level (`accuracies`: B from scratch's and B on
+    A's mean); says where a model scored below chance in a seed (`seed_accuracies`: each model's, per seed)."""
     diverged_note = (
         f" {plural(n_diverged, 'seed')} diverged and {'is' if n_diverged == 1 else 'are'} left out of these numbers."
         if n_diverged
@@ -177,14 +198,17 @@ def verdict(
     ) + below_chance_note(seed_accuracies)
     n = len(differences)
     if n == 0:
-        return "No seed finished without diverging, so there is nothing to compare." + diverged_note
+        return Verdict(
+            NO_DIFFERENCE, "No seed finished without diverging, so there is nothing to compare." + diverged_note
+        )
     scratch, transfer = accuracies
     band = f"50% ± {100 * CHANCE_BAND:.1f} points on {2 * TEST_IMAGES_PER_CLASS:,} balanced test images"
     if at_chance(scratch) and at_chance(transfer):
-        return (
+        return Verdict(
+            NO_DIFFERENCE,
             f"Both models are at chance level (B from scratch {100 * scratch:.2f}%, B on A {100 * transfer:.2f}%; "
             f"guessing scores {band}): neither learnt task B, so their difference says nothing. Train longer or "
-            "check the settings." + diverged_note
+            "check the settings." + diverged_note,
         )
     chance_note = "".join(
         f" {name} is at chance level ({100 * accuracy:.2f}%; guessing scores {band})."
@@ -197,24 +221,27 @@ def verdict(
             outcome = "tied with scratch"
         else:
             outcome = f"{'beat' if mean_pp > 0 else 'trailed'} scratch by {abs(mean_pp):.2f} points"
-        return (
+        return Verdict(
+            NO_DIFFERENCE,
             f"One seed only: transfer {outcome}. A single seed cannot tell a real effect from luck; "
-            "run more seeds." + chance_note + diverged_note
+            "run more seeds." + chance_note + diverged_note,
         )
     low, high = (100 * bound for bound in ci)
     record = f"transfer won {wins} of {plural(n, 'seed')}"
     if low < -SCALE_POINTS or high > SCALE_POINTS:
-        return (
+        return Verdict(
+            NO_DIFFERENCE,
             f"No clear difference: {mean_pp:+.2f} points on average, but with {plural(n, 'seed')} the 95% interval "
             f"({low:+.2f} to {high:+.2f}) is wider than the whole accuracy scale: too wide to read; run more seeds; "
-            f"{record}." + chance_note + diverged_note
+            f"{record}." + chance_note + diverged_note,
         )
     spread = f"{mean_pp:+.2f} points on average (95% CI {low:+.2f} to {high:+.2f})"
     if low > 0:
-        return f"Transfer helped: {spread}; {record}." + chance_note + diverged_note
+        return Verdict(AHEAD, f"Transfer helped: {spread}; {record}." + chance_note + diverged_note)
     if high < 0:
-        return f"Transfer hurt: {spread}; {record}." + chance_note + diverged_note
-    return f"No clear difference: {spread}, an interval that includes zero; {record}." + chance_note + diverged_note
+        return Verdict(BEHIND, f"Transfer hurt: {spread}; {record}." + chance_note + diverged_note)
+    text = f"No clear difference: {spread}, an interval that includes zero; {record}." + chance_note + diverged_note
+    return Verdict(NO_DIFFERENCE, text)
 
 
 @dataclass(frozen=True)
@@ -331,12 +358,6 @@ class ExperimentResult:
         }
 
 
-SIDES = ("ahead", "behind", "no difference")
-
-
 def side_of(summary: Summary) -> str:
-    """Transfer 'ahead', 'behind' or 'no difference' by the 95% interval of Δ over seeds (no interval: none)."""
-    if summary.difference_ci95 is None:
-        return "no difference"
-    low, high = summary.difference_ci95
-    return "ahead" if low > 0 else "behind" if high < 0 else "no difference"
+    """Transfer 'ahead', 'behind' or 'no difference', as the summary's verdict reads it."""
+    return summary.side

@@ -13,7 +13,7 @@ from engine.classes import class_label, class_name
 from engine.config.arms import SCRATCH, TRANSFER
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, PHASE_TITLES
 from engine.progress import EpochDone, PlannedPhase
-from engine.results.experiment import ExperimentResult, SeedResult, Summary
+from engine.results.experiment import AHEAD, BEHIND, ExperimentResult, SeedResult, Summary
 from engine.results.leaderboard import SORT_COLUMNS, LeaderboardResult, Row, ranked
 from engine.results.pair_map import MapResult, PairMap
 from engine.results.stats import mean, std
@@ -299,11 +299,7 @@ def report(result: ExperimentResult | MapResult) -> list[RenderableType]:
 
 def verdict_text(summary: Summary) -> Text:
     """The plain-words verdict, coloured only when the interval says something."""
-    style = "bold"
-    if summary.verdict.startswith("Transfer helped"):
-        style = "bold green"
-    elif summary.verdict.startswith("Transfer hurt"):
-        style = "bold yellow"
+    style = {AHEAD: "bold green", BEHIND: "bold yellow"}.get(summary.side, "bold")
     return Text(summary.verdict, style=style)
 
 
