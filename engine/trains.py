@@ -35,10 +35,16 @@ class Network:
 
 @dataclass(frozen=True)
 class TuneTrial:
-    """Trial `number` of a tuning's arm (0-based), or its one-shot: the notebook's configuration, once."""
+    """Trial `number` of a tuning's arm (0-based), or its one-shot: the notebook's configuration, once; `values`
+    are what it trains with (its learning rate, frozen epochs...), as the plan drew them."""
 
     arm: Arm
     number: int
+    values: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def drawn(self) -> dict[str, float]:
+        return dict(self.values)
 
     @property
     def one_shot(self) -> bool:

@@ -47,3 +47,44 @@ def test_a_tuning_that_reuses_bs_layers_titles_its_transfer_arm_b_on_b(small_dat
     assert group_title(plan, transfer[0].group).startswith("Sandal vs Shirt, transfer: 2 trials")
 
     assert TuneResult(config_to_dict(config), [], "finished", "CPU").arm_of("transfer").title == "B on B"
+
+
+def test_a_runner_takes_a_cells_or_an_arms_entries_as_the_plan_has_them() -> None:
+    """The sweep trains each cell's entries and the tuning each arm's, as the plan lists them (their phases,
+    epochs and a trial's values), so planning and running cannot drift; seeds that differ are refused."""
+    from engine.execution.plan import PlanCursor
+    from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH
+
+    seeds = (1, 2)
+    two, three = SweepCell(parse_arm("AnB:2")), SweepCell(parse_arm("AnB+:3"))
+    sweep = [
+        PlannedPhase(B_SCRATCH, seeds, 5, 7),
+        PlannedPhase(B_FINETUNE, seeds, 4, 7, trains=two),  # no frozen epochs: the plan leaves that phase out
+        PlannedPhase(B_FROZEN, seeds, 1, 7, trains=three),
+        PlannedPhase(B_FINETUNE, seeds, 4, 7, trains=three),
+    ]
+    cursor = PlanCursor(sweep)
+    cursor.take(B_SCRATCH, seeds)
+    assert [(index, p.phase) for index, p in cursor.take_all(seeds, two)] == [(1, B_FINETUNE)]
+    assert [(index, p.epochs) for index, p in cursor.take_all(seeds, three)] == [(2, 1), (3, 4)]
+    assert cursor.take_all(seeds, two) == []
+
+    arm = parse_arm("transfer")
+    trials = [TuneTrial(arm, number, (("learning_rate", 0.1 * (number + 1)),)) for number in range(2)]
+    tuning = [PlannedPhase(phase, seeds, 3, 7, trains=t, group=0) for phase in (B_FROZEN, B_FINETUNE) for t in trials]
+    cursor = PlanCursor(tuning)
+    frozen = cursor.take_group(B_FROZEN, seeds)
+    assert [p.trains.drawn for _, p in frozen] == [{"learning_rate": 0.1}, {"learning_rate": 0.2}]
+    with pytest.raises(RuntimeError, match="plan entry 2 is"):
+        cursor.take_group(B_FINETUNE, (1,))
+
+
+def test_a_tunings_plan_carries_each_trials_drawn_values(small_dataset) -> None:
+    from engine.config.search import arm_trials
+
+    config = apply_overrides(tiny_config(), ["tune.budget=3", "tune.epochs=4", "run.seeds=[1]"])
+    plan = plan_tune(config, small_dataset, set())
+    for arm in config.tune.ordered_arms:
+        planned = [p.trains for p in plan if isinstance(p.trains, TuneTrial) and p.trains.arm.name == arm]
+        drawn = {number: values for number, values in arm_trials(config, arm)}
+        assert planned and all(trial.drawn == drawn[trial.number] for trial in planned)

@@ -120,3 +120,23 @@ class PlanCursor:
             raise RuntimeError(f"plan entry {index} is {planned}, not {phase} {trains or ''} for {seeds}")
         self.next_index += 1
         return index, planned
+
+    def take_group(self, phase: str, seeds: tuple[int, ...]) -> list[tuple[int, PlannedPhase]]:
+        """The next entries that train together in `phase` (a group's, one per trial or pair), as the plan has
+        them: a runner that follows them cannot drift from the plan."""
+        index, first = self.take(phase, seeds, self.plan[self.next_index].trains)
+        taken = [(index, first)]
+        while self.next_index < len(self.plan) and (
+            (planned := self.plan[self.next_index]).group == first.group and planned.phase == phase
+        ):
+            taken.append(self.take(phase, seeds, planned.trains))
+        return taken
+
+    def take_all(self, seeds: tuple[int, ...], trains: Trains) -> list[tuple[int, PlannedPhase]]:
+        """The next entries that train `trains` (a sweep cell's frozen and fine-tuned phases, those the plan has):
+        a runner that trains what they say cannot drift from the plan."""
+        taken = []
+        while self.next_index < len(self.plan) and self.plan[self.next_index].trains == trains:
+            planned = self.plan[self.next_index]
+            taken.append(self.take(planned.phase, seeds, trains))
+        return taken

@@ -94,8 +94,10 @@ def run_sweep(
         config_to_dict(config), sweep_cells(config), {}, {}, "finished", device_name(config.run.precision)
     )
 
-    def train(population: Population, data, phase: str, trains: SweepCell | None = None, frozen: int = 0) -> list:
-        index, planned = cursor.take(phase, seeds, trains)
+    def train(population: Population, data, index: int, planned: PlannedPhase) -> list:
+        """Train the plan's entry `index`; a sweep cell's reused layers stay frozen as its phase and arm say."""
+        phase, cell = planned.phase, planned.trains
+        frozen = 0 if cell is None else frozen_layers(phase, cell.arm.depth, cell.arm.fine_tune)
         optimizer, learning_rate = phase_optimizer(config, phase)
         trainer = PopulationTrainer(
             population, binary=phase != MODEL_A, optimizer=optimizer, learning_rate=learning_rate, frozen=frozen
@@ -116,7 +118,7 @@ def run_sweep(
         scratch = Population(
             net, 1, "sigmoid", [initial_scratch(net, s) for s in seeds], precision=config.run.precision
         )
-        train(scratch, task_b, B_SCRATCH)
+        train(scratch, task_b, *cursor.take(B_SCRATCH, seeds))
         result.baseline = dict(zip(seeds, member_accuracies(scratch, first.b.x_test, first.b.y_test), strict=True))
         listener(PartDone(result.copy()))
         models_b = [scratch.member_model(m, "b_scratch") for m in range(len(seeds))]
@@ -126,14 +128,9 @@ def run_sweep(
             starts = [initial_transfer(src, seed, net, cell.layers) for src, seed in zip(sources, seeds, strict=True)]
             population = Population(net, 1, "sigmoid", starts, precision=config.run.precision)
             diverged: set[int] = set()
-            for phase, epochs in (
-                (B_FROZEN, config.transfer.frozen_epochs),
-                (B_FINETUNE, config.transfer.unfrozen_epochs),
-            ):
-                if epochs:
-                    frozen = frozen_layers(phase, cell.layers, sweep_cell(cell).arm.fine_tune)
-                    histories = train(population, task_b, phase, sweep_cell(cell), frozen)
-                    diverged |= {seed for seed, h in zip(seeds, histories, strict=True) if h.diverged}
+            for index, planned in cursor.take_all(seeds, sweep_cell(cell)):  # its phases, as the plan has them
+                histories = train(population, task_b, index, planned)
+                diverged |= {seed for seed, h in zip(seeds, histories, strict=True) if h.diverged}
             accuracies = member_accuracies(population, first.b.x_test, first.b.y_test)
             cell.accuracies = dict(zip(seeds, accuracies, strict=True))
             cell.diverged_seeds = sorted(diverged)

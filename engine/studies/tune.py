@@ -75,7 +75,7 @@ def plan_tune(config: ExperimentConfig, dataset: Dataset, a_ready: set[tuple[int
             for phase in phases:
                 for number, values in trials:
                     epochs = _schedule(config, arm, number, values)[phase]
-                    trial = TuneTrial(tuning_arm(config, arm), number)
+                    trial = TuneTrial(tuning_arm(config, arm), number, tuple(values.items()))
                     steps = math.ceil(n_b / batch)
                     plan.append(PlannedPhase(phase, seeds, epochs, steps, pair, trains=trial, group=group))
             group += 1
@@ -138,10 +138,15 @@ def _tune_pair(config, dataset, pair, tasks: dict[int, Tasks], cached, cursor, s
 def _tune_arm(
     config, arm: Arm, pair, tasks: dict[int, Tasks], sources, cursor, session
 ) -> tuple[list[Trial], Population]:
-    """Every trial of `arm` for every seed, as one population; the trials it gave, and the population."""
+    """Every trial of `arm` for every seed, as one population, trained as the plan's entries say (each phase's
+    entries, a trial each, with its values and epochs); the trials it gave, and the population."""
     seeds, net, transfer = tuple(config.run.seeds), config.network, config.transfer
-    trials = arm_trials(config, arm.name)
-    members = [(number, values, seed) for number, values in trials for seed in seeds]
+    phases = [B_SCRATCH] if arm.source is None else [B_FROZEN, B_FINETUNE]
+    planned = {phase: cursor.take_group(phase, seeds) for phase in phases}
+    trials = [entry.trains for _, entry in planned[phases[0]]]
+    if any(trial.arm != arm for trial in trials):
+        raise RuntimeError(f"the plan trains {trials[0].arm.name} here, not {arm.name}")
+    members = [(trial.number, trial.drawn, seed) for trial in trials for seed in seeds]
     depths = [_depth(config, arm, values) for _, values, _ in members]
     if arm.source is None:
         starts = [initial_scratch(net, seed) for _, _, seed in members]
@@ -156,17 +161,16 @@ def _tune_arm(
     keep = [number != ONE_SHOT for number, _, _ in members]
     best = BestEpochs(population, keep)
     histories: dict[str, list[PhaseHistory]] = {}
-    phases = [B_SCRATCH] if arm.source is None else [B_FROZEN, B_FINETUNE]
     for phase in phases:
+        entries = planned[phase]
+        epochs_of = [entry.epochs for _, entry in entries for _ in seeds]  # member by member, as `members`
         settings = []
-        for (number, values, _), depth in zip(members, depths, strict=True):
-            epochs = _schedule(config, arm.name, number, values)[phase]
+        for (number, values, _), depth, epochs in zip(members, depths, epochs_of, strict=True):
             rate = values["learning_rate"]
             if phase == B_FINETUNE:
                 rate = rate * values["fine_tune_ratio"] if number != ONE_SHOT else transfer.unfrozen_learning_rate
             frozen = frozen_layers(phase, depth, arm.fine_tune)
             settings.append(MemberSettings(rate, epochs=epochs, frozen=frozen, keep_best=number != ONE_SHOT))
-        entries = [cursor.take(phase, seeds, TuneTrial(arm, number)) for number, _ in trials]
         trainer = PopulationTrainer(
             population,
             binary=True,
