@@ -91,7 +91,7 @@ async def test_invalid_value_shows_at_the_field_and_blocks_run(small_dataset: Da
     async with app.run_test() as pilot:
         await retype(pilot, app, "n_train_b", "abc")
         await wait_for(pilot, lambda: row(app, "n_train_b").has_class("-invalid"))
-        assert error_text(app, "n_train_b") == "must be a whole number"
+        assert error_text(app, "n_train_b") == "must be a whole number; cannot read 'abc'"
         app.screen.query_one("#field-negative_class", Select).value = 6  # same as the positive class
         await wait_for(pilot, lambda: error_text(app, "positive_class") == "must be two different classes, got [6, 6]")
 
@@ -297,7 +297,7 @@ async def test_palette_starts_a_run_and_screens_switch_while_training(small_data
         assert record.status == "cancelled" and 2 <= len(open_store().epochs(record.id)) < 2000
 
 
-def test_cli_options_fill_the_app(monkeypatch) -> None:
+def test_cli_options_fill_the_app(monkeypatch, real_data_dir) -> None:
     import tui.app.app
     from tui.main import main
 
@@ -307,9 +307,9 @@ def test_cli_options_fill_the_app(monkeypatch) -> None:
         "run_app",
         lambda config, **options: opened.append(config) or restored.append(options["restore_form"]) or 0,
     )
-    assert main(["--preset", "handson-ml3", "--seeds", "3-4", "--data-dir", "/data/fm"]) == 0
+    assert main(["--preset", "handson-ml3", "--seeds", "3-4", "--data-dir", str(real_data_dir)]) == 0
     assert opened[0].split.b_classes == (0, 2) and opened[0].run.seeds == (3, 4)
-    assert opened[0].data.dir == "/data/fm"
+    assert opened[0].data.dir == str(real_data_dir)
     # the form as it was left comes back only when the command line names no experiment of its own
     assert main([]) == main(["--preset", "seed"]) == main(["--set", "run.seeds=[1]"]) == 0
     assert restored == [False, True, False, False]

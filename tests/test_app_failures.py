@@ -139,7 +139,7 @@ async def test_a_data_folder_that_does_not_exist_is_refused_in_setup_before_a_ru
         (row,) = [row for row in setup.rows() if row.spec.id == "data_dir"]
         row.value = str(tmp_path / "nope")
         await wait_for(pilot, lambda: row.has_class("-invalid"))
-        assert f"no folder {tmp_path / 'nope'}" in str(row.query_one(".field-error").render())
+        assert f"{tmp_path / 'nope'} does not exist" in str(row.query_one(".field-error").render())
         (tmp_path / "empty").mkdir()
         row.value = str(tmp_path / "empty")
         error = row.query_one(".field-error")

@@ -107,14 +107,17 @@ async def test_a_budget_set_in_the_options_races_every_optimizer_at_that_budget(
     app = make_app(small_dataset)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("f5", "o")
-        await wait_for(pilot, lambda: app.screen.query("#budget"))
+        await wait_for(pilot, lambda: app.screen.query("#field-leaderboard_budget"))
         options = app.screen
         for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adamax", "nadam", "adamw"):
             options.query_one("#optimizers", SelectionList).deselect(name)
-        options.query_one("#budget", Input).value = "x"
-        await wait_for(pilot, lambda: "budget must be whole" in str(options.query_one("#options-error").render()))
-        options.query_one("#budget", Input).value = "2"
+        options.query_one("#field-leaderboard_budget", Input).value = "x"
+        wrong = "Trials each (budget) must be a whole number; cannot read 'x'"  # at the top and at its field
+        await wait_for(pilot, lambda: wrong in str(options.query_one("#options-error").render()))
+        assert options.query_one("#row-leaderboard_budget").has_class("-invalid")
+        options.query_one("#field-leaderboard_budget", Input).value = "2"
         await wait_for(pilot, lambda: str(options.query_one("#options-error").render()) == "")
+        assert not options.query_one("#row-leaderboard_budget").has_class("-invalid")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen.id == "leaderboard")
         assert (app.current_config().leaderboard.budget, app.current_config().leaderboard.optimizers) == (2, ("adam",))

@@ -268,7 +268,8 @@ async def test_a_preset_chosen_in_the_app_keeps_what_the_command_line_set(small_
 
 
 def test_the_command_line_values_the_app_keeps_over_a_preset() -> None:
-    from tui.cli.parser import build_parser, launch_values
+    from tui.cli.arguments import launch_values
+    from tui.cli.parser import build_parser
 
     args = build_parser().parse_args(["--set", "train_a.epochs=1", "--cluster", "local", "--seeds", "1-2"])
     values = launch_values(args)

@@ -61,13 +61,18 @@ def test_bad_value_is_one_clear_line() -> None:
 
 def test_bad_seeds_and_unknown_preset(capsys) -> None:
     assert main(["run", "--seeds", "ten"]) == 2
-    assert "seeds must look like 42,1,2 or 1-10" in capsys.readouterr().err
+    assert "--seeds must look like 42,1,2 or 1-10; cannot read 'ten'" in capsys.readouterr().err
     assert main(["config", "--preset", "handson-ml9"]) == 2
     assert "unknown preset 'handson-ml9'" in capsys.readouterr().err
 
 
 def test_missing_data_folder_exits_2_without_traceback(tmp_path: Path) -> None:
+    """Given with --data-dir, the folder is checked as the flag is read (as Setup's field checks it); given by the
+    environment, when the data is read, and the error says how to set it."""
     completed = run_cli("run", "--data-dir", str(tmp_path / "nowhere"))
+    assert completed.returncode == 2
+    assert completed.stderr == f"transfer-tui: error: --data-dir {tmp_path / 'nowhere'} does not exist\n"
+    completed = run_cli("run", env={**os.environ, "TRANSFER_TUI_DATA": str(tmp_path / "nowhere")})
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
     assert completed.stderr.count("\n") == 1 and "nowhere does not exist" in completed.stderr
@@ -383,11 +388,15 @@ def test_ctrl_c_twice_aborts_at_once(real_data_dir: Path, isolated_home: Path, m
 @pytest.mark.parametrize(
     ("arguments", "error"),
     [
-        (["leaderboard", "--optimizers", ""], "--optimizers '': give names separated by commas, e.g. sgd,adam,nadam"),
-        (["leaderboard", "--optimizers", "sgd,,adam"], "--optimizers 'sgd,,adam': give names separated by commas"),
-        (["study", "--treatments", ""], "--treatments '': give names separated by commas"),
-        (["study", "--networks", ","], "--networks ',': give names separated by commas"),
-        (["study", "--layers", ""], "--layers must look like 0-5 or 0,1,3; cannot read ''"),
+        (["leaderboard", "--optimizers", ""], "--optimizers '' is empty; give a list such as sgd,adam,nadam"),
+        (["leaderboard", "--optimizers", "sgd,,adam"], "--optimizers has an empty name between commas in 'sgd,,adam'"),
+        (["study", "--treatments", ""], "--treatments '' is empty; give a list such as AnB,AnB+"),
+        (["study", "--networks", ","], "--networks ',' is empty; give a list such as dense,cnn"),
+        (["study", "--layers", ""], "--layers '' is empty; give a list such as 0-5 or 0,1,3"),
+        (["run", "--seeds", " "], "--seeds ' ' is empty; give a list such as 42,1,2 or 1-10"),
+        (["run", "--b-classes", ","], "--b-classes ',' is empty; give a list such as 5,6 or 5,6 0,2"),
+        (["tune", "--budget", "x"], "--budget must be a whole number; cannot read 'x'"),
+        (["leaderboard", "--target", "high"], "--target must be a number, e.g. 0.001 or 1e-3; cannot read 'high'"),
     ],
 )
 def test_an_empty_list_of_names_is_refused_not_read_as_all(arguments: list[str], error: str, capsys) -> None:

@@ -67,10 +67,10 @@ def test_all_bad_fields_are_reported_together() -> None:
     config, errors = parse_form(values)
     assert config is None
     assert errors == {
-        "n_train_b": "must be a whole number",
+        "n_train_b": "must be a whole number; cannot read 'abc'",
         "hidden": "must be whole numbers separated by commas, e.g. 300, 100, 50",
         "a_learning_rate": "must be a number in (0, 10], got -1.0",
-        "seeds": "seeds must look like 42,1,2 or 1-10; cannot read '1-'",
+        "seeds": "must look like 42,1,2 or 1-10; cannot read '1-'",
         "frozen_epochs": "must be between 0 and 10000, got -2",
     }
 
@@ -129,7 +129,7 @@ def test_sweep_depths_read_as_the_cli_reads_layers() -> None:
     values["study_layers"] = "3-1"
     assert parse_form(values)[1] == {"study_layers": "must count upward in a range: 1-3, not 3-1"}
     values["study_layers"] = "a-b"
-    assert parse_form(values)[1] == {"study_layers": "must look like 0-3 or 0, 2, 4; cannot read 'a-b'"}
+    assert parse_form(values)[1] == {"study_layers": "must look like 0-5 or 0,1,3; cannot read 'a-b'"}
     values.update(study_layers="0-2", network_kind="cnn", conv="32, x")
     assert parse_form(values)[1] == {"conv": "must be whole numbers separated by commas, e.g. 32, 64"}
 

@@ -38,7 +38,7 @@ def one_line_error(completed: subprocess.CompletedProcess) -> str:
 
 def test_an_empty_seed_list_is_an_error() -> None:
     error = one_line_error(run_cli("run", "--seeds", ""))
-    assert error.startswith("transfer-tui: error: --seeds is empty")
+    assert error.startswith("transfer-tui: error: --seeds '' is empty; give a list such as 42,1,2 or 1-10")
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 from engine.errors import UserError
 from engine.paths import HOME_ENV_VAR
+from tui.cli.arguments import experiment_config, launch_values, with_flag
 from tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_USER_ERROR
-from tui.cli.parser import build_parser, experiment_config, launch_values, with_flag
+from tui.cli.parser import build_parser
 
 
 def _app_command(args: argparse.Namespace) -> int:

@@ -11,23 +11,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, SelectionList, Static
 
-from engine.config import (
-    LEADERBOARD_SPACES,
-    LEADERBOARD_TASKS,
-    ExperimentConfig,
-    LeaderboardConfig,
-    config_from_dict,
-    parse_value,
-)
+from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict, config_to_dict, parse_value
 from engine.config.optimizers import OPTIMIZERS
 from engine.errors import ConfigError
-from engine.results.leaderboard import TASK_TITLES
-
-BUDGET_HELP = (
-    "0: the one-shot race only. N: every optimizer also gets N trials from its own search space, each picked on "
-    "validation, ranked at n = 1, 4 and N (leaderboard --budget)"
-)
-SPACE_TITLES = {"default": "learning rate (and momentum)", "extended": "also epsilon (RMSProp, Adam family)"}
+from tui.options import LEADERBOARD_OPTIONS
+from tui.state.form_fields import shown_value
+from tui.widgets.field_row import FieldRow
 
 
 def hyperparameter_text(values: dict[str, Any]) -> str:
@@ -46,13 +35,6 @@ def parse_hyperparameters(text: str) -> dict[str, Any]:
             raise ConfigError(f"write key=value pairs, e.g. learning_rate=0.001; cannot read {part!r}")
         values[key] = parse_value(raw)
     return values
-
-
-def _choice_line(label: str, options: list[tuple[str, str]], value: str, widget_id: str) -> ComposeResult:
-    """A labelled choice on one line of the dialog."""
-    with Horizontal(classes="field-line"):
-        yield Label(label, classes="field-label")
-        yield Select(options, value=value, allow_blank=False, compact=True, id=widget_id)
 
 
 class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
@@ -74,18 +56,9 @@ class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
             yield Static("", id="options-error")  # at the top: a dialog taller than the terminal still shows it
             yield Static("Race (space ticks an optimizer):", classes="section-title")
             yield SelectionList(*[(name, name, name in board.optimizers) for name in OPTIMIZERS], id="optimizers")
-            yield from _choice_line("Task", [(TASK_TITLES[t], t) for t in LEADERBOARD_TASKS], board.task, "task")
-            with Horizontal(classes="field-line"):
-                yield Label("Epochs", classes="field-label")
-                yield Input(str(board.epochs), compact=True, id="epochs")
-            with Horizontal(classes="field-line"):
-                yield Label("Target val accuracy", classes="field-label")
-                yield Input(str(board.target_accuracy), compact=True, id="target")
-            with Horizontal(classes="field-line"):
-                yield Label("Trials each (budget)", classes="field-label")
-                yield Input(str(board.budget), compact=True, id="budget", tooltip=BUDGET_HELP)
-            spaces = [(SPACE_TITLES[name], name) for name in LEADERBOARD_SPACES]
-            yield from _choice_line("Search space", spaces, board.space, "space")
+            shown = config_to_dict(self.config)["leaderboard"]
+            for option in LEADERBOARD_OPTIONS:  # declared once with their flags: leaderboard --epochs ...
+                yield FieldRow(option, shown_value(option, shown[option.key.split(".")[1]]))
             yield Static("Hyperparameters:", classes="section-title")
             for name in OPTIMIZERS:
                 with Horizontal(classes="field-line"):
@@ -98,28 +71,25 @@ class LeaderboardOptions(ModalScreen[LeaderboardConfig | None]):
 
     def edited(self) -> LeaderboardConfig:
         """The settings as typed; ConfigError names what is wrong."""
-        try:
-            epochs = int(self.query_one("#epochs", Input).value)
-            budget = int(self.query_one("#budget", Input).value)
-            target = float(self.query_one("#target", Input).value)
-        except ValueError:
-            raise ConfigError(
-                "epochs and the budget must be whole numbers (0: no budget), the target a number such as 0.85"
-            ) from None
+        values, wrong = {}, []
+        for row in self.query(FieldRow):
+            try:
+                values[row.spec.key.split(".")[1]] = row.spec.parse(row.value)
+                row.show_error(None)
+            except ValueError as exc:
+                row.show_error(str(exc))
+                wrong.append(f"{row.spec.label} {exc}")
+        if wrong:
+            raise ConfigError("; ".join(wrong))
         hyperparameters = {}
         for name in OPTIMIZERS:
             try:
                 hyperparameters[name] = parse_hyperparameters(self.query_one(f"#hyper-{name}", Input).value)
             except ConfigError as exc:
                 raise ConfigError(f"{name}: {exc}") from None
-        values = {
+        values |= {
             "optimizers": list(self.query_one("#optimizers", SelectionList).selected),
-            "task": self.query_one("#task", Select).value,
-            "epochs": epochs,
-            "target_accuracy": target,
             "hyperparameters": hyperparameters,
-            "budget": budget,
-            "space": self.query_one("#space", Select).value,
         }
         # validated exactly as a TOML file would be
         return config_from_dict({"leaderboard": values}, self.config).leaderboard

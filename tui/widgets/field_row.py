@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from tui.state.form_fields import FieldSpec
+from tui.options import Option
 
 
 class TickBox(Checkbox):
@@ -21,20 +21,20 @@ class TickBox(Checkbox):
         return "X" if self.value else " "
 
 
-def control_for(spec: FieldSpec, value: Any) -> Widget:
+def control_for(spec: Option, value: Any) -> Widget:
     """The input widget a field kind needs, compact so that the whole form fits small terminals."""
-    widget_id = f"field-{spec.id}"
+    widget_id, tooltip = f"field-{spec.id}", spec.help or None  # the flag's help, where the setting has a flag
     if spec.kind == "choice":
-        return Select(spec.choices, value=value, allow_blank=False, compact=True, id=widget_id)
+        return Select(spec.choices, value=value, allow_blank=False, compact=True, id=widget_id, tooltip=tooltip)
     if spec.kind == "bool":
-        return TickBox(spec.placeholder, value=bool(value), compact=True, id=widget_id)
-    return Input(value=str(value), placeholder=spec.placeholder, compact=True, id=widget_id)
+        return TickBox(spec.placeholder, value=bool(value), compact=True, id=widget_id, tooltip=tooltip)
+    return Input(value=str(value), placeholder=spec.placeholder, compact=True, id=widget_id, tooltip=tooltip)
 
 
 class FieldRow(Vertical):
     """Label, control and (when invalid) the message that says what is wrong."""
 
-    def __init__(self, spec: FieldSpec, value: Any) -> None:
+    def __init__(self, spec: Option, value: Any) -> None:
         super().__init__(classes="field-row", id=f"row-{spec.id}")
         self.spec = spec
         self.initial = value
