@@ -75,18 +75,23 @@ class Option:
         return PARSERS[self.kind](self, text)
 
 
+def _cannot_read(text: str) -> str:
+    """'; cannot read 'x'' after what a value must be, where something was typed."""
+    return f"; cannot read {text.strip()!r}" if text.strip() else ""
+
+
 def _parse_int(_option: Option, text: str) -> int:
     try:
         return int(text.strip())
     except ValueError:
-        raise ValueError(f"must be a whole number; cannot read {text.strip()!r}") from None
+        raise ValueError(f"must be a whole number{_cannot_read(text)}") from None
 
 
 def _parse_float(_option: Option, text: str) -> float:
     try:
         return float(text.strip())
     except ValueError:
-        raise ValueError(f"must be a number, e.g. 0.001 or 1e-3; cannot read {text.strip()!r}") from None
+        raise ValueError(f"must be a number, e.g. 0.001 or 1e-3{_cannot_read(text)}") from None
 
 
 def _parse_int_list(option: Option, text: str) -> list[int]:
