@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from engine.classes import TEST_IMAGES_PER_CLASS, class_name
+from engine.config import ExperimentConfig
 from engine.results import stats
-from engine.results.protocol import merged_device, merged_status
+from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.words import plural
 
 History = dict[str, dict[str, list[float]]]
@@ -18,8 +20,7 @@ History = dict[str, dict[str, list[float]]]
 
 def pairs_of(config: dict[str, Any]) -> list[tuple[int, int]]:
     """Task B's class pairs as a stored config lists them: the first, then the extra ones."""
-    split = config["split"]
-    return [tuple(pair) for pair in [split["b_classes"], *split["extra_pairs"]]]
+    return list(settings_of(config).split.pairs)
 
 
 @dataclass(frozen=True)
@@ -262,11 +263,16 @@ class ExperimentResult:
     @classmethod
     def merged(cls, config: dict[str, Any], parts: list[ExperimentResult]) -> ExperimentResult:
         """The results of units of one run (shares of its pairs and seeds), in the order the run lists them."""
-        seeds = config["run"]["seeds"]
-        pairs_seeds = ((pair, seed) for pair in pairs_of(config) for seed in seeds)
+        settings = settings_of(config)
+        pairs_seeds = ((pair, seed) for pair in settings.split.pairs for seed in settings.run.seeds)
         order = {pair_seed: number for number, pair_seed in enumerate(pairs_seeds)}
         every = sorted((r for part in parts for r in part.seeds), key=lambda r: order[(r.b_classes, r.seed)])
         return cls(config, every, merged_status(parts), merged_device(parts))
+
+    @cached_property
+    def settings(self) -> ExperimentConfig:
+        """The config it ran with, typed."""
+        return settings_of(self.config)
 
     @property
     def pairs(self) -> list[tuple[int, int]]:
@@ -288,7 +294,7 @@ class ExperimentResult:
 
     def by_network(self) -> dict[str, ExperimentResult]:
         """This run under its network's name: views that show maps of several networks take one alike."""
-        return {self.config.get("network", {}).get("kind", "dense"): self}
+        return {self.settings.network.kind: self}
 
     def seeds_of(self, pair: tuple[int, int]) -> list[SeedResult]:
         return [r for r in self.seeds if r.b_classes == pair]
@@ -300,7 +306,7 @@ class ExperimentResult:
     @property
     def planned_runs(self) -> int:
         """How many (pair, seed) runs the config asked for."""
-        return len(self.config["run"]["seeds"]) * (1 + len(self.config["split"].get("extra_pairs", [])))
+        return len(self.settings.run.seeds) * len(self.settings.split.pairs)
 
     def export_rows(self) -> list[dict[str, Any]]:
         """One flat row per (class pair, seed)."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from engine.config import ExperimentConfig
 from engine.results.budget import expected_max, expected_of_pick
-from engine.results.protocol import merged_device, merged_status
+from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.stats import mean, std
 from engine.results.words import plural
 
@@ -136,7 +138,7 @@ class LeaderboardResult:
         """Units' races (shares of the optimizers, or of the seeds) put together, optimizer by optimizer; an
         epoch's seconds are the slowest unit's, the wall time the race took on the cluster."""
         entries = []
-        for name in config["leaderboard"]["optimizers"]:
+        for name in settings_of(config).leaderboard.optimizers:
             shares = [entry for part in parts for entry in part.entries if entry.name == name]
             if not shares:
                 continue
@@ -159,9 +161,14 @@ class LeaderboardResult:
     def relocated(self, folder: Path, to: Path) -> LeaderboardResult:
         return self  # no model files
 
+    @cached_property
+    def settings(self) -> ExperimentConfig:
+        """The config it raced with, typed."""
+        return settings_of(self.config)
+
     @property
     def target(self) -> float:
-        return self.config["leaderboard"]["target_accuracy"]
+        return self.settings.leaderboard.target_accuracy
 
     def rows(self) -> list[Row]:
         return [row_of(entry, self.target) for entry in self.entries]
@@ -192,16 +199,16 @@ class LeaderboardResult:
         ]
 
     def export_heading(self) -> str:
-        board = self.config["leaderboard"]
+        board = self.settings.leaderboard
         return (
-            f"# Optimizer leaderboard: {TASK_TITLES[board['task']]}\n\n"
-            f"{plural(board['epochs'], 'epoch')}, seeds {self.config['run']['seeds']}, target validation accuracy "
-            f"{board['target_accuracy']:.2%}, status {self.status}, {self.device}.\n"
+            f"# Optimizer leaderboard: {TASK_TITLES[board.task]}\n\n"
+            f"{plural(board.epochs, 'epoch')}, seeds {list(self.settings.run.seeds)}, target validation accuracy "
+            f"{board.target_accuracy:.2%}, status {self.status}, {self.device}.\n"
         )
 
     @property
     def budget(self) -> int:
-        return int(self.config["leaderboard"].get("budget", 0))
+        return self.settings.leaderboard.budget
 
     def expected_at(self, n: int) -> dict[str, tuple[float, float]]:
         """Per optimizer whose trials finished: (E[best validation accuracy of n trials], E[test accuracy of the

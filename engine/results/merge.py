@@ -13,7 +13,7 @@ from engine.config.differences import differing_keys
 from engine.errors import ConfigError
 from engine.results.experiment import ExperimentResult, pairs_of
 from engine.results.pair_map import MapResult
-from engine.results.protocol import RunResult
+from engine.results.protocol import RunResult, settings_of
 
 MERGEABLE = {ExperimentResult: "transfer experiment", MapResult: "transfer map"}  # results of cells pairs x seeds
 PAIR_KEYS = ("split.b_classes", "split.extra_pairs")
@@ -77,7 +77,7 @@ def merged_config(parts: list[Part]) -> dict[str, Any]:
                 "only runs that differ in their pairs or their seeds merge"
             )
     pairs = [pairs_of(part.config) for part in parts]
-    seeds = [list(part.config["run"]["seeds"]) for part in parts]
+    seeds = [list(settings_of(part.config).run.seeds) for part in parts]
     if all(set(p) == set(pairs[0]) for p in pairs):
         every_seed = _disjoint(seeds, parts, "seed", str)
         return {**first.config, "run": {**first.config["run"], "seeds": every_seed}}

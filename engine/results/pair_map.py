@@ -6,13 +6,15 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from engine.classes import CLASS_NAMES
+from engine.config import ExperimentConfig
 from engine.results import stats
 from engine.results.experiment import ExperimentResult, Summary
-from engine.results.protocol import merged_device, merged_status
+from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.words import plural
 
 Pair = tuple[int, int]
@@ -30,7 +32,7 @@ class PairMap:
 
     @classmethod
     def of(cls, result: ExperimentResult, name: str = "") -> PairMap:
-        return cls(name or result.config.get("network", {}).get("kind", "dense"), result.summaries())
+        return cls(name or result.settings.network.kind, result.summaries())
 
     def reading(self) -> str:
         """'B on A was ahead on average in 7 of 45 pairs (won every seed in 2, 95% interval above zero in 1);
@@ -142,6 +144,11 @@ class MapResult:
     results: dict[str, ExperimentResult]
     status: str
     device: str
+
+    @cached_property
+    def settings(self) -> ExperimentConfig:
+        """The config it mapped with, typed."""
+        return settings_of(self.config)
 
     @classmethod
     def merged(cls, config: dict[str, Any], parts: list[MapResult]) -> MapResult:

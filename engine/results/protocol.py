@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from engine.config import ExperimentConfig, config_from_dict
+
+
+def settings_of(config: dict[str, Any]) -> ExperimentConfig:
+    """A stored config read through the typed schema, as it was checked when the run started (its defaults fill
+    what a run stored by an earlier version left out): results read their settings here, never by key."""
+    return config_from_dict(config)
+
 
 class RunResult(Protocol):
     """A run's outcome; `status` is finished or cancelled, `config` the plain config it ran with."""
@@ -12,6 +20,11 @@ class RunResult(Protocol):
     config: dict[str, Any]
     status: str
     device: str
+
+    @property
+    def settings(self) -> ExperimentConfig:
+        """`config` read through the typed schema (settings_of)."""
+        ...
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, as JSON-ready values (read back by the result type's `from_dict`)."""

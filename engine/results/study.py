@@ -8,11 +8,13 @@ selffer control), and baseB (n = 0) is B trained from scratch. Kept free of Tens
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from engine.classes import class_label
-from engine.results.protocol import merged_device, merged_status
+from engine.config import ExperimentConfig
+from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.stats import interval_95, mean, std
 from engine.results.words import every, plural
 
@@ -58,6 +60,11 @@ class StudyResult:
     accuracy_a: dict[int, float]
     status: str
     device: str = ""
+
+    @cached_property
+    def settings(self) -> ExperimentConfig:
+        """The config it swept with, typed."""
+        return settings_of(self.config)
 
     @classmethod
     def merged(cls, config: dict[str, Any], parts: list[StudyResult]) -> StudyResult:
@@ -175,11 +182,10 @@ class StudyResult:
         return rows
 
     def export_heading(self) -> str:
-        pair = self.config["split"]["b_classes"]
-        network = self.config["network"]
+        pair = self.settings.split.b_classes
         return (
             f"# Layer sweep: which layers transfer, {class_label(pair[0])} vs {class_label(pair[1])}\n\n"
-            f"{network['kind']} network, seeds {self.config['run']['seeds']}, B test accuracy, "
+            f"{self.settings.network.kind} network, seeds {list(self.settings.run.seeds)}, B test accuracy, "
             f"status {self.status}, {self.device}.\n"
         )
 

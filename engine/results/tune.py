@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from engine.classes import class_name
+from engine.config import ExperimentConfig
 from engine.config.arms import SCRATCH, Arm, parse_arm
 from engine.config.search import ONE_SHOT
 from engine.results import stats
 from engine.results.budget import BudgetPoint, Expected, budget_curve, expected_of_pick
 from engine.results.experiment import SIDES, SeedResult, Summary, side_of, summarise
-from engine.results.protocol import merged_device, merged_status
+from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.words import plural
 
 GREAT_IMPROVEMENT = 0.01  # the notebook author's "great improvement": transfer ahead by a point or more on test
@@ -132,20 +134,24 @@ class TuneResult:
     def relocated(self, folder: Path, to: Path) -> TuneResult:
         return self
 
+    @cached_property
+    def settings(self) -> ExperimentConfig:
+        """The config it tuned with, typed."""
+        return settings_of(self.config)
+
     @property
     def budget(self) -> int:
-        return int(self.config["tune"]["budget"])
+        return self.settings.tune.budget
 
     @property
     def arms(self) -> list[str]:
         """Scratch first, then the arms read against it, as they trained."""
-        arms = self.config["tune"]["arms"]
-        return [SCRATCH, *(arm for arm in arms if arm != SCRATCH)]
+        return [SCRATCH, *(arm for arm in self.settings.tune.arms if arm != SCRATCH)]
 
     def arm_of(self, name: str) -> Arm:
         """An arm of this tuning, parsed as it trained: the transfer arm reuses the layers [transfer] said."""
-        transfer = self.config.get("transfer", {})
-        return parse_arm(name, transfer.get("source", "a"), transfer.get("fine_tune", True))
+        transfer = self.settings.transfer
+        return parse_arm(name, transfer.source, transfer.fine_tune)
 
     @property
     def contenders(self) -> list[str]:

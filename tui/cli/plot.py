@@ -40,7 +40,7 @@ def write_study_plot(result: StudyResult, path: Path) -> None:
         points += [(cell.layers, mean(list(cell.accuracies.values()))) for cell in cells]
         if points:
             axes.plot(*zip(*points, strict=True), color=colour, marker="o", markersize=4, label=treatment)
-    pair = result.config["split"]["b_classes"]
+    pair = result.settings.split.b_classes
     axes.set_xticks(sorted({0, *(cell.layers for cell in result.cells)}))
     axes.set_xlabel("layers reused (n)")
     axes.set_ylabel("B test accuracy")

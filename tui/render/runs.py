@@ -191,7 +191,7 @@ def winner(result: SeedResult) -> Text:
 
 def seed_table(result: ExperimentResult, pair: tuple[int, int]) -> Table:
     """One pair, per seed and aggregated: test accuracy of A, B scratch, B on A, the difference, the error ratio."""
-    title = task_title(pair, result.config["split"]["n_train_b"])
+    title = task_title(pair, result.settings.split.n_train_b)
     table = Table(title=title, title_justify="left", caption=ERROR_RATIO_WORDS, caption_justify="left", expand=False)
     table.add_column("Seed", justify="right")
     table.add_column("A test", justify="right")
@@ -283,7 +283,7 @@ def report(result: ExperimentResult | MapResult) -> list[RenderableType]:
     if len(networks) > 1:
         for name, one in networks.items():
             parts += [Text(f"Network {name}", style="bold"), study_table(one), Text("")]
-        maps = [PairMap(name, one.summaries()) for name, one in networks.items()]
+        maps = [PairMap.of(one, name) for name, one in networks.items()]
         return [*parts, map_report(maps, result.gains())]
     (only,) = networks.values()
     if len(only.pairs) > 1:

@@ -142,9 +142,9 @@ class LeaderboardScreen(CancelsItsRun, Screen):
     def show_result(self, result: LeaderboardResult, run_dir: Path | None = None, caption: str | None = None) -> None:
         self.result, self.run_dir = result, run_dir
         self.state = LeaderboardState.of(result)
-        board = result.config["leaderboard"]
-        self.caption = caption or f"{result.status.capitalize()}: {TASK_TITLES[board['task']]}"
-        self.caption += f", {plural(board['epochs'], 'epoch')}, {seeds_label(tuple(result.config['run']['seeds']))}"
+        board = result.settings.leaderboard
+        self.caption = caption or f"{result.status.capitalize()}: {TASK_TITLES[board.task]}"
+        self.caption += f", {plural(board.epochs, 'epoch')}, {seeds_label(result.settings.run.seeds)}"
         if self.is_mounted:
             self._draw()
 

@@ -106,8 +106,8 @@ class StudyScreen(CancelsItsRun, Screen):
 
     def show_result(self, result: StudyResult, run_dir: Path | None = None, caption: str | None = None) -> None:
         self.result, self.run_dir = result, run_dir
-        network = result.config["network"]["kind"]
-        seeds = seeds_label(tuple(result.config["run"]["seeds"]))
+        network = result.settings.network.kind
+        seeds = seeds_label(result.settings.run.seeds)
         self.caption = caption or f"{result.status.capitalize()} layer sweep"
         self.caption += f": {network} network, {seeds}. B test accuracy %, mean±std (seeds above baseB)"
         if self.is_mounted:

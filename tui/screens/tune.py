@@ -129,7 +129,7 @@ class TuneScreen(CancelsItsRun, Screen):
     def show_result(self, result: TuneResult, run_dir: Path | None = None, caption: str | None = None) -> None:
         self.result, self.run_dir = result, run_dir
         self.best_so_far = {}
-        budget, seeds = result.budget, seeds_label(tuple(result.config["run"]["seeds"]))
+        budget, seeds = result.budget, seeds_label(result.settings.run.seeds)
         self.caption = (caption or f"{result.status.capitalize()} tuning") + f": {budget} trials per arm, {seeds}"
         if self.is_mounted:
             self._draw()
