@@ -49,9 +49,18 @@ def test_the_reading_counts_pairs_and_claims_no_more() -> None:
         (0, 4): [0.0, 0.0, 0.0],  # level
     }
     reading = PairMap.of(_result("dense", per_pair)).reading()
-    assert reading.startswith(
+    pooled, counts, corrected = reading.splitlines()
+    assert pooled.startswith(
+        "Over 4 pairs, B on A minus B from scratch: mean +0.03 points (no interval over fewer than 5 pairs), "
+        "IQM +0.50; probability of improvement 0.62"
+    )
+    assert counts.startswith(
         "B on A was ahead of B from scratch on average in 2 of 4 pairs (won every seed in 1, 95% interval above "
         "zero in 1); behind in 1 (lost every seed in 1, 95% interval below zero in 1); level in 1."
+    )
+    assert corrected.startswith(
+        "Pair by pair, 95% intervals clear zero above in 1 and below in 1; after Holm's correction over 4 pairs, "
+        "above in 1 and below in 1 (by chance alone about 0.2 of 4 would look clear uncorrected)."
     )
     assert "With 3 seeds per pair one pair's sign is weak evidence" in reading
     assert "helped" not in reading and "hurt" not in reading
@@ -83,10 +92,11 @@ def test_paired_gains_compare_the_gains_seed_by_seed() -> None:
     assert gains[0].mean == pytest.approx(0.021) and gains[0].ci95[0] > 0 and gains[0].n_seeds == 3
     assert gains[1].mean == pytest.approx(-0.01) and gains[1].ci95[0] < 0 < gains[1].ci95[1]
     verdict = gains_verdict(gains, "dense", "cnn")
-    assert verdict == (
+    assert verdict.splitlines()[1] == (
         "cnn gained more from transfer than dense in 1 of 2 pairs (95% interval above zero in 1, below zero in 0); "
         "mean difference of the gains +0.55 points."
     )
+    assert verdict.startswith("Over 2 pairs, the gain of cnn minus that of dense: mean +0.55 points")
     both = MapResult({"run": {"seeds": [1, 2, 3]}}, {"dense": dense, "cnn": cnn}, "finished", "CPU")
     again = MapResult.from_dict(json.loads(json.dumps(both.to_dict())))
     assert again.gains_verdict() == verdict and [m.name for m in again.maps()] == ["dense", "cnn"]
@@ -173,4 +183,27 @@ def test_a_study_of_two_networks_maps_both_on_the_same_pairs_and_seeds(tmp_path:
         runs = saved["networks"][name]["seeds"]
         assert sorted((tuple(r["b_classes"]), r["seed"]) for r in runs) == EXPECTED_RUNS
     assert saved["networks"]["cnn"]["config"]["network"]["kind"] == "cnn"
-    assert len(saved["paired_gains"]) == 2 and saved["verdict"].startswith("cnn gained more")
+    assert len(saved["paired_gains"]) == 2 and saved["verdict"].splitlines()[1].startswith("cnn gained more")
+
+
+def test_the_cells_marked_clear_are_those_holm_leaves_clear() -> None:
+    """Of 4 pairs, two have intervals clear of zero, and stay clear after Holm's correction over 4 pairs: only
+    they are marked, '*' and bold (the mark survives NO_COLOR)."""
+    from tui.render.map import map_cell
+
+    per_pair = {
+        (0, 1): [0.01, 0.012, 0.011],
+        (0, 2): [0.03, -0.01, 0.01],
+        (0, 3): [-0.02, -0.021, -0.019],
+        (0, 4): [0.0, 0.0, 0.0],
+    }
+    pair_map = PairMap.of(_result("dense", per_pair))
+    assert pair_map.over_pairs.corrected == {(0, 1): 1, (0, 2): 0, (0, 3): -1, (0, 4): 0}
+    marked = {pair: str(map_cell(pair_map, pair)).endswith("*") for pair in per_pair}
+    assert marked == {(0, 1): True, (0, 2): False, (0, 3): True, (0, 4): False}
+    assert "bold" in str(map_cell(pair_map, (0, 1)).style)
+    # the same two intervals among 45 pairs: Holm asks more of each, and neither is marked any more
+    many = {**per_pair, **{(a, b): [0.01, -0.01, 0.0] for a in range(1, 10) for b in range(a + 1, 10)}}
+    crowded = PairMap.of(_result("dense", many))
+    assert crowded.over_pairs.n_pairs == 40 and crowded.over_pairs.flags[(0, 1)] == 1
+    assert crowded.over_pairs.corrected[(0, 1)] == 0 and not str(map_cell(crowded, (0, 1))).endswith("*")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from engine.results.experiment import ExperimentResult, SeedResult, summarise
-from engine.results.stats import interval_95, t_critical_95
+from engine.results.stats import interval_95
 
 
 def seed_result(seed: int, scratch: float, transfer: float, diverged: str | None = None) -> SeedResult:
@@ -21,12 +21,12 @@ def test_error_ratio_and_difference() -> None:
     assert seed_result(1, 0.9, 1.0).error_ratio is None  # transfer made no error: the ratio is undefined
 
 
-def test_t_critical_values() -> None:
-    assert t_critical_95(1) == 12.706 and t_critical_95(9) == 2.262
-    assert t_critical_95(60) == pytest.approx(2.000, abs=1e-3)
-    assert t_critical_95(120) == pytest.approx(1.980, abs=1e-3)
+def test_the_interval_is_students_t_as_printed_tables_give_it() -> None:
+    """Oracle: the t table of any textbook (97.5% quantiles 12.706 at 1 degree of freedom, 4.303 at 2)."""
     low, high = interval_95([1.0, 2.0, 3.0])
-    assert (low, high) == pytest.approx((2 - 4.303 / 3**0.5, 2 + 4.303 / 3**0.5))
+    assert (low, high) == pytest.approx((2 - 4.303 / 3**0.5, 2 + 4.303 / 3**0.5), abs=1e-3)
+    low, high = interval_95([0.0, 1.0])
+    assert (low, high) == pytest.approx((0.5 - 12.706 / 2, 0.5 + 12.706 / 2), abs=1e-3)
 
 
 def test_clear_gain() -> None:
@@ -59,11 +59,33 @@ def test_one_seed_is_not_evidence() -> None:
     assert "cannot tell a real effect from luck" in summary.verdict
 
 
-def test_diverged_seeds_are_left_out_and_said_so() -> None:
-    results = [seed_result(1, 0.9, 0.95), seed_result(2, 0.5, 0.99, diverged="b_scratch"), seed_result(3, 0.91, 0.9)]
+def test_a_diverged_seed_counts_at_chance_level_and_is_said_so() -> None:
+    """Seed 2's B from scratch diverged: it counts at 50% (the balanced task's chance), so B on A wins that seed;
+    nothing is left out, and the verdict says so."""
+    results = [seed_result(1, 0.9, 0.95), seed_result(2, 0.3, 0.99, diverged="b_scratch"), seed_result(3, 0.91, 0.9)]
     summary = summarise(results)
-    assert summary.n_seeds == 2 and summary.n_diverged == 1 and summary.wins == 1
-    assert "1 seed diverged and is left out" in summary.verdict
+    assert summary.n_seeds == 3 and summary.n_diverged == 1 and summary.wins == 2
+    assert summary.acc_scratch_mean == pytest.approx((0.9 + 0.5 + 0.91) / 3)
+    assert "1 seed diverged: the model that diverged counts at chance level (50%)" in summary.verdict
+
+
+def test_a_diverged_seed_lowers_the_reading_instead_of_vanishing() -> None:
+    """Three seeds at +1.1 points read 'helped'; two more where B on A diverged pull the mean down, and with them
+    the verdict cannot claim a gain (left out, they would leave 'helped' standing)."""
+    good = [seed_result(s, 0.90, 0.911 + 0.0002 * s) for s in (1, 2, 3)]
+    assert summarise(good).side == "ahead"
+    failed = [seed_result(s, 0.90, 0.91, diverged="b_finetune") for s in (4, 5)]
+    summary = summarise(good + failed)
+    assert summary.difference_mean < 0 and summary.side != "ahead"
+    assert summary.acc_transfer_mean == pytest.approx((3 * 0.9114 + 2 * 0.5) / 5)
+
+
+def test_a_zero_width_interval_is_not_read_as_certainty() -> None:
+    """Two seeds with the same difference (accuracy moves in 0.05-point steps on 2,000 images)."""
+    summary = summarise([seed_result(1, 0.90, 0.9005), seed_result(2, 0.91, 0.9105)])
+    assert summary.difference_ci95 is None and summary.side == "no difference"
+    assert summary.verdict.startswith("Cannot tell: every seed gave the same difference (+0.05 points")
+    assert "zero-width interval is no certainty" in summary.verdict and "helped" not in summary.verdict
 
 
 def test_json_is_strict() -> None:

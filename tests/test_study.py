@@ -121,6 +121,27 @@ def test_the_reading_is_no_stronger_than_the_numbers() -> None:
     assert rows[2]["mean"] == pytest.approx(0.81) and rows[2]["losses"] == 3
 
 
+def test_each_cell_is_read_against_its_own_seeds() -> None:
+    """The sweep's reading bug: n = 1 lost seed 3 (a unit that did not finish), so the seed count was taken as 2,
+    and n = 2, with 2 wins and 1 loss over 3 seeds, read 'beats baseB in both seeds'."""
+    result = make_result({("AnB", 1): [0.92, 0.93, 0.94], ("AnB", 2): [0.95, 0.96, 0.80]}, base=[0.90, 0.90, 0.90])
+    del result.cells[0].accuracies[3]
+    assert result.reading()[1].startswith(
+        "AnB: beats baseB in both seeds at n = 1; no difference every seed agrees on at n = 2;"
+    )
+    result.cells[1].accuracies[3] = 0.97  # now n = 2 wins all three
+    assert result.reading()[1].startswith(
+        "AnB: beats baseB in both seeds at n = 1; beats baseB in all 3 seeds at n = 2;"
+    )
+
+
+def test_a_diverged_cell_seed_counts_at_chance_level() -> None:
+    result = make_result({("AnB+", 1): [0.95, 0.96, 0.97]}, base=[0.90, 0.90, 0.90])
+    result.cells[0].diverged_seeds = [3]
+    (summary,) = result.summaries()
+    assert (summary.wins, summary.losses) == (2, 1) and summary.mean == pytest.approx((0.95 + 0.96 + 0.5) / 3)
+
+
 def test_study_command_writes_table_json_and_chart(tmp_path: Path, real_data_dir: Path) -> None:
     command = [sys.executable, "-m", "tui", "study", "--data-dir", str(real_data_dir), "--home", str(tmp_path)]
     command += ["--set", "network.hidden=[16, 8]", "--set", "train_a.epochs=1", "--seeds", "1-2", "--layers", "0-2"]

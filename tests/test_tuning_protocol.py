@@ -85,7 +85,7 @@ def test_validation_picks_the_result_and_test_only_reports_it() -> None:
         # seed 1, scratch: trial 1 is best on test but worse on validation; it is the oracle, not the result
         _trial(SCRATCH, 0, 1, val=0.90, test=0.85),
         _trial(SCRATCH, 1, 1, val=0.80, test=0.97),
-        _trial(SCRATCH, 2, 1, val=0.90, test=0.80),  # ties trial 0 on validation: the earlier trial is picked
+        _trial(SCRATCH, 2, 1, val=0.90, test=0.80),  # ties trial 0 on validation: both are the pick, alike
         _trial(SCRATCH, ONE_SHOT, 1, val=0.99, test=0.99),  # outside the budget: never picked
         _trial(TRANSFER, 0, 1, val=0.95, test=0.90),
         _trial(TRANSFER, 1, 1, val=0.99, test=0.50, diverged=True),  # diverged: the worst validation, kept
@@ -100,7 +100,11 @@ def test_validation_picks_the_result_and_test_only_reports_it() -> None:
     reading = result.arm_reading(TRANSFER, (5, 6))
     assert reading.curve[0].best_validation.mean == pytest.approx((0.95 + 0.0 + 0.70) / 3)
     summary = result.summary((5, 6))
-    assert summary.acc_scratch_mean == pytest.approx(0.85) and summary.acc_transfer_mean == pytest.approx(0.90)
+    # the tied picks count at their mean (0.85 and 0.80), not by which trial came first
+    assert summary.acc_scratch_mean == pytest.approx(0.825) and summary.acc_transfer_mean == pytest.approx(0.90)
+    assert [t.number for t in result.tied_picks(SCRATCH, (5, 6), 1)] == [0, 2]
+    # the budget curve at n = budget is the result itself (drawn without replacement, ties alike)
+    assert result.arm_reading(SCRATCH, (5, 6)).curve[2].test_of_pick.mean == pytest.approx(0.825)
     assert result.one_shot_summary((5, 6)).acc_scratch_mean == pytest.approx(0.99)
     # picking scratch on test would have added 12 points at the full budget (E over draws of 3 from 3)
     meter = result.meter((5, 6))
@@ -133,9 +137,9 @@ def test_over_several_pairs_the_reading_counts_the_pairs_whose_verdict_the_budge
         for seed, wobble in ((1, 0.0), (2, 0.004), (3, -0.003)):
             for arm, gain in ((SCRATCH, 0.0), (TRANSFER, tuned_gain)):
                 for number in range(2):
-                    test = 0.80 + gain + wobble + 0.001 * number
+                    test = 0.80 + gain + wobble + 0.001 * number + (0.002 * seed if arm == TRANSFER else 0.0)
                     trials.append(Trial(arm, number, pair, seed, {}, 0.8 + 0.01 * number, test, 2))
-                shot = 0.80 + wobble + (one_shot_gain if arm == TRANSFER else 0.0)
+                shot = 0.80 + wobble + (one_shot_gain + 0.002 * seed if arm == TRANSFER else 0.0)
                 trials.append(Trial(arm, ONE_SHOT, pair, seed, {}, 0.5, shot, None))
     config = {"tune": {"budget": 2, "arms": [SCRATCH, TRANSFER]}}
     accuracy_a = {f"{a}-{b}:{seed}": 0.9 for a, b in ((5, 6), (0, 2)) for seed in (1, 2, 3)}

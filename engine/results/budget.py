@@ -1,11 +1,11 @@
 """What a tuning budget buys, from one arm's trials: the expected best validation score of n trials drawn from the
-N run (Dodge et al. 2019, "Show Your Work": n draws with replacement), the expected test score of the trial that
-validation picks among them, and of the trial the test set would pick (the cherry-pick a report gains by choosing
-on test). Pure arithmetic on the stored scores; no TensorFlow.
+N run, the expected test score of the trial that validation picks among them, and of the trial the test set would
+pick (the cherry-pick a report gains by choosing on test). Pure arithmetic on the stored scores; no TensorFlow.
 
-With the N trials sorted by the score that picks, the i-th (1-based) is the pick of n draws with probability
-(i/N)^n - ((i-1)/N)^n, so every expectation is a weighted sum over the sorted trials. Ties go to the earlier
-trial, as an argmax over the trials in their order would.
+The n trials are drawn without replacement (Dodge et al. 2021, "Expected Validation Performance and Estimation of
+a Random Variable's Maximum"), so n = N is exactly the validation argmax of all N: the result. With the N trials
+sorted by the score that picks, the i-th lowest (1-based) is the best of n with probability C(i-1, n-1) / C(N, n).
+Trials that tie on that score are picked alike: each tied group counts at its mean, never by trial order.
 """
 
 from __future__ import annotations
@@ -13,40 +13,52 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 
 def pick_weights(count: int, n: int) -> list[float]:
-    """P(the i-th lowest of `count` trials is the best of n draws with replacement), i = 1..count."""
-    return [(i / count) ** n - ((i - 1) / count) ** n for i in range(1, count + 1)]
-
-
-def _ranked(picking: Sequence[float]) -> list[int]:
-    """The trials' indices from the worst to the best by `picking`; of equal scores the earlier ranks higher."""
-    return sorted(range(len(picking)), key=lambda trial: (picking[trial], -trial))
+    """P(the i-th lowest of `count` trials is the best of n drawn without replacement), i = 1..count."""
+    if not 1 <= n <= count:
+        raise ValueError(f"n must be from 1 to the {count} trials, got {n}")
+    total = math.comb(count, n)
+    return [math.comb(i - 1, n - 1) / total for i in range(1, count + 1)]
 
 
 @dataclass(frozen=True)
 class Expected:
-    """An expectation over the n-draw subsets, and its standard deviation."""
+    """An expectation over the n-trial subsets (a tie picked at random among the tied), and its standard
+    deviation."""
 
     mean: float
     std: float
 
 
 def expected_of_pick(picking: Sequence[float], reported: Sequence[float], n: int) -> Expected:
-    """E[`reported` score of the trial with the best `picking` score among n draws], with its spread."""
+    """E[`reported` score of the trial with the best `picking` score among n of the trials], with its spread."""
     if not picking:
         raise ValueError("no trials")
-    order = _ranked(picking)
+    order = sorted(range(len(picking)), key=lambda trial: picking[trial])
     weights = pick_weights(len(order), n)
-    mean = sum(w * reported[t] for w, t in zip(weights, order, strict=True))
-    second = sum(w * reported[t] ** 2 for w, t in zip(weights, order, strict=True))
+    mean = second = 0.0
+    position = 0
+    for _, tied in groupby(order, key=lambda trial: picking[trial]):
+        group = list(tied)
+        weight = sum(weights[position : position + len(group)])
+        position += len(group)
+        mean += weight * sum(reported[t] for t in group) / len(group)
+        second += weight * sum(reported[t] ** 2 for t in group) / len(group)
     return Expected(mean, math.sqrt(max(second - mean * mean, 0.0)))
 
 
 def expected_max(scores: Sequence[float], n: int) -> Expected:
-    """E[max of n draws] of `scores` (the expected best validation score at budget n), with its spread."""
+    """E[max of n of the trials] of `scores` (the expected best validation score at budget n), with its spread."""
     return expected_of_pick(scores, scores, n)
+
+
+def tied_pick(picking: Sequence[float], reported: Sequence[float]) -> float:
+    """The `reported` score of the validation pick of all the trials (n = N): the mean over the trials tied at
+    the best `picking` score."""
+    return expected_of_pick(picking, reported, len(picking)).mean
 
 
 @dataclass(frozen=True)

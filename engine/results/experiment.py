@@ -11,6 +11,7 @@ from typing import Any
 
 from engine.classes import TEST_IMAGES_PER_CLASS, class_name
 from engine.config import ExperimentConfig
+from engine.phases import B_SCRATCH
 from engine.results import stats
 from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.words import plural
@@ -49,6 +50,16 @@ class SeedResult:
             return None
         return (1.0 - self.test_acc_b_scratch) / transfer_errors
 
+    def counted(self) -> SeedResult:
+        """This seed as every reading counts it: a model that diverged (B from scratch in its phase; B on A in its
+        own phases or in model A's, whose layers it reuses) scores chance level, 50% on the balanced task B, so a
+        failure lowers a reading instead of vanishing from it."""
+        if self.diverged is None:
+            return self
+        if self.diverged == B_SCRATCH:
+            return dataclasses.replace(self, test_acc_b_scratch=CHANCE)
+        return dataclasses.replace(self, test_acc_b_transfer=CHANCE)
+
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> SeedResult:
         """Read back what to_dict wrote (the derived fields are recomputed, not read)."""
@@ -66,7 +77,8 @@ class SeedResult:
 
 @dataclass(frozen=True)
 class Summary:
-    """Aggregates over the seeds that did not diverge; `verdict` says in words only what the numbers show."""
+    """Aggregates over every seed, a diverged model counting at chance level (SeedResult.counted); `verdict` says
+    in words only what the numbers show."""
 
     n_seeds: int
     n_diverged: int
@@ -102,8 +114,9 @@ class Summary:
 
 
 def summarise(results: list[SeedResult]) -> Summary:
-    """Mean ± std, paired difference with its 95% interval, wins/losses/ties and a plain-words verdict."""
-    kept = [r for r in results if r.diverged is None]
+    """Mean ± std, paired difference with its 95% interval, wins/losses/ties and a plain-words verdict, over every
+    seed: a diverged one counts at chance level and is named in the verdict."""
+    kept = [r.counted() for r in results]
     differences = [r.difference for r in kept]
     ratios = [r.error_ratio for r in kept if r.error_ratio is not None]
     wins = sum(d > 0 for d in differences)
@@ -112,7 +125,7 @@ def summarise(results: list[SeedResult]) -> Summary:
     ci = stats.interval_95(differences)
     return Summary(
         n_seeds=len(kept),
-        n_diverged=len(results) - len(kept),
+        n_diverged=sum(r.diverged is not None for r in results),
         acc_a_mean=stats.mean([r.test_acc_a for r in kept]),
         acc_a_std=stats.std([r.test_acc_a for r in kept]),
         acc_scratch_mean=stats.mean([r.test_acc_b_scratch for r in kept]),
@@ -130,7 +143,7 @@ def summarise(results: list[SeedResult]) -> Summary:
             differences,
             ci,
             wins,
-            len(results) - len(kept),
+            sum(r.diverged is not None for r in results),
             (stats.mean([r.test_acc_b_scratch for r in kept]), stats.mean([r.test_acc_b_transfer for r in kept])),
             ([r.test_acc_b_scratch for r in kept], [r.test_acc_b_transfer for r in kept]),
         ),
@@ -193,15 +206,14 @@ def verdict(
     excludes zero, and none at all where both models are at chance level (`accuracies`: B from scratch's and B on
     A's mean); says where a model scored below chance in a seed (`seed_accuracies`: each model's, per seed)."""
     diverged_note = (
-        f" {plural(n_diverged, 'seed')} diverged and {'is' if n_diverged == 1 else 'are'} left out of these numbers."
+        f" {plural(n_diverged, 'seed')} diverged: the model that diverged counts at chance level (50%) in these "
+        "numbers, as a failure, not left out."
         if n_diverged
         else ""
     ) + below_chance_note(seed_accuracies)
     n = len(differences)
     if n == 0:
-        return Verdict(
-            NO_DIFFERENCE, "No seed finished without diverging, so there is nothing to compare." + diverged_note
-        )
+        return Verdict(NO_DIFFERENCE, "No seed finished, so there is nothing to compare." + diverged_note)
     scratch, transfer = accuracies
     band = f"50% ± {100 * CHANCE_BAND:.1f} points on {2 * TEST_IMAGES_PER_CLASS:,} balanced test images"
     if at_chance(scratch) and at_chance(transfer):
@@ -227,8 +239,15 @@ def verdict(
             f"One seed only: transfer {outcome}. A single seed cannot tell a real effect from luck; "
             "run more seeds." + chance_note + diverged_note,
         )
-    low, high = (100 * bound for bound in ci)
     record = f"transfer won {wins} of {plural(n, 'seed')}"
+    if ci is None:  # every seed gave the same difference: a zero-width interval, which is no certainty
+        return Verdict(
+            NO_DIFFERENCE,
+            f"Cannot tell: every seed gave the same difference ({mean_pp:+.2f} points; {record}), so "
+            f"{plural(n, 'seed')} show no spread to judge it by, and a zero-width interval is no certainty; "
+            "run more seeds." + chance_note + diverged_note,
+        )
+    low, high = (100 * bound for bound in ci)
     if low < -SCALE_POINTS or high > SCALE_POINTS:
         return Verdict(
             NO_DIFFERENCE,

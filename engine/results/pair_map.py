@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from engine.classes import CLASS_NAMES
 from engine.config import ExperimentConfig
 from engine.results import stats
 from engine.results.experiment import ExperimentResult, Summary
+from engine.results.over_pairs import OverPairs, corrected_sentence, over_pairs, pooled_sentence
 from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.words import plural
 
@@ -29,14 +30,23 @@ class PairMap:
 
     name: str
     cells: dict[Pair, Summary]
+    differences: dict[Pair, list[float]] = field(default_factory=dict)  # per seed: B on A minus B from scratch
 
     @classmethod
     def of(cls, result: ExperimentResult, name: str = "") -> PairMap:
-        return cls(name or result.settings.network.kind, result.summaries())
+        differences = {pair: [r.counted().difference for r in result.seeds_of(pair)] for pair in result.pairs}
+        return cls(name or result.settings.network.kind, result.summaries(), differences)
+
+    @cached_property
+    def over_pairs(self) -> OverPairs | None:
+        """The pooled reading and each pair's flags, before and after Holm's correction."""
+        return over_pairs(self.differences)
 
     def reading(self) -> str:
-        """'B on A was ahead on average in 7 of 45 pairs (won every seed in 2, 95% interval above zero in 1);
-        behind in 31 (…); level in 7.' Only counts; a pair whose seeds all diverged is counted apart."""
+        """Pooled first ('Over 45 pairs, B on A minus B from scratch: mean ... (95% interval ...)'), then the
+        counts ('B on A was ahead on average in 7 of 45 pairs (won every seed in 2, 95% interval above zero in 1);
+        behind in 31 (…); level in 7.'), then the flags after Holm's correction; a pair whose seeds all diverged
+        is counted apart."""
         finished = {pair: s for pair, s in self.cells.items() if s.difference_mean is not None}
         ahead = [s for s in finished.values() if s.difference_mean > 0]
         behind = [s for s in finished.values() if s.difference_mean < 0]
@@ -51,19 +61,24 @@ class PairMap:
             verb = "won" if sign > 0 else "lost"
             return f"{verb} every seed in {every}, 95% interval {side} zero in {sure}"
 
-        text = (
+        pooled = self.over_pairs
+        text = "" if pooled is None else pooled_sentence(pooled, "B on A minus B from scratch") + "\n"
+        text += (
             f"B on A was ahead of B from scratch on average in {len(ahead)} of {len(self.cells)} pairs "
             f"({detail(ahead, 1)}); behind in {len(behind)} ({detail(behind, -1)})"
         )
         text += f"; level in {level}." if level else "."
+        if pooled is not None and pooled.n_pairs > 1:
+            text += "\n" + corrected_sentence(pooled)
         seeds = {s.n_seeds for s in finished.values()}
         if seeds and max(seeds) < 5:
             text += (
                 f" With {plural(max(seeds), 'seed')} per pair one pair's sign is weak evidence; "
-                "the counts are the finding."
+                "the reading over all pairs together is the finding."
             )
-        if len(finished) < len(self.cells):
-            text += f" {plural(len(self.cells) - len(finished), 'pair')} diverged in every seed."
+        failed = sum(0 < s.n_seeds == s.n_diverged for s in self.cells.values())
+        if failed:
+            text += f" {plural(failed, 'pair')} diverged in every seed (counted at chance level)."
         return text
 
 
@@ -82,19 +97,22 @@ class PairedGain:
     n_seeds: int
     mean: float | None
     ci95: tuple[float, float] | None
+    values: tuple[float, ...] = ()  # per shared seed
 
 
 def paired_gains(first: ExperimentResult, second: ExperimentResult) -> list[PairedGain]:
     """Per pair, the gain (B on A minus scratch) of `second` minus that of `first`, seed by seed."""
     gains = []
     for pair in first.pairs:
-        by_seed = {r.seed: r for r in first.seeds_of(pair) if r.diverged is None}
+        by_seed = {r.seed: r.counted() for r in first.seeds_of(pair)}  # a diverged seed counts at chance level
         differences = [
-            r.difference - by_seed[r.seed].difference
-            for r in second.seeds_of(pair)
-            if r.diverged is None and r.seed in by_seed
+            r.counted().difference - by_seed[r.seed].difference for r in second.seeds_of(pair) if r.seed in by_seed
         ]
-        gains.append(PairedGain(pair, len(differences), stats.mean(differences), stats.interval_95(differences)))
+        gains.append(
+            PairedGain(
+                pair, len(differences), stats.mean(differences), stats.interval_95(differences), tuple(differences)
+            )
+        )
     return gains
 
 
@@ -107,11 +125,16 @@ def gains_verdict(gains: list[PairedGain], first: str, second: str) -> str:
     sure_better = sum(g.ci95 is not None and g.ci95[0] > 0 for g in measured)
     sure_worse = sum(g.ci95 is not None and g.ci95[1] < 0 for g in measured)
     overall = stats.mean([g.mean for g in measured])
-    return (
+    text = (
         f"{second} gained more from transfer than {first} in {better} of {len(measured)} pairs "
         f"(95% interval above zero in {sure_better}, below zero in {sure_worse}); "
         f"mean difference of the gains {100 * overall:+.2f} points."
     )
+    pooled = over_pairs({g.pair: list(g.values) for g in measured})
+    if pooled is None or pooled.n_pairs < 2:
+        return text
+    pooled_text = pooled_sentence(pooled, f"the gain of {second} minus that of {first}")
+    return f"{pooled_text}\n{text}\n{corrected_sentence(pooled)}"
 
 
 def map_rows(pair_map: PairMap) -> list[dict]:
@@ -166,7 +189,7 @@ class MapResult:
         return cls(config, results, merged_status(parts), merged_device(parts))
 
     def maps(self) -> list[PairMap]:
-        return [PairMap(name, result.summaries()) for name, result in self.results.items()]
+        return [PairMap.of(result, name) for name, result in self.results.items()]
 
     def by_network(self) -> dict[str, ExperimentResult]:
         return dict(self.results)

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.classes import class_label
 from engine.config import ExperimentConfig
+from engine.results.experiment import CHANCE
 from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.stats import interval_95, mean, std
 from engine.results.words import every, plural
@@ -48,6 +49,10 @@ class CellSummary:
     wins: int
     ties: int
     losses: int
+
+    @property
+    def n_seeds(self) -> int:
+        return self.wins + self.ties + self.losses
 
 
 @dataclass
@@ -86,9 +91,12 @@ class StudyResult:
         return [self._summary(cell) for cell in self.cells]
 
     def _summary(self, cell: StudyCell) -> CellSummary:
-        seeds = [s for s in cell.accuracies if s in self.baseline and s not in cell.diverged_seeds]
-        values = [cell.accuracies[s] for s in seeds]
-        differences = [cell.accuracies[s] - self.baseline[s] for s in seeds]
+        """Over every seed with a baseline; a seed whose cell diverged counts at chance level (50%), as a failure
+        counts in every reading."""
+        seeds = [s for s in cell.accuracies if s in self.baseline]
+        counted = {s: CHANCE if s in cell.diverged_seeds else cell.accuracies[s] for s in seeds}
+        values = [counted[s] for s in seeds]
+        differences = [counted[s] - self.baseline[s] for s in seeds]
         return CellSummary(
             cell.treatment,
             cell.layers,
@@ -112,15 +120,12 @@ class StudyResult:
             rows = [s for s in self.summaries() if s.treatment == treatment and s.mean is not None]
             if not rows:
                 continue
-            n_seeds = rows[0].wins + rows[0].ties + rows[0].losses
-            above = [r.layers for r in rows if r.wins == n_seeds]
-            below = [r.layers for r in rows if r.losses == n_seeds]
-            parts = []
-            if above:
-                parts.append(f"beats baseB in {every(n_seeds, 'seed')} at n = {_layers(above)}")
-            if below:
-                parts.append(f"falls below baseB in {every(n_seeds, 'seed')} at n = {_layers(below)}")
-            mixed = [r.layers for r in rows if r.layers not in above + below]
+            # each cell against its own seeds: a cell that lost a seed is not read by another cell's count
+            above = [r for r in rows if r.wins == r.n_seeds]
+            below = [r for r in rows if r.losses == r.n_seeds]
+            parts = [f"beats baseB in {phrase} at n = {depths}" for phrase, depths in _by_seeds(above)]
+            parts += [f"falls below baseB in {phrase} at n = {depths}" for phrase, depths in _by_seeds(below)]
+            mixed = [r.layers for r in rows if r not in above + below]
             if mixed:
                 parts.append(f"no difference every seed agrees on at n = {_layers(mixed)}")
             best = max(rows, key=lambda r: r.mean)
@@ -232,3 +237,9 @@ def _points(value: float | None) -> str:
 
 def _layers(numbers: list[int]) -> str:
     return ", ".join(str(n) for n in numbers)
+
+
+def _by_seeds(rows: list[CellSummary]) -> list[tuple[str, str]]:
+    """('both seeds', '1, 2'), ('all 3 seeds', '3'): depths grouped by how many seeds their cell has."""
+    counts = dict.fromkeys(row.n_seeds for row in rows)
+    return [(every(count, "seed"), _layers([row.layers for row in rows if row.n_seeds == count])) for count in counts]

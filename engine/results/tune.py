@@ -17,8 +17,9 @@ from engine.classes import class_name
 from engine.config import ExperimentConfig
 from engine.config.arms import SCRATCH, Arm, parse_arm
 from engine.config.search import ONE_SHOT
+from engine.phases import B_FINETUNE, B_SCRATCH
 from engine.results import stats
-from engine.results.budget import BudgetPoint, Expected, budget_curve, expected_of_pick
+from engine.results.budget import BudgetPoint, Expected, budget_curve, expected_of_pick, tied_pick
 from engine.results.experiment import SIDES, SeedResult, Summary, side_of, summarise
 from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.words import plural
@@ -184,8 +185,21 @@ class TuneResult:
         )
 
     def picked(self, arm: str, pair: tuple[int, int], seed: int) -> Trial:
-        """The trial validation picks: the result."""
+        """The trial validation picks (the first of any tied at the best validation score)."""
         return _pick(self.trials_of(arm, pair, seed), lambda trial: trial.picking_score)
+
+    def tied_picks(self, arm: str, pair: tuple[int, int], seed: int) -> list[Trial]:
+        """Every trial tied at the best validation score: the pick is any of them alike, so the result is their
+        mean test accuracy (never the earlier trial's by its number)."""
+        trials = self.trials_of(arm, pair, seed)
+        best = max(trial.picking_score for trial in trials)
+        return [trial for trial in trials if trial.picking_score == best]
+
+    def picked_test(self, arm: str, pair: tuple[int, int], seed: int) -> float:
+        """The result: the test accuracy of the validation pick, the mean over tied picks; the n = budget point of
+        the budget curve is this number exactly."""
+        trials = self.trials_of(arm, pair, seed)
+        return tied_pick([t.picking_score for t in trials], [t.test_accuracy for t in trials])
 
     def oracle(self, arm: str, pair: tuple[int, int], seed: int) -> Trial:
         """The best trial on test: what a report that picks on test would quote. Not a result."""
@@ -217,7 +231,8 @@ class TuneResult:
             scratch, transfer = pick(SCRATCH, seed), pick(self._contender(arm), seed)
             if scratch is None or transfer is None:
                 continue
-            diverged = next((t.arm for t in (scratch, transfer) if t.diverged), None)
+            # the phase whose model failed, as SeedResult.counted reads it: scratch's, else the contender's
+            diverged = B_SCRATCH if scratch.diverged else B_FINETUNE if transfer.diverged else None
             accuracy_a = self.accuracy_a.get(f"{pair[0]}-{pair[1]}:{seed}", float("nan"))
             results.append(
                 SeedResult(seed, pair, accuracy_a, scratch.test_accuracy, transfer.test_accuracy, {}, diverged)
@@ -226,7 +241,18 @@ class TuneResult:
 
     def summary(self, pair: tuple[int, int], arm: str | None = None) -> Summary:
         """The verdict at the full budget, `arm` against B from scratch: each arm's validation pick, per seed."""
-        return summarise(self._seed_results(pair, lambda name, seed: self.picked(name, pair, seed), arm))
+        results = self._seed_results(pair, lambda name, seed: self.picked(name, pair, seed), arm)
+        contender = self._contender(arm)
+        return summarise(
+            [
+                dataclasses.replace(
+                    result,
+                    test_acc_b_scratch=self.picked_test(SCRATCH, pair, result.seed),
+                    test_acc_b_transfer=self.picked_test(contender, pair, result.seed),
+                )
+                for result in results
+            ]
+        )
 
     def one_shot_summary(self, pair: tuple[int, int], arm: str | None = None) -> Summary:
         """The verdict of the notebook's own configurations, run once each, outside the budget."""

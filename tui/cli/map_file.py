@@ -19,7 +19,7 @@ from tui.render.map import map_report
 def write_map_file(result: ExperimentResult | MapResult, path: Path) -> None:
     """Write every network's map of `result` to `path`, in the format its suffix names."""
     networks = result.by_network()
-    maps = [PairMap(name, one.summaries()) for name, one in networks.items()]
+    maps = [PairMap.of(one, name) for name, one in networks.items()]
     gains = result.gains() if isinstance(result, MapResult) else None
     suffix = path.suffix.lower()
     if suffix == ".csv":

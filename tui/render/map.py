@@ -17,18 +17,33 @@ AHEAD = ("", "on #2d4f2d", "on #2f7030", "on #25962a")
 BEHIND = ("", "on #553030", "on #833030", "on #b52828")
 LEGEND = (
     f"Cell: mean Δ in points (B on A minus B from scratch) over seeds won of seeds. Green: B on A ahead, red: behind; "
-    f"darker from |Δ| ≥ {SHADE_STEPS[0]}, {SHADE_STEPS[1]:g} and {SHADE_STEPS[2]:g} points. Row: the positive class."
+    f"darker from |Δ| ≥ {SHADE_STEPS[0]}, {SHADE_STEPS[1]:g} and {SHADE_STEPS[2]:g} points. * and bold: the pair's "
+    "95% interval clears zero after Holm's correction over the map's pairs. Row: the positive class."
 )
 
 
-def cell_text(difference: float | None, wins: int, seeds: int) -> Text:
+def cell_text(difference: float | None, wins: int, seeds: int, clear: bool = False) -> Text:
     """Two lines on its colour, '+0.4' over '3/3' (seeds won of seeds), so neighbouring cells never run into each
-    other; '·' where the pair has no result, 'div' where every seed diverged."""
+    other; '·' where the pair has no result, 'div' where every seed diverged; `clear` (its interval clears zero
+    after Holm's correction) marks it '3/3*' and bold, which NO_COLOR keeps."""
     if seeds == 0 or difference is None:
         return Text("div" if seeds == 0 else "·", style="dim", justify="right")
     points = 100 * difference
     styles = AHEAD if points > 0 else BEHIND
-    return Text(f"{points:+.1f}\n{wins}/{seeds}", style=styles[shade(points)], justify="right")
+    style = f"bold {styles[shade(points)]}".strip() if clear else styles[shade(points)]
+    return Text(f"{points:+.1f}\n{wins}/{seeds}{'*' if clear else ''}", style=style, justify="right")
+
+
+def map_cell(pair_map: PairMap, pair: tuple[int, int]) -> Text:
+    """A pair's cell of `pair_map`, marked where Holm's correction leaves it clear."""
+    summary = pair_map.cells.get(pair)
+    if summary is None:
+        return Text("·", style="dim", justify="right")
+    if 0 < summary.n_seeds == summary.n_diverged:  # counted at chance level, but shown for what it is
+        return Text("div", style="dim", justify="right")
+    pooled = pair_map.over_pairs
+    clear = pooled is not None and pooled.corrected.get(pair, 0) != 0
+    return cell_text(summary.difference_mean, summary.wins, summary.n_seeds, clear)
 
 
 def map_table(pair_map: PairMap, title: str | None = None) -> Table:
@@ -43,11 +58,7 @@ def map_table(pair_map: PairMap, title: str | None = None) -> Table:
             if column >= row:
                 cells.append("")
                 continue
-            summary = pair_map.cells.get((column, row))
-            if summary is None:
-                cells.append(Text("·", style="dim", justify="right"))
-            else:
-                cells.append(cell_text(summary.difference_mean, summary.wins, summary.n_seeds))
+            cells.append(map_cell(pair_map, (column, row)))
         table.add_row(*cells)
     return table
 
@@ -89,7 +100,7 @@ def map_summary(result: ExperimentResult | MapResult) -> list[RenderableType]:
     if result.status == "cancelled":
         parts.append(Text("Cancelled: the maps show the pairs that finished.", style="bold yellow"))
     for name, one in networks.items():
-        parts.append(Text.assemble((f"{name}: ", "bold"), PairMap(name, one.summaries()).reading()))
+        parts.append(Text.assemble((f"{name}: ", "bold"), PairMap.of(one, name).reading()))
     parts.append(Text(LEGEND + " Arrow keys choose a pair: its seeds and curves are below.", style="dim"))
     if isinstance(result, MapResult) and result.gains_verdict():
         parts.append(Text(result.gains_verdict(), style="bold"))

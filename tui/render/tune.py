@@ -104,7 +104,8 @@ def picks_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, A
     for seed in result.seeds_of(pair):
         for arm, reading in readings.items():
             trial = reading.picked[seed]
-            number = trial_label(trial.number)
+            tied = result.tied_picks(arm, pair, seed)
+            number = ", ".join(trial_label(t.number) for t in tied) + (" (tied)" if len(tied) > 1 else "")
             epoch = str(trial.best_epoch) if trial.best_epoch else DASH
             val = "diverged" if trial.diverged else f"{100 * trial.val_accuracy:.2f}"
             table.add_row(
@@ -114,7 +115,7 @@ def picks_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, A
                 trial_values_text(trial.values),
                 epoch,
                 val,
-                f"{100 * trial.test_accuracy:.2f}",
+                f"{100 * result.picked_test(arm, pair, seed):.2f}",  # a tie: the tied trials' mean
             )
     return table
 

@@ -94,8 +94,7 @@ class ResultsScreen(Screen):
         maps.display = self.mapped
         if self.mapped:
             grids = [
-                PairMapGrid(PairMap(name, one.summaries()), id=f"map-{name}")
-                for name, one in self.result.by_network().items()
+                PairMapGrid(PairMap.of(one, name), id=f"map-{name}") for name, one in self.result.by_network().items()
             ]
             await maps.mount_all(grids)
             grids[0].focus()  # the arrow keys choose a pair at once, no tab needed

@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 
 from engine.classes import N_CLASSES
 from engine.results.pair_map import PairMap
-from tui.render.map import SHORT_NAMES, cell_text
+from tui.render.map import SHORT_NAMES, map_cell
 
 Pair = tuple[int, int]
 Cell = tuple[int, int]  # (row, column) of the grid
@@ -81,13 +81,7 @@ class PairMapGrid(DataTable):
             cells: list[Text | str] = [Text(SHORT_NAMES[row + 1], style="bold")]  # the positive class
             for column in range(1, N_CLASSES):
                 pair = cell_pair(row, column)
-                summary = self.pair_map.cells.get(pair) if pair else None
-                if pair is None:
-                    cells.append("")
-                elif summary is None:
-                    cells.append(Text("·", style="dim", justify="right"))
-                else:
-                    cells.append(cell_text(summary.difference_mean, summary.wins, summary.n_seeds))
+                cells.append("" if pair is None else map_cell(self.pair_map, pair))
             self.add_row(*cells, key=str(row), height=2)
         first = next(iter(self.pair_map.cells), None)
         if first is not None:

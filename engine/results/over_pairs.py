@@ -1,0 +1,93 @@
+"""A paired difference read over many class pairs, pooled first (Agarwal et al. 2021, rliable: intervals over
+tasks x runs; Demšar 2006: Wilcoxon over data sets), then pair by pair with the flags corrected for how many
+pairs were looked at (Holm 1979). With 45 pairs of 3 seeds of pure noise, uncorrected 95% intervals call about
+2.2 pairs clear, and at least one in 9 maps of 10; what no pair alone can resolve, the pairs together often do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.results import stats
+
+Pair = tuple[int, int]
+ALPHA = 0.05
+FEWEST_PAIRS_FOR_INTERVAL = 5  # below, resampling the pairs says more about the resampling than about the pairs
+
+
+@dataclass(frozen=True)
+class OverPairs:
+    """The pooled reading of per-seed differences over pairs, and each pair's flag (+1 above zero, -1 below, 0
+    neither) before and after Holm's correction."""
+
+    n_pairs: int
+    mean: float
+    interval: tuple[float, float] | None  # 95%, two-level bootstrap: pairs, then seeds within each pair
+    iqm: float
+    wilcoxon_p: float | None  # over the pairs' mean differences
+    improvement: float  # share of pairs whose mean difference is above zero (ties half)
+    flags: dict[Pair, int]  # uncorrected: the pair's 95% t interval clears zero
+    corrected: dict[Pair, int]  # after Holm over every pair with a spread to judge
+
+    @property
+    def by_chance(self) -> float:
+        """How many pairs uncorrected intervals would call clear if there were no effect at all."""
+        return ALPHA * self.n_pairs
+
+    def count(self, corrected: bool, sign: int) -> int:
+        flags = self.corrected if corrected else self.flags
+        return sum(flag == sign for flag in flags.values())
+
+
+def over_pairs(differences: dict[Pair, list[float]]) -> OverPairs | None:
+    """None with no pair measured."""
+    measured = {pair: values for pair, values in differences.items() if values}
+    if not measured:
+        return None
+    means = {pair: stats.mean(values) for pair, values in measured.items()}
+    p_values = {pair: stats.t_p_value(values) for pair, values in measured.items()}
+    judged = [pair for pair, p in p_values.items() if p is not None]
+    adjusted = dict(zip(judged, stats.holm([p_values[pair] for pair in judged]), strict=True))
+
+    def sign(pair: Pair, p: float | None) -> int:
+        return 0 if p is None or p >= ALPHA else (1 if means[pair] > 0 else -1)
+
+    return OverPairs(
+        n_pairs=len(measured),
+        mean=stats.mean(list(means.values())),
+        interval=None
+        if len(measured) < FEWEST_PAIRS_FOR_INTERVAL
+        else stats.two_level_bootstrap(list(measured.values())),
+        iqm=stats.iqm(list(means.values())),
+        wilcoxon_p=stats.wilcoxon_p(list(means.values())),
+        improvement=stats.probability_of_improvement(list(measured.values())),
+        flags={pair: sign(pair, p_values[pair]) for pair in measured},
+        corrected={pair: sign(pair, adjusted.get(pair)) for pair in measured},
+    )
+
+
+def pooled_sentence(reading: OverPairs, what: str) -> str:
+    """'Over 45 pairs, B on A minus B from scratch: mean -12.36 points (95% interval -15.01 to -9.80, resampling
+    pairs, then seeds), IQM -12.50; probability of improvement 0.00; Wilcoxon over the pairs' means p = 1.4e-12.'
+    The probability of improvement is the share of pairs whose mean is above zero, ties counting half."""
+    text = f"Over {reading.n_pairs} pairs, {what}: mean {100 * reading.mean:+.2f} points"
+    if reading.interval is not None:
+        low, high = (100 * bound for bound in reading.interval)
+        text += f" (95% interval {low:+.2f} to {high:+.2f}, resampling pairs, then seeds)"
+    else:
+        text += f" (no interval over fewer than {FEWEST_PAIRS_FOR_INTERVAL} pairs)"
+    text += f", IQM {100 * reading.iqm:+.2f}; probability of improvement {reading.improvement:.2f}"
+    if reading.wilcoxon_p is not None:
+        text += f"; Wilcoxon over the pairs' means p = {reading.wilcoxon_p:.2g}"
+    return text + "."
+
+
+def corrected_sentence(reading: OverPairs) -> str:
+    """'Pair by pair, 95% intervals clear zero above in 0 and below in 8; after Holm's correction over 45 pairs,
+    above in 0 and below in 0 (by chance alone about 2.2 of 45 would look clear uncorrected).'"""
+    n = reading.n_pairs
+    return (
+        f"Pair by pair, 95% intervals clear zero above in {reading.count(False, 1)} and below in "
+        f"{reading.count(False, -1)}; after Holm's correction over {n} pairs, above in {reading.count(True, 1)} "
+        f"and below in {reading.count(True, -1)} (by chance alone about {reading.by_chance:.1f} of {n} would look "
+        "clear uncorrected)."
+    )
