@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from scipy.stats import t as scipy_t
 
 from engine.results.experiment import ExperimentResult, SeedResult, summarise
 from engine.results.stats import interval_95
@@ -41,7 +42,7 @@ def test_mixed_results_claim_nothing() -> None:
     summary = summarise([seed_result(1, 0.90, 0.95), seed_result(2, 0.93, 0.91), seed_result(3, 0.92, 0.92)])
     assert (summary.wins, summary.losses, summary.ties) == (1, 1, 1)
     assert summary.verdict.startswith("No clear difference")
-    assert "includes zero; transfer won 1 of 3 seeds" in summary.verdict
+    assert "includes zero and reaches past ±0.5 points; at this spread about 203 seeds" in summary.verdict
     assert summary.acc_scratch_mean == pytest.approx(0.9166666)
     assert summary.acc_scratch_std == pytest.approx(0.0152752, abs=1e-6)
 
@@ -115,3 +116,27 @@ def test_pairs_are_summarised_apart_never_pooled() -> None:
     assert data["summary"] is None  # a study has no single summary
     assert [entry["b_classes"] for entry in data["pairs"]] == [[5, 6], [0, 2]]
     assert data["pairs"][1]["summary"]["difference_mean"] == pytest.approx(-0.105)
+
+
+def test_a_difference_inside_the_band_of_practical_equivalence_reads_equivalent() -> None:
+    """Four ways: ahead, behind, equivalent (the interval inside ±rope_points), cannot tell (with how many seeds
+    would resolve it at the spread seen)."""
+    small = [seed_result(s, 0.90, 0.9010 + 0.0005 * (s % 2)) for s in range(1, 6)]  # +0.10 to +0.15 points
+    equivalent = summarise(small)
+    assert equivalent.side == "equivalent" and equivalent.verdict.startswith("Practically equivalent: +0.13 points")
+    assert "inside ±0.5 points ([stats] rope_points)" in equivalent.verdict and "clear of zero" in equivalent.verdict
+    assert summarise(small, rope_points=0.05).side == "ahead"  # a narrower band: a small but clear gain
+    wide = [seed_result(1, 0.90, 0.92), seed_result(2, 0.90, 0.88), seed_result(3, 0.90, 0.905)]
+    unsure = summarise(wide)
+    assert unsure.side == "no difference" and unsure.verdict.startswith("No clear difference (cannot tell)")
+    assert "at this spread about 66 seeds would resolve it to ±0.5 points" in unsure.verdict
+
+
+def test_the_seeds_that_would_resolve_a_difference_agree_with_the_t_interval() -> None:
+    from engine.results.stats import seeds_for_half_width
+
+    n = seeds_for_half_width(2.0, 0.5)
+    assert n == 64
+    half = lambda k: scipy_t.ppf(0.975, k - 1) * 2.0 / k**0.5  # noqa: E731
+    assert half(n) <= 0.5 < half(n - 1)
+    assert seeds_for_half_width(2.0, 0.0) is None and seeds_for_half_width(0.0, 0.5) == 2

@@ -86,3 +86,56 @@ def test_the_pooled_reading_finds_a_true_shift_of_one_point() -> None:
         pairs_flagged += sum(p < 0.05 for p in stats.holm([stats.t_p_value(g) for g in groups]))
     assert found >= 90 and wilcoxon_found >= 90
     assert pairs_flagged / 100 < 0.5
+
+
+@pytest.mark.parametrize(
+    ("overrides", "kind", "varied", "fixed"),
+    [
+        ([], "experiment", ["initial weights", "data order"], ["B's training images (the first 200)", "the test set"]),
+        (["split.b_sample='random'"], "experiment", ["B's 200 training images (drawn per seed)"], ["the test set"]),
+        (["split.extra_pairs=[[0, 2]]"], "map", ["the class pair (over pairs)"], ["the validation images"]),
+        (["tune.budget=8"], "tune", ["data order"], ["the tuning's 8 draws (the same trials for every seed)"]),
+        (["leaderboard.budget=4"], "leaderboard", ["initial weights"], ["the 4 draws (the same trials for every"]),
+    ],
+)
+def test_every_reading_names_what_varied_and_what_was_held_fixed(overrides, kind, varied, fixed) -> None:
+    from engine.config import ExperimentConfig, apply_overrides
+    from engine.results.variance import sources_line, variance_sources
+
+    settings = apply_overrides(ExperimentConfig(), overrides)
+    line = sources_line(settings, kind)
+    said_varied, said_fixed = line.split("; held fixed: ")
+    assert all(source in said_varied for source in varied) and all(source in said_fixed for source in fixed)
+    assert line.endswith("The intervals cover what varied, not what was held fixed.")
+    if kind == "leaderboard":  # task A: no B images to name
+        varied_sources, fixed_sources = variance_sources(settings, kind)
+        assert not any("B's" in source for source in varied_sources + fixed_sources)
+
+
+def test_every_kind_of_result_says_its_sources_in_its_report() -> None:
+    """Through the one registry every report is printed by: each kind's report ends with the line."""
+    from engine.kinds import KINDS
+    from engine.results.experiment import ExperimentResult, SeedResult
+    from engine.results.leaderboard import LeaderboardResult
+    from engine.results.pair_map import MapResult
+    from engine.results.study import StudyResult
+    from engine.results.tune import TuneResult
+    from tui.kinds import result_report
+
+    seeds = [SeedResult(s, (5, 6), 0.9, 0.9, 0.91 + 0.001 * s, {}) for s in (1, 2, 3)]
+    experiment = ExperimentResult({}, seeds, "finished", "CPU")
+    results = {
+        "experiment": experiment,
+        "map": MapResult({}, {"dense": experiment}, "finished", "CPU"),
+        "study": StudyResult({}, [], {1: 0.9}, {}, "finished"),
+        "tune": TuneResult({}, [], "finished", "CPU"),
+        "leaderboard": LeaderboardResult({}, [], "finished", "CPU"),
+    }
+    assert set(results) == set(KINDS)
+    for kind, result in results.items():
+        text = str(result_report(result)[-1]) if kind != "study" else "\n".join(result.reading())
+        assert "held fixed: " in text and "the test set" in text, kind
+
+
+def test_a_bootstrap_over_identical_values_is_no_interval() -> None:
+    assert stats.two_level_bootstrap([[0.006, 0.006]] * 5) is None

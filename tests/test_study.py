@@ -105,7 +105,8 @@ def test_the_reading_is_no_stronger_than_the_numbers() -> None:
     assert "anecdotes" not in " ".join(reading)
     assert result.summary_line() == "baseB 90.0%, best AnB n=1 93.0% (3/3 above)"
     two_seeds = make_result({("BnB", 1): [0.5, 0.6]}, base=[0.7, 0.8])
-    assert two_seeds.reading()[-1] == "Fewer than 3 seeds: read these as anecdotes, not findings."
+    assert two_seeds.reading()[-2] == "Fewer than 3 seeds: read these as anecdotes, not findings."
+    assert two_seeds.reading()[-1].startswith("Varied: initial weights (per seed), data order (per seed); held fixed")
     assert StudyResult.from_dict(json.loads(json.dumps(result.to_dict()))).to_dict() == result.to_dict()
     rows = result.export_rows()
     assert {key: rows[0][key] for key in ("treatment", "layers", "seed_1", "seed_2", "seed_3")} == {

@@ -169,7 +169,7 @@ def test_a_stopped_tuning_resumes_to_the_same_numbers(small_dataset: Dataset, tm
 
     def stop_in_fine_tuning(event) -> None:  # after the best epochs of the frozen phase are kept
         if isinstance(event, PartDone):
-            live.append(" ".join(str(part) for part in tune_report(event.result)))
+            live.append(str(tune_report(event.result)[0]))
         if isinstance(event, EpochDone) and event.phase == B_FINETUNE and event.epoch == 2:
             stop.request()
 
@@ -180,8 +180,9 @@ def test_a_stopped_tuning_resumes_to_the_same_numbers(small_dataset: Dataset, tm
     assert live == [
         "Sandal vs Shirt: 1 of 2 arms finished, the others training; the reading comes once all have finished."
     ]
-    (stopped,) = tune_report(first)
+    stopped, sources = tune_report(first)
     assert str(stopped) == "Sandal vs Shirt: stopped before its arms finished (1 of 2 arms finished)."
+    assert "the tuning's 3 draws (the same trials for every seed)" in str(sources)
     resumed = run_tune(config, small_dataset, checkpoints=checkpoints)
 
     def numbers(result):

@@ -145,7 +145,7 @@ def test_over_several_pairs_the_reading_counts_the_pairs_whose_verdict_the_budge
     accuracy_a = {f"{a}-{b}:{seed}": 0.9 for a, b in ((5, 6), (0, 2)) for seed in (1, 2, 3)}
     result = TuneResult(config, trials, "finished", "CPU", 1000, accuracy_a)
     assert result.map_reading() == [
-        "Over 2 pairs at 2 trials per arm: transfer ahead in 1, behind in 1, no clear difference in 0 (the "
-        "notebook's one-shot configurations: 0, 2 and 0).",
+        "Over 2 pairs at 2 trials per arm: transfer ahead in 1, behind in 1, equivalent in 0, no clear difference "
+        "in 0 (the notebook's one-shot configurations: 0, 2, 0 and 0).",
         "The equal budget changes the verdict of 1 pair of 2: Sandal vs Shirt.",
     ]

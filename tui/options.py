@@ -471,6 +471,15 @@ OPTIONS: tuple[Option, ...] = (
         help="with --budget: extended also tunes epsilon over [1e-10, 1] for RMSProp and the Adam family",
     ),
     Option(
+        "rope_points",
+        "stats.rope_points",
+        "float",
+        "Equivalent within ± pts",
+        "Reading",
+        help="the band of practical equivalence: a difference whose 95% interval lies inside ± this many points "
+        "of accuracy reads 'equivalent'; one that straddles zero and reaches past it, 'cannot tell'",
+    ),
+    Option(
         "cluster",
         "cluster.address",
         "text",

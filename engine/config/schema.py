@@ -505,6 +505,18 @@ def searched_names(arm: Arm) -> tuple[str, ...]:
     return (*names, REUSED_LAYERS) if arm.name == TRANSFER else names
 
 
+class StatsConfig(Section):
+    """How readings decide: `rope_points` is the region of practical equivalence (Benavoli et al. 2017), in points
+    of accuracy either side of zero. A difference whose 95% interval lies inside ±rope_points reads 'equivalent';
+    one that straddles zero and reaches past it, 'cannot tell', with the seeds that would resolve it."""
+
+    rope_points: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.rope_points < 100:
+            raise ConfigError.about("stats.rope_points", f"must be from 0 to below 100 points, got {self.rope_points}")
+
+
 class ClusterConfig(Section):
     """Where the work runs: empty `address` trains in this process; "local" starts Ray on this machine, "auto"
     joins the Ray cluster this machine belongs to, "ray://HOST:PORT" uses Ray Client. A unit of work (one
@@ -547,6 +559,7 @@ class ExperimentConfig(Section):
     leaderboard: LeaderboardConfig = msgspec.field(default_factory=LeaderboardConfig)
     study: StudyConfig = StudyConfig()
     tune: TuneConfig = msgspec.field(default_factory=TuneConfig)
+    stats: StatsConfig = StatsConfig()
     cluster: ClusterConfig = ClusterConfig()
 
     def __post_init__(self) -> None:

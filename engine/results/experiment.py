@@ -11,12 +11,15 @@ from typing import Any
 
 from engine.classes import TEST_IMAGES_PER_CLASS, class_name
 from engine.config import ExperimentConfig
+from engine.config.schema import StatsConfig
 from engine.phases import B_SCRATCH
 from engine.results import stats
 from engine.results.protocol import merged_device, merged_status, settings_of
+from engine.results.variance import sources_line
 from engine.results.words import plural
 
 History = dict[str, dict[str, list[float]]]
+DEFAULT_ROPE_POINTS = StatsConfig().rope_points  # [stats] rope_points, where a reading has no config to ask
 
 
 def pairs_of(config: dict[str, Any]) -> list[tuple[int, int]]:
@@ -113,7 +116,7 @@ class Summary:
         return values
 
 
-def summarise(results: list[SeedResult]) -> Summary:
+def summarise(results: list[SeedResult], rope_points: float = DEFAULT_ROPE_POINTS) -> Summary:
     """Mean ± std, paired difference with its 95% interval, wins/losses/ties and a plain-words verdict, over every
     seed: a diverged one counts at chance level and is named in the verdict."""
     kept = [r.counted() for r in results]
@@ -146,12 +149,13 @@ def summarise(results: list[SeedResult]) -> Summary:
             sum(r.diverged is not None for r in results),
             (stats.mean([r.test_acc_b_scratch for r in kept]), stats.mean([r.test_acc_b_transfer for r in kept])),
             ([r.test_acc_b_scratch for r in kept], [r.test_acc_b_transfer for r in kept]),
+            rope_points,
         ),
     )
 
 
-AHEAD, BEHIND, NO_DIFFERENCE = "ahead", "behind", "no difference"
-SIDES = (AHEAD, BEHIND, NO_DIFFERENCE)
+AHEAD, BEHIND, EQUIVALENT, NO_DIFFERENCE = "ahead", "behind", "equivalent", "no difference"
+SIDES = (AHEAD, BEHIND, EQUIVALENT, NO_DIFFERENCE)
 # B's test set is balanced, so guessing scores 50%; with 2,000 test images an accuracy within two binomial
 # standard errors of it (2 x sqrt(0.25 / 2,000) = 2.2 points) cannot be told from guessing
 CHANCE = 0.5
@@ -187,8 +191,10 @@ def below_chance_note(seed_accuracies: tuple[list[float], list[float]]) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A comparison read in words, and the side the words take: 'ahead' (transfer helped), 'behind' (it hurt) or
-    'no difference' (the interval includes zero, is too wide to read, or there is nothing to read)."""
+    """A comparison read in words, and the side the words take: 'ahead' (transfer helped), 'behind' (it hurt),
+    'equivalent' (the interval lies inside the band of practical equivalence, ±[stats] rope_points) or 'no
+    difference' (cannot tell: the interval includes zero and reaches past the band, is too wide to read, or there
+    is nothing to read)."""
 
     side: str
     text: str
@@ -201,6 +207,7 @@ def verdict(
     n_diverged: int,
     accuracies: tuple[float | None, float | None] = (None, None),
     seed_accuracies: tuple[list[float], list[float]] = ([], []),
+    rope_points: float = DEFAULT_ROPE_POINTS,
 ) -> Verdict:
     """One or two sentences and the side they read; claims a gain only when the 95% interval of the difference
     excludes zero, and none at all where both models are at chance level (`accuracies`: B from scratch's and B on
@@ -256,11 +263,28 @@ def verdict(
             f"{record}." + chance_note + diverged_note,
         )
     spread = f"{mean_pp:+.2f} points on average (95% CI {low:+.2f} to {high:+.2f})"
+    if -rope_points <= low and high <= rope_points:
+        return Verdict(
+            EQUIVALENT,
+            f"Practically equivalent: {spread}, inside ±{rope_points:g} points ([stats] rope_points), a difference "
+            f"too small to matter{' though clear of zero' if low > 0 or high < 0 else ''}; {record}."
+            + chance_note
+            + diverged_note,
+        )
     if low > 0:
         return Verdict(AHEAD, f"Transfer helped: {spread}; {record}." + chance_note + diverged_note)
     if high < 0:
         return Verdict(BEHIND, f"Transfer hurt: {spread}; {record}." + chance_note + diverged_note)
-    text = f"No clear difference: {spread}, an interval that includes zero; {record}." + chance_note + diverged_note
+    needed = stats.seeds_for_half_width(stats.std(differences) * 100, rope_points)
+    resolve = (
+        f"; at this spread about {needed} seeds would resolve it to ±{rope_points:g} points"
+        if needed is not None
+        else f"; at this spread no practical number of seeds would resolve it to ±{rope_points:g} points"
+    )
+    text = (
+        f"No clear difference (cannot tell): {spread}, an interval that includes zero and reaches past "
+        f"±{rope_points:g} points{resolve}; {record}." + chance_note + diverged_note
+    )
     return Verdict(NO_DIFFERENCE, text)
 
 
@@ -293,6 +317,10 @@ class ExperimentResult:
         """The config it ran with, typed."""
         return settings_of(self.config)
 
+    def variance_line(self) -> str:
+        """What its intervals cover, and what every seed shared."""
+        return sources_line(self.settings, "experiment")
+
     @property
     def pairs(self) -> list[tuple[int, int]]:
         """The class pairs that have results, in the order they ran."""
@@ -320,7 +348,8 @@ class ExperimentResult:
 
     def summaries(self) -> dict[tuple[int, int], Summary]:
         """One summary per class pair: seeds of different pairs are never pooled."""
-        return {pair: summarise(self.seeds_of(pair)) for pair in self.pairs}
+        rope = self.settings.stats.rope_points
+        return {pair: summarise(self.seeds_of(pair), rope) for pair in self.pairs}
 
     @property
     def planned_runs(self) -> int:

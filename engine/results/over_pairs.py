@@ -73,8 +73,10 @@ def pooled_sentence(reading: OverPairs, what: str) -> str:
     if reading.interval is not None:
         low, high = (100 * bound for bound in reading.interval)
         text += f" (95% interval {low:+.2f} to {high:+.2f}, resampling pairs, then seeds)"
-    else:
+    elif reading.n_pairs < FEWEST_PAIRS_FOR_INTERVAL:
         text += f" (no interval over fewer than {FEWEST_PAIRS_FOR_INTERVAL} pairs)"
+    else:
+        text += " (no interval: every pair and seed gave the same difference, no spread to judge it by)"
     text += f", IQM {100 * reading.iqm:+.2f}; probability of improvement {reading.improvement:.2f}"
     if reading.wilcoxon_p is not None:
         text += f"; Wilcoxon over the pairs' means p = {reading.wilcoxon_p:.2g}"

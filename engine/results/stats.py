@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 LEVEL = 0.95
 BOOTSTRAP_RESAMPLES = 10_000
 BOOTSTRAP_SEED = 0  # a reading is reproducible: the same numbers give the same interval
+SAME = 1e-12  # values closer than this are equal: float noise in differences of equal accuracies is no spread
 
 
 def mean(values: Sequence[float]) -> float | None:
@@ -31,7 +32,7 @@ def spread_known(values: Sequence[float]) -> bool:
     """Whether the values show how much they vary: two or more, not all equal. Equal values (accuracy moves in
     steps of 0.05 points on 2,000 test images, so two seeds can tie) give a zero-width interval, which is no
     certainty: the spread is unseen, not zero."""
-    return len(values) > 1 and max(values) > min(values)
+    return len(values) > 1 and max(values) - min(values) > SAME
 
 
 def interval_95(values: Sequence[float]) -> tuple[float, float] | None:
@@ -109,10 +110,10 @@ def two_level_bootstrap(
 ) -> tuple[float, float] | None:
     """95% percentile interval of `statistic` over the groups' means, resampling groups (class pairs) with
     replacement and then the values (seeds) within each chosen group: both sources of variation count. Seeded,
-    so a reading is the same each time it is made."""
+    so a reading is the same each time it is made. None below two groups, or where every value is the same."""
     groups = [list(group) for group in groups if group]
-    if len(groups) < 2:
-        return None
+    if len(groups) < 2 or not spread_known([value for group in groups for value in group]):
+        return None  # a zero-width interval would read as certainty
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -141,3 +142,24 @@ def probability_of_improvement(groups: Sequence[Sequence[float]]) -> float | Non
     if not means:
         return None
     return sum(1.0 if m > 0 else 0.5 if m == 0 else 0.0 for m in means) / len(means)
+
+
+def seeds_for_half_width(spread: float, half_width: float, most: int = 100_000) -> int | None:
+    """The fewest values whose 95% t interval would be at most ±`half_width` wide at sample standard deviation
+    `spread`: how many seeds would resolve a difference to that precision. None beyond `most`."""
+    if half_width <= 0:
+        return None
+    if spread == 0:
+        return 2
+    from scipy import stats
+
+    def half(n: int) -> float:
+        return float(stats.t.ppf(0.5 + LEVEL / 2, n - 1)) * spread / n**0.5
+
+    if half(most) > half_width:
+        return None
+    low, high = 2, most  # half() falls as n grows: bisect for the first n within reach
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (middle + 1, high) if half(middle) > half_width else (low, middle)
+    return low

@@ -17,6 +17,7 @@ from engine.config import ExperimentConfig
 from engine.results.experiment import CHANCE
 from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.stats import interval_95, mean, std
+from engine.results.variance import sources_line
 from engine.results.words import every, plural
 
 
@@ -133,7 +134,7 @@ class StudyResult:
             lines.append(f"{treatment}: " + "; ".join(parts) + ".")
         if len(base) < 3:
             lines.append("Fewer than 3 seeds: read these as anecdotes, not findings.")
-        return lines
+        return [*lines, sources_line(self.settings, "study")]
 
     def model_files(self) -> list[str]:
         return []  # a sweep keeps its numbers; model A stays in the model cache

@@ -22,6 +22,7 @@ from engine.results import stats
 from engine.results.budget import BudgetPoint, Expected, budget_curve, expected_of_pick, tied_pick
 from engine.results.experiment import SIDES, SeedResult, Summary, side_of, summarise
 from engine.results.protocol import merged_device, merged_status, settings_of
+from engine.results.variance import sources_line
 from engine.results.words import plural
 
 GREAT_IMPROVEMENT = 0.01  # the notebook author's "great improvement": transfer ahead by a point or more on test
@@ -144,6 +145,10 @@ class TuneResult:
     def budget(self) -> int:
         return self.settings.tune.budget
 
+    def variance_line(self) -> str:
+        """What its intervals cover, and what every seed shared (the draws among them)."""
+        return sources_line(self.settings, "tune")
+
     @property
     def arms(self) -> list[str]:
         """Scratch first, then the arms read against it, as they trained."""
@@ -251,12 +256,14 @@ class TuneResult:
                     test_acc_b_transfer=self.picked_test(contender, pair, result.seed),
                 )
                 for result in results
-            ]
+            ],
+            self.settings.stats.rope_points,
         )
 
     def one_shot_summary(self, pair: tuple[int, int], arm: str | None = None) -> Summary:
         """The verdict of the notebook's own configurations, run once each, outside the budget."""
-        return summarise(self._seed_results(pair, lambda name, seed: self.one_shot(name, pair, seed), arm))
+        one_shots = self._seed_results(pair, lambda name, seed: self.one_shot(name, pair, seed), arm)
+        return summarise(one_shots, self.settings.stats.rope_points)
 
     def differences_at(self, pair: tuple[int, int], n: int, arm: str | None = None) -> list[float]:
         """Per seed: E[test of `arm`'s validation pick of n] - E[test of scratch's]."""
@@ -382,9 +389,9 @@ class TuneResult:
             one_shot = {side: sum(shot[pair] == side for pair in finished) for side in SIDES}
             lines += [
                 f"Over {len(finished)} pairs at {self.budget} trials per arm: {name} ahead in {counts['ahead']}, "
-                f"behind in {counts['behind']}, no clear difference in {counts['no difference']} (the notebook's "
-                f"one-shot configurations: {one_shot['ahead']}, {one_shot['behind']} and "
-                f"{one_shot['no difference']}).",
+                f"behind in {counts['behind']}, equivalent in {counts['equivalent']}, no clear difference in "
+                f"{counts['no difference']} (the notebook's one-shot configurations: {one_shot['ahead']}, "
+                f"{one_shot['behind']}, {one_shot['equivalent']} and {one_shot['no difference']}).",
                 f"The equal budget changes the verdict of {plural(len(changed), 'pair')} of {len(finished)}"
                 + (": " + ", ".join(f"{class_name(a)} vs {class_name(b)}" for a, b in changed) if changed else "")
                 + ".",

@@ -104,4 +104,4 @@ def map_summary(result: ExperimentResult | MapResult) -> list[RenderableType]:
     parts.append(Text(LEGEND + " Arrow keys choose a pair: its seeds and curves are below.", style="dim"))
     if isinstance(result, MapResult) and result.gains_verdict():
         parts.append(Text(result.gains_verdict(), style="bold"))
-    return parts
+    return [*parts, Text(result.variance_line(), style="dim")]

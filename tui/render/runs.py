@@ -13,7 +13,7 @@ from engine.classes import class_label, class_name
 from engine.config.arms import SCRATCH, TRANSFER
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, PHASE_TITLES
 from engine.progress import EpochDone, PlannedPhase
-from engine.results.experiment import AHEAD, BEHIND, ExperimentResult, SeedResult, Summary
+from engine.results.experiment import AHEAD, BEHIND, EQUIVALENT, ExperimentResult, SeedResult, Summary
 from engine.results.leaderboard import SORT_COLUMNS, LeaderboardResult, Row, ranked
 from engine.results.pair_map import MapResult, PairMap
 from engine.results.stats import mean, std
@@ -280,26 +280,27 @@ def report(result: ExperimentResult | MapResult) -> list[RenderableType]:
         parts.append(Text(f"Cancelled: {finished} of {planned} seed runs finished.", style="bold yellow"))
     if not finished:
         parts.append(Text("No seed finished, so there is nothing to compare."))
+    sources = Text(result.variance_line(), style="dim")
     if len(networks) > 1:
         for name, one in networks.items():
             parts += [Text(f"Network {name}", style="bold"), study_table(one), Text("")]
         maps = [PairMap.of(one, name) for name, one in networks.items()]
-        return [*parts, map_report(maps, result.gains())]
+        return [*parts, map_report(maps, result.gains()), sources]
     (only,) = networks.values()
     if len(only.pairs) > 1:
         parts += [study_table(only), Text(""), map_report([PairMap.of(only)]), Text("")]
     if len(only.pairs) > SEED_TABLES_UP_TO:
         note = f"Per-seed tables of the {len(only.pairs)} pairs: in the exports and the app."
         parts.append(Text(note, style="dim"))
-        return parts
+        return [*parts, sources]
     for pair, summary in only.summaries().items():
         parts += [seed_table(only, pair), verdict_text(summary), Text("")]
-    return parts
+    return [*parts, sources]
 
 
 def verdict_text(summary: Summary) -> Text:
     """The plain-words verdict, coloured only when the interval says something."""
-    style = {AHEAD: "bold green", BEHIND: "bold yellow"}.get(summary.side, "bold")
+    style = {AHEAD: "bold green", BEHIND: "bold yellow", EQUIVALENT: "bold cyan"}.get(summary.side, "bold")
     return Text(summary.verdict, style=style)
 
 
@@ -361,7 +362,7 @@ def leaderboard_report(result: LeaderboardResult, sort: str = "best", reverse: b
     parts.append(leaderboard_table(result.rows(), result.target, sort, reverse))
     if result.budget and result.expected_at(1):
         parts += [budget_table(result), Text("\n".join(result.budget_reading()))]
-    return parts
+    return [*parts, Text(result.variance_line(), style="dim")]
 
 
 def budget_table(result: LeaderboardResult) -> Table:

@@ -148,7 +148,7 @@ def tune_report(result: TuneResult, sort: str = "best", reverse: bool = False) -
         parts += [map_table(result, finished), Text("\n".join(result.map_reading()))]
     if not parts:
         parts.append(Text("No arm finished its trials."))
-    return parts
+    return [*parts, Text(result.variance_line(), style="dim")]
 
 
 def map_table(result: TuneResult, pairs: list[tuple[int, int]]) -> Table:

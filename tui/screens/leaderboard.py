@@ -119,6 +119,7 @@ class LeaderboardScreen(CancelsItsRun, Screen):
             yield Static("", id="board-budget")  # at an equal budget: the ranking at n trials, and its reading
             yield PlotextPlot(id="board-plot")
             yield Static("", id="board-legend")
+            yield Static("", id="board-sources")  # what varied over seeds, and what was held fixed
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -157,6 +158,8 @@ class LeaderboardScreen(CancelsItsRun, Screen):
             else ""
         )
         self.query_one("#board-caption", Static).update(f"{self.caption}. {ranking}{target}")
+        sources = "" if self.result is None else self.result.variance_line()
+        self.query_one("#board-sources", Static).update(Text(sources, style="dim"))
         table = self.query_one("#board", DataTable)
         table.clear()
         budget = self.query_one("#board-budget", Static)

@@ -28,7 +28,7 @@ from tui.widgets.field_row import FieldRow
 DEFAULT_CONFIG_FILE = "experiment.toml"
 REMEMBER_AFTER_SECONDS = 0.5  # the form is kept once typing pauses this long
 # side by side on wide terminals, one under the other on narrow ones
-COLUMNS = (("Split", "Network", "Data", "Cluster"), ("Training", "Study", "Tune"))
+COLUMNS = (("Split", "Network", "Data", "Reading", "Cluster"), ("Training", "Study", "Tune"))
 
 
 def run_size(config: ExperimentConfig, kind: RunKind) -> str:

@@ -1,0 +1,39 @@
+"""Which sources of variance a run's intervals cover, and which it held fixed (Bouthillier et al. 2021: the data
+sample and the hyperparameter search are among the largest). An interval over seeds says nothing about a source
+that every seed shared, so every report names them."""
+
+from __future__ import annotations
+
+from engine.config import ExperimentConfig
+
+
+def variance_sources(settings: ExperimentConfig, kind: str) -> tuple[list[str], list[str]]:
+    """(varied, fixed): what changed from seed to seed (or pair to pair), and what every seed shared. `kind` is the
+    kind of run ('experiment', 'map', 'study', 'tune', 'leaderboard')."""
+    varied = ["initial weights (per seed)", "data order (per seed)"]
+    fixed = []
+    split = settings.split
+    b_task = kind != "leaderboard" or settings.leaderboard.task.startswith("b_")
+    if b_task:
+        if split.b_sample == "random":
+            varied.append(f"B's {split.n_train_b} training images (drawn per seed)")
+        else:
+            fixed.append(f"B's training images (the first {split.n_train_b})")
+    if len(split.pairs) > 1:
+        varied.append("the class pair (over pairs)")
+    if kind == "tune":
+        fixed.append(f"the tuning's {settings.tune.budget} draws (the same trials for every seed)")
+    if kind == "leaderboard" and settings.leaderboard.budget:
+        fixed.append(f"the {settings.leaderboard.budget} draws (the same trials for every seed and optimizer)")
+    fixed += ["the validation images", "the test set"]
+    return varied, fixed
+
+
+def sources_line(settings: ExperimentConfig, kind: str) -> str:
+    """'Varied: initial weights (per seed), data order (per seed); held fixed: B's training images (the first 200),
+    the validation images, the test set. The intervals cover what varied, not what was held fixed.'"""
+    varied, fixed = variance_sources(settings, kind)
+    return (
+        f"Varied: {', '.join(varied)}; held fixed: {', '.join(fixed)}. The intervals cover what varied, not what "
+        "was held fixed."
+    )
