@@ -55,12 +55,13 @@ async def test_race_sort_export_and_reopen(small_dataset: Dataset, isolated_home
         await pilot.press("s")  # rank by final validation accuracy
         assert board.sort_column == "final"
         finals = [float(cell.split("±")[0]) for cell in column(table, 3)[:2]]
-        assert finals == sorted(finals, reverse=True) and column(table, 3)[2] == "—"
+        # sgd diverged in every seed: at chance on task A's 8 classes, last
+        assert finals == sorted(finals, reverse=True) and column(table, 3)[2] == "12.50"
         assert column(table, 0) == ["1", "2", "3"]
         await pilot.press("S")
-        assert board.reverse and column(table, 1)[-1] == "sgd"  # no value: still last
-        reversed_finals = [float(cell.split("±")[0]) for cell in column(table, 3)[:2]]
-        assert reversed_finals == sorted(finals)
+        assert board.reverse and column(table, 1)[0] == "sgd"  # at chance level: the worst, first when reversed
+        reversed_finals = [float(cell.split("±")[0]) for cell in column(table, 3)]
+        assert reversed_finals == sorted([*finals, 12.5])
 
         target = isolated_home / "board.md"
         await export_with_e(pilot, target)

@@ -15,7 +15,7 @@ from engine.data.split import make_tasks
 from engine.errors import ConfigError
 from engine.progress import EpochDone, RunPlanned
 from engine.results.exports import export_text
-from engine.results.leaderboard import LeaderboardResult, OptimizerEntry, ranked, row_of
+from engine.results.leaderboard import LeaderboardResult, OptimizerEntry, chance_of, ranked, row_of
 from engine.runtime import keras
 from engine.studies.leaderboard import plan_leaderboard, run_leaderboard
 from engine.training.seeding import model_seed
@@ -49,10 +49,37 @@ def test_a_huge_learning_rate_shows_as_diverged_not_a_crash(raced) -> None:
     assert result.status == "finished"
     sgd = next(entry for entry in result.entries if entry.name == "sgd")
     assert sgd.status == "diverged" and sgd.diverged_seeds == [1, 2]
-    row = row_of(sgd, result.target)
-    assert row.status == "diverged" and row.best_val_accuracy == (None, None)
-    assert [row.optimizer for row in ranked(result.rows())][-1] == "sgd"  # no value: last, whatever the column
+    row = row_of(sgd, result.target, chance_of("a"))
+    # every seed diverged: each counts at chance on task A's 8 classes (12.5%, loss ln 8), never vanishes
+    assert row.status == "diverged" and row.best_val_accuracy == (0.125, 0.0) and row.seeds_counted == 2
+    assert row.final_val_loss[0] == pytest.approx(math.log(8)) and row.seeds_reaching_target == 0
+    assert [row.optimizer for row in ranked(result.rows())][-1] == "sgd"  # at chance: last
     assert [row.optimizer for row in ranked(result.rows(), "loss")][-1] == "sgd"
+    assert [row.optimizer for row in ranked(result.rows(), "target")][-1] == "sgd"  # never reached: last
+
+
+def test_epochs_to_target_ranks_how_many_seeds_reached_it_first() -> None:
+    """AlgoPerf's rule: an optimizer that reached the target in 1 epoch in 1 of 3 seeds does not outrank one
+    that reached it in 3 epochs in all 3; a diverged seed counts at chance and does not reach it."""
+    once = OptimizerEntry(
+        "once", {}, {s: {"val_accuracy": [0.9 if s == 1 else 0.5], "val_loss": [0.3]} for s in (1, 2, 3)}
+    )
+    always = OptimizerEntry(
+        "always", {}, {s: {"val_accuracy": [0.6, 0.7, 0.86], "val_loss": [0.4, 0.3, 0.2]} for s in (1, 2, 3)}
+    )
+    broke = OptimizerEntry(
+        "broke",
+        {},
+        {
+            1: {"val_accuracy": [0.9], "val_loss": [0.3]},
+            2: {"val_accuracy": [float("nan")], "val_loss": [float("nan")]},
+        },
+        diverged_seeds=[2],
+    )
+    rows = [row_of(entry, 0.85, chance_of("b_scratch")) for entry in (once, always, broke)]
+    assert [(r.seeds_reaching_target, r.epochs_to_target) for r in rows] == [(1, 1.0), (3, 3.0), (1, 1.0)]
+    assert next(r.optimizer for r in ranked(rows, "target")) == "always"
+    assert rows[2].best_val_accuracy[0] == pytest.approx((0.9 + 0.5) / 2) and rows[2].seeds_counted == 2
 
 
 def test_ranking_follows_the_metric(raced) -> None:
@@ -134,7 +161,8 @@ def test_partly_diverged_optimizer() -> None:
     entry.epoch_seconds = [1.0, 3.0]
     row = row_of(entry, target=0.85)
     assert row.status == "diverged 1/3"
-    assert row.best_val_accuracy[0] == pytest.approx(0.8) and row.seeds_counted == 2
+    # seed 2 diverged: it counts at task A's chance, 12.5% (its last finite 40% is no result)
+    assert row.best_val_accuracy[0] == pytest.approx((0.9 + 0.125 + 0.7) / 3) and row.seeds_counted == 3
     assert (row.epochs_to_target, row.seeds_reaching_target) == (2.0, 1)
     assert row.seconds_per_epoch == 2.0
 

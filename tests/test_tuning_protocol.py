@@ -113,7 +113,8 @@ def test_validation_picks_the_result_and_test_only_reports_it() -> None:
     # the notebook's author: transfer ahead by a point or more in 2 of 9 pairings (0.90 against 0.85 and 0.80)
     assert result.great_improvement_share((5, 6)) == pytest.approx(2 / 9)
     rows = result.export_rows()
-    assert [row["picked_on_validation"] for row in rows] == [True, False, False, False, True, False, False, False]
+    # both scratch trials tied at the best validation score are the pick
+    assert [row["picked_on_validation"] for row in rows] == [True, False, True, False, True, False, False, False]
     assert all(set(row) == set(rows[0]) for row in rows)  # one header for every arm
 
 

@@ -39,9 +39,19 @@ class OptimizerEntry:
     trials: list[dict[str, Any]] = field(default_factory=list)
 
 
+TASK_CLASSES = {"a": 8, "full": 10}  # the B tasks are binary
+
+
+def chance_of(task: str) -> tuple[float, float]:
+    """(accuracy, loss) of guessing on a leaderboard's task: 1 / classes, and the cross-entropy of the uniform
+    prediction, ln(classes). A seed that diverged counts at these (a failure lowers a row, never vanishes)."""
+    classes = TASK_CLASSES.get(task, 2)
+    return 1 / classes, math.log(classes)
+
+
 @dataclass(frozen=True)
 class Row:
-    """A leaderboard line: statistics over the seeds that did not diverge."""
+    """A leaderboard line: statistics over every seed, a diverged one at chance level (chance_of)."""
 
     optimizer: str
     status: str
@@ -49,16 +59,20 @@ class Row:
     best_val_accuracy: tuple[float | None, float | None]  # (mean, std)
     final_val_accuracy: tuple[float | None, float | None]
     final_val_loss: tuple[float | None, float | None]
-    epochs_to_target: float | None  # mean over the seeds that reached it
+    epochs_to_target: float | None  # mean over the seeds that reached it (how many did ranks first)
     seeds_reaching_target: int
     seeds_counted: int
     seconds_per_epoch: float | None
 
 
-def row_of(entry: OptimizerEntry, target: float) -> Row:
+def row_of(entry: OptimizerEntry, target: float, chance: tuple[float, float] = chance_of("a")) -> Row:
+    """The row over every seed that has an epoch: a diverged seed counts at `chance` (accuracy, loss) and never
+    reaches the target (a miss counts as not reached, as AlgoPerf scores it)."""
     kept = [h for seed, h in entry.histories.items() if seed not in entry.diverged_seeds and h["val_accuracy"]]
+    failed = [seed for seed in entry.diverged_seeds if seed in entry.histories]
     reached = [_first_epoch_at(h["val_accuracy"], target) for h in kept]
     reached = [epoch for epoch in reached if epoch is not None]
+    accuracy, loss = chance
     n_seeds = len(entry.histories)
     status = entry.status
     if entry.diverged_seeds and status in ("running", "finished"):
@@ -67,12 +81,12 @@ def row_of(entry: OptimizerEntry, target: float) -> Row:
         optimizer=entry.name,
         status=status,
         epochs_done=max((len(h["val_accuracy"]) for h in entry.histories.values()), default=0),
-        best_val_accuracy=_spread([max(h["val_accuracy"]) for h in kept]),
-        final_val_accuracy=_spread([h["val_accuracy"][-1] for h in kept]),
-        final_val_loss=_spread([h["val_loss"][-1] for h in kept]),
+        best_val_accuracy=_spread([max(h["val_accuracy"]) for h in kept] + [accuracy] * len(failed)),
+        final_val_accuracy=_spread([h["val_accuracy"][-1] for h in kept] + [accuracy] * len(failed)),
+        final_val_loss=_spread([h["val_loss"][-1] for h in kept] + [loss] * len(failed)),
         epochs_to_target=mean([float(e) for e in reached]),
         seeds_reaching_target=len(reached),
-        seeds_counted=len(kept),
+        seeds_counted=len(kept) + len(failed),
         seconds_per_epoch=mean(entry.epoch_seconds),
     )
 
@@ -91,7 +105,12 @@ SORT_COLUMNS: dict[str, tuple[str, Any, bool]] = {
     "best": ("best val acc", lambda r: r.best_val_accuracy[0], True),
     "final": ("final val acc", lambda r: r.final_val_accuracy[0], True),
     "loss": ("final val loss", lambda r: r.final_val_loss[0], False),
-    "target": ("epochs to target", lambda r: r.epochs_to_target, False),
+    # AlgoPerf's rule: how many seeds reached the target first (a miss is not reached), then how soon
+    "target": (
+        "epochs to target",
+        lambda r: None if r.epochs_to_target is None else (-r.seeds_reaching_target, r.epochs_to_target),
+        False,
+    ),
     "time": ("s / epoch", lambda r: r.seconds_per_epoch, False),
     "name": ("optimizer", lambda r: r.optimizer, False),
 }
@@ -172,7 +191,8 @@ class LeaderboardResult:
         return self.settings.leaderboard.target_accuracy
 
     def rows(self) -> list[Row]:
-        return [row_of(entry, self.target) for entry in self.entries]
+        chance = chance_of(self.settings.leaderboard.task)
+        return [row_of(entry, self.target, chance) for entry in self.entries]
 
     def export_rows(self) -> list[dict[str, Any]]:
         """One flat row per optimizer that trained, in rank order (`ranking`: best validation accuracy first unless

@@ -417,10 +417,11 @@ class TuneResult:
 
     def export_rows(self) -> list[dict[str, Any]]:
         """One row per trial (every arm's values as columns, empty where an arm has no such value); test accuracies
-        are in the export, and `picked_on_validation` says which ones are results."""
+        are in the export, and `picked_on_validation` says which ones are results (every trial tied at the best
+        validation score: the result is their mean)."""
         names = list(dict.fromkeys(name for t in self.trials for name in t.values))
         runs = dict.fromkeys((t.arm, t.pair, t.seed) for t in self.trials if t.number != ONE_SHOT)
-        picked = {run: self.picked(*run).number for run in runs}  # once per arm, pair and seed
+        picked = {run: {t.number for t in self.tied_picks(*run)} for run in runs}  # once per arm, pair and seed
         return [
             {
                 "b_pair": f"{class_name(t.pair[0])} vs {class_name(t.pair[1])}",
@@ -432,7 +433,7 @@ class TuneResult:
                 "test_accuracy": t.test_accuracy,
                 "best_epoch": t.best_epoch,
                 "diverged": t.diverged,
-                "picked_on_validation": t.number != ONE_SHOT and t.number == picked[(t.arm, t.pair, t.seed)],
+                "picked_on_validation": t.number != ONE_SHOT and t.number in picked[(t.arm, t.pair, t.seed)],
             }
             for t in self.trials
         ]

@@ -321,8 +321,9 @@ def leaderboard_table(rows: list[Row], target: float, column: str, reverse: bool
     table = Table(
         title=title,
         title_justify="left",
-        caption="mean ± std over seeds, diverged seeds left out; epochs to reach the target validation accuracy: "
-        "the mean over the seeds that reached it, over how many of the seeds did",
+        caption="mean ± std over seeds, a diverged seed at chance level (1 / classes; loss ln classes); epochs to "
+        "reach the target validation accuracy: the mean over the seeds that reached it, over how many of the seeds "
+        "did (more seeds first when ranked by it)",
         caption_justify="left",
     )
     table.add_column("#", justify="right")

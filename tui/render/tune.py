@@ -42,7 +42,7 @@ def arms_table(result: TuneResult, pair: tuple[int, int], readings: dict[str, Ar
     for arm, reading in readings.items():
         table.add_row(
             result.arm_of(arm).title,
-            _pct([t.test_accuracy for t in reading.picked.values()]),
+            _pct([result.picked_test(arm, pair, seed) for seed in reading.picked]),  # tied picks: their mean
             _pct([t.test_accuracy for t in reading.oracle.values()]),
             _pct([t.test_accuracy for t in reading.one_shot.values()]),
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from engine.config import ExperimentConfig
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent, RunPlanned
-from engine.results.leaderboard import LeaderboardResult, OptimizerEntry, Row, row_of
+from engine.results.leaderboard import LeaderboardResult, OptimizerEntry, Row, chance_of, row_of
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy", "seconds")
 
@@ -19,16 +19,18 @@ class LeaderboardState:
     target: float = 0.85
     entries: dict[str, OptimizerEntry] = field(default_factory=dict)
     plan: tuple = ()
+    chance: tuple[float, float] = chance_of("a")  # what a diverged seed counts as on the task raced
 
     @classmethod
     def starting(cls, config: ExperimentConfig) -> LeaderboardState:
         board = config.leaderboard
         entries = {name: OptimizerEntry(name, dict(board.hyperparameters[name])) for name in board.optimizers}
-        return cls(target=board.target_accuracy, entries=entries)
+        return cls(target=board.target_accuracy, entries=entries, chance=chance_of(board.task))
 
     @classmethod
     def of(cls, result: LeaderboardResult) -> LeaderboardState:
-        return cls(target=result.target, entries={entry.name: entry for entry in result.entries})
+        entries = {entry.name: entry for entry in result.entries}
+        return cls(target=result.target, entries=entries, chance=chance_of(result.settings.leaderboard.task))
 
     def apply(self, event: ProgressEvent) -> None:
         if isinstance(event, RunPlanned):
@@ -54,7 +56,7 @@ class LeaderboardState:
                 entry.diverged_seeds.append(event.seed)
 
     def rows(self) -> list[Row]:
-        return [row_of(entry, self.target) for entry in self.entries.values()]
+        return [row_of(entry, self.target, self.chance) for entry in self.entries.values()]
 
     def mean_val_loss(self) -> dict[str, list[float]]:
         """Per optimizer, the validation loss per epoch averaged over seeds that did not diverge."""
