@@ -139,3 +139,25 @@ def test_every_kind_of_result_says_its_sources_in_its_report() -> None:
 
 def test_a_bootstrap_over_identical_values_is_no_interval() -> None:
     assert stats.two_level_bootstrap([[0.006, 0.006]] * 5) is None
+
+
+def test_friedman_and_nemenyi_on_demsars_worked_example() -> None:
+    """Demšar 2006, section 3.2.2: four methods over 14 data sets, average ranks 3.143, 2.000, 2.893 and 1.964:
+    chi-square 9.28, F 3.69, and at alpha = 0.05 a critical difference of 1.25 (q = 2.569)."""
+    ranks = [3.143, 2.000, 2.893, 1.964]
+    chi_square, f, p = stats.friedman(ranks, 14)
+    assert chi_square == pytest.approx(9.28, abs=0.01) and f == pytest.approx(3.69, abs=0.01) and p < 0.05
+    assert stats.nemenyi_cd(4, 14) == pytest.approx(1.25, abs=0.005)
+    # 1 and 3 (ranks 2.000, 1.964) differ from 0 (3.143) by less than 1.25 only in part: 0-1 by 1.143, 0-3 by 1.179
+    assert stats.cliques(ranks, stats.nemenyi_cd(4, 14)) == [[3, 1, 2, 0]]
+    assert stats.cliques(ranks, 1.0) == [[3, 1, 2], [2, 0]]
+
+
+def test_average_ranks_share_ties_and_agree_with_scipy_friedman() -> None:
+    scores = [[0.9, 0.8, 0.8], [0.7, 0.9, 0.6], [0.95, 0.9, 0.85], [0.6, 0.7, 0.65]]
+    ranks = stats.average_ranks(scores)
+    assert ranks == pytest.approx([(1 + 2 + 1 + 3) / 4, (2.5 + 1 + 2 + 1) / 4, (2.5 + 3 + 3 + 2) / 4])
+    # scipy corrects chi-square for ties, Demšar's rank formula does not: they agree where no task has a tie
+    untied = [[0.7, 0.9, 0.6], [0.95, 0.9, 0.85], [0.6, 0.7, 0.65]]
+    expected = scipy_stats.friedmanchisquare(*zip(*untied, strict=True)).statistic
+    assert stats.friedman(stats.average_ranks(untied), 3)[0] == pytest.approx(expected)

@@ -163,3 +163,47 @@ def seeds_for_half_width(spread: float, half_width: float, most: int = 100_000) 
         middle = (low + high) // 2
         low, high = (middle + 1, high) if half(middle) > half_width else (low, middle)
     return low
+
+
+def average_ranks(scores: Sequence[Sequence[float]]) -> list[float]:
+    """Each method's rank averaged over tasks (Demšar 2006): `scores[task][method]`, higher is better, rank 1 the
+    best on a task, ties sharing the mean of their ranks."""
+    import numpy as np
+    from scipy import stats
+
+    ranks = np.array([stats.rankdata([-score for score in task]) for task in scores])
+    return [float(rank) for rank in ranks.mean(axis=0)]
+
+
+def friedman(ranks: Sequence[float], tasks: int) -> tuple[float, float, float]:
+    """Friedman's test from the methods' average ranks over `tasks` tasks: (chi-square, Iman and Davenport's F,
+    the p-value of F), as Demšar 2006 recommends F (chi-square is too conservative)."""
+    from scipy import stats
+
+    k = len(ranks)
+    chi_square = 12 * tasks / (k * (k + 1)) * (sum(rank**2 for rank in ranks) - k * (k + 1) ** 2 / 4)
+    f = (tasks - 1) * chi_square / (tasks * (k - 1) - chi_square)
+    return chi_square, f, float(stats.f.sf(f, k - 1, (k - 1) * (tasks - 1)))
+
+
+def nemenyi_cd(methods: int, tasks: int, alpha: float = 0.05) -> float:
+    """Nemenyi's critical difference of average ranks: two methods whose ranks differ by less cannot be told apart
+    (q_alpha from the studentized range over sqrt(2); Demšar 2006: k = 4, N = 14 gives 1.25)."""
+    import math
+
+    from scipy import stats
+
+    q = float(stats.studentized_range.ppf(1 - alpha, methods, math.inf)) / math.sqrt(2)
+    return q * math.sqrt(methods * (methods + 1) / (6 * tasks))
+
+
+def cliques(ranks: Sequence[float], cd: float) -> list[list[int]]:
+    """The maximal groups of methods (by index, best rank first) whose average ranks lie within `cd` of each
+    other: the bars of a critical-difference diagram."""
+    order = sorted(range(len(ranks)), key=lambda method: ranks[method])
+    groups: list[list[int]] = []
+    for start in range(len(order)):
+        group = [m for m in order[start:] if ranks[m] - ranks[order[start]] < cd]
+        if len(group) > 1 and not any(set(group) <= set(kept) for kept in groups):
+            groups.append(group)
+    return groups
