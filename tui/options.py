@@ -60,6 +60,7 @@ class Option:
     help: str = ""
     example: str = ""
     env: str = ""  # an environment variable that gives the value where neither the config nor the flag does
+    bare: str = ""  # what the flag means given with no value (bench --precision: both precisions); '' : needs one
 
     def shown_for(self, network_kind: str) -> bool:
         return not self.network_kinds or network_kind in self.network_kinds
@@ -176,7 +177,7 @@ def _parse_choice(option: Option, value: Any) -> Any:
     """A select's value as it is; from the command line, one of the choices' values."""
     allowed = [choice for _, choice in option.choices]
     if value not in allowed:
-        raise ValueError(f"must be one of {', '.join(map(str, allowed))}")
+        raise ValueError(f"must be one of {', '.join(map(str, allowed))}, not {value!r}")
     return value
 
 
@@ -307,6 +308,7 @@ OPTIONS: tuple[Option, ...] = (
         "Training",
         _labelled(PRECISION_LABELS, PRECISIONS),
         flag="--precision",
+        bare=COMPARE_PRECISIONS,
         metavar="{" + ",".join(PRECISIONS) + "}",
         help="float32 (the default), or bfloat16: matmuls and convolutions in bfloat16, weights, optimizer state, "
         "loss and metrics in float32, as Keras' mixed_bfloat16; bench --precision with no value times the "

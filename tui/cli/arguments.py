@@ -28,12 +28,12 @@ def add_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup, options
     so the flag and Setup's field take the same text the same way."""
     for option in options:
         extra: dict[str, object] = {"metavar": option.metavar or None}
-        if option.kind == "choice" and option.id != "precision":
+        if option.kind == "choice" and not option.bare:  # a bare flag is not among the choices: parsed below
             extra = {"choices": [value for _, value in option.choices]}
         if option.kind == "pairs":
             extra["nargs"] = "+"
-        if option.id == "precision":
-            extra["nargs"], extra["const"] = "?", COMPARE_PRECISIONS
+        if option.bare:
+            extra["nargs"], extra["const"] = "?", option.bare
         parser.add_argument(
             option.flag, dest=option.id, default=argparse.SUPPRESS, help=f"{option.help} (sets {option.key})", **extra
         )
@@ -90,7 +90,7 @@ def flag_values(args: argparse.Namespace) -> dict[str, dict]:
     values: dict[str, dict] = {}
     for option in OPTIONS:
         text = getattr(args, option.id, None) if option.flag else None
-        if text is None or (option.id == "precision" and text == COMPARE_PRECISIONS):
+        if text is None or (option.bare and text == option.bare):  # a command's own meaning, not a config value
             continue
         text = " ".join(text) if isinstance(text, list) else text
         if option.kind in LIST_KINDS and not text.strip(", "):  # rather than read as 'all' or 'none'
