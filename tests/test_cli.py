@@ -287,7 +287,9 @@ def test_divergence_in_the_b_phases_is_reported_end_to_end(tmp_path: Path, real_
     for seed in data["seeds"]:
         assert seed["diverged"] in ("b_frozen", "b_finetune", "b_scratch")
         assert seed["history"]["model_a"]["loss"][-1] is not None  # model A trained fine
-    assert "No seed finished without diverging" in completed.stdout
+    # both B models diverged in each seed: both count at chance level, and the verdict reads nothing into them
+    assert "2 seeds diverged: the model that diverged counts at chance level" in " ".join(completed.stdout.split())
+    assert "Both models are at chance level" in " ".join(completed.stdout.split())
     assert completed.stdout.count("diverged (B ") == 2
 
 

@@ -53,15 +53,28 @@ class SeedResult:
             return None
         return (1.0 - self.test_acc_b_scratch) / transfer_errors
 
+    def diverged_phases(self) -> set[str]:
+        """Every phase whose loss stopped being finite: the one `diverged` names, and any other its history shows
+        (a seed's B from scratch and B on A can both diverge)."""
+        phases = {self.diverged} if self.diverged else set()
+        for phase, metrics in self.history.items():
+            if any(loss is None or not math.isfinite(loss) for loss in metrics.get("loss", [])):
+                phases.add(phase)
+        return phases
+
     def counted(self) -> SeedResult:
         """This seed as every reading counts it: a model that diverged (B from scratch in its phase; B on A in its
         own phases or in model A's, whose layers it reuses) scores chance level, 50% on the balanced task B, so a
         failure lowers a reading instead of vanishing from it."""
-        if self.diverged is None:
+        phases = self.diverged_phases()
+        if not phases:
             return self
-        if self.diverged == B_SCRATCH:
-            return dataclasses.replace(self, test_acc_b_scratch=CHANCE)
-        return dataclasses.replace(self, test_acc_b_transfer=CHANCE)
+        counted = self
+        if B_SCRATCH in phases:
+            counted = dataclasses.replace(counted, test_acc_b_scratch=CHANCE)
+        if phases - {B_SCRATCH}:
+            counted = dataclasses.replace(counted, test_acc_b_transfer=CHANCE)
+        return counted
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> SeedResult:
