@@ -6,6 +6,7 @@ pairs were looked at (Holm 1979). With 45 pairs of 3 seeds of pure noise, uncorr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from engine.results import stats
 
@@ -16,17 +17,63 @@ FEWEST_PAIRS_FOR_INTERVAL = 5  # below, resampling the pairs says more about the
 
 @dataclass(frozen=True)
 class OverPairs:
-    """The pooled reading of per-seed differences over pairs, and each pair's flag (+1 above zero, -1 below, 0
-    neither) before and after Holm's correction."""
+    """The per-seed differences of every measured pair, read pooled and pair by pair. Each reading is computed
+    when first asked for (a map's grid needs the flags, not the bootstrap, which takes most of the time)."""
 
-    n_pairs: int
-    mean: float
-    interval: tuple[float, float] | None  # 95%, two-level bootstrap: pairs, then seeds within each pair
-    iqm: float
-    wilcoxon_p: float | None  # over the pairs' mean differences
-    improvement: float  # share of pairs whose mean difference is above zero (ties half)
-    flags: dict[Pair, int]  # uncorrected: the pair's 95% t interval clears zero
-    corrected: dict[Pair, int]  # after Holm over every pair with a spread to judge
+    differences: dict[Pair, list[float]]  # pairs with at least one seed
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.differences)
+
+    @cached_property
+    def means(self) -> dict[Pair, float]:
+        return {pair: stats.mean(values) for pair, values in self.differences.items()}
+
+    @property
+    def mean(self) -> float:
+        return stats.mean(list(self.means.values()))
+
+    @cached_property
+    def interval(self) -> tuple[float, float] | None:
+        """95%, two-level bootstrap: pairs, then seeds within each pair; none below FEWEST_PAIRS_FOR_INTERVAL."""
+        if self.n_pairs < FEWEST_PAIRS_FOR_INTERVAL:
+            return None
+        return stats.two_level_bootstrap(list(self.differences.values()))
+
+    @property
+    def iqm(self) -> float:
+        return stats.iqm(list(self.means.values()))
+
+    @property
+    def wilcoxon_p(self) -> float | None:
+        """Over the pairs' mean differences."""
+        return stats.wilcoxon_p(list(self.means.values()))
+
+    @property
+    def improvement(self) -> float:
+        """The share of pairs whose mean difference is above zero (ties half)."""
+        return stats.probability_of_improvement(list(self.differences.values()))
+
+    @cached_property
+    def p_values(self) -> dict[Pair, float | None]:
+        """Each pair's t-test p-value; None where its seeds show no spread to judge."""
+        return {pair: stats.t_p_value(values) for pair, values in self.differences.items()}
+
+    @cached_property
+    def flags(self) -> dict[Pair, int]:
+        """+1 above zero, -1 below, 0 neither: uncorrected, by the pair's 95% t interval."""
+        return {pair: self._sign(pair, p) for pair, p in self.p_values.items()}
+
+    @cached_property
+    def corrected(self) -> dict[Pair, int]:
+        """The same flags after Holm's correction over every pair with a spread to judge."""
+        judged = [pair for pair, p in self.p_values.items() if p is not None]
+        adjusted = dict(zip(judged, stats.holm([self.p_values[pair] for pair in judged]), strict=True))
+        return {pair: self._sign(pair, adjusted.get(pair)) for pair in self.differences}
+
+    def _sign(self, pair: Pair, p: float | None) -> int:
+        return 0 if p is None or p >= ALPHA else (1 if self.means[pair] > 0 else -1)
 
     @property
     def by_chance(self) -> float:
@@ -41,28 +88,7 @@ class OverPairs:
 def over_pairs(differences: dict[Pair, list[float]]) -> OverPairs | None:
     """None with no pair measured."""
     measured = {pair: values for pair, values in differences.items() if values}
-    if not measured:
-        return None
-    means = {pair: stats.mean(values) for pair, values in measured.items()}
-    p_values = {pair: stats.t_p_value(values) for pair, values in measured.items()}
-    judged = [pair for pair, p in p_values.items() if p is not None]
-    adjusted = dict(zip(judged, stats.holm([p_values[pair] for pair in judged]), strict=True))
-
-    def sign(pair: Pair, p: float | None) -> int:
-        return 0 if p is None or p >= ALPHA else (1 if means[pair] > 0 else -1)
-
-    return OverPairs(
-        n_pairs=len(measured),
-        mean=stats.mean(list(means.values())),
-        interval=None
-        if len(measured) < FEWEST_PAIRS_FOR_INTERVAL
-        else stats.two_level_bootstrap(list(measured.values())),
-        iqm=stats.iqm(list(means.values())),
-        wilcoxon_p=stats.wilcoxon_p(list(means.values())),
-        improvement=stats.probability_of_improvement(list(measured.values())),
-        flags={pair: sign(pair, p_values[pair]) for pair in measured},
-        corrected={pair: sign(pair, adjusted.get(pair)) for pair in measured},
-    )
+    return OverPairs(measured) if measured else None
 
 
 def pooled_sentence(reading: OverPairs, what: str) -> str:

@@ -102,6 +102,7 @@ def map_summary(result: ExperimentResult | MapResult) -> list[RenderableType]:
     for name, one in networks.items():
         parts.append(Text.assemble((f"{name}: ", "bold"), PairMap.of(one, name).reading()))
     parts.append(Text(LEGEND + " Arrow keys choose a pair: its seeds and curves are below.", style="dim"))
-    if isinstance(result, MapResult) and result.gains_verdict():
-        parts.append(Text(result.gains_verdict(), style="bold"))
+    gains = result.gains_verdict() if isinstance(result, MapResult) else ""
+    if gains:
+        parts.append(Text(gains, style="bold"))
     return [*parts, Text(result.variance_line(), style="dim")]
