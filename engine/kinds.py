@@ -25,6 +25,7 @@ from engine.results.pair_map import MapResult
 from engine.results.protocol import ResultType, RunResult
 from engine.results.study import StudyResult
 from engine.results.tune import TuneResult
+from engine.results.variance import sources_line
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,12 @@ def kind_named(name: str) -> RunKind:
 def kind_of(result: RunResult) -> RunKind:
     """The kind that produced `result`."""
     return next(kind for kind in KINDS.values() if isinstance(result, kind.result_type))
+
+
+def variance_line(result: RunResult) -> str:
+    """Which sources of variance `result`'s intervals cover and which it held fixed, for its kind: every report
+    ends with it."""
+    return sources_line(result.settings, kind_of(result).name)
 
 
 def kind_for(config: ExperimentConfig, asked: str) -> RunKind:

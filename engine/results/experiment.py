@@ -15,7 +15,6 @@ from engine.config.schema import StatsConfig
 from engine.phases import B_SCRATCH
 from engine.results import stats
 from engine.results.protocol import merged_device, merged_status, settings_of
-from engine.results.variance import sources_line
 from engine.results.words import plural
 
 History = dict[str, dict[str, list[float]]]
@@ -329,10 +328,6 @@ class ExperimentResult:
     def settings(self) -> ExperimentConfig:
         """The config it ran with, typed."""
         return settings_of(self.config)
-
-    def variance_line(self) -> str:
-        """What its intervals cover, and what every seed shared."""
-        return sources_line(self.settings, "experiment")
 
     @property
     def pairs(self) -> list[tuple[int, int]]:

@@ -13,7 +13,6 @@ from engine.config import ExperimentConfig
 from engine.results.budget import expected_max, expected_of_pick
 from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.stats import mean, std
-from engine.results.variance import sources_line
 from engine.results.words import plural
 
 TASK_TITLES = {
@@ -226,10 +225,6 @@ class LeaderboardResult:
             f"{plural(board.epochs, 'epoch')}, seeds {list(self.settings.run.seeds)}, target validation accuracy "
             f"{board.target_accuracy:.2%}, status {self.status}, {self.device}.\n"
         )
-
-    def variance_line(self) -> str:
-        """What its spreads cover, and what every seed (and optimizer) shared."""
-        return sources_line(self.settings, "leaderboard")
 
     @property
     def budget(self) -> int:

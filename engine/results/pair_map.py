@@ -16,7 +16,6 @@ from engine.results import stats
 from engine.results.experiment import ExperimentResult, Summary
 from engine.results.over_pairs import OverPairs, corrected_sentence, over_pairs, pooled_sentence
 from engine.results.protocol import merged_device, merged_status, settings_of
-from engine.results.variance import sources_line
 from engine.results.words import plural
 
 Pair = tuple[int, int]
@@ -173,10 +172,6 @@ class MapResult:
     def settings(self) -> ExperimentConfig:
         """The config it mapped with, typed."""
         return settings_of(self.config)
-
-    def variance_line(self) -> str:
-        """What its intervals cover, and what every seed shared."""
-        return sources_line(self.settings, "map")
 
     @classmethod
     def merged(cls, config: dict[str, Any], parts: list[MapResult]) -> MapResult:

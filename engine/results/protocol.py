@@ -26,11 +26,6 @@ class RunResult(Protocol):
         """`config` read through the typed schema (settings_of)."""
         ...
 
-    def variance_line(self) -> str:
-        """Which sources of variance its intervals cover and which it held fixed (engine/results/variance.py):
-        every report says it."""
-        ...
-
     def to_dict(self) -> dict[str, Any]:
         """Everything, as JSON-ready values (read back by the result type's `from_dict`)."""
         ...

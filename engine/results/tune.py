@@ -22,7 +22,6 @@ from engine.results import stats
 from engine.results.budget import BudgetPoint, Expected, budget_curve, expected_of_pick, tied_pick
 from engine.results.experiment import SIDES, SeedResult, Summary, side_of, summarise
 from engine.results.protocol import merged_device, merged_status, settings_of
-from engine.results.variance import sources_line
 from engine.results.words import plural
 
 GREAT_IMPROVEMENT = 0.01  # the notebook author's "great improvement": transfer ahead by a point or more on test
@@ -144,10 +143,6 @@ class TuneResult:
     @property
     def budget(self) -> int:
         return self.settings.tune.budget
-
-    def variance_line(self) -> str:
-        """What its intervals cover, and what every seed shared (the draws among them)."""
-        return sources_line(self.settings, "tune")
 
     @property
     def arms(self) -> list[str]:

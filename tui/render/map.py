@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.classes import N_CLASSES, class_name
+from engine.kinds import variance_line
 from engine.results.experiment import ExperimentResult
 from engine.results.pair_map import SHADE_STEPS, MapResult, PairedGain, PairMap, gains_verdict, shade
 
@@ -105,4 +106,4 @@ def map_summary(result: ExperimentResult | MapResult) -> list[RenderableType]:
     gains = result.gains_verdict() if isinstance(result, MapResult) else ""
     if gains:
         parts.append(Text(gains, style="bold"))
-    return [*parts, Text(result.variance_line(), style="dim")]
+    return [*parts, Text(variance_line(result), style="dim")]

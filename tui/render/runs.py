@@ -11,6 +11,7 @@ from rich.text import Text
 
 from engine.classes import class_label, class_name
 from engine.config.arms import SCRATCH, TRANSFER
+from engine.kinds import variance_line
 from engine.phases import B_FINETUNE, B_FROZEN, B_SCRATCH, PHASE_TITLES
 from engine.progress import EpochDone, PlannedPhase
 from engine.results.experiment import AHEAD, BEHIND, EQUIVALENT, ExperimentResult, SeedResult, Summary
@@ -280,7 +281,7 @@ def report(result: ExperimentResult | MapResult) -> list[RenderableType]:
         parts.append(Text(f"Cancelled: {finished} of {planned} seed runs finished.", style="bold yellow"))
     if not finished:
         parts.append(Text("No seed finished, so there is nothing to compare."))
-    sources = Text(result.variance_line(), style="dim")
+    sources = Text(variance_line(result), style="dim")
     if len(networks) > 1:
         for name, one in networks.items():
             parts += [Text(f"Network {name}", style="bold"), study_table(one), Text("")]
@@ -363,7 +364,7 @@ def leaderboard_report(result: LeaderboardResult, sort: str = "best", reverse: b
     parts.append(leaderboard_table(result.rows(), result.target, sort, reverse))
     if result.budget and result.expected_at(1):
         parts += [budget_table(result), Text("\n".join(result.budget_reading()))]
-    return [*parts, Text(result.variance_line(), style="dim")]
+    return [*parts, Text(variance_line(result), style="dim")]
 
 
 def budget_table(result: LeaderboardResult) -> Table:

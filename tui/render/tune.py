@@ -10,6 +10,7 @@ from rich.text import Text
 
 from engine.classes import class_name
 from engine.config.arms import SCRATCH
+from engine.kinds import variance_line
 from engine.results import stats
 from engine.results.experiment import side_of
 from engine.results.tune import ONE_SHOT, ArmReading, TuneResult
@@ -148,7 +149,7 @@ def tune_report(result: TuneResult, sort: str = "best", reverse: bool = False) -
         parts += [map_table(result, finished), Text("\n".join(result.map_reading()))]
     if not parts:
         parts.append(Text("No arm finished its trials."))
-    return [*parts, Text(result.variance_line(), style="dim")]
+    return [*parts, Text(variance_line(result), style="dim")]
 
 
 def map_table(result: TuneResult, pairs: list[tuple[int, int]]) -> Table:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from engine.config import ExperimentConfig
+from engine.kinds import variance_line
 from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
 from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
 from engine.results.words import plural
@@ -158,7 +159,7 @@ class LeaderboardScreen(CancelsItsRun, Screen):
             else ""
         )
         self.query_one("#board-caption", Static).update(f"{self.caption}. {ranking}{target}")
-        sources = "" if self.result is None else self.result.variance_line()
+        sources = "" if self.result is None else variance_line(self.result)
         self.query_one("#board-sources", Static).update(Text(sources, style="dim"))
         table = self.query_one("#board", DataTable)
         table.clear()
