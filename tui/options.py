@@ -61,6 +61,7 @@ class Option:
     example: str = ""
     env: str = ""  # an environment variable that gives the value where neither the config nor the flag does
     bare: str = ""  # what the flag means given with no value (bench --precision: both precisions); '' : needs one
+    rest_key: str = ""  # where a list flag's entries after the first go (--b-classes: split.extra_pairs)
 
     def shown_for(self, network_kind: str) -> bool:
         return not self.network_kinds or network_kind in self.network_kinds
@@ -212,6 +213,7 @@ OPTIONS: tuple[Option, ...] = (
         flag="--b-classes",
         metavar="PAIR",
         example="5,6 or 5,6 0,2",
+        rest_key="split.extra_pairs",
         help="task B's class pair(s), e.g. 5,6 or 5,6 0,2 7,9 for a study over pairs, or all for the 45 pairs "
         "(the second class is positive; the pairs after the first go to split.extra_pairs)",
     ),

@@ -12,7 +12,7 @@ from engine.config.presets import DEFAULT_PRESET, PRESET_DESCRIPTIONS, preset
 from engine.errors import ConfigError, UserError
 from tui.cli.exit_codes import EXIT_USER_ERROR
 from tui.cli.outputs import check_output_file, check_output_folder
-from tui.options import COMPARE_PRECISIONS, LIST_KINDS, OPTIONS, Option, flags_of, option_setting
+from tui.options import LIST_KINDS, OPTIONS, Option, flags_of, option_setting
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -86,11 +86,16 @@ def home_option() -> argparse.ArgumentParser:
 
 def flag_values(args: argparse.Namespace) -> dict[str, dict]:
     """What the flags given set, by section and key, each read by its option's parser: one line naming the flag
-    for a value it cannot read."""
+    for a value it cannot read, or for a bare flag where the command gives it no meaning of its own."""
     values: dict[str, dict] = {}
     for option in OPTIONS:
         text = getattr(args, option.id, None) if option.flag else None
-        if text is None or (option.bare and text == option.bare):  # a command's own meaning, not a config value
+        if option.bare and text == option.bare:  # a command's own meaning (bench --precision), not a config value
+            if not getattr(args, "takes_bare", False):
+                allowed = ", ".join(str(value) for _, value in option.choices)
+                raise ConfigError(f"{option.flag} needs one of {allowed}", key=option.key)
+            continue
+        if text is None:
             continue
         text = " ".join(text) if isinstance(text, list) else text
         if option.kind in LIST_KINDS and not text.strip(", "):  # rather than read as 'all' or 'none'
@@ -101,12 +106,12 @@ def flag_values(args: argparse.Namespace) -> dict[str, dict]:
             raise ConfigError(f"{option.flag} {exc}", key=option.key) from None
         if option.kind == "folder" and not value:
             continue  # an empty folder leaves it to the config, $TRANSFER_TUI_DATA or the download
+        if option.rest_key:  # one flag, two keys: the first entry, then the others
+            value, rest = value[0], value[1:]
+            rest_section, rest_name = option.rest_key.split(".")
+            values.setdefault(rest_section, {})[rest_name] = rest
         section, key = option.key.split(".")
-        if option.id == "b_classes":  # one flag, both keys: the first pair, then the map's others
-            first, *more = value
-            values.setdefault(section, {}).update(b_classes=first, extra_pairs=more)
-        else:
-            values.setdefault(section, {})[key] = value
+        values.setdefault(section, {})[key] = value
     return values
 
 
@@ -114,8 +119,6 @@ def launch_values(args: argparse.Namespace) -> dict[str, dict]:
     """What the command line sets over the preset and the --config file: each --set, then each flag of the option
     table. The app lays them over a preset chosen in its form too."""
     values = override_values(getattr(args, "overrides", None) or [])
-    if getattr(args, "precision", None) == COMPARE_PRECISIONS and not getattr(args, "compares_precisions", False):
-        raise ConfigError("--precision needs one of float32, bfloat16", key="run.precision")
     for section, given in flag_values(args).items():
         values.setdefault(section, {}).update(given)
     return values

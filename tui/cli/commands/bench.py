@@ -57,7 +57,7 @@ def add(commands: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
         help="the kind of network to time (cnn: conv 32-64, dense 80, as the cnn preset), before any --set",
     )
     add_exports(bench, json="also write the figures as JSON")
-    bench.set_defaults(handler=command, compares_precisions=True)
+    bench.set_defaults(handler=command, takes_bare=True)  # --precision alone: compare the precisions
 
 
 def command(args: argparse.Namespace) -> int:
