@@ -131,36 +131,38 @@ class Summary:
 def summarise(results: list[SeedResult], rope_points: float = DEFAULT_ROPE_POINTS) -> Summary:
     """Mean ± std, paired difference with its 95% interval, wins/losses/ties and a plain-words verdict, over every
     seed: a diverged one counts at chance level and is named in the verdict."""
-    kept = [r.counted() for r in results]
-    differences = [r.difference for r in kept]
-    ratios = [r.error_ratio for r in kept if r.error_ratio is not None]
+    counted = [r.counted() for r in results]
+    scratch = [r.test_acc_b_scratch for r in counted]
+    transfer = [r.test_acc_b_transfer for r in counted]
+    differences = [r.difference for r in counted]
+    ratios = [r.error_ratio for r in counted if r.error_ratio is not None]
+    n_diverged = sum(r.diverged is not None for r in results)
     wins = sum(d > 0 for d in differences)
     losses = sum(d < 0 for d in differences)
-    ties = len(differences) - wins - losses
     ci = stats.interval_95(differences)
     return Summary(
-        n_seeds=len(kept),
-        n_diverged=sum(r.diverged is not None for r in results),
-        acc_a_mean=stats.mean([r.test_acc_a for r in kept]),
-        acc_a_std=stats.std([r.test_acc_a for r in kept]),
-        acc_scratch_mean=stats.mean([r.test_acc_b_scratch for r in kept]),
-        acc_scratch_std=stats.std([r.test_acc_b_scratch for r in kept]),
-        acc_transfer_mean=stats.mean([r.test_acc_b_transfer for r in kept]),
-        acc_transfer_std=stats.std([r.test_acc_b_transfer for r in kept]),
+        n_seeds=len(counted),
+        n_diverged=n_diverged,
+        acc_a_mean=stats.mean([r.test_acc_a for r in counted]),
+        acc_a_std=stats.std([r.test_acc_a for r in counted]),
+        acc_scratch_mean=stats.mean(scratch),
+        acc_scratch_std=stats.std(scratch),
+        acc_transfer_mean=stats.mean(transfer),
+        acc_transfer_std=stats.std(transfer),
         difference_mean=stats.mean(differences),
         difference_std=stats.std(differences),
         difference_ci95=ci,
         wins=wins,
         losses=losses,
-        ties=ties,
+        ties=len(differences) - wins - losses,
         error_ratio_median=stats.median(ratios),
         reading=verdict(
             differences,
             ci,
             wins,
-            sum(r.diverged is not None for r in results),
-            (stats.mean([r.test_acc_b_scratch for r in kept]), stats.mean([r.test_acc_b_transfer for r in kept])),
-            ([r.test_acc_b_scratch for r in kept], [r.test_acc_b_transfer for r in kept]),
+            n_diverged,
+            (stats.mean(scratch), stats.mean(transfer)),
+            (scratch, transfer),
             rope_points,
         ),
     )
