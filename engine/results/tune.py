@@ -223,37 +223,33 @@ class TuneResult:
             one_shot,
         )
 
-    def _seed_results(self, pair: tuple[int, int], pick, arm: str | None) -> list[SeedResult]:
+    def _seed_results(self, pair: tuple[int, int], pick, arm: str | None, accuracy=None) -> list[SeedResult]:
         """B from scratch against `arm` (default: the first contender) per seed, each arm's trial chosen by
-        `pick(arm, seed)`."""
+        `pick(arm, seed)`, its test accuracy `accuracy(arm, seed, trial)` (default: the trial's own)."""
+        accuracy = accuracy or (lambda _name, _seed, trial: trial.test_accuracy)
         results = []
         for seed in self.seeds_of(pair):
-            scratch, transfer = pick(SCRATCH, seed), pick(self._contender(arm), seed)
+            names = (SCRATCH, self._contender(arm))
+            scratch, transfer = (pick(name, seed) for name in names)
             if scratch is None or transfer is None:
                 continue
             # the phase whose model failed, as SeedResult.counted reads it: scratch's, else the contender's
             diverged = B_SCRATCH if scratch.diverged else B_FINETUNE if transfer.diverged else None
             accuracy_a = self.accuracy_a.get(f"{pair[0]}-{pair[1]}:{seed}", float("nan"))
-            results.append(
-                SeedResult(seed, pair, accuracy_a, scratch.test_accuracy, transfer.test_accuracy, {}, diverged)
-            )
+            tests = [accuracy(name, seed, trial) for name, trial in zip(names, (scratch, transfer), strict=True)]
+            results.append(SeedResult(seed, pair, accuracy_a, *tests, {}, diverged))
         return results
 
     def summary(self, pair: tuple[int, int], arm: str | None = None) -> Summary:
-        """The verdict at the full budget, `arm` against B from scratch: each arm's validation pick, per seed."""
-        results = self._seed_results(pair, lambda name, seed: self.picked(name, pair, seed), arm)
-        contender = self._contender(arm)
-        return summarise(
-            [
-                dataclasses.replace(
-                    result,
-                    test_acc_b_scratch=self.picked_test(SCRATCH, pair, result.seed),
-                    test_acc_b_transfer=self.picked_test(contender, pair, result.seed),
-                )
-                for result in results
-            ],
-            self.settings.stats.rope_points,
+        """The verdict at the full budget, `arm` against B from scratch: each arm's validation pick per seed,
+        counted at the mean of any trials tied with it (picked_test)."""
+        results = self._seed_results(
+            pair,
+            lambda name, seed: self.picked(name, pair, seed),
+            arm,
+            lambda name, seed, _trial: self.picked_test(name, pair, seed),
         )
+        return summarise(results, self.settings.stats.rope_points)
 
     def one_shot_summary(self, pair: tuple[int, int], arm: str | None = None) -> Summary:
         """The verdict of the notebook's own configurations, run once each, outside the budget."""
