@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import msgspec
+
 from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset
 from engine.errors import ConfigError
@@ -102,6 +104,16 @@ class RunKind:
     result_type: ResultType
     module: str
     trains_b: Callable[[ExperimentConfig], bool] = lambda _config: True  # whether task B's split must fit the data
+    # where split.b_sample is "auto": whether each seed draws its own B images (else the first N, as the notebook)
+    draws_b_per_seed: Callable[[ExperimentConfig], bool] = lambda config: len(config.split.pairs) > 1
+
+    def prepared(self, config: ExperimentConfig) -> ExperimentConfig:
+        """`config` as this kind runs it and the run store records it: an "auto" B sample resolved."""
+        split = config.split
+        if split.b_sample != "auto":
+            return config
+        sample = "random" if self.draws_b_per_seed(config) else "first"
+        return msgspec.structs.replace(config, split=msgspec.structs.replace(split, b_sample=sample))
 
     def start(self, config: ExperimentConfig, dataset: Dataset, context: RunContext) -> RunResult:
         return self.study().run_kind(config, dataset, context)
@@ -145,6 +157,7 @@ TUNE = RunKind(
     title="tuning at an equal budget",
     result_type=TuneResult,
     module="engine.studies.tune",
+    draws_b_per_seed=lambda _config: True,
 )
 KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD, STUDY, MAP, TUNE)}
 

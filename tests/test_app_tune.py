@@ -49,13 +49,10 @@ async def test_a_tuning_runs_live_hides_test_until_it_ends_and_reopens(
         assert seen_live and all(cell == "hidden" for rows in seen_live for cell in rows)  # no test while it ran
         table = tune.query_one("#tune-trials", DataTable)
         rows = [table.get_row_at(r) for r in range(table.row_count)]
+        # each seed drew its own trials (tune.draws = "per_seed"): a row per trial and seed; the one-shot is one
+        trials = [f"{number} s{seed}" for number in (1, 2) for seed in (1, 2)]
         assert [(row[0], row[1]) for row in rows] == [
-            ("scratch", "1"),
-            ("scratch", "2"),
-            ("scratch", "one-shot"),
-            ("B on A", "1"),
-            ("B on A", "2"),
-            ("B on A", "one-shot"),
+            (arm, t) for arm in ("scratch", "B on A") for t in [*trials, "one-shot"]
         ]
         assert all(row[-1] != "hidden" for row in rows)
         report = shown_text(tune.query_one("#tune-report", Static))

@@ -126,7 +126,7 @@ def test_a_short_tuning_clips_the_default_frozen_epochs_and_says_so() -> None:
         ("split.b_classes=[1, 2, 3]", "split.b_classes must hold exactly two classes"),
         ("split.n_train_b=0", "split.n_train_b must be at least 1"),
         ("split.n_train_b=1.5", "split.n_train_b must be a whole number"),
-        ("split.b_sample=sometimes", "split.b_sample must be one of first, random"),
+        ("split.b_sample=sometimes", "split.b_sample must be one of auto, first, random"),
         ("network.hidden=[]", "network.hidden must be 1 to 20 layer sizes"),
         ("network.hidden=[300, 0]", "network.hidden must be 1 to 20 layer sizes"),
         ("network.hidden=300", "network.hidden must be a list of whole numbers"),

@@ -295,7 +295,7 @@ def test_every_hyperparameter_reaches_its_optimizer(small_dataset: Dataset, ever
 def test_at_an_equal_budget_each_optimizer_gets_the_same_trials_and_the_one_shot_race_stays(
     small_dataset: Dataset,
 ) -> None:
-    from engine.config.search import optimizer_space, optimizer_trials
+    from engine.config.search import draws_seed, optimizer_space, optimizer_trials
 
     config = apply_overrides(
         tiny_config(),
@@ -308,12 +308,15 @@ def test_at_an_equal_budget_each_optimizer_gets_the_same_trials_and_the_one_shot
         assert alone.histories.keys() == beside.histories.keys()
         for seed in alone.histories:
             assert alone.histories[seed]["val_loss"] == beside.histories[seed]["val_loss"]
-    rates = [values["learning_rate"] for values in optimizer_trials("sgd", False, 3, 0)]
+    rates = {
+        s: [v["learning_rate"] for v in optimizer_trials("sgd", False, 3, draws_seed(0, "per_seed", s))] for s in (1, 2)
+    }
+    assert rates[1] != rates[2]
     for entry in tuned.entries:
         assert len(entry.trials) == 3 * 2 and {t["seed"] for t in entry.trials} == {1, 2}
-        # every optimizer gets the same learning rates, every seed the same trials
-        assert [t["values"]["learning_rate"] for t in entry.trials if t["seed"] == 1] == rates
-        assert [t["values"]["learning_rate"] for t in entry.trials if t["seed"] == 2] == rates
+        # every optimizer gets the same learning rates, each seed its own trials
+        assert [t["values"]["learning_rate"] for t in entry.trials if t["seed"] == 1] == rates[1]
+        assert [t["values"]["learning_rate"] for t in entry.trials if t["seed"] == 2] == rates[2]
         assert all(1 <= t["best_epoch"] <= 2 and 0 <= t["test_accuracy"] <= 1 for t in entry.trials)
     momentum = next(entry for entry in tuned.entries if entry.name == "momentum")
     assert all(1e-3 <= t["values"]["one_minus_momentum"] <= 0.3 for t in momentum.trials)

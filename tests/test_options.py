@@ -23,13 +23,14 @@ SAME_TEXT = {
     "networks": ("dense,cnn", ["dense", "cnn"]),
     "tune_budget": ("7", 7),
     "tune_epochs": ("9", 9),
+    "tune_draws": ("shared", "shared"),
     "precision": ("bfloat16", "bfloat16"),
     "cluster": ("local", "local"),
     "gpus_per_unit": ("0.25", 0.25),
     "cpus_per_unit": ("2", 2.0),
 }
 COMMAND_OF = {"study_layers": "study", "treatments": "study", "networks": "study"}
-COMMAND_OF |= {"tune_budget": "tune", "tune_epochs": "tune"}
+COMMAND_OF |= {"tune_budget": "tune", "tune_epochs": "tune", "tune_draws": "tune"}
 
 
 def test_every_option_with_both_a_flag_and_a_field_is_covered_here() -> None:

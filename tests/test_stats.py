@@ -94,8 +94,10 @@ def test_the_pooled_reading_finds_a_true_shift_of_one_point() -> None:
         ([], "experiment", ["initial weights", "data order"], ["B's training images (the first 200)", "the test set"]),
         (["split.b_sample='random'"], "experiment", ["B's 200 training images (drawn per seed)"], ["the test set"]),
         (["split.extra_pairs=[[0, 2]]"], "map", ["the class pair (over pairs)"], ["the validation images"]),
-        (["tune.budget=8"], "tune", ["data order"], ["the tuning's 8 draws (the same trials for every seed)"]),
-        (["leaderboard.budget=4"], "leaderboard", ["initial weights"], ["the 4 draws (the same trials for every"]),
+        (["tune.budget=8"], "tune", ["the tuning's 8 draws (drawn per seed)"], ["the test set"]),
+        (["tune.draws='shared'"], "tune", ["data order"], ["the tuning's 16 draws (the same trials for every seed)"]),
+        (["leaderboard.budget=4"], "leaderboard", ["the 4 draws (drawn per seed, the same for every"], ["the test"]),
+        (["leaderboard.budget=4", "tune.draws='shared'"], "leaderboard", [], ["the 4 draws (the same trials for"]),
     ],
 )
 def test_every_reading_names_what_varied_and_what_was_held_fixed(overrides, kind, varied, fixed) -> None:

@@ -73,18 +73,27 @@ def test_a_runner_takes_a_cells_or_an_arms_entries_as_the_plan_has_them() -> Non
     trials = [TuneTrial(arm, number, (("learning_rate", 0.1 * (number + 1)),)) for number in range(2)]
     tuning = [PlannedPhase(phase, seeds, 3, 7, trains=t, group=0) for phase in (B_FROZEN, B_FINETUNE) for t in trials]
     cursor = PlanCursor(tuning)
-    frozen = cursor.take_group(B_FROZEN, seeds)
+    frozen = cursor.take_group(B_FROZEN)
     assert [p.trains.drawn for _, p in frozen] == [{"learning_rate": 0.1}, {"learning_rate": 0.2}]
     with pytest.raises(RuntimeError, match="plan entry 2 is"):
-        cursor.take_group(B_FINETUNE, (1,))
+        cursor.take_group(B_SCRATCH)
 
 
-def test_a_tunings_plan_carries_each_trials_drawn_values(small_dataset) -> None:
+@pytest.mark.parametrize("draws", ["shared", "per_seed"])
+def test_a_tunings_plan_carries_each_seeds_drawn_values(small_dataset, draws: str) -> None:
     from engine.config.search import arm_trials
 
-    config = apply_overrides(tiny_config(), ["tune.budget=3", "tune.epochs=4", "run.seeds=[1]"])
+    config = apply_overrides(
+        tiny_config(), ["tune.budget=3", "tune.epochs=4", "run.seeds=[1,2]", f"tune.draws={draws!r}"]
+    )
     plan = plan_tune(config, small_dataset, set())
     for arm in config.tune.ordered_arms:
-        planned = [p.trains for p in plan if isinstance(p.trains, TuneTrial) and p.trains.arm.name == arm]
-        drawn = {number: values for number, values in arm_trials(config, arm)}
-        assert planned and all(trial.drawn == drawn[trial.number] for trial in planned)
+        planned = [p for p in plan if isinstance(p.trains, TuneTrial) and p.trains.arm.name == arm]
+        for seed in (1, 2):
+            drawn = dict(arm_trials(config, arm, seed))
+            own = [p.trains for p in planned if seed in p.seeds]
+            assert own and all(trial.drawn == drawn[trial.number] for trial in own)
+        # shared: one entry per trial for both seeds; per seed: one entry per trial and seed, with its own values
+        assert {p.seeds for p in planned} == ({(1, 2)} if draws == "shared" else {(1,), (2,)})
+    per_seed = [dict(arm_trials(config, "scratch", seed)) for seed in (1, 2)]
+    assert (per_seed[0] == per_seed[1]) == (draws == "shared")

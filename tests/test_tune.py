@@ -14,7 +14,7 @@ import pytest
 
 from engine.config import apply_overrides
 from engine.config.arms import SCRATCH, TRANSFER
-from engine.config.search import ONE_SHOT
+from engine.config.search import ONE_SHOT, arm_trials
 from engine.data.fashion_mnist import Dataset
 from engine.data.split import tasks_for_seeds
 from engine.networks.keras_models import held_out_accuracy, set_reused_trainable
@@ -97,9 +97,13 @@ def test_each_trial_equals_its_configuration_trained_alone_with_keras(small_data
             assert trial.val_accuracy == pytest.approx(best, abs=2e-3)
             expected = held_out_accuracy(model, tasks.b.x_test, tasks.b.y_test)
             assert trial.test_accuracy == pytest.approx(expected, abs=2e-3), (arm, trial.number)
-    assert {t.values["learning_rate"] for t in result.trials_of(SCRATCH, (5, 6), 3)} == {
-        t.values["learning_rate"] for t in result.trials_of(SCRATCH, (5, 6), 4)
-    }
+    # each seed tuned its own draws (tune.draws = "per_seed"), as the plan drew them
+    for arm in (SCRATCH, TRANSFER):
+        for seed in (3, 4):
+            drawn = dict(arm_trials(config, arm, seed))
+            assert all(t.values == drawn[t.number] for t in result.trials_of(arm, (5, 6), seed))
+    rates = [{t.values["learning_rate"] for t in result.trials_of(SCRATCH, (5, 6), s)} for s in (3, 4)]
+    assert rates[0] != rates[1]
 
 
 def _one_shot_scratch(config, data, seed: int):
@@ -182,7 +186,7 @@ def test_a_stopped_tuning_resumes_to_the_same_numbers(small_dataset: Dataset, tm
     ]
     stopped, sources = tune_report(first)
     assert str(stopped) == "Sandal vs Shirt: stopped before its arms finished (1 of 2 arms finished)."
-    assert "the tuning's 3 draws (the same trials for every seed)" in str(sources)
+    assert "the tuning's 3 draws (drawn per seed)" in str(sources)
     resumed = run_tune(config, small_dataset, checkpoints=checkpoints)
 
     def numbers(result):

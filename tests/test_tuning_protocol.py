@@ -10,7 +10,7 @@ import pytest
 
 from engine.config import ExperimentConfig
 from engine.config.arms import SCRATCH, TRANSFER
-from engine.config.search import ONE_SHOT, edges, trial_values
+from engine.config.search import ONE_SHOT, arm_trials, edges, trial_values
 from engine.config.values import apply_overrides
 from engine.errors import ConfigError
 from engine.results.tune import Trial, TuneResult
@@ -30,6 +30,22 @@ def test_the_draws_are_reproducible_spread_over_each_range_and_independent_of_th
     assert sorted(int((r + 4) / 3 * 16) for r in rates) == list(range(16))
     assert {d["frozen_epochs"] for d in draws} == {0.0, 2.0, 4.0, 8.0}
     assert all(0.01 <= d["fine_tune_ratio"] <= 1 for d in draws)
+
+
+def test_each_seed_draws_its_own_trials_by_default_the_same_ones_when_shared() -> None:
+    config = apply_overrides(ExperimentConfig(), ["run.seeds=[1,2,3]"])
+    assert config.tune.draws == "per_seed"
+    own = [arm_trials(config, TRANSFER, seed) for seed in (1, 2, 3)]
+    assert own[0] == arm_trials(config, TRANSFER, 1)  # reproducible
+    assert own[0] != own[1] != own[2]
+    for trials in own:  # each seed's draws keep Sobol's balance: one learning rate in each sixteenth
+        rates = [math.log10(values["learning_rate"]) for number, values in trials if number != ONE_SHOT]
+        assert sorted(int((r + 4) / 3 * 16) for r in rates) == list(range(16))
+    shared = apply_overrides(config, ["tune.draws='shared'"])
+    assert arm_trials(shared, TRANSFER, 1) == arm_trials(shared, TRANSFER, 3)
+    assert [v for _, v in arm_trials(shared, TRANSFER, 2)][:16] == trial_values(config.tune.space_of(TRANSFER), 16, 0)
+    with pytest.raises(ConfigError, match=r"tune\.draws must be one of per_seed, shared"):
+        apply_overrides(config, ["tune.draws='sometimes'"])
 
 
 def test_a_value_in_the_outer_tenth_of_its_range_is_at_the_edge() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.classes import CLASS_NAMES
 from engine.config import LEADERBOARD_SPACES, LEADERBOARD_TASKS, parse_numbers, parse_pairs
-from engine.config.choices import ACTIVATIONS, B_SAMPLES, INITIALIZERS, PRECISIONS, VALIDATION_SETS
+from engine.config.choices import ACTIVATIONS, B_SAMPLES, DRAWS, INITIALIZERS, PRECISIONS, VALIDATION_SETS
 from engine.config.optimizers import OPTIMIZERS
 from engine.data.fashion_mnist import DATA_ENV_VAR, IDX_FILES
 from engine.errors import ConfigError
@@ -27,7 +27,12 @@ CLUSTER = (*EXPERIMENT, "resume")
 COMPARE_PRECISIONS = "both"  # bench --precision with no value: the experiment in each precision
 
 CLASS_CHOICES: Choices = tuple((f"{name} ({index})", index) for index, name in enumerate(CLASS_NAMES))
-B_SAMPLE_LABELS = {"first": "first N, as the notebook", "random": "random N per seed"}
+B_SAMPLE_LABELS = {
+    "auto": "auto: first N for one pair, per seed in tune and maps",
+    "first": "first N, as the notebook",
+    "random": "random N per seed",
+}
+DRAWS_LABELS = {"per_seed": "drawn per seed", "shared": "the same for every seed"}
 VALIDATION_LABELS = {"first": "first 5,000 (seed notebook)", "last": "last 5,000 (3rd edition)"}
 PRECISION_LABELS = {"float32": "float32", "bfloat16": "bfloat16 matmuls (mixed)"}
 NETWORK_CHOICES: Choices = (("dense", "dense"), ("cnn: conv blocks, then dense", "cnn"))
@@ -398,6 +403,18 @@ OPTIONS: tuple[Option, ...] = (
         help="epochs per trial (default 40)",
     ),
     Option("tune_draw_seed", "tune.draw_seed", "int", "Draws' seed", "Tune", help="the Sobol draws' scramble"),
+    Option(
+        "tune_draws",
+        "tune.draws",
+        "choice",
+        "Trials",
+        "Tune",
+        _labelled(DRAWS_LABELS, DRAWS),
+        flag="--draws",
+        commands=("tune", "leaderboard"),
+        help="each seed draws its own trials (per_seed, the default: the interval covers the search's luck) or "
+        "every seed tunes the same ones (shared)",
+    ),
     Option(
         "tune_arms",
         "tune.arms",

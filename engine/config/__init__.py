@@ -3,7 +3,7 @@
 The public names are gathered here, so callers write `from engine.config import ExperimentConfig`.
 """
 
-from engine.config.codec import config_from_dict, config_to_dict, config_to_toml, load_config_file
+from engine.config.codec import config_from_dict, config_to_dict, config_to_toml, load_config_file, stored_config
 from engine.config.schema import (
     LEADERBOARD_SPACES,
     LEADERBOARD_TASKS,
@@ -60,4 +60,5 @@ __all__ = [
     "parse_pairs",
     "parse_seeds",
     "parse_value",
+    "stored_config",
 ]

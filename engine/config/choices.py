@@ -9,7 +9,11 @@ INITIALIZERS: tuple[str, ...] = (
     "he_normal",
     "he_uniform",
 )
-B_SAMPLES: tuple[str, ...] = ("first", "random")
+# auto: the first N where a run keeps the notebook's design (one pair), drawn per seed in a tuning and in a map over
+# pairs (where B's sample is one of the sources of variance a reading over seeds must cover); resolved at start
+B_SAMPLES: tuple[str, ...] = ("auto", "first", "random")
+# a tuning's (and a budget race's) trials: the same Sobol draws for every seed, or drawn afresh for each seed
+DRAWS: tuple[str, ...] = ("per_seed", "shared")
 VALIDATION_SETS: tuple[str, ...] = ("first", "last")
 TRANSFER_SOURCES: tuple[str, ...] = ("a", "b")  # reuse model A's layers, or this seed's B from scratch (selffer)
 # Yosinski et al. 2014: AnB reuses A's first n layers frozen, BnB the scratch B's (selffer control); "+" fine-tunes

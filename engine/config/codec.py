@@ -56,6 +56,16 @@ def config_from_dict(values: dict[str, Any], base: ExperimentConfig | None = Non
         raise _reworded(str(exc), merged) from None
 
 
+# what a run stored by an earlier version did where a key it left out now defaults otherwise: B's first N images
+# for every seed, and the same tuning draws for every seed
+STORED_BEFORE: dict[str, dict[str, Any]] = {"split": {"b_sample": "first"}, "tune": {"draws": "shared"}}
+
+
+def stored_config(values: dict[str, Any]) -> ExperimentConfig:
+    """A config the run store kept, read as the run ran it: keys it left out take what its version did."""
+    return config_from_dict(overlay(STORED_BEFORE, values))
+
+
 def overlay(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     """`given` over `base`, tables merged key by key (so one hyperparameter can change alone). A [network] of
     another kind starts from that kind's defaults: keys of the old kind do not carry over."""

@@ -16,6 +16,7 @@ from engine.config.arms import REUSED_LAYERS, SCRATCH, TRANSFER, Arm, parse_arm
 from engine.config.choices import (
     ACTIVATIONS,
     B_SAMPLES,
+    DRAWS,
     INITIALIZERS,
     PRECISIONS,
     TRANSFER_SOURCES,
@@ -66,7 +67,7 @@ class SplitConfig(Section):
 
     b_classes: IntList = (5, 6)
     n_train_b: int = 200
-    b_sample: str = "first"
+    b_sample: str = "auto"  # resolved when a run starts (engine.kinds.RunKind.prepared): first or random
     extra_pairs: PairList = ()
     validation: str = "first"  # which 5,000 training images validate: the first (seed notebook) or the last
 
@@ -80,6 +81,11 @@ class SplitConfig(Section):
             raise ConfigError.about("split.n_train_b", f"must be at least 1, got {self.n_train_b}")
         check_one_of("split.b_sample", self.b_sample, B_SAMPLES)
         check_one_of("split.validation", self.validation, VALIDATION_SETS)
+
+    @property
+    def b_per_seed(self) -> bool:
+        """Whether each seed trains B on its own draw of images; "auto" not yet resolved keeps the first N."""
+        return self.b_sample == "random"
 
     def for_pair(self, pair: tuple[int, int]) -> SplitConfig:
         """This split for one pair of a study alone."""
@@ -390,14 +396,15 @@ def default_spaces() -> dict[str, SearchSpace]:
 
 
 class TuneConfig(Section):
-    """`transfer-tui tune`: each arm gets `budget` trials drawn from its search space (a scrambled Sobol sequence,
-    the same for every seed, from `draw_seed`), each trained `epochs` epochs keeping its best validation epoch;
-    `space` tables replace an arm's defaults value by value."""
+    """`transfer-tui tune`: each arm gets `budget` trials drawn from its search space (a scrambled Sobol sequence
+    from `draw_seed`: drawn afresh for each seed, or the same for every seed with `draws = "shared"`), each trained
+    `epochs` epochs keeping its best validation epoch; `space` tables replace an arm's defaults value by value."""
 
     budget: int = 16
     arms: NameList = TUNE_ARMS
     epochs: int = 40
     draw_seed: int = 0
+    draws: str = "per_seed"
     space: dict[str, dict[str, Dimension]] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -413,6 +420,7 @@ class TuneConfig(Section):
         check_epochs("tune.epochs", self.epochs, minimum=1)
         if not 0 <= self.draw_seed <= MAX_SEED:
             raise ConfigError.about("tune.draw_seed", f"must be between 0 and {MAX_SEED}, got {self.draw_seed}")
+        check_one_of("tune.draws", self.draws, DRAWS)
         defaults = default_spaces()
         for table, space in self.space.items():
             if table not in defaults and table not in self.arms:

@@ -1,10 +1,13 @@
 """The trials of a tuning: points of a scrambled Sobol sequence (scipy.stats.qmc), one coordinate per searched
-value, mapped onto each value's range. The draws depend on the search space and `draw_seed` alone, never on the
-run's seeds, so every seed tunes the same trials and the seeds pair up."""
+value, mapped onto each value's range. The draws depend on the search space, `draw_seed` and, with
+`tune.draws = "per_seed"` (the default), the run's seed: each seed then tunes its own trials, so that an interval
+over seeds covers the search's luck too (Bouthillier et al. 2021); with "shared" every seed tunes the same ones."""
 
 from __future__ import annotations
 
 import warnings
+
+import numpy as np
 
 from engine.config.arms import REUSED_LAYERS, SCRATCH
 from engine.config.optimizers import OPTIMIZER_SPECS
@@ -12,6 +15,14 @@ from engine.config.schema import Dimension, ExperimentConfig, SearchSpace
 
 ONE_SHOT = -1  # the trial number of an arm's own configuration as the notebook runs it, outside the budget
 Values = dict[str, float]
+
+
+def draws_seed(draw_seed: int, draws: str, seed: int) -> int:
+    """The scramble of one seed's trials: `draw_seed` itself when every seed shares the draws, else one mixed
+    from it and the seed (the same seed always gets the same trials)."""
+    if draws == "shared":
+        return draw_seed
+    return int(np.random.SeedSequence([draw_seed, seed]).generate_state(1)[0])
 
 
 def trial_values(space: SearchSpace, budget: int, draw_seed: int) -> list[dict[str, float]]:
@@ -36,10 +47,11 @@ def edges(space: SearchSpace, values: dict[str, float]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def arm_trials(config: ExperimentConfig, arm: str) -> list[tuple[int, Values]]:
-    """An arm's trials as (number, values): the budget's draws, then the notebook's own configuration."""
+def arm_trials(config: ExperimentConfig, arm: str, seed: int) -> list[tuple[int, Values]]:
+    """An arm's trials for `seed` as (number, values): the budget's draws, then the notebook's own configuration."""
     tune, transfer = config.tune, config.transfer
-    drawn = list(enumerate(trial_values(tune.space_of(arm), tune.budget, tune.draw_seed)))
+    scramble = draws_seed(tune.draw_seed, tune.draws, seed)
+    drawn = list(enumerate(trial_values(tune.space_of(arm), tune.budget, scramble)))
     if arm == SCRATCH:
         return [*drawn, (ONE_SHOT, {"learning_rate": transfer.scratch_learning_rate})]
     ratio = transfer.unfrozen_learning_rate / transfer.frozen_learning_rate

@@ -100,7 +100,7 @@ def tasks_for_seeds(dataset: Dataset, split: SplitConfig, seeds: Sequence[int]) 
         task_b = TaskData(xb_train[keep], yb_train[keep], xb_valid, yb_valid, xb_test, yb_test)
         return Tasks(a=task_a, b=task_b, a_classes=tuple(a_classes_for(b_classes)), b_classes=b_classes)
 
-    if split.b_sample == "first":
+    if not split.b_per_seed:
         shared = tasks_keeping(np.arange(split.n_train_b))
         return dict.fromkeys(seeds, shared)
     return {seed: tasks_keeping(b_train_indices(len(yb_train), split, seed)) for seed in seeds}
@@ -125,6 +125,6 @@ def check_b_size(split: SplitConfig, b_classes: tuple[int, int], available: int)
 def b_train_indices(available: int, split: SplitConfig, seed: int) -> np.ndarray:
     """Which B training images to keep: the first N (the notebook) or N drawn for this seed, in data order."""
     n = min(split.n_train_b, available)
-    if split.b_sample == "first":
+    if not split.b_per_seed:
         return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(available, size=n, replace=False))

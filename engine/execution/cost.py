@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from engine.classes import N_CLASSES
-from engine.config import ExperimentConfig, NetworkConfig, config_from_dict, config_to_dict
+from engine.config import ExperimentConfig, NetworkConfig, config_to_dict, stored_config
 from engine.config.presets import study_networks
 from engine.errors import UserError
 from engine.networks.sizes import multiply_adds, training_flops
@@ -112,7 +112,7 @@ def _timed(record: Any) -> tuple[dict, float] | None:
     if seconds < 1 or record.config.get("cluster", {}).get("address"):
         return None
     try:
-        return record.config, run_flops(config_from_dict(record.config), record.kind) / seconds
+        return record.config, run_flops(stored_config(record.config), record.kind) / seconds
     except (UserError, KeyError):  # a config this version cannot read: it says nothing of the rate
         return None
 

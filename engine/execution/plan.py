@@ -121,15 +121,18 @@ class PlanCursor:
         self.next_index += 1
         return index, planned
 
-    def take_group(self, phase: str, seeds: tuple[int, ...]) -> list[tuple[int, PlannedPhase]]:
-        """The next entries that train together in `phase` (a group's, one per trial or pair), as the plan has
-        them: a runner that follows them cannot drift from the plan."""
-        index, first = self.take(phase, seeds, self.plan[self.next_index].trains)
-        taken = [(index, first)]
+    def take_group(self, phase: str) -> list[tuple[int, PlannedPhase]]:
+        """The next entries that train together in `phase` (a group's, one per trial or pair, each for the seeds it
+        names), as the plan has them: a runner that follows them cannot drift from the plan."""
+        if self.next_index >= len(self.plan) or self.plan[self.next_index].phase != phase:
+            found = self.plan[self.next_index] if self.next_index < len(self.plan) else "the end"
+            raise RuntimeError(f"plan entry {self.next_index} is {found}, not a group in {phase}")
+        first = self.plan[self.next_index]
+        taken = []
         while self.next_index < len(self.plan) and (
             (planned := self.plan[self.next_index]).group == first.group and planned.phase == phase
         ):
-            taken.append(self.take(phase, seeds, planned.trains))
+            taken.append(self.take(phase, planned.seeds, planned.trains))
         return taken
 
     def take_all(self, seeds: tuple[int, ...], trains: Trains) -> list[tuple[int, PlannedPhase]]:

@@ -56,6 +56,7 @@ def run_tracked(
     and a finished run drops its checkpoints."""
     from engine.runtime import device_name
 
+    config = kind.prepared(config)
     executor = executor_for(config)
     executor.check(config)
     if kind.trains_b(config):  # what the data can refuse, refused before anything is recorded

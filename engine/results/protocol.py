@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.config import ExperimentConfig, config_from_dict
+from engine.config import ExperimentConfig, stored_config
 
 
 def settings_of(config: dict[str, Any]) -> ExperimentConfig:
-    """A stored config read through the typed schema, as it was checked when the run started (its defaults fill
-    what a run stored by an earlier version left out): results read their settings here, never by key."""
-    return config_from_dict(config)
+    """A stored config read through the typed schema, as it was checked when the run started (what a run stored
+    by an earlier version left out reads as that version ran it): results read their settings here, never by key."""
+    return stored_config(config)
 
 
 class RunResult(Protocol):

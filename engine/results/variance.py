@@ -15,16 +15,25 @@ def variance_sources(settings: ExperimentConfig, kind: str) -> tuple[list[str], 
     split = settings.split
     b_task = kind != "leaderboard" or settings.leaderboard.task.startswith("b_")
     if b_task:
-        if split.b_sample == "random":
+        if split.b_per_seed:
             varied.append(f"B's {split.n_train_b} training images (drawn per seed)")
         else:
             fixed.append(f"B's training images (the first {split.n_train_b})")
     if len(split.pairs) > 1:
         varied.append("the class pair (over pairs)")
+    shared = settings.tune.draws == "shared"
     if kind == "tune":
-        fixed.append(f"the tuning's {settings.tune.budget} draws (the same trials for every seed)")
+        budget = settings.tune.budget
+        if shared:
+            fixed.append(f"the tuning's {budget} draws (the same trials for every seed)")
+        else:
+            varied.append(f"the tuning's {budget} draws (drawn per seed)")
     if kind == "leaderboard" and settings.leaderboard.budget:
-        fixed.append(f"the {settings.leaderboard.budget} draws (the same trials for every seed and optimizer)")
+        budget = settings.leaderboard.budget
+        if shared:
+            fixed.append(f"the {budget} draws (the same trials for every seed and optimizer)")
+        else:
+            varied.append(f"the {budget} draws (drawn per seed, the same for every optimizer)")
     fixed += ["the validation images", "the test set"]
     return varied, fixed
 

@@ -14,7 +14,7 @@ import msgspec
 from engine.classes import N_CLASSES
 from engine.config import ExperimentConfig, config_to_dict
 from engine.config.optimizers import split_learning_rate
-from engine.config.search import optimizer_hyperparameters, optimizer_trials
+from engine.config.search import draws_seed, optimizer_hyperparameters, optimizer_trials
 from engine.data.fashion_mnist import Dataset
 from engine.data.packing import member_data
 from engine.data.split import full_task, tasks_for_seeds, training_labels
@@ -139,8 +139,12 @@ def _tuned(config, entry: OptimizerEntry, seed_tasks, outputs, starts, cursor, l
     """One optimizer's trials at an equal budget, all trials x seeds as one population from the race's starts,
     each with its own hyperparameters and keeping its best validation epoch; what each gave."""
     board, net, seeds = config.leaderboard, config.network, tuple(config.run.seeds)
-    drawn = optimizer_trials(entry.name, board.space == "extended", board.budget, config.tune.draw_seed)
-    members = [(number, values, index) for number, values in enumerate(drawn) for index in range(len(seeds))]
+    tune = config.tune
+    drawn = [  # each seed's trials (the same for every optimizer, so that they pair up within a seed)
+        optimizer_trials(entry.name, board.space == "extended", board.budget, draws_seed(tune.draw_seed, tune.draws, s))
+        for s in seeds
+    ]
+    members = [(number, drawn[index][number], index) for number in range(board.budget) for index in range(len(seeds))]
     population = Population(net, *outputs, [starts[index] for _, _, index in members], precision=config.run.precision)
     settings = [
         MemberSettings.of(optimizer_hyperparameters(entry.hyperparameters, values), epochs=board.epochs, keep_best=True)

@@ -59,10 +59,12 @@ def tuning_arm(config: ExperimentConfig, name: str) -> Arm:
 
 
 def plan_tune(config: ExperimentConfig, dataset: Dataset, a_ready: set[tuple[int, int]]) -> list[PlannedPhase]:
-    """Per pair: model A (unless every seed's is cached), then each arm's phases, one entry per trial; an arm's
-    entries are one group (they train as one population)."""
+    """Per pair: model A (unless every seed's is cached), then each arm's phases, one entry per trial (per trial
+    and seed where each seed draws its own trials); an arm's entries are one group (they train as one population)."""
     seeds, batch = tuple(config.run.seeds), config.run.batch_size
     sizes = training_sizes(dataset, config)
+    # the seeds that tune the same trials: all of them, or each alone
+    seed_groups = [seeds] if config.tune.draws == "shared" else [(seed,) for seed in seeds]
     plan = []
     group = 0
     for pair in config.split.pairs:
@@ -70,14 +72,15 @@ def plan_tune(config: ExperimentConfig, dataset: Dataset, a_ready: set[tuple[int
         if pair not in a_ready:
             plan.append(PlannedPhase(MODEL_A, seeds, config.train_a.epochs, math.ceil(n_a / batch), pair))
         for arm in config.tune.ordered_arms:
-            trials = arm_trials(config, arm)
+            trials = [arm_trials(config, arm, together[0]) for together in seed_groups]
             phases = [B_SCRATCH] if arm == SCRATCH else [B_FROZEN, B_FINETUNE]
             for phase in phases:
-                for number, values in trials:
-                    epochs = _schedule(config, arm, number, values)[phase]
-                    trial = TuneTrial(tuning_arm(config, arm), number, tuple(values.items()))
-                    steps = math.ceil(n_b / batch)
-                    plan.append(PlannedPhase(phase, seeds, epochs, steps, pair, trains=trial, group=group))
+                for by_seeds in zip(*trials, strict=True):  # trial by trial, then seed by seed: as members train
+                    for together, (number, values) in zip(seed_groups, by_seeds, strict=True):
+                        epochs = _schedule(config, arm, number, values)[phase]
+                        trial = TuneTrial(tuning_arm(config, arm), number, tuple(values.items()))
+                        steps = math.ceil(n_b / batch)
+                        plan.append(PlannedPhase(phase, together, epochs, steps, pair, trains=trial, group=group))
             group += 1
     return plan
 
@@ -142,11 +145,13 @@ def _tune_arm(
     entries, a trial each, with its values and epochs); the trials it gave, and the population."""
     seeds, net, transfer = tuple(config.run.seeds), config.network, config.transfer
     phases = [B_SCRATCH] if arm.source is None else [B_FROZEN, B_FINETUNE]
-    planned = {phase: cursor.take_group(phase, seeds) for phase in phases}
-    trials = [entry.trains for _, entry in planned[phases[0]]]
-    if any(trial.arm != arm for trial in trials):
-        raise RuntimeError(f"the plan trains {trials[0].arm.name} here, not {arm.name}")
-    members = [(trial.number, trial.drawn, seed) for trial in trials for seed in seeds]
+    planned = {phase: cursor.take_group(phase) for phase in phases}
+    if any(entry.trains.arm != arm for _, entry in planned[phases[0]]):
+        raise RuntimeError(f"the plan trains {planned[phases[0]][0][1].trains.arm.name} here, not {arm.name}")
+    # a member per trial and seed, in the plan's order: an entry's trial for each of the seeds it trains
+    members = [
+        (entry.trains.number, entry.trains.drawn, seed) for _, entry in planned[phases[0]] for seed in entry.seeds
+    ]
     depths = [_depth(config, arm, values) for _, values, _ in members]
     if arm.source is None:
         starts = [initial_scratch(net, seed) for _, _, seed in members]
@@ -163,7 +168,7 @@ def _tune_arm(
     histories: dict[str, list[PhaseHistory]] = {}
     for phase in phases:
         entries = planned[phase]
-        epochs_of = [entry.epochs for _, entry in entries for _ in seeds]  # member by member, as `members`
+        epochs_of = [entry.epochs for _, entry in entries for _ in entry.seeds]  # member by member, as `members`
         settings = []
         for (number, values, _), depth, epochs in zip(members, depths, epochs_of, strict=True):
             rate = values["learning_rate"]

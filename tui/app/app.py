@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from engine.config import ExperimentConfig, LeaderboardConfig, config_from_dict, config_to_dict
+from engine.config import ExperimentConfig, LeaderboardConfig, config_to_dict, stored_config
 from engine.config.differences import config_differences
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.errors import UserError
@@ -326,7 +326,7 @@ class TransferApp(App[int]):
         """A stored run's config, back in the Setup form; the user starts it. A form that differs is replaced
         only once the user agrees, so nothing typed there is lost by surprise."""
         try:
-            config = config_from_dict(record.config)
+            config = stored_config(record.config)
         except UserError as exc:
             self.notify(f"That run's config cannot be used: {exc}", severity="error")
             return
@@ -360,7 +360,7 @@ class TransferApp(App[int]):
             self.notify("A run is in progress: cancel it first (c).", severity="warning")
             return
         kind, options = kind_named(record.kind), RunOptions.from_dict(record.options)
-        self.start(RunRequest(kind, config_from_dict(record.config), Path(record.folder), options, resume=True))
+        self.start(RunRequest(kind, stored_config(record.config), Path(record.folder), options, resume=True))
         self.notify(f"Resuming {record.id} from its last finished epoch.")
 
     def cancels_here(self, view: str | None) -> bool:

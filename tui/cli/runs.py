@@ -11,7 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from engine.config import config_from_dict
+from engine.config import config_from_dict, stored_config
 from engine.errors import ConfigError
 from engine.fileio import atomic_write_text
 from engine.kinds import RunOptions, kind_named, kind_of
@@ -204,5 +204,5 @@ def runs_resume(run_id: str, cluster: dict[str, object] | None = None) -> int:
         raise ConfigError(f"run {record.id} is {record.status}; only interrupted, cancelled or failed runs resume")
     console.print(f"Resuming {record.kind} {record.id} from its last finished epoch.")
     kind, options = kind_named(record.kind), RunOptions.from_dict(record.options)
-    config = config_from_dict({"cluster": cluster} if cluster else {}, config_from_dict(record.config))
+    config = config_from_dict({"cluster": cluster} if cluster else {}, stored_config(record.config))
     return execute(kind, config, Path(record.folder), options, resume=True)

@@ -17,7 +17,7 @@ from textual_plotext import PlotextPlot
 
 from engine.config import ExperimentConfig
 from engine.config.arms import SCRATCH, Arm
-from engine.config.search import ONE_SHOT, arm_trials
+from engine.config.search import ONE_SHOT
 from engine.progress import EpochDone, PartDone, ProgressEvent, RunPlanned
 from engine.results import stats
 from engine.results.tune import TuneResult
@@ -71,9 +71,11 @@ class TuneScreen(CancelsItsRun, Screen):
         self.run_dir: Path | None = None  # the folder of the run shown once it has ended: what `e` exports
         self.result: TuneResult | None = None
         self.plan: tuple = ()
-        self.values: dict[tuple[str, int], dict[str, float]] = {}  # (arm, trial) -> the values it drew
         self.arms: dict[str, Arm] = {}  # the tuning's arms by name, as its plan parsed them
-        self.best_so_far: dict[tuple[str, int], dict[int, float]] = {}  # (arm, trial) -> seed -> best validation
+        # a plan entry's trial (its arm, number and drawn values, for the seeds that drew them) -> seed -> best
+        # validation accuracy so far: one row per trial, or per trial and seed where each seed drew its own
+        self.best_so_far: dict[tuple[TuneTrial, tuple[int, ...]], dict[int, float]] = {}
+        self.several_seeds = False
         self.dirty = False
         self.pair_index = 0
         self.caption = (
@@ -97,10 +99,8 @@ class TuneScreen(CancelsItsRun, Screen):
 
     def start(self, config: ExperimentConfig) -> None:
         self.result, self.run_dir = None, None
-        self.values = {
-            (arm, number): values for arm in config.tune.ordered_arms for number, values in arm_trials(config, arm)
-        }
         self.best_so_far = {}
+        self.several_seeds = len(config.run.seeds) > 1
         tune = config.tune
         pairs = ", ".join(pair_label(pair) for pair in config.split.pairs)
         self.caption = (
@@ -118,7 +118,8 @@ class TuneScreen(CancelsItsRun, Screen):
             trains = self.plan[event.index].trains
             if isinstance(trains, TuneTrial):
                 self.arms[trains.arm.name] = trains.arm
-                seeds = self.best_so_far.setdefault((trains.arm.name, trains.number), {})
+                together = () if trains.one_shot else self.plan[event.index].seeds  # one-shot: one row for all
+                seeds = self.best_so_far.setdefault((trains, together), {})
                 seeds[event.seed] = max(seeds.get(event.seed, 0.0), event.metrics.val_accuracy)
                 self.dirty = True
         elif isinstance(event, PartDone) and isinstance(event.result, TuneResult):
@@ -178,17 +179,20 @@ class TuneScreen(CancelsItsRun, Screen):
 
     def _live_rows(self) -> list[tuple[str, ...]]:
         rows = []
-        for (arm, number), seeds in sorted(
-            self.best_so_far.items(), key=lambda item: (self._arm_place(item[0][0]), item[0][1] < 0, item[0][1])
+        arms = list(dict.fromkeys(p.trains.arm.name for p in self.plan if isinstance(p.trains, TuneTrial)))
+        for (trial, together), seeds in sorted(
+            self.best_so_far.items(),
+            key=lambda item: (arms.index(item[0][0].arm.name), item[0][0].number < 0, item[0][0].number, item[0][1]),
         ):
-            values = trial_values_text(self.values.get((arm, number), {}))
+            label = self._trial_label(trial.number, together)
             best = f"{100 * stats.mean(list(seeds.values())):.2f}"
-            rows.append((short_arm(self.arms[arm]), trial_label(number), values, best, "hidden"))
+            rows.append((short_arm(trial.arm), label, trial_values_text(trial.drawn), best, "hidden"))
         return rows
 
-    def _arm_place(self, arm: str) -> int:
-        arms = list(dict.fromkeys(name for name, _ in self.values))
-        return arms.index(arm) if arm in arms else len(arms)
+    def _trial_label(self, number: int, together: tuple[int, ...]) -> str:
+        """'3', or '3 s2' where each seed drew its own trial 3 (`together` holds the seeds that drew it)."""
+        alone = len(together) == 1 and self.several_seeds
+        return trial_label(number) + (f" s{together[0]}" if alone else "")
 
     def _finished(self) -> list[tuple[int, int]]:
         return [pair for pair in self.result.pairs if self.result.complete(pair)] if self.result else []
@@ -205,19 +209,22 @@ class TuneScreen(CancelsItsRun, Screen):
             return []
         rows = []
         seeds = result.seeds_of(pair)
+        self.several_seeds = len(seeds) > 1
+        # the seeds that drew the same trials: all of them, or each its own
+        together = [tuple(seeds)] if result.settings.tune.draws == "shared" else [(seed,) for seed in seeds]
         for arm in result.arms:
-            for number in [*range(result.budget), ONE_SHOT]:
+            for number, group in [(n, g) for n in range(result.budget) for g in together] + [(ONE_SHOT, seeds)]:
                 if number == ONE_SHOT:
-                    trials = [t for seed in seeds if (t := result.one_shot(arm, pair, seed)) is not None]
+                    trials = [t for seed in group if (t := result.one_shot(arm, pair, seed)) is not None]
                 else:
-                    trials = [t for seed in seeds for t in result.trials_of(arm, pair, seed) if t.number == number]
+                    trials = [t for seed in group for t in result.trials_of(arm, pair, seed) if t.number == number]
                 if not trials:
                     continue
                 epochs = [t.best_epoch for t in trials if t.best_epoch]
                 rows.append(
                     (
                         short_arm(result.arm_of(arm)),
-                        trial_label(number),
+                        self._trial_label(number, group),
                         trial_values_text(trials[0].values),
                         f"{100 * stats.mean([t.val_accuracy for t in trials]):.2f}"
                         + (f" ({stats.mean(epochs):.0f})" if epochs else ""),
