@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import msgspec
 
 from engine.config import ExperimentConfig
+from engine.config.race import B_TASKS, is_race, race_tasks
 from engine.data.fashion_mnist import Dataset
 from engine.errors import ConfigError
 from engine.progress import Listener, PlannedPhase, StopToken, ignore
@@ -25,6 +26,7 @@ from engine.results.experiment import ExperimentResult
 from engine.results.leaderboard import LeaderboardResult
 from engine.results.pair_map import MapResult
 from engine.results.protocol import ResultType, RunResult
+from engine.results.race import RaceResult
 from engine.results.study import StudyResult
 from engine.results.tune import TuneResult
 from engine.results.variance import sources_line
@@ -159,7 +161,14 @@ TUNE = RunKind(
     module="engine.studies.tune",
     draws_b_per_seed=lambda _config: True,
 )
-KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD, STUDY, MAP, TUNE)}
+RACE = RunKind(
+    name="race",
+    title="optimizer race over tasks",
+    result_type=RaceResult,
+    module="engine.studies.race",
+    trains_b=lambda config: any(name in B_TASKS for name, _ in race_tasks(config)),
+)
+KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD, STUDY, MAP, TUNE, RACE)}
 
 
 def kind_named(name: str) -> RunKind:
@@ -182,11 +191,12 @@ def variance_line(result: RunResult) -> str:
 
 def kind_for(config: ExperimentConfig, asked: str) -> RunKind:
     """What a config runs as, for the CLI's commands and the app's keys alike (`asked`: "run", "study",
-    "leaderboard" or "tune"). Running maps transfer over the pairs for each network when [study] networks names
-    several; a study maps transfer over several pairs or networks, and sweeps the layers of one pair and network."""
+    "leaderboard" or "tune"). A leaderboard over several pairs or tasks is a race over tasks. Running maps
+    transfer over the pairs for each network when [study] networks names several; a study maps transfer over
+    several pairs or networks, and sweeps the layers of one pair and network."""
     several_networks = len(config.study.networks) > 1
     if asked == "leaderboard":
-        return LEADERBOARD
+        return RACE if is_race(config) else LEADERBOARD
     if asked == "tune":
         return TUNE
     if asked == "run":

@@ -29,6 +29,7 @@ class PlannedPhase:
     optimizer: str | None = None  # set on a leaderboard: the optimizer this phase races
     trains: Trains | None = None  # what it trains beyond its phase: a sweep's cell, a map's network, a trial
     group: int | None = None  # set when several pairs train as one population: entries of a group train together
+    task: str | None = None  # set in a race over several tasks: the leaderboard task this entry races
 
     @property
     def steps(self) -> int:
@@ -51,7 +52,8 @@ class PlannedPhase:
         model A turned up in the cache meanwhile): names its checkpoint and its epochs in the run store."""
         seeds = hashlib.sha256(json.dumps(self.seeds).encode()).hexdigest()[:12]
         variant = f"_{self.variant.replace(' ', '-')}" if self.variant else ""
-        return f"b{self.pair[0]}-{self.pair[1]}_{self.phase}_{self.optimizer or 'own'}_{seeds}{variant}"
+        task = f"_{self.task}" if self.task else ""  # task A and all ten classes share a pair and a phase
+        return f"b{self.pair[0]}-{self.pair[1]}_{self.phase}_{self.optimizer or 'own'}_{seeds}{variant}{task}"
 
 
 @dataclass(frozen=True)

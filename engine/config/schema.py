@@ -273,6 +273,9 @@ class LeaderboardConfig(Section):
     hyperparameters: Hyperparameters = msgspec.field(default_factory=default_hyperparameters)
     budget: int = 0  # trials per optimizer at an equal tuning budget (0: the one-shot race only)
     space: str = "default"  # extended: also epsilon for RMSProp and the Adam family (Choi et al. 2019)
+    # a race over several tasks (engine.config.race): these tasks, a B task once per pair of [split]; empty: `task`
+    # alone for one pair, and task A, all ten classes and B (from scratch, or `task` if a B task) per pair for several
+    tasks: NameList = ()
 
     def __post_init__(self) -> None:
         if not self.optimizers:
@@ -291,6 +294,10 @@ class LeaderboardConfig(Section):
         if not 0 <= self.budget <= 1024:
             raise ConfigError.about("leaderboard.budget", f"must be between 0 and 1024 trials, got {self.budget}")
         check_one_of("leaderboard.space", self.space, LEADERBOARD_SPACES)
+        for name in self.tasks:
+            check_one_of("leaderboard.tasks", name, LEADERBOARD_TASKS)
+        if len(set(self.tasks)) != len(self.tasks):
+            raise ConfigError.about("leaderboard.tasks", f"must not repeat a task, got {list(self.tasks)}")
 
 
 class StudyConfig(Section):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import ExperimentConfig
-from engine.results.budget import expected_max, expected_of_pick
+from engine.results.budget import expected_max, expected_of_pick, tied_pick
 from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.stats import mean, std
 from engine.results.words import plural
@@ -245,6 +245,48 @@ class LeaderboardResult:
                 best.append(expected_max(scores, n).mean)
                 picked.append(expected_of_pick(scores, [t["test_accuracy"] for t in trials], n).mean)
             out[entry.name] = (mean(best), mean(picked))
+        return out
+
+    def seed_scores(self) -> dict[str, dict[int, float]]:
+        """Per optimizer, each seed's score on this task: at an equal budget, the test accuracy of the validation
+        pick of all its trials (tied trials averaged); in a one-shot race, the best validation accuracy. A seed
+        that diverged scores chance level (chance_of), so a failure lowers the score instead of vanishing."""
+        accuracy, _ = chance_of(self.settings.leaderboard.task)
+        scores: dict[str, dict[int, float]] = {}
+        for entry in self.entries:
+            if self.budget:
+                seeds = sorted({trial["seed"] for trial in entry.trials})
+                own = {}
+                for seed in seeds:
+                    trials = sorted((t for t in entry.trials if t["seed"] == seed), key=lambda t: t["number"])
+                    picking = [0.0 if t["diverged"] else t["val_accuracy"] for t in trials]
+                    own[seed] = tied_pick(picking, [t["test_accuracy"] for t in trials])
+            else:
+                own = {
+                    seed: accuracy if seed in entry.diverged_seeds else max(h["val_accuracy"])
+                    for seed, h in entry.histories.items()
+                    if h["val_accuracy"] or seed in entry.diverged_seeds
+                }
+            if own:
+                scores[entry.name] = own
+        return scores
+
+    def epochs_to_target(self) -> dict[str, float]:
+        """Per optimizer, the median over seeds of the first epoch of the one-shot race at the target validation
+        accuracy, a seed that missed it (or diverged) counting as never (infinity), as AlgoPerf scores time to
+        target: an optimizer that reached it in fewer than half its seeds has not reached it."""
+        import statistics
+
+        out = {}
+        for entry in self.entries:
+            epochs = [
+                math.inf
+                if seed in entry.diverged_seeds
+                else (_first_epoch_at(h["val_accuracy"], self.target) or math.inf)
+                for seed, h in entry.histories.items()
+            ]
+            if epochs:
+                out[entry.name] = float(statistics.median(epochs))
         return out
 
     def budget_ranking(self, n: int) -> list[str]:

@@ -6,6 +6,7 @@ x runs. scipy is imported when a reading first needs it, so results load (and th
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Sequence
 
@@ -182,7 +183,10 @@ def friedman(ranks: Sequence[float], tasks: int) -> tuple[float, float, float]:
 
     k = len(ranks)
     chi_square = 12 * tasks / (k * (k + 1)) * (sum(rank**2 for rank in ranks) - k * (k + 1) ** 2 / 4)
-    f = (tasks - 1) * chi_square / (tasks * (k - 1) - chi_square)
+    most = tasks * (k - 1)  # every task ranking the methods alike
+    if chi_square >= most - 1e-9:
+        return chi_square, math.inf, 0.0
+    f = (tasks - 1) * chi_square / (most - chi_square)
     return chi_square, f, float(stats.f.sf(f, k - 1, (k - 1) * (tasks - 1)))
 
 
@@ -207,3 +211,33 @@ def cliques(ranks: Sequence[float], cd: float) -> list[list[int]]:
         if len(group) > 1 and not any(set(group) <= set(kept) for kept in groups):
             groups.append(group)
     return groups
+
+
+def rank_intervals(
+    scores: Sequence[Sequence[float]], resamples: int = 2_000, seed: int = 0
+) -> list[tuple[float, float, float]]:
+    """Each method's rank on one task (1 the best, ties sharing their mean rank) by its mean over seeds, with a 95%
+    percentile interval from resampling the seeds (`scores[seed][method]`, seeds paired across methods: a
+    resample keeps a seed's scores together). Seeded, so the same scores give the same intervals."""
+    import numpy as np
+    from scipy import stats
+
+    matrix = np.asarray(scores, dtype=float)
+    rank = stats.rankdata(-matrix.mean(axis=0))
+    draws = np.random.default_rng(seed).integers(0, len(matrix), size=(resamples, len(matrix)))
+    ranks = stats.rankdata(-matrix[draws].mean(axis=1), axis=1)
+    low, high = np.percentile(ranks, [2.5, 97.5], axis=0)
+    return [(float(r), float(lo), float(hi)) for r, lo, hi in zip(rank, low, high, strict=True)]
+
+
+def performance_profile(costs: Sequence[Sequence[float]], taus: Sequence[float]) -> list[list[float]]:
+    """Dolan and Moré's performance profile: `costs[task][method]` (infinite where a method never got there), and
+    for each method the share of tasks on which its cost is within tau times the task's best, for each tau.
+    A task no method finished counts against every method."""
+    import numpy as np
+
+    matrix = np.asarray(costs, dtype=float)
+    best = matrix.min(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = np.where(np.isfinite(matrix), matrix / best, np.inf)
+    return [[float(np.mean(ratios[:, method] <= tau)) for tau in taus] for method in range(matrix.shape[1])]

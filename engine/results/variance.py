@@ -9,17 +9,23 @@ from engine.config import ExperimentConfig
 
 def variance_sources(settings: ExperimentConfig, kind: str) -> tuple[list[str], list[str]]:
     """(varied, fixed): what changed from seed to seed (or pair to pair), and what every seed shared. `kind` is the
-    kind of run ('experiment', 'map', 'study', 'tune', 'leaderboard')."""
+    kind of run ('experiment', 'map', 'study', 'tune', 'leaderboard', 'race')."""
+    from engine.config.race import B_TASKS, race_tasks
+
     varied = ["initial weights (per seed)", "data order (per seed)"]
     fixed = []
     split = settings.split
-    b_task = kind != "leaderboard" or settings.leaderboard.task.startswith("b_")
+    races = kind in ("leaderboard", "race")
+    tasks = race_tasks(settings) if races else []
+    b_task = not races or any(name in B_TASKS for name, _ in tasks)
     if b_task:
         if split.b_per_seed:
             varied.append(f"B's {split.n_train_b} training images (drawn per seed)")
         else:
             fixed.append(f"B's training images (the first {split.n_train_b})")
-    if len(split.pairs) > 1:
+    if len(tasks) > 1:
+        varied.append(f"the task (over {len(tasks)} tasks)")
+    elif len(split.pairs) > 1:
         varied.append("the class pair (over pairs)")
     shared = settings.tune.draws == "shared"
     if kind == "tune":
@@ -28,7 +34,7 @@ def variance_sources(settings: ExperimentConfig, kind: str) -> tuple[list[str], 
             fixed.append(f"the tuning's {budget} draws (the same trials for every seed)")
         else:
             varied.append(f"the tuning's {budget} draws (drawn per seed)")
-    if kind == "leaderboard" and settings.leaderboard.budget:
+    if races and settings.leaderboard.budget:
         budget = settings.leaderboard.budget
         if shared:
             fixed.append(f"the {budget} draws (the same trials for every seed and optimizer)")

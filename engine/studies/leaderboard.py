@@ -78,14 +78,17 @@ def run_leaderboard(
     listener: Listener = ignore,
     stop: StopToken | None = None,
     checkpoints: Checkpoints | None = None,
+    cursor: PlanCursor | None = None,
 ) -> LeaderboardResult:
     """Race every optimizer of the config; a stop request keeps the optimizers that finished.
-    With `checkpoints`, each optimizer continues from its last saved epoch."""
+    With `checkpoints`, each optimizer continues from its last saved epoch. `cursor`: a race over several tasks'
+    plan, announced already, where this task's entries come next."""
     stop = stop or StopToken()
     board, net, seeds = config.leaderboard, config.network, tuple(config.run.seeds)
     pair = config.split.pairs[0]
-    cursor = PlanCursor(race_plan(config, dataset))
-    listener(RunPlanned(tuple(cursor.plan)))
+    if cursor is None:
+        cursor = PlanCursor(race_plan(config, dataset))
+        listener(RunPlanned(tuple(cursor.plan)))
     tasks = tasks_for_seeds(dataset, config.split.for_pair(pair), seeds)
     first = tasks[seeds[0]]
     n_classes = len(first.a_classes)
