@@ -146,3 +146,52 @@ async def test_the_loss_chart_names_its_lines_at_80_by_24(small_dataset: Dataset
         await wait_for(pilot, lambda: "sgd" in shown_text(legend))
         assert " ".join(shown_text(legend).split()) == "lines: a adam s sgd m momentum"  # the diverged one has none
         assert board.query_one("#board-plot", PlotextPlot).size.height >= 12  # tall enough to read, scrolled to
+
+
+async def test_a_race_over_tasks_runs_live_task_by_task_then_reads_over_tasks(
+    small_dataset: Dataset, isolated_home: Path
+) -> None:
+    settings = [
+        "run.seeds=[1, 2]",
+        'leaderboard.optimizers=["sgd", "adam", "rmsprop"]',
+        "leaderboard.epochs=2",
+        "leaderboard.tasks=['a', 'b_scratch']",
+        "split.extra_pairs=[[0, 2]]",
+    ]
+    app = TransferApp(apply_overrides(tiny_config(), settings), load_dataset=lambda _config: small_dataset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f5")
+        board = app.get_screen("leaderboard")
+        captions: list[str] = []
+        original = board.apply
+
+        def watching(event) -> None:  # the caption after each event: which task races now
+            original(event)
+            captions.append(shown_text(board.query_one("#board-caption", Static)))
+
+        board.apply = watching
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.running is None and board.race is not None and board.race.status != "running")
+        assert board.race.status == "finished" and len(board.race.races) == 3
+        for place, title in enumerate(["task A (8 classes)", "B from scratch: Sandal vs Shirt"], start=1):
+            assert any(f"Now racing task {place} of 3: {title}" in caption for caption in captions), title
+        # the table shows one task at a time; ] and [ step through them
+        caption = board.query_one("#board-caption", Static)
+        assert "Table: task 1 of 3, task A (8 classes)" in shown_text(caption)
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: "Table: task 2 of 3, B from scratch: Sandal vs Shirt" in shown_text(caption))
+        table = board.query_one("#board", DataTable)
+        assert set(column(table, 1)) == {"sgd", "adam", "rmsprop"}
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await wait_for(
+            pilot, lambda: "Table: task 3 of 3, B from scratch: T-shirt/top vs Pullover" in shown_text(caption)
+        )
+        # below it, the reading over tasks with its critical-difference diagram
+        reading = shown_text(board.query_one("#board-race", Static), width=80)
+        assert "Rank per task (95% interval over resampled seeds)" in reading
+        assert "Average rank over 3 tasks (1 the best)" in reading and "Nemenyi's CD at 95%" in reading
+        assert "● " in reading and "├" in reading and "Performance profile" in reading
+        assert "the task (over 3 tasks)" in shown_text(board.query_one("#board-sources", Static), width=200)
+        target = isolated_home / "race.csv"
+        await export_with_e(pilot, target)
+        assert target.read_text().count("\n") == 1 + 3 * 3  # a row per task and optimizer

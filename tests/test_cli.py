@@ -417,3 +417,50 @@ def test_version_names_the_program_the_libraries_and_the_device(capsys) -> None:
     assert f"tensorflow {version('tensorflow')}" in libraries and libraries.startswith("python 3.")
     assert device.startswith("trains on the CPU (" if "GPU" not in device else "trains on GPU: ")
     assert cpu_model() in device
+
+
+def test_a_leaderboard_over_several_pairs_races_over_tasks_on_real_data(tmp_path: Path, real_data_dir: Path) -> None:
+    from engine.results.race import RaceResult
+    from engine.storage.store import RunStore
+
+    chart, table, whole = tmp_path / "cd.svg", tmp_path / "race.csv", tmp_path / "race.json"
+    completed = run_cli(
+        "leaderboard",
+        "--data-dir",
+        str(real_data_dir),
+        "--b-classes",
+        "5,6",
+        "0,2",
+        "1,7",
+        "--tasks",
+        "b_scratch",
+        "--seeds",
+        "1-2",
+        "--epochs",
+        "2",
+        "--optimizers",
+        "sgd,adam,rmsprop",
+        "--set",
+        "network.hidden=[32]",
+        "--plot",
+        str(chart),
+        "--csv",
+        str(table),
+        "--json",
+        str(whole),
+    )
+    assert completed.returncode == 0, completed.stderr
+    said = " ".join(completed.stdout.split())
+    assert "Rank per task (95% interval over resampled seeds)" in said
+    assert "Average rank over 3 tasks (1 the best)" in said and "Friedman's test, Iman-Davenport F" in said
+    assert "Nemenyi's CD at 95%" in said and "the task (over 3 tasks)" in said
+    assert "CD = " in chart.read_text() and "Performance profile" in chart.read_text()
+    assert table.read_text().splitlines()[0].startswith("task,optimizer,score_mean,rank,rank_low_95")
+    assert len(table.read_text().splitlines()) == 1 + 3 * 3
+    stored = RaceResult.from_dict(json.loads(whole.read_text()))
+    assert stored.titles == [f"B from scratch: {pair}" for pair in ("Sandal vs Shirt", "T-shirt/top vs Pullover",
+                                                                    "Trouser vs Sneaker")]  # fmt: skip
+    (record,) = RunStore(Path(os.environ["TRANSFER_TUI_HOME"]) / "runs.sqlite").runs("race")
+    assert record.status == "finished" and record.config["split"]["b_sample"] == "random"
+    one_task = run_cli("leaderboard", "--data-dir", str(real_data_dir), "--plot", str(tmp_path / "x.svg"))
+    assert one_task.returncode != 0 and "a race on one task has no chart" in one_task.stderr

@@ -167,3 +167,23 @@ def _race_of(tasks: list[dict[str, list[float]]], task: str = "b_scratch") -> Ra
         own = config_to_dict(apply_overrides(config, [f"leaderboard.task={task!r}", "leaderboard.tasks=[]"]))
         races.append(LeaderboardResult(own, entries, "finished", "CPU"))
     return RaceResult(config_to_dict(config), races, "finished", "CPU")
+
+
+def test_a_race_cut_into_units_a_task_each_merges_to_the_whole_race(small_dataset: Dataset) -> None:
+    from engine.studies import race
+
+    config = apply_overrides(tiny_config(), [*RACE_SETTINGS, "leaderboard.tasks=['full', 'b_scratch']"])
+    whole = race.run_race(config, small_dataset)
+    units = race.cut_kind(config, workers=8)
+    assert [race_tasks(unit) for unit, _ in units] == [[task] for task in race_tasks(config)]
+    # each unit's plan is the whole plan's share for its task, entry for entry (the driver maps them by position)
+    assert [entry for unit, _ in units for entry in race.plan_race(unit, small_dataset)] == race.plan_race(
+        config, small_dataset
+    )
+    parts = [race.run_race(unit, small_dataset) for unit, _ in reversed(units)]  # any order
+    merged = RaceResult.merged(config_to_dict(config), parts)
+    assert merged.titles == whole.titles and merged.status == "finished"
+    for mine, its in zip(merged.races, whole.races, strict=True):
+        for a, b in zip(mine.entries, its.entries, strict=True):
+            assert _untimed(a.histories) == _untimed(b.histories)
+    assert merged.reading() == whole.reading()

@@ -14,7 +14,8 @@ from rich.console import RenderableType
 
 from engine.kinds import RunKind, kind_of
 from engine.results.protocol import RunResult
-from tui.cli.plot import write_study_plot, write_tune_plot
+from tui.cli.plot import write_race_plot, write_study_plot, write_tune_plot
+from tui.render.race import race_report
 from tui.render.runs import experiment_report, leaderboard_report, study_report
 from tui.render.tune import tune_report
 
@@ -40,6 +41,7 @@ VIEWS_OF: dict[str, KindViews] = {
     "leaderboard": KindViews("leaderboard", "leaderboard", leaderboard_report, "board.race"),
     "study": KindViews("study", "study", study_report, "study.sweep", write_study_plot),
     "tune": KindViews("tune", "tune", tune_report, "tune.start", write_tune_plot),
+    "race": KindViews("leaderboard", "leaderboard", race_report, "board.race", write_race_plot),
 }
 DEFAULT_VIEWS = KindViews("results", "run", experiment_report, "run.start")  # a kind with no views of its own
 

@@ -457,6 +457,21 @@ OPTIONS: tuple[Option, ...] = (
         help="a: task A, 8 classes (default); b_scratch or b_on_a: task B from scratch or on A; full: all ten classes",
     ),
     Option(
+        "tasks",
+        "leaderboard.tasks",
+        "names",
+        "Race over tasks",
+        LEADERBOARD,
+        placeholder="a, full, b_scratch (empty: Task alone)",
+        flag="--tasks",
+        commands=("leaderboard",),
+        metavar="LIST",
+        example="a,full,b_scratch",
+        help="race over several tasks (a, full, b_scratch, b_on_a; a B task once per pair of --b-classes), each ranked "
+        "with intervals over seeds, then over tasks Friedman's test and Nemenyi's critical difference; several "
+        "--b-classes alone race over a, full and b_scratch",
+    ),
+    Option(
         "target",
         "leaderboard.target_accuracy",
         "float",

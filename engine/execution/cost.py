@@ -12,6 +12,7 @@ from typing import Any
 from engine.classes import N_CLASSES
 from engine.config import ExperimentConfig, NetworkConfig, config_to_dict, stored_config
 from engine.config.presets import study_networks
+from engine.config.race import race_tasks, task_config
 from engine.errors import UserError
 from engine.networks.sizes import multiply_adds, training_flops
 from engine.phases import MODEL_A
@@ -37,7 +38,7 @@ def member_epoch_flops(net: NetworkConfig, task: str, n_train_b: int = 200) -> f
 
 
 def run_flops(config: ExperimentConfig, kind: str) -> float:
-    """The FLOPs a run of `kind` ('experiment', 'map', 'study', 'tune', 'leaderboard') trains, model A included
+    """The FLOPs a run of `kind` ('experiment', 'map', 'study', 'tune', 'leaderboard', 'race') trains, model A included
     (a cached model A makes it less)."""
     seeds, pairs, n_b = len(config.run.seeds), len(config.split.pairs), config.split.n_train_b
     transfer = config.transfer
@@ -49,6 +50,8 @@ def run_flops(config: ExperimentConfig, kind: str) -> float:
     def b(net: NetworkConfig, epochs: float) -> float:
         return epochs * member_epoch_flops(net, "b", n_b)
 
+    if kind == "race":  # each task's leaderboard in turn
+        return sum(run_flops(task_config(config, task), "leaderboard") for task in race_tasks(config))
     if kind == "leaderboard":
         board = config.leaderboard
         task = {"a": "a", "full": "full"}.get(board.task, "b")

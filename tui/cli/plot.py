@@ -1,11 +1,13 @@
 """Charts as files: the layer sweep drawn the way Yosinski et al. 2014 draw their Figure 2 (x = layers reused,
-y = B's test accuracy, a dot per seed and a line through each treatment's mean), and a tuning's budget curves."""
+y = B's test accuracy, a dot per seed and a line through each treatment's mean), a tuning's budget curves, and a
+race over tasks' critical-difference diagram with its performance profile."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from engine.classes import class_name
+from engine.results.race import PROFILE_TAUS, RaceReading, RaceResult
 from engine.results.stats import mean
 from engine.results.study import StudyResult
 from engine.results.tune import TuneResult
@@ -144,3 +146,73 @@ def _tune_maps(plt, result: TuneResult, pairs: list[tuple[int, int]]):
         f"{len(pairs)} pairs, {plural(seeds, 'seed')}: Δ test accuracy; bold where the 95% interval excludes zero"
     )
     return figure
+
+
+def write_race_plot(result: RaceResult, path: Path) -> None:
+    """A race over tasks into `path` (.svg or .png): Demšar 2006's critical-difference diagram (average ranks on
+    an axis, best left, a bar under each group Nemenyi's test cannot tell apart, the CD drawn to scale above) and
+    the performance profile of epochs to target (Dolan and Moré 2002)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from engine.fileio import atomic_path
+
+    reading = result.reading()
+    figure, (diagram, profile) = plt.subplots(2, 1, figsize=(8, 7.5), height_ratios=(3, 2))
+    if reading is not None:
+        _cd_diagram(diagram, reading)
+    else:
+        diagram.text(0.5, 0.5, "too few tasks or optimizers to rank over tasks", ha="center", va="center")
+        diagram.axis("off")
+    shares = result.profile()
+    for place, (name, values) in enumerate(shares.items()):
+        profile.step(PROFILE_TAUS, values, where="post", marker="o", markersize=3, label=name,
+                     color=f"C{place % 10}")  # fmt: skip
+    profile.set_xscale("log", base=2)
+    profile.set_xticks(PROFILE_TAUS, [f"{tau:g}" for tau in PROFILE_TAUS])
+    profile.set_ylim(-0.05, 1.05)
+    profile.set_xlabel("tau: within tau x the fastest optimizer's epochs to target")
+    profile.set_ylabel("share of tasks")
+    target = 100 * result.settings.leaderboard.target_accuracy
+    profile.set_title(f"Performance profile: epochs to {target:g}% validation accuracy (median over seeds)", fontsize=9)
+    profile.grid(alpha=0.3)
+    if shares:
+        profile.legend(fontsize=7, ncol=3)
+    seeds = len(result.settings.run.seeds)
+    figure.suptitle(f"Optimizers over {plural(len(result.races), 'task')}, {plural(seeds, 'seed')}")
+    figure.tight_layout()
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format=path.suffix.lstrip(".").lower())
+    plt.close(figure)
+
+
+def _cd_diagram(axes, reading: RaceReading) -> None:
+    """The critical-difference diagram on `axes`: rank 1 on the left, names below the axis, left half's to the
+    left and right half's to the right, group bars between."""
+    k = len(reading.optimizers)
+    ordered = reading.ordered()
+    axes.set_xlim(0.5, k + 0.5)
+    axes.set_ylim(-(k + 2), 2.5)
+    axes.axis("off")
+    axes.hlines(0, 1, k, color="black", linewidth=1)
+    for rank in range(1, k + 1):
+        axes.vlines(rank, 0, 0.2, color="black", linewidth=1)
+        axes.text(rank, 0.35, str(rank), ha="center", va="bottom", fontsize=8)
+    axes.hlines(1.6, 1, 1 + reading.cd, color="tab:red", linewidth=2)
+    axes.text(1 + reading.cd / 2, 1.8, f"CD = {reading.cd:.2f}", ha="center", va="bottom", fontsize=8, color="tab:red")
+    half = (len(ordered) + 1) // 2
+    for place, (name, rank) in enumerate(ordered):
+        left = place < half
+        depth = -(place + 1) if left else -(len(ordered) - place)
+        edge = 0.6 if left else k + 0.4
+        axes.plot([rank, rank, edge], [0, depth, depth], color="black", linewidth=0.8)
+        axes.text(edge + (-0.05 if left else 0.05), depth, f"{name} {rank:.2f}", ha="right" if left else "left",
+                  va="center", fontsize=8)  # fmt: skip
+    ranks = dict(ordered)
+    for row, group in enumerate(reading.groups):
+        low, high = min(ranks[name] for name in group), max(ranks[name] for name in group)
+        axes.hlines(-0.4 - 0.3 * row, low - 0.03, high + 0.03, color="tab:blue", linewidth=3)
+    p_text = f"Friedman p = {reading.p_value:.2g}"
+    axes.set_title(f"Average rank over {plural(reading.tasks, 'task')} (1 the best); {p_text}", fontsize=9)

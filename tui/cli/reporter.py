@@ -268,6 +268,7 @@ def interruptible() -> Iterator[StopToken]:
 
 def section_title(planned: PlannedPhase, task: str) -> str:
     """What the rows below train on: task B's pair, or for a race on a multi-class task, that task."""
+    task = planned.task or task  # in a race over tasks each entry names its own
     if planned.optimizer is not None and task == "full":
         return "All ten classes"
     if planned.optimizer is not None and task == "a":

@@ -1,4 +1,6 @@
-"""Optimizers: the leaderboard, live while it races, sortable by any column, with validation-loss curves."""
+"""Optimizers: the leaderboard, live while it races, sortable by any column, with validation-loss curves. A race
+over tasks shows one task's table at a time ([ and ] step through them) above the reading over tasks: the ranks
+with their intervals, Friedman's test, the critical-difference diagram and the performance profile."""
 
 from __future__ import annotations
 
@@ -16,10 +18,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from engine.config import ExperimentConfig
+from engine.config.race import race_tasks
 from engine.kinds import variance_line
-from engine.progress import EpochDone, PhaseDone, PhaseStarted, ProgressEvent
+from engine.progress import EpochDone, PartDone, PhaseDone, PhaseStarted, ProgressEvent
 from engine.results.leaderboard import SORT_COLUMNS, TASK_TITLES, LeaderboardResult, Row, ranked
+from engine.results.race import RaceResult, task_title
 from engine.results.words import plural
+from tui.render.race import race_reading
 from tui.render.runs import DASH, budget_table, seeds_label
 from tui.screens.cancelling import CancelsItsRun, cancel_binding
 from tui.screens.dialogs import offer_export
@@ -97,6 +102,20 @@ class LeaderboardScreen(CancelsItsRun, Screen):
         ),
         Binding("s", "sort", "Sort", tooltip="rank by the next column", id="board.sort"),
         Binding("S", "reverse", "Reverse", tooltip="reverse the ranking", id="board.reverse"),
+        Binding(
+            "right_square_bracket",
+            "task(1)",
+            "Next task",
+            tooltip="a race over tasks: the next task's table",
+            id="board.next_task",
+        ),
+        Binding(
+            "left_square_bracket",
+            "task(-1)",
+            "Prev task",
+            tooltip="a race over tasks: the previous task's table",
+            id="board.previous_task",
+        ),
         Binding("e", "export", "Export", tooltip="write the table as .csv, .json or .md", id="board.export"),
         cancel_binding("stop after the current batch; finished optimizers stay"),
     ]
@@ -104,7 +123,10 @@ class LeaderboardScreen(CancelsItsRun, Screen):
     def __init__(self) -> None:
         super().__init__(id="leaderboard")
         self.state: LeaderboardState | None = None
-        self.result: LeaderboardResult | None = None
+        self.result: LeaderboardResult | None = None  # the task shown (a race's: one of its tasks)
+        self.race: RaceResult | None = None  # a race over tasks, finished or so far
+        self.task_index = 0
+        self.racing: tuple[str, ...] = ()  # while a race over tasks runs: its tasks' titles, in order
         self.run_dir: Path | None = None  # the race's folder, where exports go by default
         self.sort_column = "best"
         self.reverse = False
@@ -118,6 +140,7 @@ class LeaderboardScreen(CancelsItsRun, Screen):
             table.add_columns(*COLUMNS)
             yield table
             yield Static("", id="board-budget")  # at an equal budget: the ranking at n trials, and its reading
+            yield Static("", id="board-race")  # a race over tasks: the reading over tasks and its CD diagram
             yield PlotextPlot(id="board-plot")
             yield Static("", id="board-legend")
             yield Static("", id="board-sources")  # what varied over seeds, and what was held fixed
@@ -128,27 +151,57 @@ class LeaderboardScreen(CancelsItsRun, Screen):
 
     def start(self, config: ExperimentConfig) -> None:
         board = config.leaderboard
-        self.result = None
+        self.result, self.race, self.task_index = None, None, 0
         self.state = LeaderboardState.starting(config)
         seeds = seeds_label(tuple(config.run.seeds))
-        self.caption = f"Racing on {TASK_TITLES[board.task]}: {plural(board.epochs, 'epoch')}, {seeds}"
+        tasks = race_tasks(config)
+        self.racing = tuple(task_title(task) for task in tasks) if len(tasks) > 1 else ()
+        what = f"{len(tasks)} tasks" if self.racing else TASK_TITLES[board.task]
+        self.caption = f"Racing on {what}: {plural(board.epochs, 'epoch')}, {seeds}"
         self._draw()
 
     def apply(self, event: ProgressEvent) -> None:
         if self.state is None:
             return
         self.state.apply(event)
-        if isinstance(event, (EpochDone, PhaseStarted, PhaseDone)) and self.is_mounted:
+        if isinstance(event, PartDone) and isinstance(event.result, RaceResult):
+            self.race = event.result  # the reading over the tasks finished so far
+        if isinstance(event, (EpochDone, PhaseStarted, PhaseDone, PartDone)) and self.is_mounted:
             self._draw()
 
-    def show_result(self, result: LeaderboardResult, run_dir: Path | None = None, caption: str | None = None) -> None:
-        self.result, self.run_dir = result, run_dir
-        self.state = LeaderboardState.of(result)
+    def show_result(
+        self, result: LeaderboardResult | RaceResult, run_dir: Path | None = None, caption: str | None = None
+    ) -> None:
+        self.run_dir, self.racing = run_dir, ()
         board = result.settings.leaderboard
-        self.caption = caption or f"{result.status.capitalize()}: {TASK_TITLES[board.task]}"
+        if isinstance(result, RaceResult):
+            self.race, self.task_index = result, 0
+            what = f"race over {plural(len(result.races), 'task')}"
+        else:
+            self.race, self.result = None, result
+            what = TASK_TITLES[board.task]
+        self.caption = caption or f"{result.status.capitalize()}: {what}"
         self.caption += f", {plural(board.epochs, 'epoch')}, {seeds_label(result.settings.run.seeds)}"
+        self._show_task()
+
+    def _show_task(self) -> None:
+        """Show the result's table: a race's, that of its task at `task_index`."""
+        if self.race is not None:
+            races = self.race.races
+            self.result = races[self.task_index % len(races)] if races else None
+        self.state = LeaderboardState.of(self.result) if self.result is not None else None
         if self.is_mounted:
             self._draw()
+
+    def action_task(self, step: int) -> None:
+        if self.race is not None and self.race.races and not self.racing:
+            self.task_index = (self.task_index + step) % len(self.race.races)
+            self._show_task()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "task":  # only a finished race over tasks has tasks to step through
+            return self.race is not None and len(self.race.races) > 1 and not self.racing
+        return super().check_action(action, parameters)
 
     def _draw(self) -> None:
         ranking = f"Ranked by {SORT_COLUMNS[self.sort_column][0]}{' (reversed)' if self.reverse else ''}."
@@ -158,8 +211,13 @@ class LeaderboardScreen(CancelsItsRun, Screen):
             if self.state is not None
             else ""
         )
-        self.query_one("#board-caption", Static).update(f"{self.caption}. {ranking}{target}")
-        sources = "" if self.result is None else variance_line(self.result)
+        self.query_one("#board-caption", Static).update(f"{self.caption}. {self._task_words()}{ranking}{target}")
+        self.refresh_bindings()
+        shown = self.race if self.race is not None else self.result
+        sources = "" if shown is None else variance_line(shown)
+        race = self.query_one("#board-race", Static)
+        race.display = self.race is not None
+        race.update(Group(*race_reading(self.race)) if self.race is not None else "")
         self.query_one("#board-sources", Static).update(Text(sources, style="dim"))
         table = self.query_one("#board", DataTable)
         table.clear()
@@ -179,6 +237,19 @@ class LeaderboardScreen(CancelsItsRun, Screen):
         plot = self.query_one("#board-plot", PlotextPlot)
         draw_epoch_curves(plot, "log10 validation loss, mean over seeds", curves, OPTIMIZER_MARKERS)
         self.query_one("#board-legend", Static).update(legend(OPTIMIZER_MARKERS, [n for n, c in curves.items() if c]))
+
+    def _task_words(self) -> str:
+        """Which task the table shows, in a race over tasks: 'Task 2 of 7, all ten classes (] next, [ previous). '."""
+        if self.racing and self.state is not None and self.state.task is not None:
+            title = task_title(self.state.task)
+            place = self.racing.index(title) + 1 if title in self.racing else 0
+            return f"Now racing task {place} of {len(self.racing)}: {title}. "
+        if self.race is not None and self.result is not None and len(self.race.races) > 1:
+            place = self.task_index % len(self.race.races)
+            return (
+                f"Table: task {place + 1} of {len(self.race.races)}, {self.race.titles[place]} (] next, [ previous). "
+            )
+        return ""
 
     def action_race(self) -> None:
         self.app.action_start_leaderboard()
@@ -203,6 +274,9 @@ class LeaderboardScreen(CancelsItsRun, Screen):
         self._draw()
 
     def action_export(self) -> None:
+        if self.race is not None and not self.racing:  # a race over tasks: every task's ranks
+            offer_export(self.app, self.race, self.run_dir or Path.cwd(), "the race over tasks", "race.csv")
+            return
         # the rows in the order on screen
         shown = dataclasses.replace(self.result, ranking=(self.sort_column, self.reverse)) if self.result else None
         folder = (self.run_dir or Path.cwd()) if self.result is not None else None

@@ -20,12 +20,15 @@ class LeaderboardState:
     entries: dict[str, OptimizerEntry] = field(default_factory=dict)
     plan: tuple = ()
     chance: tuple[float, float] = chance_of("a")  # what a diverged seed counts as on the task raced
+    hyperparameters: dict[str, dict] = field(default_factory=dict)  # each optimizer's, for a fresh task's entries
+    task: tuple[str, tuple[int, int]] | None = None  # in a race over tasks: the task racing now, with its pair
 
     @classmethod
     def starting(cls, config: ExperimentConfig) -> LeaderboardState:
         board = config.leaderboard
-        entries = {name: OptimizerEntry(name, dict(board.hyperparameters[name])) for name in board.optimizers}
-        return cls(target=board.target_accuracy, entries=entries, chance=chance_of(board.task))
+        hyperparameters = {name: dict(board.hyperparameters[name]) for name in board.optimizers}
+        entries = {name: OptimizerEntry(name, dict(values)) for name, values in hyperparameters.items()}
+        return cls(board.target_accuracy, entries, chance=chance_of(board.task), hyperparameters=hyperparameters)
 
     @classmethod
     def of(cls, result: LeaderboardResult) -> LeaderboardState:
@@ -38,7 +41,12 @@ class LeaderboardState:
             return
         if not isinstance(event, (PhaseStarted, EpochDone, PhaseDone)):
             return
-        entry = self.entries.get(self.plan[event.index].optimizer)
+        planned = self.plan[event.index]
+        if planned.task is not None and (planned.task, planned.pair) != self.task:  # a race's next task: afresh
+            self.task = (planned.task, planned.pair)
+            self.entries = {name: OptimizerEntry(name, dict(v)) for name, v in self.hyperparameters.items()}
+            self.chance = chance_of(planned.task)
+        entry = self.entries.get(planned.optimizer)
         if entry is None:  # model A, trained before a B-on-A race
             return
         if isinstance(event, PhaseStarted):
