@@ -187,3 +187,20 @@ def test_a_race_cut_into_units_a_task_each_merges_to_the_whole_race(small_datase
         for a, b in zip(mine.entries, its.entries, strict=True):
             assert _untimed(a.histories) == _untimed(b.histories)
     assert merged.reading() == whole.reading()
+
+
+def test_at_an_equal_budget_a_task_scores_each_seeds_validation_pick(small_dataset: Dataset) -> None:
+    from engine.results.budget import tied_pick
+    from engine.studies.race import run_race
+
+    config = apply_overrides(tiny_config(), [*RACE_SETTINGS, "leaderboard.tasks=['b_scratch']", "leaderboard.budget=3"])
+    result = run_race(config, small_dataset)
+    for race, means in zip(result.races, result.task_means(), strict=True):
+        for entry in race.entries:
+            picks = []
+            for seed in (1, 2):
+                trials = sorted((t for t in entry.trials if t["seed"] == seed), key=lambda t: t["number"])
+                picking = [0.0 if t["diverged"] else t["val_accuracy"] for t in trials]
+                picks.append(tied_pick(picking, [t["test_accuracy"] for t in trials]))
+            assert means[entry.name] == pytest.approx(sum(picks) / 2)
+    assert "Score: test accuracy of the validation pick" in result.export_heading()

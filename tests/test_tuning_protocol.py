@@ -166,3 +166,22 @@ def test_over_several_pairs_the_reading_counts_the_pairs_whose_verdict_the_budge
         "in 0 (the notebook's one-shot configurations: 0, 2, 0 and 0).",
         "The equal budget changes the verdict of 1 pair of 2: Sandal vs Shirt.",
     ]
+
+
+def test_the_budget_tables_sides_read_equivalent_inside_the_band_as_the_verdict_does() -> None:
+    """Three seeds whose expected gain at every budget is +0.2, +0.3 and +0.25 points: clear of zero, yet inside
+    the ±0.5-point band, so every budget reads 'equivalent', as the result's verdict (the n = budget row) does; a
+    band of 0.1 points reads them 'ahead'."""
+    trials = []
+    for seed, gain in ((1, 0.002), (2, 0.003), (3, 0.0025)):
+        for number in range(3):
+            trials += [
+                _trial(SCRATCH, number, seed, val=0.9 + number / 100, test=0.95),
+                _trial(TRANSFER, number, seed, val=0.9 + number / 100, test=0.95 + gain),
+            ]
+    models_a = {f"5-6:{seed}": 0.9 for seed in (1, 2, 3)}
+    result = TuneResult({"tune": {"budget": 3, "arms": [SCRATCH, TRANSFER]}}, trials, "finished", "CPU", 1000, models_a)
+    assert [result.side_at((5, 6), n) for n in (1, 2, 3)] == ["equivalent"] * 3
+    assert result.summary((5, 6)).side == "equivalent" == result.side_at((5, 6), result.budget)
+    narrow = TuneResult({**result.config, "stats": {"rope_points": 0.1}}, trials, "finished", "CPU", 1000, models_a)
+    assert [narrow.side_at((5, 6), n) for n in (1, 3)] == ["ahead", "ahead"] and narrow.summary((5, 6)).side == "ahead"

@@ -203,6 +203,14 @@ def below_chance_note(seed_accuracies: tuple[list[float], list[float]]) -> str:
     return "".join(notes)
 
 
+def interval_side(low: float, high: float, rope_points: float) -> str:
+    """The side a 95% interval of transfer's gain (in points) reads: 'equivalent' inside ±`rope_points` (whether
+    or not it clears zero), else 'ahead' or 'behind' where it clears zero, else 'no difference' (cannot tell)."""
+    if -rope_points <= low and high <= rope_points:
+        return EQUIVALENT
+    return AHEAD if low > 0 else BEHIND if high < 0 else NO_DIFFERENCE
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A comparison read in words, and the side the words take: 'ahead' (transfer helped), 'behind' (it hurt),
@@ -277,7 +285,8 @@ def verdict(
             f"{record}." + chance_note + diverged_note,
         )
     spread = f"{mean_pp:+.2f} points on average (95% CI {low:+.2f} to {high:+.2f})"
-    if -rope_points <= low and high <= rope_points:
+    side = interval_side(low, high, rope_points)
+    if side == EQUIVALENT:
         return Verdict(
             EQUIVALENT,
             f"Practically equivalent: {spread}, inside ±{rope_points:g} points ([stats] rope_points), a difference "
@@ -285,9 +294,9 @@ def verdict(
             + chance_note
             + diverged_note,
         )
-    if low > 0:
+    if side == AHEAD:
         return Verdict(AHEAD, f"Transfer helped: {spread}; {record}." + chance_note + diverged_note)
-    if high < 0:
+    if side == BEHIND:
         return Verdict(BEHIND, f"Transfer hurt: {spread}; {record}." + chance_note + diverged_note)
     needed = stats.seeds_for_half_width(stats.std(differences) * 100, rope_points)
     resolve = (

@@ -20,7 +20,8 @@ from engine.config.search import ONE_SHOT
 from engine.phases import B_FINETUNE, B_SCRATCH
 from engine.results import stats
 from engine.results.budget import BudgetPoint, Expected, budget_curve, expected_of_pick, tied_pick
-from engine.results.experiment import SIDES, SeedResult, Summary, side_of, summarise
+from engine.results.experiment import NO_DIFFERENCE, SIDES, SeedResult, Summary, interval_side, side_of, summarise
+from engine.results.over_pairs import OverPairs, corrected_sentence, over_pairs, pooled_sentence
 from engine.results.protocol import merged_device, merged_status, settings_of
 from engine.results.words import plural
 
@@ -240,21 +241,36 @@ class TuneResult:
             results.append(SeedResult(seed, pair, accuracy_a, *tests, {}, diverged))
         return results
 
-    def summary(self, pair: tuple[int, int], arm: str | None = None) -> Summary:
-        """The verdict at the full budget, `arm` against B from scratch: each arm's validation pick per seed,
-        counted at the mean of any trials tied with it (picked_test)."""
-        results = self._seed_results(
+    def _picked_results(self, pair: tuple[int, int], arm: str | None) -> list[SeedResult]:
+        """Each seed's validation picks at the full budget, each counted at the mean of any trials tied with it."""
+        return self._seed_results(
             pair,
             lambda name, seed: self.picked(name, pair, seed),
             arm,
             lambda name, seed, _trial: self.picked_test(name, pair, seed),
         )
-        return summarise(results, self.settings.stats.rope_points)
+
+    def _one_shot_results(self, pair: tuple[int, int], arm: str | None) -> list[SeedResult]:
+        return self._seed_results(pair, lambda name, seed: self.one_shot(name, pair, seed), arm)
+
+    def summary(self, pair: tuple[int, int], arm: str | None = None) -> Summary:
+        """The verdict at the full budget, `arm` against B from scratch: each arm's validation pick per seed,
+        counted at the mean of any trials tied with it (picked_test)."""
+        return summarise(self._picked_results(pair, arm), self.settings.stats.rope_points)
 
     def one_shot_summary(self, pair: tuple[int, int], arm: str | None = None) -> Summary:
         """The verdict of the notebook's own configurations, run once each, outside the budget."""
-        one_shots = self._seed_results(pair, lambda name, seed: self.one_shot(name, pair, seed), arm)
-        return summarise(one_shots, self.settings.stats.rope_points)
+        return summarise(self._one_shot_results(pair, arm), self.settings.stats.rope_points)
+
+    def over_pairs(self, arm: str | None = None, one_shot: bool = False) -> OverPairs | None:
+        """The map over the finished pairs, read pooled and pair by pair (Holm): each seed's Δ of `arm` against B
+        from scratch, a diverged model at chance; at the full budget, or the notebook's one-shot configurations."""
+        seeds_of = self._one_shot_results if one_shot else self._picked_results
+        differences = {}
+        for pair in (pair for pair in self.pairs if self.complete(pair)):
+            counted = [result.counted() for result in seeds_of(pair, arm)]
+            differences[pair] = [r.difference for r in counted if r.difference is not None]
+        return over_pairs(differences)
 
     def differences_at(self, pair: tuple[int, int], n: int, arm: str | None = None) -> list[float]:
         """Per seed: E[test of `arm`'s validation pick of n] - E[test of scratch's]."""
@@ -269,12 +285,13 @@ class TuneResult:
         return differences
 
     def side_at(self, pair: tuple[int, int], n: int, arm: str | None = None) -> str:
-        """'ahead', 'behind' or 'no difference': `arm` at budget n, by the 95% interval over seeds."""
+        """'ahead', 'behind', 'equivalent' (inside ±[stats] rope_points) or 'no difference': `arm` at budget n, by
+        the 95% interval over seeds, read as the verdict reads the result's (which is the n = budget row)."""
         interval = stats.interval_95(self.differences_at(pair, n, arm))
         if interval is None:
-            return "no difference"
-        low, high = interval
-        return "ahead" if low > 0 else "behind" if high < 0 else "no difference"
+            return NO_DIFFERENCE
+        low, high = (100 * bound for bound in interval)
+        return interval_side(low, high, self.settings.stats.rope_points)
 
     def crossing(self, pair: tuple[int, int], arm: str | None = None) -> int | None:
         """The first budget at which the mean difference has the other sign than at n = 1, if it changes."""
@@ -365,24 +382,32 @@ class TuneResult:
         return lines
 
     def map_reading(self) -> list[str]:
-        """Over several pairs: how many pairs' verdict the equal budget changes against the one-shot configurations
-        (each verdict read from the 95% interval of Δ over seeds: ahead, behind or no difference), per arm."""
+        """Over several pairs, per arm: the pooled reading of the fair map (and of the one-shot map), then the pairs'
+        own verdicts, the flags after Holm's correction over the pairs, and how many pairs' verdict the equal
+        budget changes against the one-shot configurations."""
         finished = [pair for pair in self.pairs if self.complete(pair)]
         if len(finished) < 2:
             return []
         lines = []
         for arm in self.contenders:
             name = self.arm_of(arm).word
+            title = self.arm_of(arm).title
+            fair_map, one_shot_map = self.over_pairs(arm), self.over_pairs(arm, one_shot=True)
+            lines.append(pooled_sentence(fair_map, f"{title} minus B from scratch at {self.budget} trials per arm"))
+            if one_shot_map is not None:
+                lines.append(pooled_sentence(one_shot_map, f"{title} minus B from scratch one shot (the notebook's)"))
             fair = {pair: side_of(self.summary(pair, arm)) for pair in finished}
             shot = {pair: side_of(self.one_shot_summary(pair, arm)) for pair in finished}
             changed = [pair for pair in finished if shot[pair] != fair[pair]]
             counts = {side: sum(fair[pair] == side for pair in finished) for side in SIDES}
             one_shot = {side: sum(shot[pair] == side for pair in finished) for side in SIDES}
             lines += [
-                f"Over {len(finished)} pairs at {self.budget} trials per arm: {name} ahead in {counts['ahead']}, "
-                f"behind in {counts['behind']}, equivalent in {counts['equivalent']}, no clear difference in "
-                f"{counts['no difference']} (the notebook's one-shot configurations: {one_shot['ahead']}, "
-                f"{one_shot['behind']}, {one_shot['equivalent']} and {one_shot['no difference']}).",
+                f"Pair by pair at {self.budget} trials per arm (each pair's own 95% interval, uncorrected): {name} "
+                f"ahead in {counts['ahead']}, behind in {counts['behind']}, equivalent in {counts['equivalent']}, no "
+                f"clear difference in {counts['no difference']} (the notebook's one-shot configurations: "
+                f"{one_shot['ahead']}, {one_shot['behind']}, {one_shot['equivalent']} and "
+                f"{one_shot['no difference']}).",
+                corrected_sentence(fair_map),
                 f"The equal budget changes the verdict of {plural(len(changed), 'pair')} of {len(finished)}"
                 + (": " + ", ".join(f"{class_name(a)} vs {class_name(b)}" for a, b in changed) if changed else "")
                 + ".",

@@ -112,24 +112,20 @@ def _budget_curves(plt, result: TuneResult, pairs: list[tuple[int, int]]):
 def _tune_maps(plt, result: TuneResult, pairs: list[tuple[int, int]]):
     """Per arm read against B from scratch, two 10 x 10 maps of Δ test accuracy (points, mean over seeds; the
     second class of a pair is the column): the notebook's one-shot configurations, and each arm's validation pick
-    at the full budget. A cell whose 95% interval excludes zero is written in bold."""
+    at the full budget. A cell whose pair is clear after Holm's correction over the map's pairs is in bold."""
     import numpy as np
-
-    from engine.results.experiment import side_of
 
     rows = len(result.contenders)
     figure, panels = plt.subplots(rows, 2, figsize=(13, 6 * rows), squeeze=False)
     for row, arm in enumerate(result.contenders):
         grids = {"one shot": np.full((10, 10), np.nan), f"{result.budget} trials": np.full((10, 10), np.nan)}
         clear = {name: set() for name in grids}
-        for pair in pairs:
-            for name, summary in zip(
-                grids, (result.one_shot_summary(pair, arm), result.summary(pair, arm)), strict=True
-            ):
-                if summary.difference_mean is not None:
-                    grids[name][pair] = 100 * summary.difference_mean
-                    if side_of(summary) != "no difference":
-                        clear[name].add(pair)
+        for name, one_shot in zip(grids, (True, False), strict=True):
+            reading = result.over_pairs(arm, one_shot=one_shot)
+            for pair, delta in (reading.means if reading else {}).items():
+                grids[name][pair] = 100 * delta
+                if reading.corrected[pair]:
+                    clear[name].add(pair)
         scale = max(float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0 for grid in grids.values())
         for axes, (name, grid) in zip(panels[row], grids.items(), strict=True):
             image = axes.imshow(grid, cmap="RdBu", vmin=-scale, vmax=scale)
@@ -143,7 +139,7 @@ def _tune_maps(plt, result: TuneResult, pairs: list[tuple[int, int]]):
             figure.colorbar(image, ax=axes, shrink=0.7)
     seeds = len(result.seeds_of(pairs[0]))
     figure.suptitle(
-        f"{len(pairs)} pairs, {plural(seeds, 'seed')}: Δ test accuracy; bold where the 95% interval excludes zero"
+        f"{len(pairs)} pairs, {plural(seeds, 'seed')}: Δ test accuracy; bold where clear after Holm's correction"
     )
     return figure
 
