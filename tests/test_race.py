@@ -46,7 +46,7 @@ def test_several_pairs_race_over_task_a_all_ten_classes_and_b_per_pair() -> None
     assert race_tasks(chosen) == [("a", (5, 6)), ("b_scratch", (5, 6))] and kind_for(chosen, "leaderboard") is RACE
     one = task_config(config, ("b_scratch", (0, 2)))
     assert (one.leaderboard.task, one.split.pairs, race_tasks(one)) == ("b_scratch", [(0, 2)], [("b_scratch", (0, 2))])
-    with pytest.raises(ConfigError, match="leaderboard.tasks must not repeat a task"):
+    with pytest.raises(ConfigError, match=r"leaderboard\.tasks must not repeat a task"):
         apply_overrides(ExperimentConfig(), ["leaderboard.tasks=['a', 'a']"])
 
 

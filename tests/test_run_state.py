@@ -303,6 +303,11 @@ def test_the_cli_says_where_each_seeds_model_a_comes_from() -> None:
     )
     race = PlannedPhase("model_a", (1, 2), 1, 1, (5, 6), "adam")  # a race on task A trains no B
     assert model_a_line([race]) == ""
+    # a race of B from scratch at an equal budget (its trials name no optimizer) starts from no model A
+    trials = PlannedPhase("b_scratch", (1, 2), 1, 1, (5, 6), trains=BudgetTrial("adam", 0), group=0)
+    assert model_a_line([trials]) == ""
+    on_a = PlannedPhase("b_finetune", (1, 2), 1, 1, (5, 6), "adam")  # a race of B on A does
+    assert model_a_line([on_a]) == "Model A from the cache for seeds 1-2."
 
 
 def test_the_time_left_weighs_each_step_and_starts_from_the_first_epochs_end() -> None:

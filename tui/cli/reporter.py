@@ -17,7 +17,7 @@ from engine.config import ExperimentConfig
 from engine.data.fashion_mnist import Dataset, load_dataset, resolve_data_dir
 from engine.execution.cost import measured_rate
 from engine.kinds import RunKind, RunOptions
-from engine.phases import MODEL_A
+from engine.phases import B_FINETUNE, B_FROZEN, MODEL_A
 from engine.progress import (
     ClusterStatus,
     EpochDone,
@@ -193,9 +193,9 @@ class ConsoleReporter:
 def model_a_line(plan: Sequence[PlannedPhase], model_a_file: str | None = None) -> str:
     """Where each seed's model A comes from, when not every one is trained: 'Model A from the cache for seeds 1-2;
     training it for seed 3.' ('' when every seed trains its own, or none trains on B)."""
-    needed: dict[tuple[int, int], set[int]] = {}  # the seeds of each pair that train on task B
+    needed: dict[tuple[int, int], set[int]] = {}  # the seeds of each pair whose B starts from a model A
     for planned in plan:
-        if planned.optimizer is None and planned.phase != MODEL_A:
+        if planned.phase in (B_FROZEN, B_FINETUNE):  # B on A (B from scratch, in a race too, needs none)
             needed.setdefault(planned.pair, set()).update(planned.seeds)
     trained = {(p.pair, seed) for p in plan if p.phase == MODEL_A for seed in p.seeds}
     if model_a_file is not None:
