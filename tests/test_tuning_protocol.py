@@ -161,11 +161,18 @@ def test_over_several_pairs_the_reading_counts_the_pairs_whose_verdict_the_budge
     config = {"tune": {"budget": 2, "arms": [SCRATCH, TRANSFER]}}
     accuracy_a = {f"{a}-{b}:{seed}": 0.9 for a, b in ((5, 6), (0, 2)) for seed in (1, 2, 3)}
     result = TuneResult(config, trials, "finished", "CPU", 1000, accuracy_a)
-    assert result.map_reading() == [
-        "Over 2 pairs at 2 trials per arm: transfer ahead in 1, behind in 1, equivalent in 0, no clear difference "
-        "in 0 (the notebook's one-shot configurations: 0, 2, 0 and 0).",
+    assert result.map_reading() == [  # pooled first, then pair by pair, uncorrected and after Holm
+        "Over 2 pairs, B on A minus B from scratch at 2 trials per arm: mean +0.90 points (no interval over fewer "
+        "than 5 pairs), IQM +0.90; probability of improvement 0.50; Wilcoxon over the pairs' means p = 1.",
+        "Over 2 pairs, B on A minus B from scratch one shot (the notebook's): mean -4.10 points (no interval over "
+        "fewer than 5 pairs), IQM -4.10; probability of improvement 0.00; Wilcoxon over the pairs' means p = 0.5.",
+        "Pair by pair at 2 trials per arm (each pair's own 95% interval, uncorrected): transfer ahead in 1, behind "
+        "in 1, equivalent in 0, no clear difference in 0 (the notebook's one-shot configurations: 0, 2, 0 and 0).",
+        "Pair by pair, 95% intervals clear zero above in 1 and below in 1; after Holm's correction over 2 pairs, "
+        "above in 1 and below in 1 (by chance alone about 0.1 of 2 would look clear uncorrected).",
         "The equal budget changes the verdict of 1 pair of 2: Sandal vs Shirt.",
     ]
+    assert result.summary_line() == "2 pairs at 2 trials: mean Δ +0.90"  # the pooled mean, not a count of pairs
 
 
 def test_the_budget_tables_sides_read_equivalent_inside_the_band_as_the_verdict_does() -> None:

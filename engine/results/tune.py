@@ -428,8 +428,13 @@ class TuneResult:
                 f"{100 * s.acc_scratch_mean:.2f}%, {contender} {100 * s.acc_transfer_mean:.2f}%, "
                 f"Δ {100 * s.difference_mean:+.2f} points, won {s.wins}/{s.n_seeds}"
             )
-        ahead = sum((self.summary(pair).difference_mean or 0) > 0 for pair in finished)
-        return f"{len(finished)} pairs at {self.budget} trials: transfer ahead on average in {ahead}"
+        pooled = self.over_pairs()  # pooled first: a count of pairs ahead reads noise as a finding
+        if pooled is None:
+            return f"{len(finished)} pairs at {self.budget} trials: every seed diverged"
+        line = f"{len(finished)} pairs at {self.budget} trials: mean Δ {100 * pooled.mean:+.2f}"
+        if pooled.interval is not None:
+            line += " ({:+.2f} to {:+.2f})".format(*(100 * bound for bound in pooled.interval))
+        return line
 
     def export_rows(self) -> list[dict[str, Any]]:
         """One row per trial (every arm's values as columns, empty where an arm has no such value); test accuracies
