@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pytest
 
+from engine.config import apply_overrides
 from engine.data.fashion_mnist import Dataset
 from engine.execution.plan import plan_phases, training_sizes
 from engine.networks.model_files import load_model_a
@@ -247,3 +251,27 @@ def test_a_cached_model_a_is_saved_with_the_run_whatever_the_number_of_pairs(
     assert all(p.phase != "model_a" for p in events[0].plan)  # A came from the cache
     assert all(set(seed.model_files) == {"model_a", "b_finetune", "b_scratch"} for seed in cached.seeds)
     assert all(Path(path).is_file() for seed in cached.seeds for path in seed.model_files.values())
+
+
+def test_the_model_a_cache_key_tells_the_device_and_precision_apart(small_dataset: Dataset, monkeypatch) -> None:
+    """A model A trained on a GPU, or in another precision, is not reused as if equal; a float32 model A on the CPU
+    keeps the key it had before devices were told apart (its cache stays valid)."""
+    import engine.storage.model_cache as model_cache
+
+    config = tiny_config()
+    cpu = model_cache.cache_key(config, (5, 6), 1, small_dataset)
+    bfloat16 = model_cache.cache_key(apply_overrides(config, ["run.precision='bfloat16'"]), (5, 6), 1, small_dataset)
+    monkeypatch.setattr(model_cache, "has_gpu", lambda: True)
+    gpu = model_cache.cache_key(config, (5, 6), 1, small_dataset)
+    assert len({cpu, bfloat16, gpu}) == 3
+    shaping = {
+        "network": msgspec.structs.asdict(config.network),
+        "train_a": msgspec.structs.asdict(config.train_a),
+        "pair": [5, 6],
+        "validation": config.split.validation,
+        "seed": 1,
+        "batch_size": config.run.batch_size,
+        "data": small_dataset.checksum,
+        "format": 1,
+    }  # the key as it was written before precisions and devices existed
+    assert cpu == hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:24]

@@ -23,7 +23,7 @@ from engine.fileio import atomic_write_text
 from engine.networks.model_files import load_model_a, save_model
 from engine.paths import home_dir
 from engine.results.history import PhaseHistory
-from engine.runtime import keras
+from engine.runtime import has_gpu, keras
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ def cache_key(config: ExperimentConfig, pair: tuple[int, int], seed: int, datase
     }
     if config.run.precision != "float32":  # float32's keys stay as they were before precisions existed
         shaping["precision"] = config.run.precision
+    if has_gpu():  # a model A trained on a GPU is not the CPU's (other kernels, other sums); CPU keys stay as before
+        shaping["device"] = "gpu"
     return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:24]
 
 
