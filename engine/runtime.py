@@ -55,6 +55,14 @@ def has_gpu() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
+def gpu_fallback() -> str | None:
+    """The line to say where an NVIDIA GPU is here but TensorFlow trains on the CPU (engine.hardware)."""
+    from engine.hardware import gpu_fallback_note, nvidia_present
+
+    cuda_build = bool(tf.sysconfig.get_build_info().get("is_cuda_build", False))
+    return gpu_fallback_note(has_gpu(), cuda_build, nvidia_present())
+
+
 def device_name(precision: str = "float32") -> str:
     """'CPU' or the first GPU's name, for headers and run records; ', bfloat16' after it for a bfloat16 run."""
     gpus = tf.config.list_physical_devices("GPU")

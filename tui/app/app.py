@@ -395,6 +395,8 @@ class TransferApp(App[int]):
             return
         self.device = message.device
         self._set_sub_title(message.device)
+        if message.fallback:  # never a silent CPU where a GPU is
+            self.notify(message.fallback, title="GPU unused", severity="warning", timeout=20)
 
     def on_engine_progress(self, message: EngineProgress) -> None:
         if not self.taking_engine_messages:

@@ -96,15 +96,15 @@ class EngineThread:
 
     def _serve_requests(self) -> None:
         try:
-            from engine.runtime import device_name
+            from engine.runtime import device_name, gpu_fallback
 
-            device = device_name()
+            device, fallback = device_name(), gpu_fallback()
         except Exception as exc:
             log.exception("TensorFlow failed to load")
             self.app.post_message(EngineReady(f"TensorFlow failed to load: {exc}", failed=True))
             device = None
         else:
-            self.app.post_message(EngineReady(device))
+            self.app.post_message(EngineReady(device, fallback=fallback))
         requests = self.requests
         while (request := requests.get()) is not None:
             if device is None:

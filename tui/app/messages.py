@@ -25,12 +25,14 @@ class RunRequest:
 
 
 class EngineReady(Message):
-    """TensorFlow has loaded (`device`: 'CPU' or the GPU's name), or failed to (`device` says so, `failed` is set)."""
+    """TensorFlow has loaded (`device`: 'CPU' or the GPU's name), or failed to (`device` says so, `failed` is set);
+    `fallback`: the line saying an NVIDIA GPU is here but TensorFlow trains on the CPU, if so."""
 
-    def __init__(self, device: str, failed: bool = False) -> None:
+    def __init__(self, device: str, failed: bool = False, fallback: str | None = None) -> None:
         super().__init__()
         self.device = device
         self.failed = failed
+        self.fallback = fallback
 
 
 class EngineProgress(Message):

@@ -23,10 +23,14 @@ from tui.state.stored import estimate, stored_records
 
 
 def _say_precision(console: Console, config: ExperimentConfig) -> None:
-    """One line where bfloat16 is asked for on hardware without bfloat16 instructions."""
+    """One line where an NVIDIA GPU is here but TensorFlow trains on the CPU, and one where bfloat16 is asked for on
+    hardware without bfloat16 instructions."""
     from engine.hardware import precision_note
-    from engine.runtime import has_gpu
+    from engine.runtime import gpu_fallback, has_gpu
 
+    fallback = gpu_fallback()
+    if fallback:
+        console.print(fallback, style="bold yellow", markup=False, highlight=False)
     note = precision_note(config.run.precision, has_gpu())
     if note:
         console.print(note)

@@ -1,0 +1,81 @@
+"""The GPU box's first minutes, checked on the CPU with the device queries patched: an NVIDIA GPU that TensorFlow
+does not use is said, with the reason and the fix, never a silent CPU."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from engine import hardware
+
+
+def test_an_nvidia_device_or_nvidia_smi_says_a_gpu_is_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hardware.shutil, "which", lambda _name: None)
+    assert not hardware.nvidia_present(tmp_path)
+    (tmp_path / "nvidiactl").touch()  # the control device alone is no GPU
+    assert not hardware.nvidia_present(tmp_path)
+    (tmp_path / "nvidia0").touch()
+    assert hardware.nvidia_present(tmp_path)
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setattr(hardware.shutil, "which", lambda _name: "/usr/bin/nvidia-smi")
+    answers = {"returncode": 0, "stdout": "GPU 0: NVIDIA H200 (UUID: GPU-1)\n"}
+    monkeypatch.setattr(
+        hardware.subprocess,
+        "run",
+        lambda *_a, **_k: subprocess.CompletedProcess([], answers["returncode"], answers["stdout"]),
+    )
+    assert hardware.nvidia_present(empty)
+    answers.update(returncode=9, stdout="NVIDIA-SMI has failed because it couldn't communicate with the driver")
+    assert not hardware.nvidia_present(empty)
+
+
+@pytest.mark.parametrize(
+    ("sees_gpu", "cuda_build", "nvidia", "said"),
+    [
+        (True, True, True, None),  # TensorFlow uses the GPU
+        (False, False, False, None),  # no GPU here: the CPU is no fallback
+        (False, False, True, "this TensorFlow was built without CUDA"),
+        (False, True, True, "its CUDA or cuDNN libraries did not load"),
+    ],
+)
+def test_a_gpu_tensorflow_does_not_use_is_said_with_its_fix(sees_gpu, cuda_build, nvidia, said) -> None:
+    note = hardware.gpu_fallback_note(sees_gpu, cuda_build, nvidia)
+    if said is None:
+        assert note is None
+    else:
+        assert said in note and "runs on the CPU" in note and "pip install 'transfer-tui[gpu]'" in note
+        assert "\n" not in note
+
+
+def test_the_cli_says_so_before_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    import engine.runtime as runtime
+    from engine.config import ExperimentConfig
+    from tui.cli import execute
+
+    assert not runtime.has_gpu()  # this machine's TensorFlow trains on the CPU
+    console = Console(width=300, record=True)
+    execute._say_precision(console, ExperimentConfig())
+    assert "NVIDIA" not in console.export_text()  # and no GPU is here: nothing to say
+    monkeypatch.setattr(hardware, "nvidia_present", lambda: True)  # as on a GPU box whose TensorFlow sees none
+    execute._say_precision(console, ExperimentConfig())
+    said = console.export_text()
+    assert "An NVIDIA GPU is here" in said and "transfer-tui[gpu]" in said
+
+
+async def test_the_app_says_so_when_tensorflow_is_ready(isolated_home: Path) -> None:
+    from tests.pilot import wait_for
+    from tui.app.app import TransferApp
+    from tui.app.messages import EngineReady
+
+    app = TransferApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.post_message(EngineReady("CPU", fallback=hardware.gpu_fallback_note(False, False, True)))
+        await wait_for(pilot, lambda: any(n.title == "GPU unused" for n in app._notifications))
+        (note,) = [n for n in app._notifications if n.title == "GPU unused"]
+        assert "built without CUDA" in note.message and note.severity == "warning"
