@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ from engine.results.race import RaceResult
 from engine.results.study import StudyResult
 from engine.results.tune import TuneResult
 from engine.results.variance import sources_line
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,12 @@ class RunKind:
         return msgspec.structs.replace(config, split=msgspec.structs.replace(split, b_sample=sample))
 
     def start(self, config: ExperimentConfig, dataset: Dataset, context: RunContext) -> RunResult:
+        """Run it in this process (the CLI's, the app's engine thread, a cluster's unit), deterministic as asked."""
+        from engine.runtime import set_determinism
+
+        note = set_determinism(config.run.deterministic)
+        if note:
+            log.warning(note)
         return self.study().run_kind(config, dataset, context)
 
     def study(self) -> Study:

@@ -55,6 +55,26 @@ def has_gpu() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
+_switched_on: set[str] = set()  # TensorFlow has no public way to ask, nor to switch op determinism off
+
+
+def set_determinism(deterministic: bool) -> str | None:
+    """Where a GPU trains: TensorFlow's op determinism (cuDNN's convolution gradients otherwise vary run to run) and
+    TensorFloat-32 off for `deterministic`, TensorFloat-32 on otherwise. Nothing on the CPU, whose kernels repeat
+    bit for bit already and whose deterministic mode would change their numbers. Op determinism cannot be switched
+    off in a running process: the line saying so, else None."""
+    if not has_gpu():
+        return None
+    tf.config.experimental.enable_tensor_float_32_execution(not deterministic)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+        _switched_on.add("op determinism")
+        return None
+    if _switched_on:
+        return "run.deterministic = false: op determinism stays on until the process ends (TensorFloat-32 is on)."
+    return None
+
+
 def gpu_fallback() -> str | None:
     """The line to say where an NVIDIA GPU is here but TensorFlow trains on the CPU (engine.hardware)."""
     from engine.hardware import gpu_fallback_note, nvidia_present

@@ -322,6 +322,16 @@ OPTIONS: tuple[Option, ...] = (
         "experiment in both",
     ),
     Option(
+        "deterministic",
+        "run.deterministic",
+        "bool",
+        "Deterministic",
+        "Training",
+        placeholder="on a GPU: op determinism, no TF32",
+        help="on a GPU, TensorFlow's op determinism on and TensorFloat-32 off (the default), so a run repeats bit "
+        "for bit and float32 is float32; the CPU repeats bit for bit either way",
+    ),
+    Option(
         "population_memory_gb",
         "run.population_memory_gb",
         "float",

@@ -246,6 +246,9 @@ class RunConfig(Section):
     # "bfloat16": matmuls and convolutions in bfloat16, weights, optimizer state, loss and metrics in float32
     # (Keras' mixed_bfloat16 policy)
     precision: str = "float32"
+    # on a GPU: TensorFlow's op determinism on and TensorFloat-32 off, so that a run repeats bit for bit and float32
+    # is float32; the CPU's kernels repeat already (and its deterministic mode would change their numbers)
+    deterministic: bool = True
 
     def __post_init__(self) -> None:
         check_one_of("run.precision", self.precision, PRECISIONS)
