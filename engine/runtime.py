@@ -37,6 +37,16 @@ def stderr_to_file(log_path: Path) -> Iterator[None]:
             os.close(saved_fd)
 
 
+def grow_gpu_memory(tf_module) -> int:
+    """Let TensorFlow take GPU memory as it needs it, on every visible GPU, instead of nearly all of each at
+    start (which starves other processes on a shared box, and this one's other GPUs' users); before any GPU is
+    initialised. The number of GPUs set."""
+    gpus = tf_module.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        tf_module.config.experimental.set_memory_growth(gpu, True)
+    return len(gpus)
+
+
 def _import_quietly():
     from engine.paths import log_dir
 
@@ -45,6 +55,7 @@ def _import_quietly():
         import tensorflow as tf
 
         tf.get_logger().setLevel("ERROR")
+        grow_gpu_memory(tf)
     return tf, keras_module
 
 

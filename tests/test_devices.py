@@ -112,3 +112,19 @@ def test_every_run_starts_deterministic_as_its_config_asks(monkeypatch: pytest.M
         config = apply_overrides(ExperimentConfig(), overrides)
         COINS.start(config, None, RunContext(tmp_path))
         assert asked[-1] is expected
+
+
+def test_every_visible_gpu_takes_memory_as_it_needs_it() -> None:
+    from types import SimpleNamespace
+
+    from engine.runtime import grow_gpu_memory
+
+    grown: list[str] = []
+    experimental = SimpleNamespace(set_memory_growth=lambda gpu, on: grown.append(gpu) if on else None)
+    fake_tf = SimpleNamespace(
+        config=SimpleNamespace(list_physical_devices=lambda kind: ["GPU:0", "GPU:1"], experimental=experimental)
+    )
+    assert grow_gpu_memory(fake_tf) == 2 and grown == ["GPU:0", "GPU:1"]
+    import engine.runtime as runtime
+
+    assert grow_gpu_memory(runtime.tf) == 0  # this CPU machine: none

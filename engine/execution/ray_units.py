@@ -97,13 +97,9 @@ def run_unit(spec: UnitSpec, dataset: Any, mailbox: Any) -> UnitOutcome:
     """Train one unit; return its result, its model files' bytes and the folder they were in. The files the run
     reads (`spec.files`: the user's model A) are written into the unit's folder and its options point there.
     TensorFlow keeps its own number of threads, as in-process: with fewer, its sums round differently and a run
-    over 20 epochs ends a few tenths of a point elsewhere (measured), so Ray's OMP_NUM_THREADS goes."""
+    over 20 epochs ends a few tenths of a point elsewhere (measured), so Ray's OMP_NUM_THREADS goes. Several units
+    may share a GPU: TensorFlow takes its memory as needed (engine.runtime sets that as it loads)."""
     os.environ.pop("OMP_NUM_THREADS", None)
-    from engine.runtime import tf  # the unit's process only: GPU memory set before TensorFlow starts
-
-    for gpu in tf.config.list_physical_devices("GPU"):  # several units may share one GPU
-        tf.config.experimental.set_memory_growth(gpu, True)
-
     from engine.config import config_from_dict
     from engine.kinds import RunContext, kind_named
 
