@@ -86,6 +86,14 @@ def set_determinism(deterministic: bool) -> str | None:
     return None
 
 
+def device_peak_gb() -> float | None:
+    """The first GPU's peak memory in use so far, in GB (TensorFlow's allocator); None without a GPU, where the
+    process's own peak (its resident set) says it all."""
+    if not has_gpu():
+        return None
+    return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 1024**3
+
+
 def gpu_fallback() -> str | None:
     """The line to say where an NVIDIA GPU is here but TensorFlow trains on the CPU (engine.hardware)."""
     from engine.hardware import gpu_fallback_note, nvidia_present

@@ -128,3 +128,25 @@ def test_every_visible_gpu_takes_memory_as_it_needs_it() -> None:
     import engine.runtime as runtime
 
     assert grow_gpu_memory(runtime.tf) == 0  # this CPU machine: none
+
+
+def test_bench_reports_the_gpus_peak_memory_where_a_gpu_trains(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.runtime as runtime
+
+    assert runtime.device_peak_gb() is None  # the CPU: the process's resident set says it all
+    monkeypatch.setattr(runtime, "has_gpu", lambda: True)
+    asked: list[str] = []
+
+    def memory_info(device: str) -> dict:
+        asked.append(device)
+        return {"current": 1024**3, "peak": 3 * 1024**3}
+
+    monkeypatch.setattr(runtime.tf.config.experimental, "get_memory_info", memory_info)
+    assert runtime.device_peak_gb() == 3.0 and asked == ["GPU:0"]
+
+
+def test_the_matmul_rate_waits_for_the_product_without_copying_it_back() -> None:
+    from engine.studies.benches.population import matmul_gflops
+
+    rate = matmul_gflops((256, 256), (256, 256), "float32", repeats=3)
+    assert 0 < rate < 1e5  # GFLOP/s: finite and positive

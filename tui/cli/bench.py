@@ -76,7 +76,8 @@ def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Pa
         f"{result.flop_time_per_member_epoch:.3f} s per member-epoch (float32). "
         f"{layer_ceiling(result)} "
         f"Stop: seconds from a stop request (c, Ctrl-C) to training having stopped. "
-        f"Peak memory of this process: {result.peak_rss_gb:.2f} GB."
+        f"Peak memory of this process: {result.peak_rss_gb:.2f} GB"
+        + (f"; of the GPU: {result.device_peak_gb:.2f} GB." if result.device_peak_gb is not None else ".")
     )
     if json_path:
         atomic_write_json(json_path, result.to_dict())

@@ -22,7 +22,7 @@ from engine.hardware import cpu_model
 from engine.networks.sizes import dense_sizes, multiply_adds, training_flops
 from engine.phases import MODEL_A
 from engine.progress import Cancelled, EpochDone, StopToken, ignore
-from engine.runtime import device_name, keras, tf
+from engine.runtime import device_name, device_peak_gb, keras, tf
 from engine.studies.models_a import initial_population_a
 from engine.training.keras_phase import compile_model, train_phase
 from engine.training.population_trainer import PopulationTrainer
@@ -67,6 +67,7 @@ class BenchResult:
     speedup: float
     speedup_steady: float
     peak_rss_gb: float  # of this whole process, both sides included
+    device_peak_gb: float | None = None  # the GPU's peak memory, where a GPU trains
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,7 +83,8 @@ def matmul_gflops(a_shape: tuple[int, ...], b_shape: tuple[int, ...], dtype: str
     GFLOP/s: at a population's own shapes it is the ceiling its steps can reach, well below the square peak."""
     a = tf.cast(tf.random.normal(a_shape), dtype)
     b = tf.cast(tf.random.normal(b_shape), dtype)
-    matmul = tf.function(tf.matmul)
+    # one element of the product comes back: enough to wait for the device, without timing a copy of it all
+    matmul = tf.function(lambda x, y: tf.matmul(x, y)[..., :1, :1])
     matmul(a, b).numpy()
     best = float("inf")
     for _ in range(repeats):
@@ -228,6 +230,7 @@ def run_bench(config: ExperimentConfig, tasks: Tasks, members: int, epochs: int,
         speedup=plain.seconds_per_member_epoch / together.seconds_per_member_epoch,
         speedup_steady=plain.seconds_per_member_epoch_steady / together.seconds_per_member_epoch_steady,
         peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
+        device_peak_gb=device_peak_gb(),
     )
 
 
