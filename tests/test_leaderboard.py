@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -331,6 +332,15 @@ def test_at_an_equal_budget_each_optimizer_gets_the_same_trials_and_the_one_shot
             picks.append(sum(tied) / len(tied))  # trials tied on validation count alike
         assert expected[entry.name][1] == pytest.approx(sum(picks) / 2, abs=1e-6)
     assert tuned.budget_budgets() == [1, 3]
+    # the ranks at n = budget carry their interval over resampled seeds; with one seed, none
+    intervals = tuned.rank_intervals()
+    assert set(intervals) == {"sgd", "momentum", "adam"}
+    assert all(low <= rank <= high for rank, low, high in intervals.values())
+    from tui.render.runs import budget_table
+
+    assert "its 95% interval over resampled seeds at n = 3" in str(budget_table(tuned).caption)
+    one_seed = dataclasses.replace(tuned, entries=[_only_seed(entry, 1) for entry in tuned.entries])
+    assert one_seed.rank_intervals() == {}
     assert LeaderboardResult.from_dict(json.loads(json.dumps(tuned.to_dict()))).entries == tuned.entries
     assert any(line.startswith("At an equal budget (3 trials") for line in tuned.budget_reading())
     from rich.console import Console
@@ -344,3 +354,9 @@ def test_at_an_equal_budget_each_optimizer_gets_the_same_trials_and_the_one_shot
     extended = apply_overrides(tuned_config, ['leaderboard.space="extended"'])
     assert "epsilon" in optimizer_space("adam", extended.leaderboard.space == "extended")
     assert "epsilon" not in optimizer_space("sgd", True)
+
+
+def _only_seed(entry: OptimizerEntry, seed: int) -> OptimizerEntry:
+    """An optimizer's race as if only `seed` had run."""
+    trials = [trial for trial in entry.trials if trial["seed"] == seed]
+    return dataclasses.replace(entry, histories={seed: entry.histories[seed]}, trials=trials)

@@ -12,7 +12,7 @@ from typing import Any
 from engine.config import ExperimentConfig
 from engine.results.budget import expected_max, expected_of_pick, tied_pick
 from engine.results.protocol import merged_device, merged_status, settings_of
-from engine.results.stats import mean, std
+from engine.results.stats import mean, rank_intervals, std
 from engine.results.words import plural
 
 TASK_TITLES = {
@@ -270,6 +270,17 @@ class LeaderboardResult:
             if own:
                 scores[entry.name] = own
         return scores
+
+    def rank_intervals(self) -> dict[str, tuple[float, float, float]]:
+        """Each optimizer's (rank, low, high) on this task by its mean seed score (seed_scores), with the 95%
+        interval from resampling the seeds every optimizer has; empty below two optimizers or two such seeds (one
+        seed resampled is itself: no interval, and a rank without one is not read as certain)."""
+        scores = self.seed_scores()
+        seeds = sorted(set.intersection(*(set(own) for own in scores.values()))) if scores else []
+        if len(scores) < 2 or len(seeds) < 2:
+            return {}
+        matrix = [[scores[name][seed] for name in scores] for seed in seeds]
+        return dict(zip(scores, rank_intervals(matrix), strict=True))
 
     def epochs_to_target(self) -> dict[str, float]:
         """Per optimizer, the median over seeds of the first epoch of the one-shot race at the target validation

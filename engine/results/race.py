@@ -128,18 +128,8 @@ class RaceResult:
 
     def task_ranks(self) -> list[dict[str, tuple[float, float, float]]]:
         """Per task, each optimizer's (rank, low, high): its rank by mean score with the 95% interval from
-        resampling the seeds (the seeds every optimizer of the task has)."""
-        out = []
-        for race in self.races:
-            scores = race.seed_scores()
-            names = list(scores)
-            seeds = sorted(set.intersection(*(set(own) for own in scores.values()))) if scores else []
-            if len(names) < 2 or not seeds:
-                out.append({})
-                continue
-            matrix = [[scores[name][seed] for name in names] for seed in seeds]
-            out.append(dict(zip(names, stats.rank_intervals(matrix), strict=True)))
-        return out
+        resampling the seeds (LeaderboardResult.rank_intervals; empty for a task with fewer than two seeds)."""
+        return [race.rank_intervals() for race in self.races]
 
     def task_means(self) -> list[dict[str, float]]:
         """Per task, each optimizer's mean score over seeds."""

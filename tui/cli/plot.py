@@ -156,7 +156,7 @@ def write_race_plot(result: RaceResult, path: Path) -> None:
     from engine.fileio import atomic_path
 
     reading = result.reading()
-    figure, (diagram, profile) = plt.subplots(2, 1, figsize=(8, 7.5), height_ratios=(3, 2))
+    figure, (diagram, profile) = plt.subplots(2, 1, figsize=(8, 7), height_ratios=(1, 1))
     if reading is not None:
         _cd_diagram(diagram, reading)
     else:
@@ -189,8 +189,9 @@ def _cd_diagram(axes, reading: RaceReading) -> None:
     left and right half's to the right, group bars between."""
     k = len(reading.optimizers)
     ordered = reading.ordered()
+    half = (len(ordered) + 1) // 2  # names on the left; the rest on the right
     axes.set_xlim(0.5, k + 0.5)
-    axes.set_ylim(-(k + 2), 2.5)
+    axes.set_ylim(-(half + 1), 2.5)
     axes.axis("off")
     axes.hlines(0, 1, k, color="black", linewidth=1)
     for rank in range(1, k + 1):
@@ -198,7 +199,6 @@ def _cd_diagram(axes, reading: RaceReading) -> None:
         axes.text(rank, 0.35, str(rank), ha="center", va="bottom", fontsize=8)
     axes.hlines(1.6, 1, 1 + reading.cd, color="tab:red", linewidth=2)
     axes.text(1 + reading.cd / 2, 1.8, f"CD = {reading.cd:.2f}", ha="center", va="bottom", fontsize=8, color="tab:red")
-    half = (len(ordered) + 1) // 2
     for place, (name, rank) in enumerate(ordered):
         left = place < half
         depth = -(place + 1) if left else -(len(ordered) - place)

@@ -376,8 +376,21 @@ def budget_table(result: LeaderboardResult) -> Table:
         table.add_column(f"n = {n}", justify="right", no_wrap=True)
     ranks = {n: result.budget_ranking(n) for n in budgets}
     expected = {n: result.expected_at(n) for n in budgets}
+    spread = result.rank_intervals()  # at n = budget, the pick itself: its rank's interval over the seeds
+
+    def cell(n: int, name: str) -> str:
+        text = f"{100 * expected[n][name][1]:.2f} (#{ranks[n].index(name) + 1}"
+        if n == result.budget and name in spread:
+            _, low, high = spread[name]
+            text += f", {low:g}-{high:g}" if low != high else f", {low:g}"
+        return text + ")"
+
     for name in ranks[budgets[-1]]:
-        table.add_row(name, *(f"{100 * expected[n][name][1]:.2f} (#{ranks[n].index(name) + 1})" for n in budgets))
+        table.add_row(name, *(cell(n, name) for n in budgets))
+    if spread:
+        table.caption = f"(#rank, its 95% interval over resampled seeds at n = {result.budget})"
+    elif len(result.settings.run.seeds) < 2:
+        table.caption = "one seed: the ranks have no interval, and differences of tenths of a point may be noise"
     return table
 
 
