@@ -109,15 +109,16 @@ class RunKind:
     result_type: ResultType
     module: str
     trains_b: Callable[[ExperimentConfig], bool] = lambda _config: True  # whether task B's split must fit the data
-    # where split.b_sample is "auto": whether each seed draws its own B images (else the first N, as the notebook)
-    draws_b_per_seed: Callable[[ExperimentConfig], bool] = lambda config: len(config.split.pairs) > 1
+    # where split.b_sample is "auto": whether each seed draws its own B images (else the first N, as the notebook);
+    # by kind, not by the number of pairs, so that a run done in parts a pair at a time merges into the whole
+    draws_b_per_seed: bool = False
 
     def prepared(self, config: ExperimentConfig) -> ExperimentConfig:
         """`config` as this kind runs it and the run store records it: an "auto" B sample resolved."""
         split = config.split
         if split.b_sample != "auto":
             return config
-        sample = "random" if self.draws_b_per_seed(config) else "first"
+        sample = "random" if self.draws_b_per_seed else "first"
         return msgspec.structs.replace(config, split=msgspec.structs.replace(split, b_sample=sample))
 
     def start(self, config: ExperimentConfig, dataset: Dataset, context: RunContext) -> RunResult:
@@ -162,13 +163,14 @@ MAP = RunKind(
     title="transfer map",
     result_type=MapResult,
     module="engine.studies.pair_map",
+    draws_b_per_seed=True,
 )
 TUNE = RunKind(
     name="tune",
     title="tuning at an equal budget",
     result_type=TuneResult,
     module="engine.studies.tune",
-    draws_b_per_seed=lambda _config: True,
+    draws_b_per_seed=True,
 )
 RACE = RunKind(
     name="race",
@@ -176,6 +178,7 @@ RACE = RunKind(
     result_type=RaceResult,
     module="engine.studies.race",
     trains_b=lambda config: any(name in B_TASKS for name, _ in race_tasks(config)),
+    draws_b_per_seed=True,
 )
 KINDS: dict[str, RunKind] = {kind.name: kind for kind in (EXPERIMENT, LEADERBOARD, STUDY, MAP, TUNE, RACE)}
 

@@ -57,10 +57,12 @@ def test_a_new_kind_is_one_entry(monkeypatch: pytest.MonkeyPatch, isolated_home:
     ("kind", "overrides", "sample"),
     [
         ("experiment", [], "first"),  # the notebook's design: the first 200 images for every seed
-        ("experiment", ["split.extra_pairs=[[0, 2]]"], "random"),  # a map over pairs
-        ("map", ["split.extra_pairs=[[0, 2]]"], "random"),
+        ("experiment", ["split.extra_pairs=[[0, 2]]"], "first"),  # `run` keeps it over pairs, and says so
+        ("map", ["split.extra_pairs=[[0, 2]]"], "random"),  # a map of networks over pairs
+        ("map", [], "random"),  # by kind, not by pairs: a map run a pair at a time merges into the whole
         ("study", [], "first"),
         ("tune", [], "random"),
+        ("race", [], "random"),
         ("leaderboard", [], "first"),
         ("experiment", ["split.b_sample='first'", "split.extra_pairs=[[0, 2]]"], "first"),  # said outright: kept
         ("tune", ["split.b_sample='first'"], "first"),

@@ -170,7 +170,7 @@ def test_runs_merge_says_in_one_line_what_is_wrong(two_parts: RunStore, tmp_path
     cases = [
         (["20261201", str(tmp_path / "missing.json")], "missing.json: no such run file"),
         (["20261201", str(not_json)], "notes.json: cannot read it as JSON"),
-        (["20261201", str(other)], "other.json: not an exported transfer experiment or map"),
+        (["20261201", str(other)], "other.json: not an exported transfer experiment, map or tuning"),
         (["20261201", "20261201"], "20261201-000000-aaaa is given twice"),
         (["20261201", "1999"], "no run '1999'"),
     ]
@@ -260,3 +260,31 @@ def test_results_name_the_folder_that_holds_the_models(tmp_path: Path) -> None:
     assert models_folder(own, run_dir) == run_dir
     parts = [str(tmp_path / "runs" / "first" / "b5-6" / "seed1" / "model_a.keras"), str(tmp_path / "runs" / "2" / "m")]
     assert models_folder(parts, run_dir) == tmp_path / "runs"
+
+
+def test_a_tuning_over_pairs_run_a_few_pairs_at_a_time_reads_as_the_whole_fair_map() -> None:
+    from engine.config.arms import SCRATCH, TRANSFER
+    from engine.config.search import ONE_SHOT
+    from engine.results.tune import Trial, TuneResult
+
+    def tuning(pairs: list[tuple[int, int]]) -> TuneResult:
+        config = config_to_dict(ExperimentConfig())
+        config["split"]["b_classes"], config["split"]["extra_pairs"] = list(pairs[0]), [list(p) for p in pairs[1:]]
+        config["run"]["seeds"], config["tune"]["budget"] = [1, 2], 2
+        trials = [
+            Trial(arm, number, pair, seed, {}, 0.8 + number / 100, 0.8 + (pair[1] + seed + number) / 200, 1)
+            for pair in pairs
+            for seed in (1, 2)
+            for arm in (SCRATCH, TRANSFER)
+            for number in (0, 1, ONE_SHOT)
+        ]
+        accuracy_a = {f"{a}-{b}:{seed}": 0.9 for a, b in pairs for seed in (1, 2)}
+        return TuneResult(config, trials, "finished", "CPU", 1000, accuracy_a)
+
+    whole = tuning(PAIRS)
+    exported = [json.loads(json.dumps(tuning(pairs).to_dict())) for pairs in (PAIRS[:2], PAIRS[2:])]
+    parts = [Part(f"part-{i}.json", data["config"], exported_result(data)) for i, data in enumerate(exported)]
+    assert all(isinstance(part.result, TuneResult) for part in parts)
+    config, merged = merged_result(parts)
+    assert config["split"]["extra_pairs"] == [list(p) for p in PAIRS[1:]]
+    assert merged.map_reading() == whole.map_reading() and merged.summary_line() == whole.summary_line()

@@ -28,7 +28,7 @@ COMPARE_PRECISIONS = "both"  # bench --precision with no value: the experiment i
 
 CLASS_CHOICES: Choices = tuple((f"{name} ({index})", index) for index, name in enumerate(CLASS_NAMES))
 B_SAMPLE_LABELS = {
-    "auto": "auto: first N for one pair, per seed in tune and maps",
+    "auto": "auto: per seed in tune, maps and races; else first N",
     "first": "first N, as the notebook",
     "random": "random N per seed",
 }

@@ -9,8 +9,9 @@ INITIALIZERS: tuple[str, ...] = (
     "he_normal",
     "he_uniform",
 )
-# auto: the first N where a run keeps the notebook's design (one pair), drawn per seed in a tuning and in a map over
-# pairs (where B's sample is one of the sources of variance a reading over seeds must cover); resolved at start
+# auto: drawn per seed in a tuning, a map of networks over pairs and a race over tasks (where B's sample is one of
+# the sources of variance a reading over seeds must cover), the first N elsewhere (the notebook's design); resolved
+# by the kind of run when it starts
 B_SAMPLES: tuple[str, ...] = ("auto", "first", "random")
 # a tuning's (and a budget race's) trials: the same Sobol draws for every seed, or drawn afresh for each seed
 DRAWS: tuple[str, ...] = ("per_seed", "shared")

@@ -1,6 +1,7 @@
-"""Runs of one experiment done in parts put together as the run that would have done it all: a map too long for
-one sitting (or one machine) is run a few pairs at a time, a result with more seeds is run a few seeds at a
-time. The parts must agree in everything but their pairs or their seeds, so the whole is one experiment."""
+"""Runs of one experiment done in parts put together as the run that would have done it all: a map (or a tuning
+over pairs, the fair map) too long for one sitting (or one machine) is run a few pairs at a time, a result with
+more seeds is run a few seeds at a time. The parts must agree in everything but their pairs or their seeds, so
+the whole is one experiment."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from engine.errors import ConfigError
 from engine.results.experiment import ExperimentResult, pairs_of
 from engine.results.pair_map import MapResult
 from engine.results.protocol import RunResult, settings_of
+from engine.results.tune import TuneResult
 
-MERGEABLE = {ExperimentResult: "transfer experiment", MapResult: "transfer map"}  # results of cells pairs x seeds
+# results of cells pairs x seeds
+MERGEABLE = {ExperimentResult: "transfer experiment", MapResult: "transfer map", TuneResult: "tuning"}
 PAIR_KEYS = ("split.b_classes", "split.extra_pairs")
 SEED_KEYS = ("run.seeds",)
 # where a part ran and how its members were grouped, not what it computed (the data is checked wherever it lies)
@@ -37,11 +40,17 @@ class Part:
 
 def exported_result(data: Any) -> RunResult | None:
     """An exported JSON result read back (`runs export --format json`, `run --json`, `study --json`), if it is
-    of a kind that merges: a map lists its networks, an experiment its seeds; None for anything else."""
+    of a kind that merges: a map lists its networks, a tuning its trials, an experiment its seeds; None for anything
+    else."""
     if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
         return None
-    result_type = MapResult if isinstance(data.get("networks"), dict) else ExperimentResult
-    if result_type is ExperimentResult and not isinstance(data.get("seeds"), list):
+    if isinstance(data.get("networks"), dict):
+        result_type = MapResult
+    elif isinstance(data.get("trials"), list):
+        result_type = TuneResult
+    elif isinstance(data.get("seeds"), list):
+        result_type = ExperimentResult
+    else:
         return None
     try:
         return result_type.from_dict(data)
@@ -60,7 +69,7 @@ def merged_config(parts: list[Part]) -> dict[str, Any]:
         if sources.count(part.source) > 1:
             raise ConfigError(f"{part.source} is given twice")
         if type(part.result) not in MERGEABLE:
-            raise ConfigError(f"{part.source} is not a transfer experiment or map; only those merge")
+            raise ConfigError(f"{part.source} is not a transfer experiment, map or tuning; only those merge")
         if type(part.result) is not type(first.result):
             raise ConfigError(f"{first.source} is a {first.title} but {part.source} is a {part.title}")
         if part.result.status != "finished":

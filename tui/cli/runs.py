@@ -171,7 +171,9 @@ def _exported_part(path: Path) -> Part:
         raise ConfigError(f"{path}: cannot read it as JSON ({exc})") from None
     result = exported_result(data)
     if result is None:
-        raise ConfigError(f"{path}: not an exported transfer experiment or map (runs export --format json writes one)")
+        raise ConfigError(
+            f"{path}: not an exported transfer experiment, map or tuning (runs export --format json writes one)"
+        )
     return Part(str(path), data["config"], result)
 
 
