@@ -188,7 +188,7 @@ async def test_a_race_over_tasks_runs_live_task_by_task_then_reads_over_tasks(
         )
         # below it, the reading over tasks with its critical-difference diagram
         reading = shown_text(board.query_one("#board-race", Static), width=80)
-        assert "Rank per task (95% interval over resampled seeds)" in reading
+        assert "Rank per task, over its 95% interval from resampled seeds" in reading
         assert "Average rank over 3 tasks (1 the best)" in reading and "Nemenyi's CD at 95%" in reading
         assert "● " in reading and "├" in reading and "Performance profile" in reading
         assert "the task (over 3 tasks)" in shown_text(board.query_one("#board-sources", Static), width=200)

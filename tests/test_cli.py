@@ -451,7 +451,7 @@ def test_a_leaderboard_over_several_pairs_races_over_tasks_on_real_data(tmp_path
     )
     assert completed.returncode == 0, completed.stderr
     said = " ".join(completed.stdout.split())
-    assert "Rank per task (95% interval over resampled seeds)" in said
+    assert "Rank per task, over its 95% interval from resampled seeds" in said
     assert "Average rank over 3 tasks (1 the best)" in said and "Friedman's test, Iman-Davenport F" in said
     assert "Nemenyi's CD at 95%" in said and "the task (over 3 tasks)" in said
     assert "CD = " in chart.read_text() and "Performance profile" in chart.read_text()

@@ -5,6 +5,8 @@ the performance profile of epochs to target. The CLI prints it, the Optimizers v
 
 from __future__ import annotations
 
+import math
+
 from rich import box
 from rich.console import RenderableType
 from rich.table import Table
@@ -17,19 +19,19 @@ AXIS_WIDTH = 60  # characters from rank 1 to rank k: fits 80 columns with a labe
 
 
 def short_task(result: RaceResult, index: int) -> str:
-    """A task in a table's header: 'A', 'all 10', 'B 5-6', 'B/A 5-6'."""
+    """A task in a table's header: 'A', 'all', 'B 5-6', 'B/A 5-6'."""
     name, pair = task_of(result.races[index])
-    return {"a": "A", "full": "all 10", "b_scratch": f"B {pair[0]}-{pair[1]}", "b_on_a": f"B/A {pair[0]}-{pair[1]}"}[
-        name
-    ]
+    return {"a": "A", "full": "all", "b_scratch": f"B {pair[0]}-{pair[1]}", "b_on_a": f"B/A {pair[0]}-{pair[1]}"}[name]
 
 
 def _rank_cell(rank: tuple[float, float, float] | None) -> str:
+    """The rank by the mean over its interval's bounds, rounded outward to whole ranks ('2.5' over '1-4'): two short
+    lines keep eight tasks and more within 80 columns."""
     if rank is None:
         return "-"
     value, low, high = rank
-    spread = f"{low:g}" if low == high else f"{low:g}-{high:g}"
-    return f"{value:g} ({spread})"
+    low, high = math.floor(low), math.ceil(high)
+    return f"{value:g}\n{low}" + (f"-{high}" if high != low else "")
 
 
 def race_tables(result: RaceResult) -> list[Table]:
@@ -44,10 +46,14 @@ def race_tables(result: RaceResult) -> list[Table]:
     tables = []
     for title, cell in (
         (f"Score per task: {score}, mean over seeds", lambda t, name: _percent(means[t].get(name))),
-        ("Rank per task (95% interval over resampled seeds)", lambda t, name: _rank_cell(ranks[t].get(name))),
+        (
+            "Rank per task, over its 95% interval from resampled seeds (whole ranks)",
+            lambda t, name: _rank_cell(ranks[t].get(name)),
+        ),
     ):
-        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-        table.add_column("optimizer")
+        # one space between columns: nine optimizers over eight tasks fit 80 columns
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0, 0, 1))
+        table.add_column("optimizer", no_wrap=True)
         for head in heads:
             table.add_column(head, justify="right")
         if reading:
