@@ -120,6 +120,7 @@ def test_every_kind_of_result_says_its_sources_in_its_report() -> None:
     from engine.results.experiment import ExperimentResult, SeedResult
     from engine.results.leaderboard import LeaderboardResult
     from engine.results.pair_map import MapResult
+    from engine.results.race import RaceResult
     from engine.results.study import StudyResult
     from engine.results.tune import TuneResult
     from tui.kinds import result_report
@@ -132,6 +133,7 @@ def test_every_kind_of_result_says_its_sources_in_its_report() -> None:
         "study": StudyResult({}, [], {1: 0.9}, {}, "finished"),
         "tune": TuneResult({}, [], "finished", "CPU"),
         "leaderboard": LeaderboardResult({}, [], "finished", "CPU"),
+        "race": RaceResult({"split": {"extra_pairs": [[0, 2]]}}, [], "finished", "CPU"),
     }
     assert set(results) == set(KINDS)
     for kind, result in results.items():
