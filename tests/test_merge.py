@@ -288,3 +288,15 @@ def test_a_tuning_over_pairs_run_a_few_pairs_at_a_time_reads_as_the_whole_fair_m
     config, merged = merged_result(parts)
     assert config["split"]["extra_pairs"] == [list(p) for p in PAIRS[1:]]
     assert merged.map_reading() == whole.map_reading() and merged.summary_line() == whole.summary_line()
+
+
+def test_a_part_made_before_a_key_existed_merges_with_one_made_after() -> None:
+    """A long map run in parts across versions: a key added since (with its default) is no difference."""
+    older = _config(PAIRS[:2], [1, 2])
+    del older["leaderboard"]["tasks"], older["run"]["deterministic"]
+    config, _ = merged_result([_part("older.json", older), _part("newer.json", _config(PAIRS[2:], [1, 2]))])
+    assert config["leaderboard"]["tasks"] == [] and config["run"]["deterministic"] is True
+    changed = _config(PAIRS[2:], [1, 2])
+    changed["run"]["deterministic"] = False  # a value that differs from what the older part ran with: refused
+    with pytest.raises(ConfigError, match=r"differ in run\.deterministic"):
+        merged_result([_part("older.json", older), _part("changed.json", changed)])

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.config import config_to_dict
 from engine.config.differences import differing_keys
 from engine.errors import ConfigError
 from engine.results.experiment import ExperimentResult, pairs_of
@@ -74,10 +75,13 @@ def merged_config(parts: list[Part]) -> dict[str, Any]:
             raise ConfigError(f"{first.source} is a {first.title} but {part.source} is a {part.title}")
         if part.result.status != "finished":
             raise ConfigError(f"{part.source} ended {part.result.status}; only finished runs merge (resume it first)")
-    for part in parts[1:]:
+    # each part's config as the schema reads it: a part made by an earlier version, which lacks a key added since,
+    # reads as that version ran (settings_of), not as differing from a part that has the key
+    configs = [config_to_dict(settings_of(part.config)) for part in parts]
+    for part, config in zip(parts[1:], configs[1:], strict=True):
         different = [
             key
-            for key in differing_keys(first.config, part.config)
+            for key in differing_keys(configs[0], config)
             if key not in PAIR_KEYS + SEED_KEYS + HOW_KEYS and not key.startswith("cluster.")
         ]
         if different:
@@ -89,15 +93,15 @@ def merged_config(parts: list[Part]) -> dict[str, Any]:
     seeds = [list(settings_of(part.config).run.seeds) for part in parts]
     if all(set(p) == set(pairs[0]) for p in pairs):
         every_seed = _disjoint(seeds, parts, "seed", str)
-        return {**first.config, "run": {**first.config["run"], "seeds": every_seed}}
+        return {**configs[0], "run": {**configs[0]["run"], "seeds": every_seed}}
     if all(s == seeds[0] for s in seeds):
         every_pair = _disjoint(pairs, parts, "pair", lambda pair: f"{pair[0]},{pair[1]}")
         split = {
-            **first.config["split"],
+            **configs[0]["split"],
             "b_classes": list(every_pair[0]),
             "extra_pairs": [list(p) for p in every_pair[1:]],
         }
-        return {**first.config, "split": split}
+        return {**configs[0], "split": split}
     raise ConfigError("the runs must have the same seeds and different pairs, or the same pairs and different seeds")
 
 
