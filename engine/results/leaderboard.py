@@ -90,6 +90,17 @@ def row_of(entry: OptimizerEntry, target: float, chance: tuple[float, float] = c
     )
 
 
+def _trials_by_seed(entry: OptimizerEntry) -> dict[int, tuple[list[float], list[float]]]:
+    """Per seed, in seed order, its trials in number order as (validation scores, a diverged trial scoring 0; test
+    accuracies): what an equal budget's readings pick from."""
+    out = {}
+    for seed in sorted({trial["seed"] for trial in entry.trials}):
+        trials = sorted((t for t in entry.trials if t["seed"] == seed), key=lambda t: t["number"])
+        scores = [0.0 if t["diverged"] else t["val_accuracy"] for t in trials]
+        out[seed] = (scores, [t["test_accuracy"] for t in trials])
+    return out
+
+
 def _first_epoch_at(accuracies: list[float], target: float) -> int | None:
     return next((epoch for epoch, value in enumerate(accuracies, start=1) if value >= target), None)
 
@@ -235,15 +246,11 @@ class LeaderboardResult:
         trial validation picks among n]), each the mean over seeds; a diverged trial scores 0 on validation."""
         out = {}
         for entry in self.entries:
-            seeds = sorted({trial["seed"] for trial in entry.trials})
-            if not seeds:
+            by_seed = _trials_by_seed(entry)
+            if not by_seed:
                 continue
-            best, picked = [], []
-            for seed in seeds:
-                trials = sorted((t for t in entry.trials if t["seed"] == seed), key=lambda t: t["number"])
-                scores = [0.0 if t["diverged"] else t["val_accuracy"] for t in trials]
-                best.append(expected_max(scores, n).mean)
-                picked.append(expected_of_pick(scores, [t["test_accuracy"] for t in trials], n).mean)
+            best = [expected_max(scores, n).mean for scores, _ in by_seed.values()]
+            picked = [expected_of_pick(scores, tests, n).mean for scores, tests in by_seed.values()]
             out[entry.name] = (mean(best), mean(picked))
         return out
 
@@ -255,12 +262,7 @@ class LeaderboardResult:
         scores: dict[str, dict[int, float]] = {}
         for entry in self.entries:
             if self.budget:
-                seeds = sorted({trial["seed"] for trial in entry.trials})
-                own = {}
-                for seed in seeds:
-                    trials = sorted((t for t in entry.trials if t["seed"] == seed), key=lambda t: t["number"])
-                    picking = [0.0 if t["diverged"] else t["val_accuracy"] for t in trials]
-                    own[seed] = tied_pick(picking, [t["test_accuracy"] for t in trials])
+                own = {seed: tied_pick(scores, tests) for seed, (scores, tests) in _trials_by_seed(entry).items()}
             else:
                 own = {
                     seed: accuracy if seed in entry.diverged_seeds else max(h["val_accuracy"])

@@ -137,14 +137,14 @@ class RaceResult:
             {name: stats.mean(list(own.values())) for name, own in race.seed_scores().items()} for race in self.races
         ]
 
-    def common_optimizers(self) -> list[str]:
-        """The optimizers with a score on every task, in the config's order."""
-        means = self.task_means()
+    def _common_optimizers(self, means: list[dict[str, float]]) -> list[str]:
+        """The optimizers with a score on every task (`means`: task_means), in the config's order."""
         return [name for name in self.settings.leaderboard.optimizers if means and all(name in m for m in means)]
 
     def reading(self) -> RaceReading | None:
         """The reading over tasks; None below two tasks or two optimizers with a score on every task."""
-        names, means = self.common_optimizers(), self.task_means()
+        means = self.task_means()
+        names = self._common_optimizers(means)
         if len(names) < 2 or len(means) < 2:
             return None
         ranks = stats.average_ranks([[task[name] for name in names] for task in means])
@@ -156,10 +156,10 @@ class RaceResult:
     def profile(self) -> dict[str, list[float]]:
         """The performance profile of epochs to the target (the one-shot race, a seed's miss counting as never):
         per optimizer, the share of tasks it reached within each of PROFILE_TAUS times the task's fastest."""
-        names = self.common_optimizers()
-        costs = [race.epochs_to_target() for race in self.races]
+        names = self._common_optimizers(self.task_means())
         if not names:
             return {}
+        costs = [race.epochs_to_target() for race in self.races]
         matrix = [[task.get(name, math.inf) for name in names] for task in costs]
         return dict(zip(names, stats.performance_profile(matrix, PROFILE_TAUS), strict=True))
 

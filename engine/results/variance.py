@@ -5,13 +5,12 @@ that every seed shared, so every report names them."""
 from __future__ import annotations
 
 from engine.config import ExperimentConfig
+from engine.config.race import B_TASKS, race_tasks
 
 
 def variance_sources(settings: ExperimentConfig, kind: str) -> tuple[list[str], list[str]]:
     """(varied, fixed): what changed from seed to seed (or pair to pair), and what every seed shared. `kind` is the
     kind of run ('experiment', 'map', 'study', 'tune', 'leaderboard', 'race')."""
-    from engine.config.race import B_TASKS, race_tasks
-
     varied = ["initial weights (per seed)", "data order (per seed)"]
     fixed = []
     split = settings.split

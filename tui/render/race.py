@@ -34,10 +34,9 @@ def _rank_cell(rank: tuple[float, float, float] | None) -> str:
     return f"{value:g}\n{low}" + (f"-{high}" if high != low else "")
 
 
-def race_tables(result: RaceResult) -> list[Table]:
+def race_tables(result: RaceResult, reading: RaceReading | None) -> list[Table]:
     """Mean score % per task, and rank per task with its 95% interval over resampled seeds, optimizers by their
-    average rank (those without a score on every task last)."""
-    reading = result.reading()
+    average rank (`reading`: the result's; those without a score on every task last)."""
     order = [name for name, _ in reading.ordered()] if reading else []
     order += [name for name in result.settings.leaderboard.optimizers if name not in order]
     means, ranks = result.task_means(), result.task_ranks()
@@ -100,8 +99,8 @@ def cd_diagram_lines(reading: RaceReading, width: int = AXIS_WIDTH) -> list[str]
             lines.append(" " * place + "● " + label)
         else:
             lines.append(" " * max(place - len(label) - 1, 0) + label + " ●")
+    ranks = dict(reading.ordered())
     for group in reading.groups:
-        ranks = dict(reading.ordered())
         start, end = at(min(ranks[name] for name in group)), at(max(ranks[name] for name in group))
         lines.append(" " * start + "━" * max(end - start + 1, 1) + f"  {group[0]} … {group[-1]}")
     if not reading.groups:
@@ -142,8 +141,8 @@ def race_reading(result: RaceResult) -> list[RenderableType]:
     parts: list[RenderableType] = []
     if result.status == "cancelled":
         parts.append(Text("Cancelled: the tasks that finished are read below.", style="bold yellow"))
-    parts += race_tables(result)
     reading = result.reading()
+    parts += race_tables(result, reading)
     if reading is None:
         parts.append(Text("Too few tasks or optimizers finished to read ranks over tasks (two of each at least)."))
     else:

@@ -124,13 +124,24 @@ class LeaderboardScreen(CancelsItsRun, Screen):
         super().__init__(id="leaderboard")
         self.state: LeaderboardState | None = None
         self.result: LeaderboardResult | None = None  # the task shown (a race's: one of its tasks)
-        self.race: RaceResult | None = None  # a race over tasks, finished or so far
+        self._race: RaceResult | None = None
+        self.race_parts: list = []  # its reading, rendered once per race shown, not on every epoch's redraw
         self.task_index = 0
         self.racing: tuple[str, ...] = ()  # while a race over tasks runs: its tasks' titles, in order
         self.run_dir: Path | None = None  # the race's folder, where exports go by default
         self.sort_column = "best"
         self.reverse = False
         self.caption = "No leaderboard yet: press o to choose optimizers, ctrl+r to race"
+
+    @property
+    def race(self) -> RaceResult | None:
+        """A race over tasks, finished or so far."""
+        return self._race
+
+    @race.setter
+    def race(self, race: RaceResult | None) -> None:
+        self._race = race
+        self.race_parts = race_reading(race) if race is not None else []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -217,7 +228,7 @@ class LeaderboardScreen(CancelsItsRun, Screen):
         sources = "" if shown is None else variance_line(shown)
         race = self.query_one("#board-race", Static)
         race.display = self.race is not None
-        race.update(Group(*race_reading(self.race)) if self.race is not None else "")
+        race.update(Group(*self.race_parts))
         self.query_one("#board-sources", Static).update(Text(sources, style="dim"))
         table = self.query_one("#board", DataTable)
         table.clear()
