@@ -12,9 +12,23 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if TYPE_CHECKING:
+    from engine.hardware import GpuFacts
+
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def _log_level() -> str:
+    """TensorFlow's C++ log level: errors only (3), except where an NVIDIA GPU is here: then everything (0), so
+    that the line saying why TensorFlow could not use it reaches the log (never the terminal) and can be quoted."""
+    from engine.hardware import nvidia_present
+
+    return "0" if nvidia_present() else "3"
+
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", _log_level())
 
 
 @contextmanager
@@ -95,11 +109,60 @@ def device_peak_gb() -> float | None:
 
 
 def gpu_fallback() -> str | None:
-    """The line to say where an NVIDIA GPU is here but TensorFlow trains on the CPU (engine.hardware)."""
-    from engine.hardware import gpu_fallback_note, nvidia_present
+    """The line to say where an NVIDIA GPU is here but TensorFlow trains on the CPU (engine.hardware), with
+    TensorFlow's reason from its log."""
+    from engine.hardware import gpu_fallback_note, nvidia_present, tensorflow_gpu_reason
+    from engine.paths import log_dir
 
+    if has_gpu() or not nvidia_present():
+        return None
     cuda_build = bool(tf.sysconfig.get_build_info().get("is_cuda_build", False))
-    return gpu_fallback_note(has_gpu(), cuda_build, nvidia_present())
+    return gpu_fallback_note(False, cuda_build, True, tensorflow_gpu_reason(log_dir() / "tensorflow.log"))
+
+
+def gpu_facts() -> list[GpuFacts]:
+    """Every GPU TensorFlow sees, with its name and compute capability (TensorFlow) and memory (nvidia-smi)."""
+    from engine.hardware import nvidia_memory
+
+    gpus = tf.config.list_physical_devices("GPU")
+    memory = nvidia_memory() if gpus else {}
+    facts = []
+    for index, gpu in enumerate(gpus):
+        details = tf.config.experimental.get_device_details(gpu)
+        total, free = memory.get(index, (None, None))
+        name = details.get("device_name", gpu.name)
+        facts.append(GpuFacts(index, name, details.get("compute_capability"), total, free))
+    return facts
+
+
+def full_device_line(precision: str | None = None) -> str:
+    """The device in full (engine.hardware.device_line) for headers, `runs show` and the run store."""
+    from engine.hardware import device_line
+
+    return device_line(gpu_facts(), dict(tf.sysconfig.get_build_info()), precision)
+
+
+def cluster_address(address: str) -> tuple[str, str | None]:
+    """Where the run trains, with several GPUs here (engine.hardware.several_gpus), and the line saying so."""
+    import importlib.util
+
+    from engine.hardware import several_gpus
+
+    return several_gpus(len(gpu_facts()), importlib.util.find_spec("ray") is not None, address)
+
+
+def population_budget(memory_gb: float) -> float:
+    """`memory_gb`, or for 0 what this device gives one population (engine.hardware.population_budget_gb)."""
+    from engine.hardware import population_budget_gb
+
+    return memory_gb if memory_gb > 0 else population_budget_gb(gpu_facts())
+
+
+def resolved_precision(precision: str) -> str:
+    """`precision`, or for "auto" what this device trains fastest in (engine.hardware.auto_precision)."""
+    from engine.hardware import auto_precision
+
+    return auto_precision(gpu_facts()) if precision == "auto" else precision
 
 
 def device_name(precision: str = "float32") -> str:

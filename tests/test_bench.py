@@ -206,11 +206,11 @@ def test_bench_tune_times_one_arm_as_a_population_against_keras_one_trial_at_a_t
     assert refused.returncode == 2 and "--study, --settings, --tune and --precision (with no value)" in refused.stderr
 
 
-def test_bench_precision_runs_the_experiment_in_both_precisions_and_compares_the_numbers(
+def test_bench_precision_runs_the_experiment_in_each_precision_and_compares_the_numbers(
     tmp_path: Path, real_data_dir: Path
 ) -> None:
-    """Its float32 side is the experiment as `run` gives it, number for number; its bfloat16 side is recorded
-    as bfloat16, and the shift in Δ is the difference of the two sides' mean Δ."""
+    """Its float32 side is the experiment as `run` gives it, number for number; its bfloat16 and float16 sides
+    are recorded as such, and each shift in Δ is the difference of its mean Δ and float32's."""
     tiny = ["--set", "network.hidden=[32]", "--set", "train_a.epochs=1", "--set", "transfer.frozen_epochs=1",
             "--set", "transfer.unfrozen_epochs=1", "--seeds", "1,2", "--data-dir", str(real_data_dir),
             "--home", str(tmp_path)]  # fmt: skip
@@ -222,13 +222,16 @@ def test_bench_precision_runs_the_experiment_in_both_precisions_and_compares_the
         timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
-    assert "bfloat16 ran" in completed.stdout and "Mean Δ moved by" in completed.stdout
+    assert "bfloat16 ran" in completed.stdout and "float16 ran" in completed.stdout
+    assert completed.stdout.count("Mean Δ moved by") == 2
     figures = json.loads(out.read_text())
     runs = figures["runs"]
-    assert [seed["seed"] for seed in runs["bfloat16"]["seeds"]] == [1, 2]
-    assert runs["float32"]["member_epochs"] == runs["bfloat16"]["member_epochs"] == 2 * (1 + 1 + 1 + 2)
-    means = [runs[p]["summary"]["difference_mean"] for p in ("float32", "bfloat16")]
-    assert figures["shift"] == pytest.approx(means[1] - means[0])
+    for lower in ("bfloat16", "float16"):
+        assert [seed["seed"] for seed in runs[lower]["seeds"]] == [1, 2]
+        assert runs["float32"]["member_epochs"] == runs[lower]["member_epochs"] == 2 * (1 + 1 + 1 + 2)
+        means = [runs[p]["summary"]["difference_mean"] for p in ("float32", lower)]
+        assert figures["against_float32"][lower]["shift"] == pytest.approx(means[1] - means[0])
+    assert runs["float16"]["seeds"] != runs["bfloat16"]["seeds"] != runs["float32"]["seeds"]
     plain = tmp_path / "run.json"
     assert (
         subprocess.run(

@@ -3,6 +3,7 @@ does not use is said, with the reason and the fix, never a silent CPU."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -56,16 +57,90 @@ def test_the_cli_says_so_before_the_run(monkeypatch: pytest.MonkeyPatch) -> None
 
     import engine.runtime as runtime
     from engine.config import ExperimentConfig
+    from engine.paths import log_dir
     from tui.cli import execute
 
     assert not runtime.has_gpu()  # this machine's TensorFlow trains on the CPU
     console = Console(width=300, record=True)
-    execute._say_precision(console, ExperimentConfig())
-    assert "NVIDIA" not in console.export_text()  # and no GPU is here: nothing to say
+    execute._say_device(console, ExperimentConfig())
+    first = console.export_text()
+    assert "NVIDIA" not in first  # and no GPU is here: nothing to say but the device
+    assert f"Device: CPU: {hardware.cpu_model()}, " in first and "cores; float32" in first
     monkeypatch.setattr(hardware, "nvidia_present", lambda: True)  # as on a GPU box whose TensorFlow sees none
-    execute._say_precision(console, ExperimentConfig())
+    log = log_dir() / "tensorflow.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as file:
+        file.write(f"2026-12-04 15:00:00.1: W external/cuda_dso_loader.cc:1] {TENSORFLOWS_REASON}\n")
+    execute._say_device(console, ExperimentConfig())
     said = console.export_text()
-    assert "An NVIDIA GPU is here" in said and "transfer-tui[gpu]" in said
+    assert "An NVIDIA GPU is here" in said and "transfer-tui[gpu]" in said and TENSORFLOWS_REASON in said
+
+
+TENSORFLOWS_REASON = "Cannot dlopen some GPU libraries. Please make sure the missing libraries are installed."
+
+
+def test_tensorflows_reason_is_its_last_line_about_the_gpu(tmp_path: Path) -> None:
+    log = tmp_path / "tensorflow.log"
+    assert hardware.tensorflow_gpu_reason(log) is None  # no log yet
+    log.write_text(
+        "2026-12-04 14:00:00: I tensorflow/core/platform/cpu_feature_guard.cc:210] This TensorFlow binary is "
+        "optimized to use available CPU instructions\n"
+        "2026-12-04 14:00:01: I external/cudart_stub.cc:32] Could not find cuda drivers on your machine, GPU will "
+        "not be used.\n"
+        f"2026-12-04 15:00:00: W external/dso_loader.cc:1]   {TENSORFLOWS_REASON}\n"
+        "2026-12-04 15:00:02: I tensorflow/core/other.cc:1] something else\n"
+    )
+    assert hardware.tensorflow_gpu_reason(log) == TENSORFLOWS_REASON
+    note = hardware.gpu_fallback_note(False, True, True, TENSORFLOWS_REASON)
+    assert f'TensorFlow said: "{TENSORFLOWS_REASON}"' in note and "\n" not in note
+
+
+H200 = hardware.GpuFacts(0, "NVIDIA H200", (9, 0), 139.8, 139.2)
+T4 = hardware.GpuFacts(0, "Tesla T4", (7, 5), 15.0, 14.6)
+
+
+def test_the_device_line_names_the_gpu_in_full_or_the_cpu(tmp_path: Path) -> None:
+    build = {"cuda_version": "12.5.1", "cudnn_version": "9"}
+    line = hardware.device_line([H200, dataclasses.replace(H200, index=1)], build, "bfloat16")
+    assert line == "GPU 0 of 2: NVIDIA H200, 140 GiB, compute capability 9.0, CUDA 12.5.1, cuDNN 9; bfloat16"
+    bare = hardware.device_line([hardware.GpuFacts(0, "NVIDIA A100")], {}, None)
+    assert bare == "GPU 0 of 1: NVIDIA A100"
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: avx2\n\n")
+    assert hardware.device_line([], build, "float32", cpuinfo, cores=2) == "CPU: Some CPU, 2 cores; float32"
+
+
+def test_nvidia_smi_memory_is_read_per_gpu() -> None:
+    text = "0, 143771, 142541\n1, 143771, 1024\nNot a line\n"
+    assert hardware.parse_nvidia_memory(text) == {0: (143771 / 1024, 142541 / 1024), 1: (143771 / 1024, 1.0)}
+
+
+@pytest.mark.parametrize(
+    ("gpus", "flags", "chosen"),
+    [
+        ([H200], "avx2", "bfloat16"),  # Hopper, Ampere: bfloat16 tensor cores
+        ([T4], "avx512_bf16", "float16"),  # older GPUs: float16, whatever the CPU
+        ([hardware.GpuFacts(0, "Unknown GPU")], "avx2", "float16"),  # capability unknown: float16, the safe side
+        ([], "avx512_bf16", "bfloat16"),
+        ([], "amx_bf16 amx_tile", "bfloat16"),
+        ([], "avx2 avx512f", "float32"),
+    ],
+)
+def test_auto_precision_is_the_fastest_the_device_computes(tmp_path: Path, gpus, flags, chosen) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: {flags}\n\n")
+    assert hardware.auto_precision(gpus, cpuinfo) == chosen
+
+
+def test_float16_on_a_cpu_without_float16_instructions_is_one_line(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: avx512_bf16\n\n")
+    note = hardware.precision_note("float16", has_gpu=False, cpuinfo=cpuinfo)
+    assert note is not None and "neither amx_fp16 nor avx512_fp16" in note and "\n" not in note
+    assert hardware.precision_note("bfloat16", has_gpu=False, cpuinfo=cpuinfo) is None
+    assert hardware.precision_note("float16", has_gpu=True, cpuinfo=cpuinfo) is None
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: avx512_fp16\n\n")
+    assert hardware.precision_note("float16", has_gpu=False, cpuinfo=cpuinfo) is None
 
 
 async def test_the_app_says_so_when_tensorflow_is_ready(isolated_home: Path) -> None:
@@ -150,3 +225,59 @@ def test_the_matmul_rate_waits_for_the_product_without_copying_it_back() -> None
 
     rate = matmul_gflops((256, 256), (256, 256), "float32", repeats=3)
     assert 0 < rate < 1e5  # GFLOP/s: finite and positive
+
+
+def test_what_the_device_decides_is_resolved_when_a_run_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a GPU (patched: an H200 with 139.2 GiB free) "auto" trains in bfloat16 and a population may take 0.8 of
+    the free memory; on a T4, float16; on this CPU, 3 GiB and float32 or bfloat16 by its flags. A figure the user
+    gave stands."""
+    import importlib.util
+
+    import engine.runtime as runtime
+    from engine.config import ExperimentConfig, apply_overrides
+    from engine.execution.tracking import for_this_device
+
+    auto = apply_overrides(ExperimentConfig(), ['run.precision="auto"'])
+    here = for_this_device(auto)
+    assert here.run.population_memory_gb == 3.0 and here.run.precision == hardware.auto_precision([])
+    assert here.cluster.address == ""
+    monkeypatch.setattr(runtime, "gpu_facts", lambda: [H200])
+    on_h200 = for_this_device(auto)
+    assert on_h200.run.precision == "bfloat16" and on_h200.run.population_memory_gb == round(0.8 * 139.2, 1)
+    monkeypatch.setattr(runtime, "gpu_facts", lambda: [T4])
+    assert for_this_device(auto).run.precision == "float16"
+    given = apply_overrides(auto, ['run.precision="float32"', "run.population_memory_gb=2.5"])
+    assert for_this_device(given).run == given.run
+    monkeypatch.setattr(runtime, "gpu_facts", lambda: [dataclasses.replace(T4, free_gib=None)])
+    assert for_this_device(auto).run.population_memory_gb == 3.0  # nvidia-smi silent: the CPU's figure
+
+    monkeypatch.setattr(runtime, "gpu_facts", lambda: [H200, dataclasses.replace(H200, index=1)])
+    ray_here = importlib.util.find_spec("ray") is not None
+    assert for_this_device(auto).cluster.address == ("local" if ray_here else "")
+    own = apply_overrides(auto, ['cluster.address="auto"'])
+    assert for_this_device(own).cluster.address == "auto"
+
+
+def test_several_gpus_train_one_unit_per_gpu_where_ray_is_here() -> None:
+    assert hardware.several_gpus(1, True, "") == ("", None)
+    address, note = hardware.several_gpus(4, True, "")
+    assert address == "local" and "4 GPUs here" in note and "a unit per GPU" in note
+    address, note = hardware.several_gpus(2, False, "")
+    assert address == "" and "Ray is not installed" in note and "GPU 0" in note
+    assert hardware.several_gpus(8, True, "ray://head:10001") == ("ray://head:10001", None)
+
+
+def test_on_device_copies_an_array_once_while_it_lives() -> None:
+    import gc
+
+    import numpy as np
+
+    from engine.training import on_device as module
+
+    images = np.arange(12, dtype=np.float32).reshape(3, 4)
+    first = module.on_device(images)
+    assert module.on_device(images) is first and np.array_equal(first.numpy(), images)
+    key = id(images)
+    del images
+    gc.collect()
+    assert key not in module._held

@@ -1,5 +1,6 @@
-"""bfloat16: a population computes as Keras' mixed_bfloat16 policy does (float32 weights cast per step, every layer
-in bfloat16, the loss and the metrics in float32), member by member; float32 stays as it was."""
+"""bfloat16 and float16: a population computes as Keras' mixed_bfloat16 and mixed_float16 policies do (float32
+weights cast per step, every layer in the lower precision, the loss and the metrics in float32), member by member,
+and under float16 each member scales its loss as Keras' LossScaleOptimizer does; float32 stays as it was."""
 
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ import pytest
 from engine import hardware
 from engine.config import CnnNetwork, DenseNetwork, NetworkConfig, SplitConfig, apply_overrides
 from engine.data.fashion_mnist import Dataset
+from engine.data.packing import member_data
 from engine.data.split import make_tasks
 from engine.hardware import precision_note
 from engine.networks.keras_models import in_precision
 from engine.networks.population import Population
+from engine.progress import StopToken, ignore
 from engine.runtime import keras, tf
 from engine.storage.store import RunStore
-from engine.training.population_trainer import compiles_with_xla
+from engine.training.keras_phase import train_phase
+from engine.training.member_optimizers import LOSS_SCALE_GROWTH_STEPS, MemberOptimizer
+from engine.training.population_trainer import PopulationTrainer, compiles_with_xla
 from tests.conftest import tiny_config
+from tests.notebook_oracle import notebook_optimizer
 from tests.pilot import wait_for
 from tests.test_population import keras_model_a_trained, keras_models, train_population
 from tui.app.app import TransferApp
@@ -36,34 +42,52 @@ def tasks(small_dataset: Dataset):
     return make_tasks(small_dataset, SplitConfig(n_train_b=60), seed=0)
 
 
-def _logits_model(model: keras.Model, dtype: str) -> keras.Model:
-    """`model` under the dtype policy `dtype`, its output layer without its activation: its logits."""
-    last = model.layers[-1].name
+def _logits_model(model: keras.Model, precision: str) -> keras.Model:
+    """`model` as in_precision has it train, its output layer without its activation: its logits."""
+    mixed = in_precision(model, precision)
+    last = mixed.layers[-1].name
 
     def cloned(layer: keras.layers.Layer) -> keras.layers.Layer:
-        config = {**layer.get_config(), "dtype": dtype}
+        config = layer.get_config()
         if layer.name == last:
             config["activation"] = None
         return layer.__class__.from_config(config)
 
-    copy = keras.models.clone_model(model, clone_function=cloned)
+    copy = keras.models.clone_model(mixed, clone_function=cloned)
     copy.set_weights(model.get_weights())
     return copy
 
 
+# bfloat16's matmuls round the same batched or not (oneDNN), so its logits are equal bit for bit; float16's on the
+# CPU accumulate in float32 in an order that differs between the batched matmul and Keras' 2-D one (as float32's
+# own do, tests/test_population.py), which moves a rare logit by one float16 step: measured, 1 of 512.
+EXACT_AT_LEAST = {"bfloat16": 1.0, "float16": 0.99}
+
+
+@pytest.mark.parametrize("lower", ["bfloat16", "float16"])
 @pytest.mark.parametrize("net", [DENSE, CNN, DenseNetwork(hidden=(24, 12), batch_norm=True)])
-def test_a_bfloat16_population_computes_every_logit_as_keras_mixed_bfloat16(tasks, net: NetworkConfig) -> None:
-    """The same bfloat16 roundings in the same places: every logit equal, bit for bit. The float32 population
-    is the control: it differs from mixed_bfloat16 in every logit, so the equality is not a tolerance."""
+def test_a_lower_precision_population_computes_every_logit_as_keras_mixed_policy(
+    tasks, net: NetworkConfig, lower: str
+) -> None:
+    """The same roundings in the same places: every logit equal (float16: all but a rare one, and that one step
+    away). The float32 population is the control: it differs from the mixed policy in nearly every logit, so the
+    equality is not a tolerance."""
     models = keras_models(net, [1, 2])
     x = tasks.a.x_test[:64]
-    for precision, exact in (("bfloat16", 1.0), ("float32", 0.0)):
+    for precision in (lower, "float32"):
         logits = Population(net, 8, "softmax", models, precision=precision).logits(
             tf.constant(x.reshape(len(x), -1)), training=False
         )
         for member, model in enumerate(models):
-            want = np.asarray(_logits_model(model, "mixed_bfloat16")(x)).astype(np.float32)
-            assert np.mean(logits.numpy()[member] == want) == exact, (precision, member)
+            want = np.asarray(_logits_model(model, lower)(x)).astype(np.float32)
+            got = logits.numpy()[member]
+            equal = np.mean(got == want)
+            if precision == "float32":
+                assert equal < 0.1, (member, equal)
+                continue
+            assert equal >= EXACT_AT_LEAST[lower], (member, equal)
+            one_step = np.spacing(np.abs(want).astype(np.dtype(lower))).astype(np.float32)
+            assert np.all(np.abs(got - want) <= one_step), member
 
 
 # Trained, the members drift from Keras' models by rounding alone: the loss is taken from float32 logits (Keras
@@ -97,6 +121,69 @@ def test_a_bfloat16_population_trains_each_member_as_keras_mixed_bfloat16(tasks,
         assert differences.max() < WEIGHTS_ATOL
         for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
             np.testing.assert_allclose(getattr(histories[member], name), getattr(expected, name), atol=METRICS_ATOL)
+
+
+def _member_weights_differ(population: Population, member: int, reference: keras.Model) -> float:
+    exported = population.member_model(member, "member")
+    pairs = zip(exported.get_weights(), reference.get_weights(), strict=True)
+    return max(float(np.abs(got - want).max()) for got, want in pairs)
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 1e-2), ("adam", 1e-3)])
+def test_a_float16_population_scales_each_members_loss_as_keras_loss_scale_optimizer(
+    tasks, optimizer: str, lr: float
+) -> None:
+    """float16 member by member against plain Keras under mixed_float16 with its LossScaleOptimizer. Member 1
+    starts at a scale of 2^40, so its float16 gradients overflow: it skips steps and halves its scale until they
+    fit, exactly as Keras does (the same scale and step count at the end), while members 0 and 2 step on as if
+    it were not there. Adam reads each member's own step count (its bias correction)."""
+    seeds, scales = [1, 2, 3], [2.0**15, 2.0**40, 2.0**15]
+    population = Population(DENSE, 8, "softmax", keras_models(DENSE, seeds), precision="float16")
+    trainer = PopulationTrainer(population, binary=False, optimizer=optimizer, learning_rate=lr)
+    trainer.optimizer.loss_scale.assign(np.array(scales, np.float32))
+    histories = trainer.train(
+        member_data([tasks.a] * 3), seeds=seeds, phase="model_a", epochs=2, batch_size=32, index=0,
+        listener=ignore, stop=StopToken(),
+    )  # fmt: skip
+    steps = trainer.optimizer.iterations.numpy()
+    for member, (seed, start) in enumerate(zip(seeds, keras_models(DENSE, seeds), strict=True)):
+        reference = in_precision(start, "float16")
+        scaled = keras.optimizers.LossScaleOptimizer(notebook_optimizer(optimizer, lr), initial_scale=scales[member])
+        reference.compile(loss="sparse_categorical_crossentropy", optimizer=scaled, metrics=["accuracy"])
+        expected = train_phase(
+            reference, tasks.a, phase="model_a", seed=seed, epochs=2, batch_size=32, index=0, listener=ignore,
+            stop=StopToken(),
+        )  # fmt: skip
+        assert trainer.optimizer.loss_scale.numpy()[member] == float(scaled.dynamic_scale.numpy())
+        assert steps[member] == int(scaled.iterations.numpy())
+        assert _member_weights_differ(population, member, reference) < WEIGHTS_ATOL
+        for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            np.testing.assert_allclose(getattr(histories[member], name), getattr(expected, name), atol=METRICS_ATOL)
+    assert steps[1] < steps[0] == steps[2]  # the overflowing member skipped steps, the others none
+    assert trainer.optimizer.loss_scale.numpy()[1] < 2.0**40
+
+
+def test_each_member_grows_and_halves_its_own_scale_as_keras_loss_scale_optimizer() -> None:
+    """The scale's rule against Keras' own on one step: a member at its 2,000th finite step in a row doubles its
+    scale, a member with an infinite gradient halves it and keeps its weights, a member in between counts on."""
+    settings = [{"learning_rate": 0.1}] * 3
+    optimizer = MemberOptimizer("sgd", settings, loss_scaled=True)
+    weights = keras.Variable(np.ones((3, 2), np.float32))
+    optimizer.build([weights])
+    optimizer.finite_steps.assign(np.array([LOSS_SCALE_GROWTH_STEPS - 1, 5, LOSS_SCALE_GROWTH_STEPS - 1]))
+    gradient = np.array([[1.0, 2.0], [1.0, 2.0], [np.inf, 1.0]], np.float32)
+    optimizer.apply([tf.constant(gradient)], [weights])
+    for member, counted in enumerate((LOSS_SCALE_GROWTH_STEPS - 1, 5, LOSS_SCALE_GROWTH_STEPS - 1)):
+        alone = keras.Variable(np.ones(2, np.float32))
+        scaled = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1))
+        scaled.build([alone])
+        scaled.step_counter.assign(counted)
+        scaled.apply([tf.constant(gradient[member])], [alone])
+        assert optimizer.loss_scale.numpy()[member] == scaled.dynamic_scale.numpy()
+        assert optimizer.finite_steps.numpy()[member] == scaled.step_counter.numpy()
+        assert optimizer.iterations.numpy()[member] == scaled.iterations.numpy()
+        np.testing.assert_array_equal(weights.numpy()[member], alone.numpy())
+    assert list(optimizer.loss_scale.numpy()) == [2.0**16, 2.0**15, 2.0**14]
 
 
 def _cpuinfo(tmp_path: Path, flags: str) -> Path:
@@ -141,6 +228,39 @@ def test_a_bfloat16_run_says_so_once_records_its_precision_and_trains(
     assert "on CPU, bfloat16" in " ".join(capsys.readouterr().out.split())
     (record,) = RunStore(tmp_path / "home" / "runs.sqlite").runs()
     assert summary_of(record).startswith("bfloat16: ")  # as History and `runs list` show it
+
+
+@pytest.mark.parametrize(("seeds", "asked", "flags", "trained"), [
+    ("1", "float16", "avx2", "float16"),  # one seed: plain Keras with its LossScaleOptimizer
+    ("1,2", "float16", "avx2", "float16"),  # a population, each member with its own loss scale
+    ("1,2", "auto", "avx512_bf16", "bfloat16"),
+    ("1,2", "auto", "avx2", "float32"),
+])  # fmt: skip
+def test_a_float16_or_auto_run_trains_and_records_what_it_trained_in(
+    real_data_dir: Path, tmp_path: Path, monkeypatch, capsys, seeds: str, asked: str, flags: str, trained: str
+) -> None:
+    """float16 runs on the CPU (saying once that it is slow here) with finite numbers; "auto" is resolved when the
+    run starts, said in the header, and the run store keeps what it trained in, with the device in full."""
+    monkeypatch.setattr(hardware, "CPUINFO", _cpuinfo(tmp_path, flags))
+    out, home = tmp_path / "run.json", tmp_path / "home"
+    code = main(
+        ["run", "--data-dir", str(real_data_dir), "--home", str(home), "--precision", asked, "--seeds", seeds,
+         *TINY, "--json", str(out)]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "Device: CPU: Some CPU, " in printed and f"cores; {trained}" in printed
+    assert ("(auto: this CPU has" in printed) == (asked == "auto")
+    assert sum("will likely run slower than float32" in line for line in printed.splitlines()) == (trained == "float16")
+    stored = json.loads(out.read_text())
+    assert stored["config"]["run"]["precision"] == trained
+    # one epoch of model A learns the 8 classes to about 80% in every precision (B, with 50 images and one epoch
+    # a phase, is still near chance); a float16 overflow left unscaled would leave NaN weights and chance
+    assert all(seed["test_acc_a"] > 0.7 and not seed["diverged"] for seed in stored["seeds"])
+    (record,) = RunStore(home / "runs.sqlite").runs()
+    assert record.hardware.startswith("CPU: Some CPU, ") and record.hardware.endswith(f"; {trained}")
+    assert main(["runs", "show", record.id, "--home", str(home)]) == 0
+    assert f"Device: {record.hardware}" in capsys.readouterr().out
 
 
 async def test_the_app_says_so_when_bfloat16_runs_without_bfloat16_hardware(

@@ -31,7 +31,7 @@ SHRUNK = {
 TESTED_ELSEWHERE = {
     "bench --settings": "test_bench_settings_times_members_of_different_settings",
     "bench --tune": "test_bench_tune_times_one_arm_as_a_population_against_keras_one_trial_at_a_time",
-    "bench --precision": "test_bench_precision_runs_the_experiment_in_both_precisions_and_compares_the_numbers",
+    "bench --precision": "test_bench_precision_runs_the_experiment_in_each_precision_and_compares_the_numbers",
 }
 
 

@@ -34,7 +34,12 @@ B_SAMPLE_LABELS = {
 }
 DRAWS_LABELS = {"per_seed": "drawn per seed", "shared": "the same for every seed"}
 VALIDATION_LABELS = {"first": "first 5,000 (seed notebook)", "last": "last 5,000 (3rd edition)"}
-PRECISION_LABELS = {"float32": "float32", "bfloat16": "bfloat16 matmuls (mixed)"}
+PRECISION_LABELS = {
+    "float32": "float32",
+    "bfloat16": "bfloat16 matmuls (mixed)",
+    "float16": "float16 matmuls (mixed, loss-scaled)",
+    "auto": "auto: the fastest this device computes",
+}
 NETWORK_CHOICES: Choices = (("dense", "dense"), ("cnn: conv blocks, then dense", "cnn"))
 SOURCE_CHOICES: Choices = (("model A (AnB)", "a"), ("B from scratch (BnB, selffer)", "b"))
 SPACE_TITLES = {"default": "learning rate (and momentum)", "extended": "also epsilon (RMSProp, Adam family)"}
@@ -317,9 +322,10 @@ OPTIONS: tuple[Option, ...] = (
         flag="--precision",
         bare=COMPARE_PRECISIONS,
         metavar="{" + ",".join(PRECISIONS) + "}",
-        help="float32 (the default), or bfloat16: matmuls and convolutions in bfloat16, weights, optimizer state, "
-        "loss and metrics in float32, as Keras' mixed_bfloat16; bench --precision with no value times the "
-        "experiment in both",
+        help="float32 (the default); bfloat16 or float16: matmuls and convolutions in it, weights, optimizer state, "
+        "loss and metrics in float32, as Keras' mixed_bfloat16 and mixed_float16 (float16 with each member's own "
+        "loss scale); auto: bfloat16 where the device computes it (CPU flags, GPU compute capability 8.0 up), "
+        "float16 on older GPUs, float32 otherwise; bench --precision with no value times the experiment in each",
     ),
     Option(
         "deterministic",
@@ -335,9 +341,10 @@ OPTIONS: tuple[Option, ...] = (
         "population_memory_gb",
         "run.population_memory_gb",
         "float",
-        "Population memory (GiB)",
+        "Population GiB (0 auto)",
         "Training",
-        help="how much memory one population of members may take; more members train together below it",
+        help="how much memory one population of members may take; more members train together below it; 0 (the "
+        "default): 0.8 of the GPU's free memory where there is a GPU, 3 GiB on the CPU",
     ),
     Option(
         "data_dir",

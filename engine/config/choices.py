@@ -20,5 +20,7 @@ TRANSFER_SOURCES: tuple[str, ...] = ("a", "b")  # reuse model A's layers, or thi
 # Yosinski et al. 2014: AnB reuses A's first n layers frozen, BnB the scratch B's (selffer control); "+" fine-tunes
 TREATMENTS: tuple[str, ...] = ("AnB", "AnB+", "BnB", "BnB+")
 TUNE_ARMS: tuple[str, ...] = ("scratch", "transfer")  # B from scratch and B on A, each tuned at an equal budget
-# what the matmuls and convolutions compute in: bfloat16 keeps weights, optimizer state, loss and metrics float32
-PRECISIONS: tuple[str, ...] = ("float32", "bfloat16")
+# what the matmuls and convolutions compute in: bfloat16 and float16 keep weights, optimizer state, loss and metrics
+# float32 (float16 scales each member's loss); "auto" is resolved when a run starts (engine.hardware.auto_precision)
+COMPUTE_PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16")
+PRECISIONS: tuple[str, ...] = (*COMPUTE_PRECISIONS, "auto")

@@ -241,10 +241,13 @@ class RunConfig(Section):
 
     seeds: IntList = (42,)
     batch_size: int = 32
-    # how much memory one population of pairs may take: pairs beyond it train in further populations, in turn
-    population_memory_gb: float = 3.0
-    # "bfloat16": matmuls and convolutions in bfloat16, weights, optimizer state, loss and metrics in float32
-    # (Keras' mixed_bfloat16 policy)
+    # how much memory one population of pairs may take: pairs beyond it train in further populations, in turn;
+    # 0: chosen when the run starts (engine.hardware.population_budget_gb): most of the GPU's free memory where
+    # there is a GPU, 3 GiB on the CPU; the run store records the figure chosen
+    population_memory_gb: float = 0.0
+    # "bfloat16" or "float16": matmuls and convolutions in it, weights, optimizer state, loss and metrics in float32
+    # (Keras' mixed_bfloat16 and mixed_float16 policies; float16 with each member's own dynamic loss scale);
+    # "auto": the fastest of these the device computes natively, chosen when the run starts and recorded so
     precision: str = "float32"
     # on a GPU: TensorFlow's op determinism on and TensorFloat-32 off, so that a run repeats bit for bit and float32
     # is float32; the CPU's kernels repeat already (and its deterministic mode would change their numbers)
@@ -252,9 +255,10 @@ class RunConfig(Section):
 
     def __post_init__(self) -> None:
         check_one_of("run.precision", self.precision, PRECISIONS)
-        if not 0 < self.population_memory_gb <= 1024:
+        if not 0 <= self.population_memory_gb <= 1024:
             raise ConfigError.about(
-                "run.population_memory_gb", f"must be above 0 and at most 1024, got {self.population_memory_gb}"
+                "run.population_memory_gb",
+                f"must be between 0 (chosen by the device) and 1024, got {self.population_memory_gb}",
             )
         if not self.seeds:
             raise ConfigError.about("run.seeds", "must list at least one seed")

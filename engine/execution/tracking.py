@@ -6,6 +6,7 @@ import dataclasses
 import platform
 from pathlib import Path
 
+import msgspec
 import numpy
 
 from engine.config import ExperimentConfig, config_to_dict
@@ -32,6 +33,22 @@ def library_versions() -> dict[str, str]:
     }
 
 
+def for_this_device(config: ExperimentConfig) -> ExperimentConfig:
+    """`config` with what the device decides resolved, as the run store then records it: an "auto" precision, a
+    population memory budget of 0, and on a box of several GPUs a local Ray cluster (engine.hardware)."""
+    from engine.runtime import cluster_address, population_budget, resolved_precision
+
+    run = config.run
+    chosen = msgspec.structs.replace(
+        run,
+        precision=resolved_precision(run.precision),
+        population_memory_gb=population_budget(run.population_memory_gb),
+    )
+    address, _ = cluster_address(config.cluster.address)
+    cluster = msgspec.structs.replace(config.cluster, address=address)
+    return msgspec.structs.replace(config, run=chosen, cluster=cluster)
+
+
 def failure_reason(exc: BaseException) -> str:
     """One line for the run store: a user error's own message, else the exception's type and message."""
     if isinstance(exc, UserError):
@@ -54,9 +71,9 @@ def run_tracked(
     """Run `kind` with a listener that also records every epoch (and writes TensorBoard logs if the options ask)
     and with the run's checkpoints (a resumed run continues from them); the run's row always ends with a status,
     and a finished run drops its checkpoints."""
-    from engine.runtime import device_name
+    from engine.runtime import device_name, full_device_line
 
-    config = kind.prepared(config)
+    config = for_this_device(kind.prepared(config))
     executor = executor_for(config)
     executor.check(config)
     if kind.trains_b(config):  # what the data can refuse, refused before anything is recorded
@@ -75,6 +92,7 @@ def run_tracked(
             versions,
             device_name(config.run.precision),
             options.to_dict(),
+            hardware=full_device_line(config.run.precision),
         )
     remove_temporary_files(run_dir)
     checkpoints = Checkpoints(run_dir / "checkpoints")

@@ -40,13 +40,17 @@ def build_network(net: NetworkConfig, n_outputs: int, output_activation: str, na
 
 
 def in_precision(model: keras.Model, precision: str) -> keras.Model:
-    """`model` as it trains in `precision`: itself in float32; for bfloat16 a copy with the same weights under
-    Keras' mixed_bfloat16 policy (float32 variables, each layer computing in bfloat16)."""
+    """`model` as it trains in `precision`: itself in float32; for bfloat16 or float16 a copy with the same
+    weights under Keras' mixed_bfloat16 or mixed_float16 policy (float32 variables, each layer computing in the
+    lower precision). Under float16 the output layer computes in float32, as Keras' mixed precision guide keeps
+    a model's outputs: a softmax in float16 overflows its gradient long before the loss scale is lowered."""
     if precision == "float32":
         return model
+    output = model.layers[-1].name
 
     def mixed(layer: keras.layers.Layer) -> keras.layers.Layer:
-        return layer.__class__.from_config({**layer.get_config(), "dtype": "mixed_bfloat16"})
+        policy = "float32" if precision == "float16" and layer.name == output else f"mixed_{precision}"
+        return layer.__class__.from_config({**layer.get_config(), "dtype": policy})
 
     copy = keras.models.clone_model(model, clone_function=mixed)
     copy.set_weights(model.get_weights())

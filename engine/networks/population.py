@@ -34,8 +34,15 @@ class Population:
         precision: str = "float32",
     ):
         self.net = net
-        # bfloat16: each layer computes in bfloat16 from float32 weights cast per step, as Keras' mixed_bfloat16
-        self.compute_dtype = tf.bfloat16 if precision == "bfloat16" else tf.float32
+        # bfloat16 or float16: each layer computes in it from float32 weights cast per step, as Keras'
+        # mixed_bfloat16 and mixed_float16 policies
+        dtypes = {"float32": tf.float32, "bfloat16": tf.bfloat16, "float16": tf.float16}
+        if precision not in dtypes:  # "auto" is resolved when the run starts (engine.runtime.resolved_precision)
+            raise ValueError(f"a population computes in one of {sorted(dtypes)}, not {precision!r}")
+        self.compute_dtype = dtypes[precision]
+        # float16's range ends at 65504: its output layer computes in float32, as Keras' mixed precision guide
+        # keeps a model's outputs (engine.networks.keras_models.in_precision)
+        self.float32_output = precision == "float16"
         self.n_outputs = n_outputs
         self.output_activation = output_activation
         self.size = len(members)
@@ -101,7 +108,10 @@ class Population:
                     h = self._flatten_maps(h)
                 elif len(h.shape) == 2:
                     h = h[None]  # shared examples broadcast over the member axis
-                kernel, bias = self._computed(self.kernels[layer].value), self._computed(self.biases[layer].value)
+                if layer == len(self.shapes) - 1 and self.float32_output:
+                    h, kernel, bias = tf.cast(h, tf.float32), self.kernels[layer].value, self.biases[layer].value
+                else:
+                    kernel, bias = self._computed(self.kernels[layer].value), self._computed(self.biases[layer].value)
                 h = tf.matmul(h, kernel) + bias[:, None, :]
                 if shape.activation is not None:
                     h = keras.activations.get(shape.activation)(h)

@@ -7,6 +7,7 @@ import itertools
 
 from engine.config import NetworkConfig
 from engine.data.fashion_mnist import IMAGE_SHAPE
+from engine.hardware import CPU_POPULATION_GB
 
 EVALUATION_CHUNK = 256  # images per member evaluated at once (engine.training.population_trainer)
 
@@ -29,9 +30,11 @@ def member_bytes(net: NetworkConfig, batch_size: int, n_outputs: int = 8) -> int
     return 4 * (8 * weights + 8 * batch_size * activations + 2 * EVALUATION_CHUNK * activations)
 
 
-def members_per_population(net: NetworkConfig, batch_size: int, memory_gb: float = 3.0) -> int:
-    """How many members one population may hold within `memory_gb` GiB (at least one)."""
-    return max(1, int(memory_gb * 2**30) // member_bytes(net, batch_size))
+def members_per_population(net: NetworkConfig, batch_size: int, memory_gb: float = 0.0) -> int:
+    """How many members one population may hold within `memory_gb` GiB (at least one); 0, not yet chosen by the
+    device (an estimate before the run), counts as the CPU's budget."""
+    budget = memory_gb if memory_gb > 0 else CPU_POPULATION_GB
+    return max(1, int(budget * 2**30) // member_bytes(net, batch_size))
 
 
 def multiply_adds(net: NetworkConfig, n_outputs: int) -> list[int]:

@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS runs (
     pid INTEGER NOT NULL,
     result TEXT,
     options TEXT NOT NULL DEFAULT '{}',
-    reason TEXT
+    reason TEXT,
+    hardware TEXT
 );
 CREATE TABLE IF NOT EXISTS files (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -108,6 +109,7 @@ class RunRecord:
     result: dict[str, Any] | None
     options: dict[str, Any]  # how it was started beyond its config (--model-a, --no-save), for resuming
     reason: str | None = None  # why it failed or stopped early, in one line
+    hardware: str | None = None  # the device in full (engine.hardware.device_line); None for runs stored before
 
 
 class RunStore:
@@ -134,6 +136,8 @@ class RunStore:
                 connection.execute("ALTER TABLE runs ADD COLUMN options TEXT NOT NULL DEFAULT '{}'")
             if "reason" not in columns:  # nor why a run failed or stopped
                 connection.execute("ALTER TABLE runs ADD COLUMN reason TEXT")
+            if "hardware" not in columns:  # nor the device in full
+                connection.execute("ALTER TABLE runs ADD COLUMN hardware TEXT")
             if not _has_column(connection, "epochs", "phase_key"):
                 _migrate_to_schema_2(connection)
         except sqlite3.OperationalError as exc:
@@ -178,8 +182,10 @@ class RunStore:
         versions: dict,
         device: str | None,
         options: dict | None = None,
+        hardware: str | None = None,
     ) -> None:
-        """A new run, 'running' from now; `options` records how it was started beyond its config."""
+        """A new run, 'running' from now; `options` records how it was started beyond its config, `hardware` the
+        device in full."""
         row = {
             "id": run_id,
             "kind": kind,
@@ -192,6 +198,7 @@ class RunStore:
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "options": json.dumps(options or {}),
+            "hardware": hardware,
         }
         with self._write() as db:
             names = ", ".join(row)
@@ -354,6 +361,7 @@ def _record(row: sqlite3.Row) -> RunRecord:
         result=None if row["result"] is None else json.loads(row["result"]),
         options=json.loads(row["options"]),
         reason=row["reason"],
+        hardware=row["hardware"],
     )
 
 

@@ -54,7 +54,12 @@ class _BatchWatch(keras.callbacks.Callback):
 
 
 def compile_model(model: keras.Model, loss: str, optimizer: str, learning_rate: float) -> None:
-    model.compile(loss=loss, optimizer=make_optimizer(optimizer, learning_rate), metrics=["accuracy"])
+    """Compiled with the notebook's optimizer; a model whose layers compute in float16 scales its loss (Keras'
+    LossScaleOptimizer, which compile adds only where the model's own policy, not its layers', is float16)."""
+    chosen = make_optimizer(optimizer, learning_rate)
+    if any(layer.dtype_policy.name == "mixed_float16" for layer in model.layers):
+        chosen = keras.optimizers.LossScaleOptimizer(chosen)
+    model.compile(loss=loss, optimizer=chosen, metrics=["accuracy"])
 
 
 class KerasEpochs:

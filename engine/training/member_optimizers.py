@@ -6,6 +6,11 @@ Each rule follows Keras' own arithmetic operation for operation, in the same pre
 `1 - beta_1` from a Python float (double precision, then float32) so does this, and where it computes it from a
 float32 tensor so does this; so a member gets Keras' update for its gradient. A population whose members share
 their settings keeps Keras' optimizer itself (engine.training.optimizers).
+
+Under float16 every member scales its own loss, as Keras' LossScaleOptimizer scales a model's: a member whose
+gradients overflow skips its step (its weights, slots and step count stay) and halves its own scale, while the
+others step on; after LOSS_SCALE_GROWTH_STEPS finite steps in a row a member doubles its scale. One scale for
+the whole population would skip every member's step for one member's overflow.
 """
 
 from __future__ import annotations
@@ -31,13 +36,16 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "AdamW": {"beta_1": 0.9, "beta_2": 0.999, "epsilon": EPSILON, "weight_decay": 0.004},
 }
 SHARED_SWITCHES = ("nesterov", "centered", "amsgrad")  # a kind of update, the same for every member
+INITIAL_LOSS_SCALE = 2.0**15  # keras.optimizers.LossScaleOptimizer's defaults
+LOSS_SCALE_GROWTH_STEPS = 2000
 
 
 class MemberOptimizer:
     """An optimizer of `name` (one of OPTIMIZER_SPECS) whose learning rate and hyperparameters are each member's
-    own: `settings[m]` holds member m's, learning_rate included. Variables carry the member axis first."""
+    own: `settings[m]` holds member m's, learning_rate included. Variables carry the member axis first.
+    `loss_scaled`: each member keeps its own loss scale and its own step count (see the module's docstring)."""
 
-    def __init__(self, name: str, settings: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, name: str, settings: Sequence[dict[str, Any]], *, loss_scaled: bool = False) -> None:
         class_name, spec = OPTIMIZER_SPECS[name]
         self.kind = class_name
         self.size = len(settings)
@@ -49,7 +57,15 @@ class MemberOptimizer:
         names = ["learning_rate", *DEFAULTS[class_name]]
         # float64, as Keras holds Python floats; each rule casts where Keras casts
         self.values = {key: np.array([float(member[key]) for member in merged]) for key in names}
-        self.iterations = keras.Variable(0, dtype="int64", name="iterations", trainable=False)
+        self.loss_scaled = loss_scaled
+        steps = np.zeros(self.size, np.int64) if loss_scaled else 0  # a member that skips a step does not count it
+        self.iterations = keras.Variable(steps, dtype="int64", name="iterations", trainable=False)
+        self.loss_scale: keras.Variable | None = None
+        self.finite_steps: keras.Variable | None = None  # each member's finite steps since its scale last changed
+        if loss_scaled:
+            scale = np.full(self.size, INITIAL_LOSS_SCALE, np.float32)
+            self.loss_scale = keras.Variable(scale, name="loss_scale", trainable=False)
+            self.finite_steps = keras.Variable(np.zeros(self.size, np.int64), name="finite_steps", trainable=False)
         self.built = False
         self.slots: list[list[keras.Variable]] = []
         self.u_product: keras.Variable | None = None
@@ -58,7 +74,13 @@ class MemberOptimizer:
     def variables(self) -> list[keras.Variable]:
         """The whole state in a fixed order, as checkpoints save it: the step count, then the slots."""
         slots = [slot for group in self.slots for slot in group]
-        return [self.iterations, *slots, *([self.u_product] if self.u_product is not None else [])]
+        scaling = [self.loss_scale, self.finite_steps] if self.loss_scaled else []
+        return [self.iterations, *slots, *([self.u_product] if self.u_product is not None else []), *scaling]
+
+    def total_loss(self, losses: tf.Tensor) -> tf.Tensor:
+        """The sum of the members' losses (P,) to differentiate: each scaled by its member's loss scale where the
+        members scale their losses (Keras' LossScaleOptimizer.scale_loss, member by member)."""
+        return tf.reduce_sum(losses * self.loss_scale if self.loss_scaled else losses)
 
     def _slot_count(self) -> int:
         if self.kind == "SGD":
@@ -94,20 +116,48 @@ class MemberOptimizer:
         member's variable (and its slots) may change this step (None: everywhere)."""
         if not self.built:
             self.build(variables)
+        finite = None
+        if self.loss_scaled:
+            finite = self._finite(gradients)
+            gradients = [g / self._per_member(self.loss_scale.value, g) for g in gradients]
+            trains = _where_finite(trains, finite)
         step = tf.cast(self.iterations.value + 1, tf.float32)
         if self.kind == "Nadam":  # Keras updates the product of the momentum schedule once per step, first
             beta_1 = self.values["beta_1"].astype(np.float32)
             schedule = 1.0 - 0.5 * tf.pow(tf.constant(NADAM_DECAY, tf.float32), step)
-            self.u_product.assign(self.u_product.value * beta_1 * schedule)
+            product = self.u_product.value * beta_1 * schedule
+            self.u_product.assign(product if finite is None else tf.where(finite, product, self.u_product.value))
         for index, (gradient, variable) in enumerate(zip(gradients, variables, strict=True)):
             where = None if trains is None else trains(index)
-            updates = self._rule(gradient, variable, index, step)
+            member_step = step if finite is None else self._per_member(step, variable)
+            updates = self._rule(gradient, variable, index, member_step)
             for target, new in updates:
                 if where is not None:
                     mask = tf.reshape(where, [self.size] + [1] * (len(target.shape) - 1))
                     new = tf.where(mask, new, target.value)
                 target.assign(new)
-        self.iterations.assign_add(1)
+        if finite is None:
+            self.iterations.assign_add(1)
+        else:
+            self.iterations.assign_add(tf.cast(finite, tf.int64))
+            self._rescale(finite)
+
+    def _per_member(self, values: tf.Tensor, like: Any) -> tf.Tensor:
+        """Member values (P,) shaped to broadcast against `like` (P, ...)."""
+        return tf.reshape(values, [self.size] + [1] * (len(like.shape) - 1))
+
+    def _finite(self, gradients: Sequence[tf.Tensor]) -> tf.Tensor:
+        """(P,) True where every gradient of the member is finite (Keras' LossScaleOptimizer.check_finite)."""
+        per_variable = [tf.reduce_all(tf.math.is_finite(tf.reshape(g, [self.size, -1])), axis=1) for g in gradients]
+        return tf.reduce_all(tf.stack(per_variable), axis=0)
+
+    def _rescale(self, finite: tf.Tensor) -> None:
+        """Each member's scale after its step, as Keras' LossScaleOptimizer: halved after an overflow, doubled
+        after LOSS_SCALE_GROWTH_STEPS finite steps in a row."""
+        scale, counted = self.loss_scale.value, self.finite_steps.value
+        grows = finite & tf.equal(counted, LOSS_SCALE_GROWTH_STEPS - 1)
+        self.loss_scale.assign(tf.where(finite, tf.where(grows, scale * 2.0, scale), scale * 0.5))
+        self.finite_steps.assign(tf.where(finite & ~grows, counted + 1, tf.zeros_like(counted)))
 
     def _rule(self, g: tf.Tensor, var: keras.Variable, index: int, t: tf.Tensor) -> list[tuple[Any, tf.Tensor]]:
         """(target, new value) pairs for one variable: Keras' update_step for this kind, member by member."""
@@ -161,3 +211,10 @@ class MemberOptimizer:
         m_hat = (u_t_1 * new_m) / (1 - u_product_t_1) + ((1 - u_t) * g) / (1 - u_product_t)
         v_hat = new_v / (1 - tf.pow(beta_2, t))
         return [(m, new_m), (second, new_v), (var, v - (m_hat * lr) / (tf.sqrt(v_hat) + eps))]
+
+
+def _where_finite(trains, finite: tf.Tensor):
+    """`trains` (see MemberOptimizer.apply) narrowed to the members whose gradients are finite."""
+    if trains is None:
+        return lambda index: finite
+    return lambda index: finite & trains(index)

@@ -24,6 +24,7 @@ from engine.runtime import tf
 from engine.storage.checkpoints import optimizer_values, restore_optimizer
 from engine.training.keras_phase import epoch_order
 from engine.training.member_optimizers import MemberOptimizer
+from engine.training.on_device import on_device
 from engine.training.optimizers import make_optimizer
 from engine.training.phase_loop import Entry, EpochOutcome, PhaseHook, PhaseRun, Progress, Session, State, run_phase
 
@@ -77,7 +78,9 @@ class PopulationTrainer:
         self.binary = binary
         self.members = list(members) if members is not None else None
         ways = {(m.learning_rate, m.hyperparameters, m.frozen, m.epochs) for m in members or ()}
-        self.per_member = len(ways) > 1  # Keras' own optimizer where every member trains alike
+        # float16: each member scales its own loss (engine.training.member_optimizers), so each has its own optimizer
+        loss_scaled = population.compute_dtype == tf.float16
+        self.per_member = len(ways) > 1 or loss_scaled  # Keras' own optimizer where every member trains alike
         if members is not None:
             frozen = min(member.frozen for member in members)
         self.frozen = frozen  # how many hidden layers, from the input, do not train in this phase (for any member)
@@ -85,8 +88,11 @@ class PopulationTrainer:
         self.variables = [variable for variable, _ in layers]
         self.variable_layers = tf.constant([layer for _, layer in layers], tf.int32)
         if self.per_member:
+            if self.members is None:
+                alike = MemberSettings.of({"learning_rate": learning_rate, **(hyperparameters or {})}, frozen=frozen)
+                self.members = [alike] * population.size
             settings = [{"learning_rate": m.learning_rate, **dict(m.hyperparameters)} for m in self.members]
-            self.optimizer = MemberOptimizer(optimizer, settings)
+            self.optimizer = MemberOptimizer(optimizer, settings, loss_scaled=loss_scaled)
         else:
             if self.members:
                 learning_rate, hyperparameters = self.members[0].learning_rate, dict(self.members[0].hyperparameters)
@@ -125,10 +131,15 @@ class PopulationTrainer:
         with tf.GradientTape() as tape:
             logits = self.population.logits(xb, training=True, frozen=self.frozen)
             losses = self._member_losses(logits, yb)
-            total = tf.reduce_sum(losses)
+            total = self._total_loss(losses)
         gradients = tape.gradient(total, [v.value for v in self.variables])
         self.optimizer.apply(gradients, self.variables)
         return losses, self._correct(logits, yb)
+
+    def _total_loss(self, losses: tf.Tensor) -> tf.Tensor:
+        """What the step differentiates: the members' losses summed, each scaled by its own loss scale under
+        float16."""
+        return self.optimizer.total_loss(losses) if self.per_member else tf.reduce_sum(losses)
 
     def _step_member(self, xb, yb, frozen, weights=None):
         """One step for members that train each in their own way: `frozen` (P,) how many hidden layers each keeps
@@ -137,7 +148,7 @@ class PopulationTrainer:
         with tf.GradientTape() as tape:
             logits = self.population.logits(xb, training=True, frozen=frozen, weights=weights)
             losses = self._member_losses(logits, yb) if weights is None else self._weighted_losses(logits, yb, weights)
-            total = tf.reduce_sum(losses)
+            total = self._total_loss(losses)
         gradients = tape.gradient(total, [v.value for v in self.variables])
         trains = frozen[None, :] <= self.variable_layers[:, None]  # (variables, P)
         if weights is not None:  # members out of examples do not move
@@ -180,7 +191,7 @@ class PopulationTrainer:
         with tf.GradientTape() as tape:
             logits = self.population.logits(xb, training=True, frozen=self.frozen, weights=weights)
             losses = self._weighted_losses(logits, yb, weights)
-            total = tf.reduce_sum(losses)
+            total = self._total_loss(losses)
         gradients = tape.gradient(total, [v.value for v in self.variables])
         self.optimizer.apply(gradients, self.variables)
         return losses, self._correct_weighted(logits, yb, weights)
@@ -253,8 +264,9 @@ class PopulationTrainer:
         """Per-member mean loss and accuracy on shared examples."""
         loss_sum = np.zeros(self.population.size)
         correct = np.zeros(self.population.size)
+        x_held, y_held = on_device(x), on_device(y)
         for start in range(0, len(y), batch):
-            chunk_loss, chunk_correct = self._evaluate(x[start : start + batch], y[start : start + batch])
+            chunk_loss, chunk_correct = self._evaluate(x_held[start : start + batch], y_held[start : start + batch])
             loss_sum += chunk_loss.numpy()
             correct += chunk_correct.numpy()
         return loss_sum / len(y), correct / len(y)
@@ -312,10 +324,10 @@ class PopulationEpochs:
         self.indexed = isinstance(data, IndexedData)
         if self.indexed:
             self.counts = data.n_train
-            self.tensors = [tf.constant(a) for a in (data.images, data.train, data.y_train, data.n_train)]
+            self.tensors = [on_device(a) for a in (data.images, data.train, data.y_train, data.n_train)]
         else:
             self.counts = np.full(len(seeds), data.n_train)
-            self.tensors = [tf.constant(data.x_train), tf.constant(data.y_train)]
+            self.tensors = [on_device(data.x_train), on_device(data.y_train)]
         self.member_steps = [math.ceil(n / batch_size) for n in self.counts]
         self.chunk = 8
 
@@ -516,13 +528,17 @@ def _epoch_orders(seeds: Sequence[int], phase: str, epoch: int, counts: Sequence
 def indexed_evaluation(
     evaluate: Callable, images: np.ndarray, positions: np.ndarray, labels: np.ndarray, counts: np.ndarray, batch: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-member mean loss and accuracy of members on examples of their own, in chunks of `batch` per member."""
+    """Per-member mean loss and accuracy of members on examples of their own, in chunks of `batch` per member; the
+    images and labels stay on the device (engine.training.on_device) and each chunk is gathered there."""
     loss_sum = np.zeros(len(counts))
     correct = np.zeros(len(counts))
+    images_held, labels_held = on_device(images), on_device(labels)
     for start in range(0, positions.shape[1], batch):
         chunk = positions[:, start : start + batch]
         weights = (np.arange(start, start + chunk.shape[1]) < counts[:, None]).astype(np.float32)
-        chunk_loss, chunk_correct = evaluate(images[chunk], labels[:, start : start + batch], weights)
+        chunk_loss, chunk_correct = evaluate(
+            tf.gather(images_held, chunk), labels_held[:, start : start + batch], weights
+        )
         loss_sum += chunk_loss.numpy()
         correct += chunk_correct.numpy()
     return loss_sum / counts, correct / counts

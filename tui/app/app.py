@@ -397,6 +397,8 @@ class TransferApp(App[int]):
         self._set_sub_title(message.device)
         if message.fallback:  # never a silent CPU where a GPU is
             self.notify(message.fallback, title="GPU unused", severity="warning", timeout=20)
+        if message.gpus_note:
+            self.notify(message.gpus_note, title="Several GPUs", timeout=20)
 
     def on_engine_progress(self, message: EngineProgress) -> None:
         if not self.taking_engine_messages:

@@ -96,15 +96,15 @@ class EngineThread:
 
     def _serve_requests(self) -> None:
         try:
-            from engine.runtime import device_name, gpu_fallback
+            from engine.runtime import cluster_address, full_device_line, gpu_fallback
 
-            device, fallback = device_name(), gpu_fallback()
+            device, fallback, gpus_note = full_device_line(), gpu_fallback(), cluster_address("")[1]
         except Exception as exc:
             log.exception("TensorFlow failed to load")
             self.app.post_message(EngineReady(f"TensorFlow failed to load: {exc}", failed=True))
             device = None
         else:
-            self.app.post_message(EngineReady(device, fallback=fallback))
+            self.app.post_message(EngineReady(device, fallback=fallback, gpus_note=gpus_note))
         requests = self.requests
         while (request := requests.get()) is not None:
             if device is None:

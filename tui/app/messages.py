@@ -25,14 +25,18 @@ class RunRequest:
 
 
 class EngineReady(Message):
-    """TensorFlow has loaded (`device`: 'CPU' or the GPU's name), or failed to (`device` says so, `failed` is set);
-    `fallback`: the line saying an NVIDIA GPU is here but TensorFlow trains on the CPU, if so."""
+    """TensorFlow has loaded (`device`: the device in full, engine.hardware.device_line), or failed to (`device` says
+    so, `failed` is set); `fallback`: the line saying an NVIDIA GPU is here but TensorFlow trains on the CPU, if so;
+    `gpus_note`: the line saying where runs train on a box of several GPUs, if so."""
 
-    def __init__(self, device: str, failed: bool = False, fallback: str | None = None) -> None:
+    def __init__(
+        self, device: str, failed: bool = False, fallback: str | None = None, gpus_note: str | None = None
+    ) -> None:
         super().__init__()
         self.device = device
         self.failed = failed
         self.fallback = fallback
+        self.gpus_note = gpus_note
 
 
 class EngineProgress(Message):

@@ -220,25 +220,24 @@ def _precision_bench(config: ExperimentConfig, *, json_path: Path | None) -> int
     console = command_console()
     dataset = load_data_and_engine(console, config)
     from engine.fileio import atomic_write_json
-    from engine.studies.benches.precision import PRECISIONS_TIMED, run_precision_bench
+    from engine.studies.benches.precision import LOWER, PRECISIONS_TIMED, run_precision_bench
 
     seeds = config.run.seeds
-    console.print(f"The experiment for {plural(len(seeds), 'seed')} in float32, then in bfloat16, models A included")
+    console.print(
+        f"The experiment for {plural(len(seeds), 'seed')} in {', then '.join(PRECISIONS_TIMED)}, models A included"
+    )
     result = run_precision_bench(config, dataset, say=lambda line: console.print(line))
     flags = ", ".join(result.bfloat16_flags) or "no bfloat16 instructions"
     table = Table(title=f"{result.device}, {result.machine} ({flags}): test accuracy %", title_justify="left")
-    table.add_column("seed", justify="right")
-    for precision in PRECISIONS_TIMED:
-        short = {"float32": "f32", "bfloat16": "bf16"}[precision]  # the table fits 80 columns
-        for column in ("A", "scratch", "B on A", "Δ"):
-            table.add_column(f"{short}\n{column}", justify="right", no_wrap=True)
+    for column in ("seed", "precision", "A", "scratch", "B on A", "Δ"):
+        table.add_column(column, justify="left" if column == "precision" else "right", no_wrap=True)
     by_seed = {p: {s.seed: s for s in result.runs[p].seeds} for p in PRECISIONS_TIMED}
     for seed in seeds:
-        cells = [str(seed)]
         for precision in PRECISIONS_TIMED:
             row = by_seed[precision].get(seed)
+            cells = [str(seed) if precision == PRECISIONS_TIMED[0] else "", precision]
             if row is None:
-                cells += ["—"] * 4
+                table.add_row(*cells, *["—"] * 4)
                 continue
             difference = "—" if row.difference is None else f"{100 * row.difference:+.2f}"
             cells += [
@@ -247,7 +246,7 @@ def _precision_bench(config: ExperimentConfig, *, json_path: Path | None) -> int
                 f"{100 * row.test_acc_b_transfer:.2f}",
                 difference,
             ]
-        table.add_row(*cells)
+            table.add_row(*cells, end_section=precision == PRECISIONS_TIMED[-1])
     console.print(table)
     for precision in PRECISIONS_TIMED:
         run = result.runs[precision]
@@ -255,17 +254,21 @@ def _precision_bench(config: ExperimentConfig, *, json_path: Path | None) -> int
             f"{precision}: {run.seconds:.1f} s, {run.seconds_per_member_epoch:.3f} s per member-epoch; "
             f"{run.summary.verdict}"
         )
-    console.print(f"bfloat16 ran {result.speedup:.2f}x as fast as float32 per member-epoch.")
-    if result.shift is not None and result.seed_spread is not None:
+    for precision in LOWER:
+        console.print(f"{precision} ran {result.speedup(precision):.2f}x as fast as float32 per member-epoch.")
+        shift = result.shift(precision)
+        if shift is None or result.seed_spread is None:
+            continue
+        side, base = result.runs[precision].side, result.runs["float32"].side
         console.print(
-            f"Mean Δ moved by {100 * result.shift:+.2f} points in bfloat16, against a spread of Δ over seeds of "
+            f"Mean Δ moved by {100 * shift:+.2f} points in {precision}, against a spread of Δ over seeds of "
             f"{100 * result.seed_spread:.2f} points in float32: "
-            + ("within one seed's spread" if result.within_spread else "more than one seed's spread")
+            + ("within one seed's spread" if result.within_spread(precision) else "more than one seed's spread")
             + "; the verdict "
             + (
-                f"changed ({result.runs['float32'].side} in float32, {result.runs['bfloat16'].side} in bfloat16)."
-                if result.verdict_changed
-                else f"is the same ({result.runs['float32'].side})."
+                f"changed ({base} in float32, {side} in {precision})."
+                if result.verdict_changed(precision)
+                else f"is the same ({base})."
             )
         )
     if json_path:

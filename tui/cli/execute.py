@@ -22,18 +22,22 @@ from tui.kinds import result_report, views_of
 from tui.state.stored import estimate, stored_records
 
 
-def _say_precision(console: Console, config: ExperimentConfig) -> None:
-    """One line where an NVIDIA GPU is here but TensorFlow trains on the CPU, and one where bfloat16 is asked for on
-    hardware without bfloat16 instructions."""
-    from engine.hardware import precision_note
-    from engine.runtime import gpu_fallback, has_gpu
+def _say_device(console: Console, config: ExperimentConfig) -> None:
+    """The device in full and the precision (what "auto" chose, and why); one line where an NVIDIA GPU is here but
+    TensorFlow trains on the CPU, and one where a lower precision is asked for on hardware without instructions
+    for it."""
+    from engine.hardware import auto_reason, precision_note
+    from engine.runtime import cluster_address, full_device_line, gpu_facts, gpu_fallback, has_gpu, resolved_precision
 
+    precision = resolved_precision(config.run.precision)
+    chosen = f" (auto: {auto_reason(precision, gpu_facts())})" if config.run.precision == "auto" else ""
+    console.print(f"Device: {full_device_line(precision)}{chosen}", style="dim", markup=False, highlight=False)
     fallback = gpu_fallback()
     if fallback:
         console.print(fallback, style="bold yellow", markup=False, highlight=False)
-    note = precision_note(config.run.precision, has_gpu())
-    if note:
-        console.print(note)
+    for note in (precision_note(precision, has_gpu()), cluster_address(config.cluster.address)[1]):
+        if note:
+            console.print(note, markup=False, highlight=False)
 
 
 def _say_how_long(
@@ -75,7 +79,7 @@ def execute(
     console = command_console()
     with stderr_to_log(log_dir() / "tensorflow.log"):  # TensorFlow's C++ chatter goes to the log
         dataset = load_data_and_engine(console, config, lambda data: _say_how_long(console, kind, config, resume, data))
-        _say_precision(console, config)
+        _say_device(console, config)
         result, stopped = tracked_in_terminal(
             console, kind, config, dataset, run_dir, options, resume=resume, rows=rows
         )

@@ -77,6 +77,8 @@ def runs_show(run_id: str) -> int:
         f"[bold]{record.kind.capitalize()} {record.id}[/]: {record.status}, started {when(record.started_at)}"
         f", ended {when(record.ended_at)}, on {record.device or '?'}"
     )
+    if record.hardware:
+        console.print(f"Device: {record.hardware}", markup=False, highlight=False)
     if record.reason:
         console.print(f"Why: {record.reason}", markup=False)
     if record.options.get("merged_from"):

@@ -1,6 +1,7 @@
-"""`transfer-tui bench --precision`: the experiment in float32 and in bfloat16, one after the other in one process,
-for the speed of each and for what bfloat16 does to the numbers: every seed's test accuracies side by side, and
-the shift in the paired Δ against the spread of Δ over seeds. Model A is trained both times (no cache)."""
+"""`transfer-tui bench --precision`: the experiment in float32, bfloat16 and float16, one after the other in one
+process, for the speed of each and for what each lower precision does to the numbers: every seed's test accuracies
+side by side, and the shift in the paired Δ against the spread of Δ over seeds. Model A is trained every time (no
+cache)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from engine.runtime import device_name
 from engine.studies.benches.population import Say
 from engine.studies.experiment import run_experiment
 
-PRECISIONS_TIMED = ("float32", "bfloat16")
+PRECISIONS_TIMED = ("float32", "bfloat16", "float16")
+LOWER = PRECISIONS_TIMED[1:]  # each read against float32
 
 
 @dataclass(frozen=True)
@@ -47,15 +49,13 @@ class PrecisionBench:
     bfloat16_flags: list[str]
     runs: dict[str, PrecisionRun]
 
-    @property
-    def speedup(self) -> float:
-        """How many times faster bfloat16 ran than float32, per member-epoch."""
-        return self.runs["float32"].seconds_per_member_epoch / self.runs["bfloat16"].seconds_per_member_epoch
+    def speedup(self, precision: str) -> float:
+        """How many times faster `precision` ran than float32, per member-epoch."""
+        return self.runs["float32"].seconds_per_member_epoch / self.runs[precision].seconds_per_member_epoch
 
-    @property
-    def shift(self) -> float | None:
-        """Mean Δ in bfloat16 minus mean Δ in float32 (accuracy, not points)."""
-        means = [self.runs[p].summary.difference_mean for p in PRECISIONS_TIMED]
+    def shift(self, precision: str) -> float | None:
+        """Mean Δ in `precision` minus mean Δ in float32 (accuracy, not points)."""
+        means = [self.runs[p].summary.difference_mean for p in ("float32", precision)]
         return None if None in means else means[1] - means[0]
 
     @property
@@ -63,26 +63,30 @@ class PrecisionBench:
         """The standard deviation of Δ over seeds in float32: what one seed's luck moves Δ by."""
         return self.runs["float32"].summary.difference_std
 
-    @property
-    def within_spread(self) -> bool | None:
-        if self.shift is None or self.seed_spread is None:
+    def within_spread(self, precision: str) -> bool | None:
+        shift = self.shift(precision)
+        if shift is None or self.seed_spread is None:
             return None
-        return abs(self.shift) <= self.seed_spread
+        return abs(shift) <= self.seed_spread
 
-    @property
-    def verdict_changed(self) -> bool:
-        return self.runs["float32"].side != self.runs["bfloat16"].side
+    def verdict_changed(self, precision: str) -> bool:
+        return self.runs["float32"].side != self.runs[precision].side
 
     def to_dict(self) -> dict:
         return {
             "device": self.device,
             "machine": self.machine,
             "bfloat16_flags": self.bfloat16_flags,
-            "speedup": self.speedup,
-            "shift": self.shift,
             "seed_spread": self.seed_spread,
-            "within_spread": self.within_spread,
-            "verdict_changed": self.verdict_changed,
+            "against_float32": {
+                precision: {
+                    "speedup": self.speedup(precision),
+                    "shift": self.shift(precision),
+                    "within_spread": self.within_spread(precision),
+                    "verdict_changed": self.verdict_changed(precision),
+                }
+                for precision in LOWER
+            },
             "runs": {
                 precision: {
                     "seconds": run.seconds,
