@@ -24,7 +24,7 @@ from engine.runtime import keras, tf
 from engine.storage.store import RunStore
 from engine.training.keras_phase import train_phase
 from engine.training.member_optimizers import LOSS_SCALE_GROWTH_STEPS, MemberOptimizer
-from engine.training.population_trainer import PopulationTrainer, compiles_with_xla
+from engine.training.population_trainer import PopulationEpochs, PopulationTrainer, compiles_with_xla
 from tests.conftest import tiny_config
 from tests.notebook_oracle import notebook_optimizer
 from tests.pilot import wait_for
@@ -161,6 +161,29 @@ def test_a_float16_population_scales_each_members_loss_as_keras_loss_scale_optim
             np.testing.assert_allclose(getattr(histories[member], name), getattr(expected, name), atol=METRICS_ATOL)
     assert steps[1] < steps[0] == steps[2]  # the overflowing member skipped steps, the others none
     assert trainer.optimizer.loss_scale.numpy()[1] < 2.0**40
+
+
+def test_each_members_loss_scale_and_steps_travel_in_its_checkpoint_part(tasks) -> None:
+    """What a checkpoint keeps per member (its part of the population's state) holds its loss scale, its count of
+    finite steps and its own step count, and a fresh population restored from the parts has them back."""
+    seeds = [1, 2, 3]
+
+    def epochs() -> PopulationEpochs:
+        population = Population(DENSE, 8, "softmax", keras_models(DENSE, seeds), precision="float16")
+        trainer = PopulationTrainer(population, binary=False, optimizer="adam", learning_rate=1e-3)
+        return PopulationEpochs(trainer, member_data([tasks.a] * 3), seeds, "model_a", 1, 32, StopToken())
+
+    saved = epochs()
+    optimizer = saved.trainer.optimizer
+    optimizer.loss_scale.assign(np.array([2.0**10, 2.0**20, 2.0**3], np.float32))
+    optimizer.finite_steps.assign(np.array([7, 0, 1999]))
+    optimizer.iterations.assign(np.array([5, 9, 11]))
+    parts = saved.states([slice(0, 1), slice(1, 3)])
+    fresh = epochs()
+    fresh.restore(parts)
+    for name in ("loss_scale", "finite_steps", "iterations"):
+        restored = getattr(fresh.trainer.optimizer, name).numpy()
+        np.testing.assert_array_equal(restored, getattr(optimizer, name).numpy())
 
 
 def test_each_member_grows_and_halves_its_own_scale_as_keras_loss_scale_optimizer() -> None:

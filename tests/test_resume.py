@@ -93,6 +93,25 @@ def test_experiment_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_path
     assert len(kept_rows) == len(finished_before) and not any(line.endswith("kept") for line in shown[notes[1] :])
 
 
+@pytest.mark.parametrize("seeds", ["[3]", "[3, 4]"])
+def test_a_float16_run_resumes_with_its_loss_scales(small_dataset: Dataset, tmp_path: Path, seeds: str) -> None:
+    """float16's loss scale and each member's own step count travel in the checkpoints (Keras' LossScaleOptimizer
+    for one seed, the population's per-member scales for two), so a resumed run ends as one never stopped."""
+    config = apply_overrides(
+        tiny_config(),
+        [f"run.seeds={seeds}", "train_a.epochs=3", "train_a.optimizer='adam'", "run.precision='float16'"],
+    )
+    never_stopped = run_experiment(config, small_dataset)
+    checkpoints = Checkpoints(tmp_path / "checkpoints")
+    stop = StopToken()
+    first = run_experiment(
+        config, small_dataset, listener=stop_at(stop, "model_a", 2), stop=stop, checkpoints=checkpoints
+    )
+    assert first.status == "cancelled"
+    resumed = run_experiment(config, small_dataset, checkpoints=checkpoints)
+    assert resumed.status == "finished" and comparable(resumed) == comparable(never_stopped)
+
+
 def test_leaderboard_resumes_to_the_same_numbers(small_dataset: Dataset, tmp_path: Path) -> None:
     config = apply_overrides(
         tiny_config(), ["run.seeds=[1, 2]", "leaderboard.epochs=3", "leaderboard.optimizers=['sgd', 'adam', 'rmsprop']"]
