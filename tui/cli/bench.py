@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.console import Console
 from rich.table import Table
 
 from engine.classes import ALL_PAIRS
 from engine.config import ExperimentConfig
+from engine.data.fashion_mnist import Dataset
 from engine.data.split import make_tasks
 from engine.errors import ConfigError
 from engine.paths import log_dir
@@ -36,9 +38,17 @@ def run_bench_command(config: ExperimentConfig, *, members: int, epochs: int, js
         return _bench(config, members=members, epochs=epochs, json_path=json_path)
 
 
+def _loaded(console: Console, config: ExperimentConfig) -> tuple[Dataset, ExperimentConfig]:
+    """The data and TensorFlow, then `config` as this device runs it (an "auto" precision resolved, as a run's)."""
+    dataset = load_data_and_engine(console, config)
+    from engine.execution.tracking import for_this_device
+
+    return dataset, for_this_device(config)
+
+
 def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Path | None) -> int:
     console = command_console()
-    dataset = load_data_and_engine(console, config)
+    dataset, config = _loaded(console, config)
     from engine.fileio import atomic_write_json
     from engine.studies.benches.population import run_bench
 
@@ -107,7 +117,7 @@ def run_study_bench_command(
     check_count("--sample", sample, pairs * seeds_per_pair, f"the {pairs * seeds_per_pair} runs")
     with stderr_to_log(log_dir() / "tensorflow.log"):
         console = command_console()
-        dataset = load_data_and_engine(console, config)
+        dataset, config = _loaded(console, config)
         from engine.fileio import atomic_write_json
         from engine.studies.benches.study import run_study_bench
 
@@ -141,7 +151,7 @@ def run_settings_bench_command(
     check_count("--sample", sample, members, f"the {members} members")
     with stderr_to_log(log_dir() / "tensorflow.log"):
         console = command_console()
-        dataset = load_data_and_engine(console, config)
+        dataset, config = _loaded(console, config)
         from engine.fileio import atomic_write_json
         from engine.studies.benches.settings import run_settings_bench
 
@@ -187,7 +197,7 @@ def run_tune_bench_command(config: ExperimentConfig, *, sample: int, json_path: 
     check_count("--sample", sample, config.tune.budget, f"the {config.tune.budget} trials")
     with stderr_to_log(log_dir() / "tensorflow.log"):
         console = command_console()
-        dataset = load_data_and_engine(console, config)
+        dataset, config = _loaded(console, config)
         from engine.fileio import atomic_write_json
         from engine.studies.benches.tune import run_tune_bench
 
@@ -218,7 +228,7 @@ def run_precision_bench_command(config: ExperimentConfig, *, json_path: Path | N
 
 def _precision_bench(config: ExperimentConfig, *, json_path: Path | None) -> int:
     console = command_console()
-    dataset = load_data_and_engine(console, config)
+    dataset, config = _loaded(console, config)
     from engine.fileio import atomic_write_json
     from engine.studies.benches.precision import LOWER, PRECISIONS_TIMED, run_precision_bench
 
