@@ -154,6 +154,11 @@ async def test_the_app_says_so_when_tensorflow_is_ready(isolated_home: Path) -> 
         await wait_for(pilot, lambda: any(n.title == "GPU unused" for n in app._notifications))
         (note,) = [n for n in app._notifications if n.title == "GPU unused"]
         assert "built without CUDA" in note.message and note.severity == "warning"
+        device = hardware.device_line([H200, H200], {"cuda_version": "12.5.1"}, None)
+        app.post_message(EngineReady(device, gpus_note=hardware.several_gpus(2, True, "")[1]))
+        await wait_for(pilot, lambda: any(n.title == "Several GPUs" for n in app._notifications))
+        assert "one unit per GPU" in next(n.message for n in app._notifications if n.title == "Several GPUs")
+        await wait_for(pilot, lambda: app.sub_title == device)
 
 
 def test_determinism_is_asked_of_a_gpu_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,7 +266,7 @@ def test_what_the_device_decides_is_resolved_when_a_run_starts(monkeypatch: pyte
 def test_several_gpus_train_one_unit_per_gpu_where_ray_is_here() -> None:
     assert hardware.several_gpus(1, True, "") == ("", None)
     address, note = hardware.several_gpus(4, True, "")
-    assert address == "local" and "4 GPUs here" in note and "a unit per GPU" in note
+    assert address == "local" and "4 GPUs here" in note and "one unit per GPU" in note
     address, note = hardware.several_gpus(2, False, "")
     assert address == "" and "Ray is not installed" in note and "GPU 0" in note
     assert hardware.several_gpus(8, True, "ray://head:10001") == ("ray://head:10001", None)

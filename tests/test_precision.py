@@ -286,20 +286,32 @@ def test_a_float16_or_auto_run_trains_and_records_what_it_trained_in(
     assert f"Device: {record.hardware}" in capsys.readouterr().out
 
 
-async def test_the_app_says_so_when_bfloat16_runs_without_bfloat16_hardware(
-    small_dataset: Dataset, tmp_path: Path, monkeypatch
+@pytest.mark.parametrize(
+    ("asked", "flags", "trained", "notes"),
+    [
+        ("bfloat16", "avx2", "bfloat16", 1),
+        ("float16", "avx512_bf16", "float16", 1),
+        ("auto", "avx512_bf16", "bfloat16", 0),
+    ],
+)
+async def test_the_app_trains_in_the_precision_asked_and_says_so_where_it_is_slow(
+    small_dataset: Dataset, tmp_path: Path, monkeypatch, asked: str, flags: str, trained: str, notes: int
 ) -> None:
-    monkeypatch.setattr(hardware, "CPUINFO", _cpuinfo(tmp_path, "avx2"))
-    config = apply_overrides(tiny_config(), ['run.precision="bfloat16"'])
+    monkeypatch.setattr(hardware, "CPUINFO", _cpuinfo(tmp_path, flags))
+    config = apply_overrides(tiny_config(), [f'run.precision="{asked}"'])
     app = TransferApp(config, load_dataset=lambda _config: small_dataset)
+    said: list[str] = []  # every notice as it is given (a notice times out while a loaded machine trains)
+    notify = app.notify
+    monkeypatch.setattr(app, "notify", lambda message, **kw: (said.append(message), notify(message, **kw))[1])
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await wait_for(pilot, lambda: bool(app.device))
+        assert app.device.startswith("CPU: ")  # the device in full, in the header
         await pilot.press("ctrl+r")
         results = app.get_screen("results")
         await wait_for(pilot, lambda: results.result is not None and not app.engine.busy)
-        said = [n.message for n in app._notifications if "bfloat16 will likely run slower" in n.message]
-        assert len(said) == 1
-        assert results.result.device == "CPU, bfloat16"
+        assert sum("will likely run slower" in message for message in said) == notes
+        assert results.result.device == f"CPU, {trained}"
+        assert results.result.config["run"]["precision"] == trained
 
 
 @pytest.mark.parametrize(
