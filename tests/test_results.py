@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -140,3 +141,14 @@ def test_the_seeds_that_would_resolve_a_difference_agree_with_the_t_interval() -
     half = lambda k: scipy_t.ppf(0.975, k - 1) * 2.0 / k**0.5  # noqa: E731
     assert half(n) <= 0.5 < half(n - 1)
     assert seeds_for_half_width(2.0, 0.0) is None and seeds_for_half_width(0.0, 0.5) == 2
+
+
+def test_a_summary_reads_model_a_over_the_seeds_that_tested_one() -> None:
+    """A tuning of B from scratch alone has no model A: its accuracy is unknown (NaN), read as none, not as a
+    crash in the standard deviation; where some seeds tested one, over those."""
+    unknown = [dataclasses.replace(seed_result(seed, 0.9, 0.92), test_acc_a=float("nan")) for seed in (1, 2, 3)]
+    summary = summarise(unknown)
+    assert summary.acc_a_mean is None and summary.acc_a_std is None
+    assert summary.difference_mean == pytest.approx(0.02)
+    mixed = [*unknown[:2], dataclasses.replace(unknown[2], test_acc_a=0.8)]
+    assert summarise(mixed).acc_a_mean == 0.8

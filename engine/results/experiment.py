@@ -140,11 +140,12 @@ def summarise(results: list[SeedResult], rope_points: float = DEFAULT_ROPE_POINT
     wins = sum(d > 0 for d in differences)
     losses = sum(d < 0 for d in differences)
     ci = stats.interval_95(differences)
+    known_a = [r.test_acc_a for r in counted if not math.isnan(r.test_acc_a)]  # NaN: no model A was tested
     return Summary(
         n_seeds=len(counted),
         n_diverged=n_diverged,
-        acc_a_mean=stats.mean([r.test_acc_a for r in counted]),
-        acc_a_std=stats.std([r.test_acc_a for r in counted]),
+        acc_a_mean=stats.mean(known_a),
+        acc_a_std=stats.std(known_a),
         acc_scratch_mean=stats.mean(scratch),
         acc_scratch_std=stats.std(scratch),
         acc_transfer_mean=stats.mean(transfer),
