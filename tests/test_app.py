@@ -110,7 +110,7 @@ async def test_a_tiny_run_fills_the_table_then_the_results(small_dataset: Datase
     config = apply_overrides(tiny_config(), ["run.seeds=[1, 2]"])
     app = make_app(small_dataset, config)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.sub_title == "CPU" or "GPU" in app.sub_title)
+        await wait_for(pilot, lambda: app.sub_title.startswith(("CPU", "GPU")))
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.screen.id == "results")
         table = app.get_screen("run").query_one("#epochs", DataTable)

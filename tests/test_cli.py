@@ -94,6 +94,7 @@ def test_run_end_to_end_on_real_data(tmp_path: Path, real_data_dir: Path, isolat
         [*CLI, *args, "--json", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     estimate = process.stdout.readline()
+    device = process.stdout.readline()
     header = process.stdout.readline()
     task_line = process.stdout.readline()
     first_line = process.stdout.readline()
@@ -102,6 +103,7 @@ def test_run_end_to_end_on_real_data(tmp_path: Path, real_data_dir: Path, isolat
     assert process.returncode == 0, errors
     # rows appear as epochs finish, not at the end
     assert estimate.startswith("Estimated time: about ")  # said before TensorFlow loads
+    assert device.startswith("Device: CPU: ") and device.rstrip().endswith("; float32")  # once it has loaded
     assert header.split() == ["seed", "phase", "epoch", "loss", "acc", "val", "loss", "val", "acc", "time"]
     assert task_line.strip() == "── Task B: Sandal vs Shirt ──"
     assert re.match(r" +42  Model A +1/2 ", first_line)

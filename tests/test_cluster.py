@@ -34,7 +34,7 @@ def test_the_app_on_a_two_node_cluster_gives_the_in_process_numbers(workdir: Pat
     app = report["app"]
     assert (app["status"], app["device"]) == ("finished", "Ray, 3 nodes: CPU")
     assert app["numbers"] == report["here"] and len(report["here"]) == 4
-    assert any(header.startswith("CPU · Ray 3 nodes, 4 GPUs, units") for header in app["headers"])
+    assert any(header.startswith("CPU: ") and " · Ray 3 nodes, 4 GPUs, units" in header for header in app["headers"])
     placed = re.findall(r"unit (\d): pairs ([\d-]+), seeds 1,2: node ([0-9a-f]{8}), GPU (\d+)", app["units"])
     assert sorted((unit, pair) for unit, pair, _, _ in placed) == [("1", "5-6"), ("2", "0-1")]
     assert len({(node, gpu) for _, _, node, gpu in placed}) == 2
