@@ -28,7 +28,8 @@ def _log_level() -> str:
     return "0" if nvidia_present() else "3"
 
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", _log_level())
+if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:  # asked only where unset: nvidia_present may run nvidia-smi
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = _log_level()
 
 
 @contextmanager
@@ -142,27 +143,33 @@ def full_device_line(precision: str | None = None) -> str:
     return device_line(gpu_facts(), dict(tf.sysconfig.get_build_info()), precision)
 
 
-def cluster_address(address: str) -> tuple[str, str | None]:
-    """Where the run trains, with several GPUs here (engine.hardware.several_gpus), and the line saying so."""
+def cluster_address(address: str, gpus: list[GpuFacts] | None = None) -> tuple[str, str | None]:
+    """Where the run trains, with several GPUs here (engine.hardware.several_gpus), and the line saying so; `gpus`:
+    gpu_facts() where the caller has them already (each asks nvidia-smi)."""
     import importlib.util
 
     from engine.hardware import several_gpus
 
-    return several_gpus(len(gpu_facts()), importlib.util.find_spec("ray") is not None, address)
+    count = len(gpu_facts() if gpus is None else gpus)
+    return several_gpus(count, importlib.util.find_spec("ray") is not None, address)
 
 
-def population_budget(memory_gb: float) -> float:
+def population_budget(memory_gb: float, gpus: list[GpuFacts] | None = None) -> float:
     """`memory_gb`, or for 0 what this device gives one population (engine.hardware.population_budget_gb)."""
     from engine.hardware import population_budget_gb
 
-    return memory_gb if memory_gb > 0 else population_budget_gb(gpu_facts())
+    if memory_gb > 0:
+        return memory_gb
+    return population_budget_gb(gpu_facts() if gpus is None else gpus)
 
 
-def resolved_precision(precision: str) -> str:
+def resolved_precision(precision: str, gpus: list[GpuFacts] | None = None) -> str:
     """`precision`, or for "auto" what this device trains fastest in (engine.hardware.auto_precision)."""
     from engine.hardware import auto_precision
 
-    return auto_precision(gpu_facts()) if precision == "auto" else precision
+    if precision != "auto":
+        return precision
+    return auto_precision(gpu_facts() if gpus is None else gpus)
 
 
 def device_name(precision: str = "float32") -> str:

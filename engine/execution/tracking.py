@@ -36,15 +36,15 @@ def library_versions() -> dict[str, str]:
 def for_this_device(config: ExperimentConfig) -> ExperimentConfig:
     """`config` with what the device decides resolved, as the run store then records it: an "auto" precision, a
     population memory budget of 0, and on a box of several GPUs a local Ray cluster (engine.hardware)."""
-    from engine.runtime import cluster_address, population_budget, resolved_precision
+    from engine.runtime import cluster_address, gpu_facts, population_budget, resolved_precision
 
-    run = config.run
+    run, gpus = config.run, gpu_facts()
     chosen = msgspec.structs.replace(
         run,
-        precision=resolved_precision(run.precision),
-        population_memory_gb=population_budget(run.population_memory_gb),
+        precision=resolved_precision(run.precision, gpus),
+        population_memory_gb=population_budget(run.population_memory_gb, gpus),
     )
-    address, _ = cluster_address(config.cluster.address)
+    address, _ = cluster_address(config.cluster.address, gpus)
     cluster = msgspec.structs.replace(config.cluster, address=address)
     return msgspec.structs.replace(config, run=chosen, cluster=cluster)
 

@@ -29,13 +29,14 @@ def _say_device(console: Console, config: ExperimentConfig) -> None:
     from engine.hardware import auto_reason, precision_note
     from engine.runtime import cluster_address, full_device_line, gpu_facts, gpu_fallback, has_gpu, resolved_precision
 
-    precision = resolved_precision(config.run.precision)
-    chosen = f" (auto: {auto_reason(precision, gpu_facts())})" if config.run.precision == "auto" else ""
+    gpus = gpu_facts()
+    precision = resolved_precision(config.run.precision, gpus)
+    chosen = f" (auto: {auto_reason(precision, gpus)})" if config.run.precision == "auto" else ""
     console.print(f"Device: {full_device_line(precision)}{chosen}", style="dim", markup=False, highlight=False)
     fallback = gpu_fallback()
     if fallback:
         console.print(fallback, style="bold yellow", markup=False, highlight=False)
-    for note in (precision_note(precision, has_gpu()), cluster_address(config.cluster.address)[1]):
+    for note in (precision_note(precision, has_gpu()), cluster_address(config.cluster.address, gpus)[1]):
         if note:
             console.print(note, markup=False, highlight=False)
 
