@@ -136,40 +136,35 @@ def gpu_facts() -> list[GpuFacts]:
     return facts
 
 
-def full_device_line(precision: str | None = None) -> str:
-    """The device in full (engine.hardware.device_line) for headers, `runs show` and the run store."""
+def full_device_line(gpus: list[GpuFacts], precision: str | None = None) -> str:
+    """The device in full (engine.hardware.device_line) for headers, `runs show` and the run store; `gpus`:
+    gpu_facts(), asked once by the caller for everything it resolves (each call asks nvidia-smi)."""
     from engine.hardware import device_line
 
-    return device_line(gpu_facts(), dict(tf.sysconfig.get_build_info()), precision)
+    return device_line(gpus, dict(tf.sysconfig.get_build_info()), precision)
 
 
-def cluster_address(address: str, gpus: list[GpuFacts] | None = None) -> tuple[str, str | None]:
-    """Where the run trains, with several GPUs here (engine.hardware.several_gpus), and the line saying so; `gpus`:
-    gpu_facts() where the caller has them already (each asks nvidia-smi)."""
+def cluster_address(address: str, gpus: list[GpuFacts]) -> tuple[str, str | None]:
+    """Where the run trains, with `gpus` here (engine.hardware.several_gpus), and the line saying so."""
     import importlib.util
 
     from engine.hardware import several_gpus
 
-    count = len(gpu_facts() if gpus is None else gpus)
-    return several_gpus(count, importlib.util.find_spec("ray") is not None, address)
+    return several_gpus(len(gpus), importlib.util.find_spec("ray") is not None, address)
 
 
-def population_budget(memory_gb: float, gpus: list[GpuFacts] | None = None) -> float:
+def population_budget(memory_gb: float, gpus: list[GpuFacts]) -> float:
     """`memory_gb`, or for 0 what this device gives one population (engine.hardware.population_budget_gb)."""
     from engine.hardware import population_budget_gb
 
-    if memory_gb > 0:
-        return memory_gb
-    return population_budget_gb(gpu_facts() if gpus is None else gpus)
+    return memory_gb if memory_gb > 0 else population_budget_gb(gpus)
 
 
-def resolved_precision(precision: str, gpus: list[GpuFacts] | None = None) -> str:
+def resolved_precision(precision: str, gpus: list[GpuFacts]) -> str:
     """`precision`, or for "auto" what this device trains fastest in (engine.hardware.auto_precision)."""
     from engine.hardware import auto_precision
 
-    if precision != "auto":
-        return precision
-    return auto_precision(gpu_facts() if gpus is None else gpus)
+    return auto_precision(gpus) if precision == "auto" else precision
 
 
 def device_name(precision: str = "float32") -> str:

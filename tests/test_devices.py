@@ -232,8 +232,8 @@ def test_the_matmul_rate_waits_for_the_product_without_copying_it_back() -> None
     assert 0 < rate < 1e5  # GFLOP/s: finite and positive
 
 
-def test_what_the_device_decides_is_resolved_when_a_run_starts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a GPU (patched: an H200 with 139.2 GiB free) "auto" trains in bfloat16 and a population may take 0.8 of
+def test_what_the_device_decides_is_resolved_when_a_run_starts() -> None:
+    """On a GPU (given: an H200 with 139.2 GiB free) "auto" trains in bfloat16 and a population may take 0.8 of
     the free memory; on a T4, float16; on this CPU, 3 GiB and float32 or bfloat16 by its flags. A figure the user
     gave stands."""
     import importlib.util
@@ -243,24 +243,22 @@ def test_what_the_device_decides_is_resolved_when_a_run_starts(monkeypatch: pyte
     from engine.execution.tracking import for_this_device
 
     auto = apply_overrides(ExperimentConfig(), ['run.precision="auto"'])
-    here = for_this_device(auto)
+    here = for_this_device(auto, runtime.gpu_facts())
     assert here.run.population_memory_gb == 3.0 and here.run.precision == hardware.auto_precision([])
     assert here.cluster.address == ""
-    monkeypatch.setattr(runtime, "gpu_facts", lambda: [H200])
-    on_h200 = for_this_device(auto)
+    on_h200 = for_this_device(auto, [H200])
     assert on_h200.run.precision == "bfloat16" and on_h200.run.population_memory_gb == round(0.8 * 139.2, 1)
-    monkeypatch.setattr(runtime, "gpu_facts", lambda: [T4])
-    assert for_this_device(auto).run.precision == "float16"
+    assert for_this_device(auto, [T4]).run.precision == "float16"
     given = apply_overrides(auto, ['run.precision="float32"', "run.population_memory_gb=2.5"])
-    assert for_this_device(given).run == given.run
-    monkeypatch.setattr(runtime, "gpu_facts", lambda: [dataclasses.replace(T4, free_gib=None)])
-    assert for_this_device(auto).run.population_memory_gb == 3.0  # nvidia-smi silent: the CPU's figure
+    assert for_this_device(given, [T4]).run == given.run
+    silent = [dataclasses.replace(T4, free_gib=None)]
+    assert for_this_device(auto, silent).run.population_memory_gb == 3.0  # nvidia-smi silent: the CPU's figure
 
-    monkeypatch.setattr(runtime, "gpu_facts", lambda: [H200, dataclasses.replace(H200, index=1)])
+    two = [H200, dataclasses.replace(H200, index=1)]
     ray_here = importlib.util.find_spec("ray") is not None
-    assert for_this_device(auto).cluster.address == ("local" if ray_here else "")
+    assert for_this_device(auto, two).cluster.address == ("local" if ray_here else "")
     own = apply_overrides(auto, ['cluster.address="auto"'])
-    assert for_this_device(own).cluster.address == "auto"
+    assert for_this_device(own, two).cluster.address == "auto"
 
 
 def test_several_gpus_train_one_unit_per_gpu_where_ray_is_here() -> None:

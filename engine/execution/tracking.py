@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import platform
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 import numpy
@@ -21,6 +22,9 @@ from engine.results.protocol import RunResult
 from engine.storage.checkpoints import Checkpoints
 from engine.storage.store import RecordingListener, open_store
 
+if TYPE_CHECKING:
+    from engine.hardware import GpuFacts
+
 
 def library_versions() -> dict[str, str]:
     from engine.runtime import keras, tf
@@ -33,12 +37,13 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def for_this_device(config: ExperimentConfig) -> ExperimentConfig:
-    """`config` with what the device decides resolved, as the run store then records it: an "auto" precision, a
-    population memory budget of 0, and on a box of several GPUs a local Ray cluster (engine.hardware)."""
-    from engine.runtime import cluster_address, gpu_facts, population_budget, resolved_precision
+def for_this_device(config: ExperimentConfig, gpus: list[GpuFacts]) -> ExperimentConfig:
+    """`config` with what the device (`gpus`: engine.runtime.gpu_facts()) decides resolved, as the run store then
+    records it: an "auto" precision, a population memory budget of 0, and on a box of several GPUs a local Ray
+    cluster (engine.hardware)."""
+    from engine.runtime import cluster_address, population_budget, resolved_precision
 
-    run, gpus = config.run, gpu_facts()
+    run = config.run
     chosen = msgspec.structs.replace(
         run,
         precision=resolved_precision(run.precision, gpus),
@@ -71,9 +76,10 @@ def run_tracked(
     """Run `kind` with a listener that also records every epoch (and writes TensorBoard logs if the options ask)
     and with the run's checkpoints (a resumed run continues from them); the run's row always ends with a status,
     and a finished run drops its checkpoints."""
-    from engine.runtime import device_name, full_device_line
+    from engine.runtime import device_name, full_device_line, gpu_facts
 
-    config = for_this_device(kind.prepared(config))
+    gpus = gpu_facts()  # once: it asks nvidia-smi where TensorFlow sees a GPU
+    config = for_this_device(kind.prepared(config), gpus)
     executor = executor_for(config)
     executor.check(config)
     if kind.trains_b(config):  # what the data can refuse, refused before anything is recorded
@@ -92,7 +98,7 @@ def run_tracked(
             versions,
             device_name(config.run.precision),
             options.to_dict(),
-            hardware=full_device_line(config.run.precision),
+            hardware=full_device_line(gpus, config.run.precision),
         )
     remove_temporary_files(run_dir)
     checkpoints = Checkpoints(run_dir / "checkpoints")

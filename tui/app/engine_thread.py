@@ -96,9 +96,10 @@ class EngineThread:
 
     def _serve_requests(self) -> None:
         try:
-            from engine.runtime import cluster_address, full_device_line, gpu_fallback
+            from engine.runtime import cluster_address, full_device_line, gpu_facts, gpu_fallback
 
-            device, fallback, gpus_note = full_device_line(), gpu_fallback(), cluster_address("")[1]
+            gpus = gpu_facts()
+            device, fallback, gpus_note = full_device_line(gpus), gpu_fallback(), cluster_address("", gpus)[1]
         except Exception as exc:
             log.exception("TensorFlow failed to load")
             self.app.post_message(EngineReady(f"TensorFlow failed to load: {exc}", failed=True))

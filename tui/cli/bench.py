@@ -42,8 +42,9 @@ def _loaded(console: Console, config: ExperimentConfig) -> tuple[Dataset, Experi
     """The data and TensorFlow, then `config` as this device runs it (an "auto" precision resolved, as a run's)."""
     dataset = load_data_and_engine(console, config)
     from engine.execution.tracking import for_this_device
+    from engine.runtime import gpu_facts
 
-    return dataset, for_this_device(config)
+    return dataset, for_this_device(config, gpu_facts())
 
 
 def _bench(config: ExperimentConfig, *, members: int, epochs: int, json_path: Path | None) -> int:

@@ -32,7 +32,7 @@ def _say_device(console: Console, config: ExperimentConfig) -> None:
     gpus = gpu_facts()
     precision = resolved_precision(config.run.precision, gpus)
     chosen = f" (auto: {auto_reason(precision, gpus)})" if config.run.precision == "auto" else ""
-    console.print(f"Device: {full_device_line(precision)}{chosen}", style="dim", markup=False, highlight=False)
+    console.print(f"Device: {full_device_line(gpus, precision)}{chosen}", style="dim", markup=False, highlight=False)
     fallback = gpu_fallback()
     if fallback:
         console.print(fallback, style="bold yellow", markup=False, highlight=False)
